@@ -1,0 +1,6 @@
+import type { CommandModule } from 'yargs';
+import { infoCommand } from './info';
+
+/** Every CLI command, one per file. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [infoCommand];

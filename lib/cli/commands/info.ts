@@ -1,0 +1,26 @@
+import type { CommandModule } from 'yargs';
+import * as os from 'os';
+import { loadAddon } from '../../native';
+
+export interface InfoResult {
+  node: string;
+  napi: number;
+  threads: number;
+  cpu: string;
+}
+
+export function infoHandler(): InfoResult {
+  const v = loadAddon().version();
+  return { node: process.version, napi: v.napi, threads: v.threads, cpu: os.cpus()[0]?.model ?? 'unknown' };
+}
+
+export const infoCommand: CommandModule<object, { json?: boolean }> = {
+  command: 'info',
+  describe: 'Show the native addon, thread count and machine',
+  builder: (y) => y.option('json', { type: 'boolean', describe: 'print JSON' }) as never,
+  handler: (args) => {
+    const info = infoHandler();
+    if (args.json) console.log(JSON.stringify(info, null, 2));
+    else console.table(info);
+  },
+};

@@ -1,0 +1,94 @@
+/**
+ * Loads the native addon once and exposes one typed surface. Tries every
+ * location a build can leave it in, collects each failure, and throws one
+ * NaxError that lists the fixes (sharp's loader does the same).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { NaxError, ErrorCodes } from './errors';
+
+/** Package root: lib/ (ts-jest) and dist/ (compiled) both sit one level below. */
+export const packageRoot = path.resolve(__dirname, '..');
+
+// ---- typed surface, one section per concern --------------------------------
+export interface NativeVersion {
+  napi: number;
+  threads: number;
+}
+
+export interface NativeCore {
+  version(): NativeVersion;
+}
+
+// Concerns extend this interface (circuit, crossbar, train, ...).
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface NativeAddon extends NativeCore {}
+
+let cached: NativeAddon | undefined;
+
+export function addonCandidates(): string[] {
+  const list: string[] = [];
+  if (process.env.NAX_NATIVE_ADDON) list.push(path.resolve(process.env.NAX_NATIVE_ADDON));
+  for (const config of ['Release', 'Debug', 'RelWithDebInfo']) list.push(path.join(packageRoot, 'build', config, 'nax_native.node'));
+  return list;
+}
+
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  const failures: string[] = [];
+  for (const candidate of addonCandidates()) {
+    if (!fs.existsSync(candidate)) {
+      failures.push(`${candidate}: not found`);
+      continue;
+    }
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      cached = require(candidate) as NativeAddon;
+      return cached;
+    } catch (err) {
+      failures.push(`${candidate}: ${(err as Error).message}`);
+    }
+  }
+  throw new NaxError(
+    ErrorCodes.addonLoad,
+    [
+      'could not load the nax-native addon. Tried:',
+      ...failures.map((f) => `  - ${f}`),
+      'Possible fixes:',
+      '  - build it: `npm run build` (needs CMake >= 3.15 and a C++17 compiler), or `npm run build:gyp`',
+      '  - on Debian/Ubuntu: `apt-get install g++ cmake`, then `npm rebuild nax-native`',
+      '  - set NAX_NATIVE_ADDON to the path of a built nax_native.node',
+    ].join('\n'),
+  );
+}
+
+/**
+ * Calls an async native function and re-throws its error as a NaxError with
+ * the JS call site's stack (native rejections carry no useful stack).
+ */
+export async function callNative<T>(fn: () => Promise<T>): Promise<T> {
+  const site = new Error();
+  try {
+    return await fn();
+  } catch (err) {
+    throw rethrowNative(err, site);
+  }
+}
+
+/** Same, for synchronous native calls. */
+export function callNativeSync<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw rethrowNative(err, new Error());
+  }
+}
+
+function rethrowNative(err: unknown, site: Error): NaxError {
+  if (err instanceof NaxError) return err;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : ErrorCodes.internal;
+  const out = new NaxError(code, typeof e?.message === 'string' ? e.message : String(err));
+  out.stack = `NaxError: ${out.message}\n${(site.stack ?? '').split('\n').slice(1).join('\n')}`;
+  return out;
+}

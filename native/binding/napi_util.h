@@ -1,0 +1,184 @@
+// Shared N-API glue: registration of binding files, argument checks that
+// throw NaxError with a stable code, typed-array views, and a promise worker
+// that keeps its JS inputs alive and never lets a C++ exception escape.
+#pragma once
+#include <napi.h>
+
+#include <cmath>
+#include <functional>
+#include <thread>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace naxb {
+
+// ---- registration: each binding .cc file adds its exports with NAX_EXPORTS.
+using InitFn = void (*)(Napi::Env, Napi::Object);
+inline std::vector<InitFn>& registry() {
+  static std::vector<InitFn> fns;
+  return fns;
+}
+struct Registrar {
+  explicit Registrar(InitFn fn) { registry().push_back(fn); }
+};
+#define NAX_CONCAT_INNER(a, b) a##b
+#define NAX_CONCAT(a, b) NAX_CONCAT_INNER(a, b)
+#define NAX_EXPORTS(fn) static ::naxb::Registrar NAX_CONCAT(naxRegistrar_, __LINE__)(fn)
+
+// ---- errors
+inline Napi::Error makeNaxError(Napi::Env env, const std::string& code, const std::string& message) {
+  Napi::Error err = Napi::Error::New(env, message);
+  err.Value().Set("name", Napi::String::New(env, "NaxError"));
+  err.Value().Set("code", Napi::String::New(env, code));
+  return err;
+}
+[[noreturn]] inline void throwNax(Napi::Env env, const std::string& code, const std::string& message) {
+  throw makeNaxError(env, code, message);
+}
+inline std::string describe(const Napi::Value& v) {
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsNull()) return "null";
+  if (v.IsNumber()) return "number " + std::to_string(v.As<Napi::Number>().DoubleValue());
+  if (v.IsString()) return "string";
+  if (v.IsBoolean()) return "boolean";
+  if (v.IsTypedArray()) return "typed array";
+  if (v.IsArray()) return "array";
+  if (v.IsFunction()) return "function";
+  return "object";
+}
+
+// ---- argument readers
+inline Napi::Object objectArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (info.Length() <= index || !info[index].IsObject())
+    throwNax(info.Env(), nax::codes::kInvalidArgument,
+             std::string("expected an object for ") + name + ", got " +
+                 (info.Length() <= index ? std::string("nothing") : describe(info[index])));
+  return info[index].As<Napi::Object>();
+}
+
+inline double numberField(Napi::Object obj, const char* key, bool required = true, double fallback = 0) {
+  Napi::Value v = obj.Get(key);
+  if (v.IsUndefined() && !required) return fallback;
+  if (!v.IsNumber())
+    throwNax(obj.Env(), nax::codes::kInvalidArgument,
+             std::string("expected a finite number for ") + key + ", got " + describe(v));
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d))
+    throwNax(obj.Env(), nax::codes::kInvalidArgument,
+             std::string("expected a finite number for ") + key + ", got " + std::to_string(d));
+  return d;
+}
+
+inline long long intField(Napi::Object obj, const char* key, long long lo, long long hi, bool required = true,
+                          long long fallback = 0) {
+  Napi::Value v = obj.Get(key);
+  if (v.IsUndefined() && !required) return fallback;
+  double d = numberField(obj, key);
+  if (d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    throwNax(obj.Env(), nax::codes::kOutOfRange,
+             std::string("expected an integer in [") + std::to_string(lo) + ", " + std::to_string(hi) + "] for " +
+                 key + ", got " + std::to_string(d));
+  return static_cast<long long>(d);
+}
+
+template <typename TA>
+inline TA typedArrayField(Napi::Object obj, const char* key, napi_typedarray_type type, const char* typeName,
+                          size_t expectedLength /* 0 = any */) {
+  Napi::Value v = obj.Get(key);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    throwNax(obj.Env(), nax::codes::kInvalidArgument,
+             std::string("expected a ") + typeName + " for " + key + ", got " + describe(v));
+  TA arr = v.As<TA>();
+  if (expectedLength != 0 && arr.ElementLength() != expectedLength)
+    throwNax(obj.Env(), nax::codes::kSizeMismatch,
+             std::string("expected ") + key + " to have " + std::to_string(expectedLength) + " elements, got " +
+                 std::to_string(arr.ElementLength()));
+  return arr;
+}
+inline Napi::Float64Array float64Field(Napi::Object obj, const char* key, size_t expectedLength = 0) {
+  return typedArrayField<Napi::Float64Array>(obj, key, napi_float64_array, "Float64Array", expectedLength);
+}
+inline Napi::Float32Array float32Field(Napi::Object obj, const char* key, size_t expectedLength = 0) {
+  return typedArrayField<Napi::Float32Array>(obj, key, napi_float32_array, "Float32Array", expectedLength);
+}
+
+// ---- promise worker
+// execute() runs on a libuv worker thread and must not touch JS. resolve()
+// runs on the main thread and builds the result. `keepAlive` holds the JS
+// objects (typed arrays, wrapped objects) whose memory execute() reads.
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  using ExecuteFn = std::function<void()>;
+  using ResolveFn = std::function<Napi::Value(Napi::Env)>;
+
+  static Napi::Promise start(Napi::Env env, ExecuteFn execute, ResolveFn resolve,
+                             std::vector<Napi::Object> keepAlive = {}) {
+    auto* w = new PromiseWorker(env, std::move(execute), std::move(resolve), keepAlive);
+    Napi::Promise p = w->deferred_.Promise();
+    w->Queue();
+    return p;
+  }
+
+ protected:
+  void Execute() override {
+    try {
+      execute_();
+    } catch (const nax::Error& e) {
+      code_ = e.code();
+      SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      code_ = nax::codes::kInternal;
+      SetError("out of memory");
+    } catch (const std::exception& e) {
+      code_ = nax::codes::kInternal;
+      SetError(e.what());
+    } catch (...) {
+      code_ = nax::codes::kInternal;
+      SetError("unknown native error");
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      deferred_.Resolve(resolve_ ? resolve_(env) : env.Undefined());
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(makeNaxError(Env(), code_, e.Message()).Value());
+  }
+
+ private:
+  PromiseWorker(Napi::Env env, ExecuteFn execute, ResolveFn resolve, const std::vector<Napi::Object>& keepAlive)
+      : Napi::AsyncWorker(env, "nax-native"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        execute_(std::move(execute)),
+        resolve_(std::move(resolve)) {
+    for (const auto& o : keepAlive) refs_.push_back(Napi::Persistent(o));
+  }
+  Napi::Promise::Deferred deferred_;
+  ExecuteFn execute_;
+  ResolveFn resolve_;
+  std::vector<Napi::ObjectReference> refs_;
+  std::string code_ = nax::codes::kInternal;
+};
+
+// Runs fn, turning core errors into NaxError on the JS side (for sync entries).
+template <typename Fn>
+auto guard(Napi::Env env, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const nax::Error& e) {
+    throwNax(env, e.code(), e.what());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throwNax(env, nax::codes::kInternal, e.what());
+  }
+}
+
+}  // namespace naxb

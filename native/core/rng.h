@@ -1,0 +1,49 @@
+// Counter-based random numbers: every draw is a pure function of
+// (seed, stream, counter), so results never depend on thread count or order.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+namespace nax {
+
+inline std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// Hash of a seed and up to three stream/counter words.
+inline std::uint64_t hashKey(std::uint64_t seed, std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0) {
+  std::uint64_t h = splitmix64(seed ^ 0x6A09E667F3BCC909ull);
+  h = splitmix64(h ^ a);
+  h = splitmix64(h ^ (b + 0x3C6EF372FE94F82Bull));
+  return splitmix64(h ^ (c + 0xA54FF53A5F1D36F1ull));
+}
+
+// Uniform in (0, 1), never exactly 0 or 1.
+inline double uniformOpen(std::uint64_t bits) {
+  return (static_cast<double>(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+// Standard normal from one 64-bit key (Box-Muller on two derived uniforms).
+inline double standardNormal(std::uint64_t key) {
+  double u1 = uniformOpen(splitmix64(key));
+  double u2 = uniformOpen(splitmix64(key ^ 0xD1B54A32D192ED03ull));
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586476925 * u2);
+}
+
+// A small sequential generator for places that draw many numbers in a fixed
+// order on one thread (weight init, shuffles).
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : state_(splitmix64(seed)) {}
+  std::uint64_t next() { return splitmix64(state_ += 0x9E3779B97F4A7C15ull); }
+  double uniform() { return uniformOpen(next()); }
+  double normal() { return standardNormal(next()); }
+
+ private:
+  std::uint64_t state_;
+};
+
+}  // namespace nax
