@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { infoCommand } from './info';
+import { costCommand } from './cost';
 
 /** Every CLI command, one per file. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [infoCommand];
+export const commands: CommandModule<any, any>[] = [infoCommand, costCommand];

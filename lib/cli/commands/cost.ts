@@ -1,0 +1,128 @@
+import type { CommandModule } from 'yargs';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ErrorCodes, NaxError, describeValue } from '../../errors';
+import {
+  type CostLayer,
+  type CostMapping,
+  type HardwareOverrides,
+  type NetworkCost,
+  type SizeCost,
+  breakdownRows,
+  builtinNetworks,
+  costBySize,
+  costTableRows,
+  hardwareCost,
+  markdownTable,
+  sizeTableRows,
+  textTable,
+} from '../../hardware';
+
+export interface CostArgs {
+  /** A built-in network name (resnet20, ...) or a JSON file of crossbar layers. */
+  model: string;
+  /** rows = cols of every layer's crossbar (overrides the mapping's default). */
+  xbar?: number;
+  /** Compare these homogeneous crossbar sizes instead of one mapping. */
+  sizes?: string;
+  mapping?: string;
+  hardware?: string;
+  adcScaling?: 'linear' | 'survey';
+  adcsPerArray?: number;
+  json?: boolean;
+  markdown?: boolean;
+}
+
+export type CostResult = { kind: 'network'; cost: NetworkCost } | { kind: 'sizes'; sizes: SizeCost[] };
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new NaxError(ErrorCodes.io, `cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new NaxError(ErrorCodes.config, `expected JSON in ${what} ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The crossbar layers of `model`: a built-in network or a JSON list (`[...]` or `{ layers: [...] }`). */
+export function loadCostLayers(model: string): CostLayer[] {
+  if (builtinNetworks[model] && !fs.existsSync(model)) return builtinNetworks[model]();
+  if (path.extname(model).toLowerCase() !== '.json')
+    throw new NaxError(
+      ErrorCodes.invalidArgument,
+      `expected a built-in network (${Object.keys(builtinNetworks).join(', ')}) or a .json layer list for model, got ${JSON.stringify(model)}`,
+    );
+  const value = readJson(model, 'layer list');
+  const layers = Array.isArray(value) ? value : (value as { layers?: unknown })?.layers;
+  if (!Array.isArray(layers))
+    throw new NaxError(ErrorCodes.invalidArgument, `expected an array of layers (or { "layers": [...] }) in ${model}, got ${describeValue(value)}`);
+  return layers as CostLayer[];
+}
+
+/** Runs the cost model for the CLI's arguments (exported for tests). */
+export function costHandler(args: CostArgs): CostResult {
+  const layers = loadCostLayers(args.model);
+  const mapping = (args.mapping ? readJson(args.mapping, 'mapping') : {}) as CostMapping;
+  const hardware = (args.hardware ? readJson(args.hardware, 'hardware config') : {}) as HardwareOverrides & {
+    adc?: Record<string, unknown>;
+  };
+  if (typeof hardware !== 'object' || hardware === null || Array.isArray(hardware))
+    throw new NaxError(ErrorCodes.config, `expected an object in hardware config ${args.hardware}, got ${describeValue(hardware)}`);
+  if (args.adcScaling !== undefined || args.adcsPerArray !== undefined)
+    hardware.adc = {
+      ...hardware.adc,
+      ...(args.adcScaling !== undefined ? { energyScaling: args.adcScaling } : {}),
+      ...(args.adcsPerArray !== undefined ? { adcsPerArray: args.adcsPerArray } : {}),
+    };
+  if (args.sizes !== undefined) {
+    const sizes = args.sizes.split(',').map((s) => Number(s.trim()));
+    if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1))
+      throw new NaxError(ErrorCodes.invalidArgument, `expected comma-separated positive integers for --sizes, got ${JSON.stringify(args.sizes)}`);
+    return { kind: 'sizes', sizes: costBySize(layers, sizes, { mapping, hardware }) };
+  }
+  if (args.xbar !== undefined) mapping.default = { ...mapping.default, rows: args.xbar, cols: args.xbar };
+  return { kind: 'network', cost: hardwareCost({ model: layers, mapping, hardware }) };
+}
+
+/** The text the command prints. */
+export function formatCostResult(result: CostResult, options: { json?: boolean; markdown?: boolean } = {}): string {
+  if (options.json) {
+    if (result.kind === 'network') return JSON.stringify(result.cost, null, 2);
+    return JSON.stringify(
+      result.sizes.map((s) => ({ size: s.size, adcBits: s.adcBits, edapRelative: s.edapRelative, total: s.cost.total })),
+      null,
+      2,
+    );
+  }
+  const table = options.markdown ? markdownTable : textTable;
+  if (result.kind === 'sizes') return table(sizeTableRows(result.sizes));
+  return `${table(costTableRows(result.cost))}\n\n${table(breakdownRows(result.cost))}`;
+}
+
+export const costCommand: CommandModule<object, CostArgs> = {
+  command: 'cost <model>',
+  describe: 'Energy, latency, area and EDAP of a network on crossbars (per layer and total)',
+  builder: (y) =>
+    y
+      .positional('model', {
+        type: 'string',
+        describe: `a built-in network (${Object.keys(builtinNetworks).join(', ')}) or a JSON layer list [{ name, k, n, outputPixels }]`,
+        demandOption: true,
+      })
+      .option('xbar', { type: 'number', describe: 'crossbar rows = cols for every layer (overrides the mapping default)' })
+      .option('sizes', { type: 'string', describe: 'compare homogeneous crossbar sizes, e.g. 16,32,64,128,256' })
+      .option('mapping', { type: 'string', describe: 'mapping JSON: { "default": {...}, "layers": { "<node>": {...} } }' })
+      .option('hardware', { type: 'string', describe: 'hardware config JSON (overrides the defaults, merged deeply)' })
+      .option('adc-scaling', { choices: ['linear', 'survey'] as const, describe: 'ADC energy vs bits: linear (PUMA) or survey (4x/bit)' })
+      .option('adcs-per-array', { type: 'number', describe: 'ADCs shared by the columns of one array' })
+      .option('json', { type: 'boolean', describe: 'print JSON' })
+      .option('markdown', { type: 'boolean', describe: 'print markdown tables' }) as never,
+  handler: (args) => {
+    console.log(formatCostResult(costHandler(args), args));
+  },
+};

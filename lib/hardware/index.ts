@@ -1,0 +1,6 @@
+/** The hardware cost model: energy, latency, area and EDAP of crossbar layers. */
+export * from './config';
+export * from './model';
+export * from './compare';
+export * from './networks';
+export * from './format';

@@ -1,0 +1,300 @@
+import { mappingGeometry, losslessAdcBits, naxAdcBits } from '../../lib/crossbar/geometry';
+import {
+  type CostLayer,
+  adcConversionJoules,
+  combineLayerCosts,
+  costBySize,
+  crossbarFigures,
+  defaultHardware,
+  hardwareCost,
+  registerFigures,
+  resnetCifarLayers,
+  resolveHardware,
+} from '../../lib/hardware';
+import { attr, createGraph, node, tensor, valueInfo } from '../../lib/onnx/ir';
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+function expectClose(actual: number, expected: number, tol = 1e-12): void {
+  if (rel(actual, expected) > tol) throw new Error(`expected ${expected}, got ${actual} (rel ${rel(actual, expected)})`);
+}
+
+describe('hand-computed examples (default 32 nm figures, shared/HARDWARE.md)', () => {
+  test('a linear layer: K=100, N=10 on 64x64, 8-bit weights and inputs, 2-bit cells, 1-bit DAC', () => {
+    const cost = hardwareCost({
+      model: [{ name: 'fc', opType: 'Gemm', k: 100, n: 10, outputPixels: 1 }],
+      mapping: { default: { rows: 64, cols: 64, weightBits: 8, inputBits: 8, bitsPerCell: 2, dacBits: 1 } },
+    });
+    const l = cost.layers[0];
+    // Arrays: ceil(100/64)=2 row tiles * ceil(10/64)=1 col tile * ceil((8-1)/2)=4 slices * 2 (G+/G-) = 16.
+    expect(l.arrays).toBe(16);
+    // ADC bits: largest column sum 64 rows * 1 * 3 = 192 -> ceil(log2(193)) = 8.
+    expect(l.crossbar.adcBits).toBe(8);
+    // Reads: 1 MVM * 8 DAC cycles * 16 arrays = 128; DAC conversions 128*64, ADC conversions 128*64.
+    expect(l.crossbarReads).toBe(128);
+    expect(l.dacConversions).toBe(128 * 64);
+    expect(l.adcConversions).toBe(128 * 64);
+    // Read latency: crossbar 64 ns + 64 conversions * (1/1.28 GS/s = 0.78125 ns) + 1 shift-add cycle (1 ns) = 115 ns.
+    const tRead = 64e-9 + 64 * 0.78125e-9 + 1e-9;
+    expectClose(l.readLatencySeconds, tRead);
+    // Per read: crossbar 0.075 mW * 64 ns; DAC 64 rows * 3.9 uW * 64 ns; ADC 64 * (2 mW / 1.28 GS/s = 1.5625 pJ);
+    // S&H 64 * 9.7 nW * 115 ns; shift-add 64 * 0.05 mW * 1 ns; registers (0.7 mW in + 0.1 mW out) * 1 ns.
+    const perRead = {
+      crossbar: 0.075e-3 * 64e-9, // 4.8 pJ
+      dac: 64 * 3.9e-6 * 64e-9, // 15.97 pJ
+      adc: 64 * 1.5625e-12, // 100 pJ
+      sampleHold: 64 * 9.7e-9 * tRead, // 0.0714 pJ
+      shiftAdd: 64 * 0.05e-3 * 1e-9, // 3.2 pJ
+      registers: (0.7e-3 + 0.1e-3) * 1e-9, // 0.8 pJ
+    };
+    for (const [k, v] of Object.entries(perRead)) expectClose(l.energyJoules[k as keyof typeof perRead], 128 * v);
+    // Buffers: read ceil(100*8/256)=4 and write ceil(10*8/256)=1 eDRAM accesses of 17.2 pJ.
+    expectClose(l.energyJoules.buffers, 5 * 17.2e-12);
+    const energy = 128 * Object.values(perRead).reduce((a, b) => a + b, 0) + 5 * 17.2e-12;
+    expectClose(l.energyJoules.total, energy);
+    expectClose(energy, 1.6066261e-8, 1e-7); // 128 reads * 124.845792 pJ + 86 pJ
+    // Latency: 1 MVM * 8 cycles * 115 ns = 920 ns.
+    expectClose(l.latencySeconds, 920e-9);
+    // Area per array: crossbar 6.25e-6 + 64 DACs * 1.67e-7 + 1 ADC 0.0012 + 64 S&H * 3.90625e-8
+    // + 1 shift-add 6e-5 + registers 0.00033 + 0.00033 = 1.939438e-3 mm^2; 16 arrays.
+    const perArray = 6.25e-6 + 64 * 1.67e-7 + 0.0012 + 64 * 3.90625e-8 + 6e-5 + 0.00033 + 0.00033;
+    expectClose(perArray, 1.939438e-3, 1e-9);
+    expectClose(l.areaMm2.total, 16 * perArray);
+    expectClose(l.areaMm2.adc, 16 * 0.0012);
+    expectClose(l.edap, energy * 920e-9 * 16 * perArray);
+    // A one-layer network's totals are the layer's.
+    expectClose(cost.total.edap, l.edap);
+  });
+
+  test('a conv: 3->8 channels, 3x3, 8x8 output, on 32x32 with 4-bit weights, 4-bit inputs, 2-bit DAC', () => {
+    const cost = hardwareCost({
+      model: [{ name: 'conv', opType: 'Conv', k: 3 * 3 * 3, n: 8, outputPixels: 8 * 8 }],
+      mapping: { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, bitsPerCell: 2, dacBits: 2 } },
+    });
+    const l = cost.layers[0];
+    // Arrays: 1 row tile (27 <= 32) * 1 col tile * ceil(3/2)=2 slices * 2 = 4; utilization 27*8/1024.
+    expect(l.arrays).toBe(4);
+    expectClose(l.utilization, (27 * 8) / 1024);
+    // ADC bits: 32 rows * (2^2-1) * (2^2-1) = 288 -> ceil(log2(289)) = 9 (ISAAC: log2(32)+2+2 = 9).
+    expect(l.crossbar.adcBits).toBe(9);
+    // Reads: 64 MVMs * ceil(4/2)=2 cycles * 4 arrays = 512.
+    expect(l.crossbarReads).toBe(512);
+    // A 9-bit conversion: linear scaling from the 8-bit anchor, 1.5625 pJ * 9/8 and 0.78125 ns * 9/8.
+    const tConv = 0.78125e-9 * (9 / 8);
+    const tRead = 32e-9 + 32 * tConv + 1e-9; // 61.125 ns
+    expectClose(tRead, 61.125e-9, 1e-12);
+    expectClose(l.readLatencySeconds, tRead);
+    const perRead =
+      0.01875e-3 * 32e-9 + // crossbar 0.6 pJ
+      32 * (3.9e-6 * 2) * 32e-9 + // 2-bit DACs draw 2x a 1-bit DAC: 7.99 pJ
+      32 * 1.5625e-12 * (9 / 8) + // ADC 56.25 pJ
+      32 * 9.7e-9 * tRead + // S&H
+      32 * 0.05e-3 * 1e-9 + // shift-add 1.6 pJ
+      (0.3e-3 + 0.1e-3) * 1e-9; // registers 0.4 pJ
+    // Buffers per MVM: ceil(27*4/256)=1 read + ceil(8*8/256)=1 write.
+    const buffers = 64 * 2 * 17.2e-12;
+    expectClose(l.energyJoules.buffers, buffers);
+    expectClose(l.energyJoules.total, 512 * perRead + buffers);
+    // Latency: 64 MVMs * 2 cycles * 61.125 ns = 7.824 us.
+    expectClose(l.latencySeconds, 7.824e-6, 1e-12);
+    const perArray = 1.5625e-6 + 32 * 1.67e-7 + 0.0012 + 32 * 3.90625e-8 + 6e-5 + 0.00015 + 0.00015;
+    expectClose(l.areaMm2.total, 4 * perArray);
+    expectClose(l.areaMm2.total, 6.272626e-3, 1e-9);
+    expectClose(l.edap, (512 * perRead + buffers) * 7.824e-6 * 4 * perArray);
+  });
+
+  test('a conv read from a graph (lowered by lib/runtime/lower.ts) costs the same as its hand-built layer', () => {
+    const w = tensor('w', [8, 3, 3, 3], new Float32Array(8 * 27).map((_, i) => Math.sin(i)));
+    const graph = createGraph({
+      nodes: [node('Conv', ['x', 'w'], ['y'], { pads: attr.ints([1, 1, 1, 1]), kernel_shape: attr.ints([3, 3]) }, 'conv')],
+      inputs: [valueInfo('x', [1, 3, 8, 8])],
+      outputs: [valueInfo('y', [1, 8, 8, 8])],
+      initializers: new Map([['w', w]]),
+    });
+    const mapping = { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, dacBits: 2 } };
+    const fromGraph = hardwareCost({ model: graph, mapping });
+    const byHand = hardwareCost({ model: [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64 }], mapping });
+    expect(fromGraph.layers[0].arrays).toBe(byHand.layers[0].arrays);
+    expect(fromGraph.total.edap).toBe(byHand.total.edap);
+  });
+});
+
+describe('array counts: one definition with the crossbar engine (lib/crossbar/geometry.ts)', () => {
+  test('arrays, cycles and utilization equal mappingGeometry for many shapes and mappings', () => {
+    let seed = 7;
+    const rnd = (n: number) => 1 + ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    for (let i = 0; i < 200; i++) {
+      const layer = { name: 'l', k: rnd(1200), n: rnd(600), outputPixels: rnd(50) };
+      const s = {
+        rows: [16, 32, 64, 128, 256, 48, 100][rnd(7) - 1],
+        cols: [16, 32, 64, 128, 256, 24][rnd(6) - 1],
+        weightBits: 1 + rnd(15),
+        bitsPerCell: rnd(4),
+        inputBits: rnd(16),
+        dacBits: rnd(4),
+      };
+      const l = hardwareCost({ model: [layer], mapping: { default: s } }).layers[0];
+      const g = mappingGeometry({ k: layer.k, n: layer.n, ...s });
+      expect(l.arrays).toBe(g.arrays);
+      expect(l.readsPerMvm).toBe(g.cycles);
+      expect(l.utilization).toBe(g.utilization);
+      expect(l.crossbarReads).toBe(layer.outputPixels * g.cycles * g.arrays);
+    }
+  });
+
+  test('grouped convs: groups independent matrices, groups x the arrays, latency of one group', () => {
+    const one = hardwareCost({ model: [{ name: 'dw', k: 9, n: 1, outputPixels: 256 }] }).layers[0];
+    const dw = hardwareCost({ model: [{ name: 'dw', k: 9, n: 1, outputPixels: 256, groups: 32 }] }).layers[0];
+    expect(dw.arrays).toBe(32 * one.arrays);
+    expectClose(dw.energyJoules.total, 32 * one.energyJoules.total);
+    expectClose(dw.areaMm2.total, 32 * one.areaMm2.total);
+    expect(dw.latencySeconds).toBe(one.latencySeconds);
+  });
+
+  test('signed inputs run a positive and a negative pass: twice the reads and latency', () => {
+    const u = hardwareCost({ model: [{ name: 'c', k: 27, n: 16, outputPixels: 100 }] }).layers[0];
+    const s = hardwareCost({ model: [{ name: 'c', k: 27, n: 16, outputPixels: 100, signedInput: true }] }).layers[0];
+    expect(s.crossbarReads).toBe(2 * u.crossbarReads);
+    expectClose(s.latencySeconds, 2 * u.latencySeconds);
+    expect(s.areaMm2.total).toBe(u.areaMm2.total);
+  });
+});
+
+describe('properties', () => {
+  const sizes = [16, 32, 64, 128, 256];
+
+  test('bigger crossbars need more ADC bits (NAX: ceil(log2(3*rows)) for 2-bit cells, 1-bit DAC)', () => {
+    const bits = sizes.map((x) => hardwareCost({ model: [{ name: 'l', k: 512, n: 512, outputPixels: 1 }], mapping: { default: { rows: x, cols: x } } }).layers[0].crossbar.adcBits);
+    expect(bits).toEqual([6, 7, 8, 9, 10]);
+    expect(bits).toEqual(sizes.map(naxAdcBits));
+    for (const [dacBits, bitsPerCell] of [[1, 1], [2, 2], [1, 4]]) {
+      const b = sizes.map((x) => hardwareCost({ model: [{ name: 'l', k: 8, n: 8, outputPixels: 1 }], mapping: { default: { rows: x, cols: x, dacBits, bitsPerCell } } }).layers[0].crossbar.adcBits);
+      for (let i = 1; i < b.length; i++) expect(b[i]).toBeGreaterThan(b[i - 1]);
+      expect(b).toEqual(sizes.map((x) => losslessAdcBits(x, dacBits, bitsPerCell)));
+    }
+  });
+
+  test('a fixed adcBits in the mapping overrides the lossless rule (per layer too)', () => {
+    const layers = [{ name: 'a', k: 64, n: 64, outputPixels: 1 }, { name: 'b', k: 64, n: 64, outputPixels: 1 }];
+    const c = hardwareCost({ model: layers, mapping: { default: { rows: 64, cols: 64, adcBits: 6 }, layers: { b: { adcBits: 'lossless' } } } });
+    expect(c.layers.map((l) => l.crossbar.adcBits)).toEqual([6, 8]);
+    expect(c.layers[0].energyJoules.adc).toBeLessThan(c.layers[1].energyJoules.adc);
+  });
+
+  test('a layer that does not fill its arrays wastes area: same arrays and area as a full layer, utilization < 1', () => {
+    const small = hardwareCost({ model: [{ name: 'l', k: 10, n: 10, outputPixels: 1 }], mapping: { default: { rows: 64, cols: 64 } } }).layers[0];
+    const full = hardwareCost({ model: [{ name: 'l', k: 64, n: 64, outputPixels: 1 }], mapping: { default: { rows: 64, cols: 64 } } }).layers[0];
+    expect(small.utilization).toBeCloseTo(100 / 4096, 12);
+    expect(full.utilization).toBe(1);
+    expect(small.arrays).toBe(full.arrays);
+    expect(small.areaMm2.total).toBe(full.areaMm2.total);
+    // Per weight, the half-empty mapping costs 4096/100 times the area.
+    expectClose(small.areaMm2.total / 100 / (full.areaMm2.total / 4096), 4096 / 100);
+    // On 16x16 the small layer wastes less: utilization 100/256 and less area.
+    const on16 = hardwareCost({ model: [{ name: 'l', k: 10, n: 10, outputPixels: 1 }], mapping: { default: { rows: 16, cols: 16 } } }).layers[0];
+    expect(on16.utilization).toBeGreaterThan(small.utilization);
+    expect(on16.areaMm2.total).toBeLessThan(small.areaMm2.total);
+  });
+
+  test("a network's cost is built from its layers: energy and area add, latency adds over layers, EDAP from the totals", () => {
+    const layers = resnetCifarLayers();
+    const mapping = { default: { rows: 32, cols: 32 }, layers: { fc: { rows: 16, cols: 16 }, 'layer3.2.conv2': { rows: 128, cols: 128 } } };
+    const net = hardwareCost({ model: layers, mapping });
+    const sum = (f: (l: (typeof net.layers)[number]) => number) => net.layers.reduce((a, l) => a + f(l), 0);
+    expectClose(net.total.energyJoules.total, sum((l) => l.energyJoules.total));
+    expectClose(net.total.energyJoules.adc, sum((l) => l.energyJoules.adc));
+    expectClose(net.total.areaMm2.total, sum((l) => l.areaMm2.total));
+    expectClose(net.total.latencySeconds, sum((l) => l.latencySeconds));
+    expect(net.total.arrays).toBe(sum((l) => l.arrays));
+    expectClose(net.total.edap, net.total.energyJoules.total * net.total.latencySeconds * net.total.areaMm2.total);
+    // Not the sum of layer EDAPs: a network's EDAP grows faster than its layers'.
+    expect(net.total.edap).toBeGreaterThan(sum((l) => l.edap));
+    // Each layer costs the same alone as inside the network (per-layer overrides by node name).
+    const alone = hardwareCost({ model: [layers[19]], mapping: { default: { rows: 16, cols: 16 } } }).layers[0];
+    expect(net.layers[19]).toEqual(alone);
+    // Combining per-layer results gives the network's totals.
+    const combined = combineLayerCosts(net.layers, net.hardware);
+    expectClose(combined.total.edap, net.total.edap);
+    // Each component adds up to the total.
+    const e = net.total.energyJoules;
+    expectClose(e.crossbar + e.adc + e.dac + e.sampleHold + e.shiftAdd + e.registers + e.buffers, e.total);
+    const a = net.total.areaMm2;
+    expectClose(a.crossbar + a.adc + a.dac + a.sampleHold + a.shiftAdd + a.registers, a.total);
+  });
+
+  test('ResNet-20 shapes: 19 convs + FC, 0.27M weights', () => {
+    const layers = resnetCifarLayers();
+    expect(layers).toHaveLength(20);
+    expect(layers.reduce((a, l) => a + l.k * l.n, 0)).toBe(268336); // 3*9*16 + 6*144*16 + 144*32 + 5*288*32 + 288*64 + 5*576*64 + 640
+    expect(layers.map((l) => l.outputPixels)).toEqual([...Array(7).fill(1024), ...Array(6).fill(256), ...Array(6).fill(64), 1]);
+    expect(resnetCifarLayers({ shortcut: 'B' })).toHaveLength(22);
+  });
+
+  test('homogeneous ResNet-20: EDAP is lowest at a mid-size crossbar (NAX trend), not at 16 or 256', () => {
+    const rows = costBySize(resnetCifarLayers(), sizes);
+    const edap = rows.map((r) => r.cost.total.edap);
+    const best = edap.indexOf(Math.min(...edap));
+    expect(best).toBeGreaterThan(0);
+    expect(best).toBeLessThan(sizes.length - 1);
+    // Latency grows with size (longer reads, more conversions per ADC); area falls then rises as cells go unused.
+    const lat = rows.map((r) => r.cost.total.latencySeconds);
+    for (let i = 1; i < lat.length; i++) expect(lat[i]).toBeGreaterThan(lat[i - 1]);
+    expect(rows[0].cost.total.areaMm2.total).toBeGreaterThan(rows[2].cost.total.areaMm2.total);
+    const util = rows.map((r) => r.cost.total.utilization);
+    for (let i = 1; i < util.length; i++) expect(util[i]).toBeLessThan(util[i - 1]);
+    expect(Math.min(...rows.map((r) => r.edapRelative))).toBe(1);
+  });
+
+  test('ADC energy scaling: linear and survey agree at the anchor; survey is 4x per bit, linear b/8', () => {
+    const linear = resolveHardware({ adc: { energyScaling: 'linear' } });
+    const survey = resolveHardware({ adc: { energyScaling: 'survey' } });
+    expectClose(adcConversionJoules(linear, 8), 2e-3 / 1.28e9);
+    expectClose(adcConversionJoules(survey, 8), 2e-3 / 1.28e9);
+    expectClose(adcConversionJoules(linear, 10), (1.5625e-12 * 10) / 8);
+    expectClose(adcConversionJoules(survey, 10), 1.5625e-12 * 16);
+    expectClose(adcConversionJoules(survey, 6), 1.5625e-12 / 16);
+    // With a floor, E = Emin + k*4^b still passes the anchor.
+    const floored = resolveHardware({ adc: { energyScaling: 'survey', surveyFloorJoules: 0.5e-12 } });
+    expectClose(adcConversionJoules(floored, 8), 1.5625e-12);
+    expectClose(adcConversionJoules(floored, 9) - 0.5e-12, 4 * (1.5625e-12 - 0.5e-12));
+    // 64x64 uses 8-bit ADCs: both scalings cost the same there; 256x256 (10 bits) costs more under 'survey'.
+    const layer = [{ name: 'l', k: 256, n: 256, outputPixels: 4 }];
+    const at = (x: number, s: 'linear' | 'survey') => hardwareCost({ model: layer, mapping: { default: { rows: x, cols: x } }, hardware: { adc: { energyScaling: s } } }).total;
+    expectClose(at(64, 'linear').energyJoules.total, at(64, 'survey').energyJoules.total);
+    expect(at(256, 'survey').energyJoules.adc).toBeGreaterThan(at(256, 'linear').energyJoules.adc);
+    expect(at(16, 'survey').energyJoules.adc).toBeLessThan(at(16, 'linear').energyJoules.adc);
+  });
+
+  test('ADCs per array: more ADCs shorten the read, add ADC area, keep ADC energy', () => {
+    const layer: CostLayer[] = [{ name: 'l', k: 128, n: 128, outputPixels: 10 }];
+    const one = hardwareCost({ model: layer, mapping: { default: { rows: 128, cols: 128 } } }).layers[0];
+    const four = hardwareCost({ model: layer, mapping: { default: { rows: 128, cols: 128 } }, hardware: { adc: { adcsPerArray: 4 } } }).layers[0];
+    // 128 conversions of 9 bits on one ADC vs 32 on each of four.
+    const tConv = 0.78125e-9 * (9 / 8);
+    expectClose(one.readLatencySeconds, 128e-9 + 128 * tConv + 1e-9);
+    expectClose(four.readLatencySeconds, 128e-9 + 32 * tConv + 1e-9);
+    expectClose(four.areaMm2.adc, 4 * one.areaMm2.adc);
+    expectClose(four.energyJoules.adc, one.energyJoules.adc);
+  });
+
+  test('crossbar figures: table sizes exactly, other shapes scaled (power, area ~ rows*cols; latency ~ rows)', () => {
+    const hw = resolveHardware();
+    for (const x of sizes) expect(crossbarFigures(hw, x, x)).toEqual(defaultHardware.crossbar[String(x)]);
+    // The PUMAsim table is itself per-cell: 16 and 256 are the 64 entry scaled.
+    expectClose(crossbarFigures(hw, 16, 16).readPowerWatts, 0.075e-3 / 16);
+    expectClose(crossbarFigures(hw, 256, 256).areaMm2, 6.25e-6 * 16);
+    const f = crossbarFigures(hw, 64, 128);
+    expectClose(f.readPowerWatts, 0.075e-3 * 2);
+    expectClose(f.areaMm2, 6.25e-6 * 2);
+    expectClose(f.readLatencySeconds, 64e-9);
+    expectClose(crossbarFigures(hw, 512, 512).readLatencySeconds, 512e-9);
+    expectClose(crossbarFigures(hw, 48, 48).readPowerWatts, 0.075e-3 * (48 * 48) / (64 * 64));
+    // Registers between table sizes interpolate, beyond them scale.
+    expectClose(registerFigures(hw, 96, 96).inputReadPowerWatts, (0.7e-3 + 1.7e-3) / 2);
+    expectClose(registerFigures(hw, 512, 512).inputAreaMm2, 0.0019 * 2);
+    expectClose(registerFigures(hw, 8, 8).outputPowerWatts, 0.1e-3 / 2);
+    // A size added through the config is used as given.
+    const custom = resolveHardware({ crossbar: { '48': { readPowerWatts: 1e-4, readLatencySeconds: 50e-9, areaMm2: 4e-6 } } });
+    expect(crossbarFigures(custom, 48, 48)).toEqual({ readPowerWatts: 1e-4, readLatencySeconds: 50e-9, areaMm2: 4e-6 });
+    expect(custom.crossbar['64']).toEqual(defaultHardware.crossbar['64']);
+  });
+});
