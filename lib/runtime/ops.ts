@@ -197,6 +197,7 @@ export function runSmallOp(nd: Node, ins: Value[], opset: number): Value[] {
       return [unary(x, (v) => (v < lo ? lo : v > hi ? hi : v))];
     }
     case 'Dropout': {
+      if (opset >= 12 && ins[2] && ins[2].data[0]) throw unsupported(nd, 'training_mode (inference only)');
       // Inference: identity; the optional mask is all true.
       const outs: Value[] = [x];
       if (nd.outputs[1]) outs.push({ dims: x.dims, dataType: 'bool', data: new Uint8Array(x.data.length).fill(1) });
@@ -341,6 +342,7 @@ function softmaxStrided(s: NumArray, o: NumArray, base: number, len: number, str
 }
 
 function batchNorm(nd: Node, ins: Value[]): Value {
+  if (attrInt(nd, 'training_mode', 0)) throw unsupported(nd, 'training_mode (inference only)');
   const [x, scale, bias, mean, variance] = ins;
   const eps = attrFloat(nd, 'epsilon', 1e-5);
   const c = x.dims[1] ?? 1;

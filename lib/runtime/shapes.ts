@@ -132,7 +132,11 @@ export interface InferredShapes extends Map<string, number[]> {}
  * included). Initializer shapes are included. Throws ERR_NAX_ONNX_UNSUPPORTED
  * for ops without a shape rule.
  */
-export function inferShapes(graph: Graph, inputShapes: Record<string, number[]>): InferredShapes {
+export function inferShapes(
+  graph: Graph,
+  inputShapes: Record<string, number[]>,
+  options: { lenient?: boolean } = {},
+): InferredShapes {
   const shapes: InferredShapes = new Map();
   // Known values of small tensors (initializers and propagated int chains).
   const known = new Map<string, Value>();
@@ -155,17 +159,22 @@ export function inferShapes(graph: Graph, inputShapes: Record<string, number[]>)
       known.set(nd.outputs[0], v);
       continue;
     }
-    if (smallOps.has(nd.opType) && nd.inputs.every((n, i) => !n || insKnown[i])) {
-      const outs = runSmallOp(nd, insKnown as Value[], graph.opset);
-      outs.forEach((v, i) => {
-        if (!nd.outputs[i]) return;
-        shapes.set(nd.outputs[i], v.dims);
-        if (v.data.length <= 64) known.set(nd.outputs[i], v);
-      });
-      continue;
+    try {
+      if (smallOps.has(nd.opType) && nd.inputs.every((n, i) => !n || insKnown[i])) {
+        const outs = runSmallOp(nd, insKnown as Value[], graph.opset);
+        outs.forEach((v, i) => {
+          if (!nd.outputs[i]) return;
+          shapes.set(nd.outputs[i], v.dims);
+          if (v.data.length <= 64) known.set(nd.outputs[i], v);
+        });
+        continue;
+      }
+      const outs = outputShapes(nd, ins, insKnown, graph.opset);
+      outs.forEach((s, i) => nd.outputs[i] && s && shapes.set(nd.outputs[i], s));
+    } catch (err) {
+      // Lenient: shapes that depend on run-time values stay unknown (the executor computes them when it runs).
+      if (!options.lenient) throw err;
     }
-    const outs = outputShapes(nd, ins, insKnown, graph.opset);
-    outs.forEach((s, i) => nd.outputs[i] && s && shapes.set(nd.outputs[i], s));
   }
   return shapes;
 }
@@ -286,6 +295,8 @@ function outputShapes(nd: Node, ins: (number[] | undefined)[], known: (Value | u
     case 'Squeeze':
     case 'ReduceMean':
     case 'Gather':
+    case 'Slice':
+    case 'ConstantOfShape':
     case 'Constant': {
       // Evaluate on a zero-filled stand-in for the big input: only the shape matters.
       const standIns: Value[] = ins.map((s, i) =>

@@ -1,0 +1,250 @@
+// N-API glue for the graph executor's kernels (native/core/nn_forward.h).
+// Every entry checks sizes against the typed arrays it receives, writes into a
+// caller-allocated output and resolves a promise (work runs off the JS thread).
+#include <string>
+
+#include "core/gemm.h"
+#include "core/nn_forward.h"
+#include "napi_util.h"
+
+namespace {
+
+using naxb::float32Field;
+using naxb::intField;
+using naxb::numberField;
+using naxb::objectArg;
+using naxb::throwNax;
+
+constexpr long long kMaxDim = 1LL << 30;
+
+nax::ActivationParams readActivation(Napi::Object o) {
+  nax::ActivationParams a;
+  a.kind = static_cast<nax::Activation>(intField(o, "activation", 0, 3, false, 0));
+  a.clipMin = static_cast<float>(numberField(o, "clipMin", false, 0));
+  a.clipMax = static_cast<float>(numberField(o, "clipMax", false, 0));
+  a.alpha = static_cast<float>(numberField(o, "alpha", false, 0.01));
+  return a;
+}
+
+nax::Conv2dParams readConv(Napi::Object o) {
+  nax::Conv2dParams p;
+  p.batch = static_cast<int>(intField(o, "batch", 0, kMaxDim));
+  p.inChannels = static_cast<int>(intField(o, "inChannels", 1, kMaxDim));
+  p.height = static_cast<int>(intField(o, "height", 1, kMaxDim));
+  p.width = static_cast<int>(intField(o, "width", 1, kMaxDim));
+  p.outChannels = static_cast<int>(intField(o, "outChannels", 1, kMaxDim));
+  p.groups = static_cast<int>(intField(o, "groups", 1, kMaxDim, false, 1));
+  p.kernelH = static_cast<int>(intField(o, "kernelH", 1, 4096));
+  p.kernelW = static_cast<int>(intField(o, "kernelW", 1, 4096));
+  p.padTop = static_cast<int>(intField(o, "padTop", 0, 4096, false, 0));
+  p.padLeft = static_cast<int>(intField(o, "padLeft", 0, 4096, false, 0));
+  p.padBottom = static_cast<int>(intField(o, "padBottom", 0, 4096, false, 0));
+  p.padRight = static_cast<int>(intField(o, "padRight", 0, 4096, false, 0));
+  p.strideH = static_cast<int>(intField(o, "strideH", 1, 4096, false, 1));
+  p.strideW = static_cast<int>(intField(o, "strideW", 1, 4096, false, 1));
+  p.dilationH = static_cast<int>(intField(o, "dilationH", 1, 4096, false, 1));
+  p.dilationW = static_cast<int>(intField(o, "dilationW", 1, 4096, false, 1));
+  p.threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+  p.activation = readActivation(o);
+  if (p.inChannels % p.groups != 0 || p.outChannels % p.groups != 0)
+    throwNax(o.Env(), nax::codes::kInvalidArgument, "expected inChannels and outChannels divisible by groups");
+  if (p.outH() <= 0 || p.outW() <= 0)
+    throwNax(o.Env(), nax::codes::kInvalidArgument, "expected a kernel that fits the padded input");
+  return p;
+}
+
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    Napi::Object o = objectArg(info, 0, "options");
+    nax::Conv2dParams p = readConv(o);
+    const std::size_t inLen = static_cast<std::size_t>(p.batch) * p.inChannels * p.height * p.width;
+    const std::size_t wLen = static_cast<std::size_t>(p.outChannels) * (p.inChannels / p.groups) * p.kernelH * p.kernelW;
+    const std::size_t outLen = static_cast<std::size_t>(p.batch) * p.outChannels * p.outH() * p.outW();
+    auto input = float32Field(o, "input", inLen);
+    auto weights = float32Field(o, "weights", wLen);
+    auto output = float32Field(o, "output", outLen);
+    const float* bias = nullptr;
+    if (!o.Get("bias").IsUndefined()) bias = float32Field(o, "bias", static_cast<std::size_t>(p.outChannels)).Data();
+    const float* in = input.Data();
+    const float* w = weights.Data();
+    float* out = output.Data();
+    return naxb::PromiseWorker::start(
+        env, [=]() { nax::conv2dForward(p, in, w, bias, out); }, nullptr, {o});
+  });
+}
+
+Napi::Value Pool2d(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    Napi::Object o = objectArg(info, 0, "options");
+    nax::Pool2dParams p;
+    p.batch = static_cast<int>(intField(o, "batch", 0, kMaxDim));
+    p.channels = static_cast<int>(intField(o, "channels", 1, kMaxDim));
+    p.height = static_cast<int>(intField(o, "height", 1, kMaxDim));
+    p.width = static_cast<int>(intField(o, "width", 1, kMaxDim));
+    p.outH = static_cast<int>(intField(o, "outH", 1, kMaxDim));
+    p.outW = static_cast<int>(intField(o, "outW", 1, kMaxDim));
+    p.kernelH = static_cast<int>(intField(o, "kernelH", 1, 4096));
+    p.kernelW = static_cast<int>(intField(o, "kernelW", 1, 4096));
+    p.padTop = static_cast<int>(intField(o, "padTop", 0, 4096, false, 0));
+    p.padLeft = static_cast<int>(intField(o, "padLeft", 0, 4096, false, 0));
+    p.padBottom = static_cast<int>(intField(o, "padBottom", 0, 4096, false, 0));
+    p.padRight = static_cast<int>(intField(o, "padRight", 0, 4096, false, 0));
+    p.strideH = static_cast<int>(intField(o, "strideH", 1, 4096, false, 1));
+    p.strideW = static_cast<int>(intField(o, "strideW", 1, 4096, false, 1));
+    p.dilationH = static_cast<int>(intField(o, "dilationH", 1, 4096, false, 1));
+    p.dilationW = static_cast<int>(intField(o, "dilationW", 1, 4096, false, 1));
+    p.isMax = intField(o, "isMax", 0, 1) == 1;
+    p.countIncludePad = intField(o, "countIncludePad", 0, 1, false, 0) == 1;
+    p.threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    const std::size_t planes = static_cast<std::size_t>(p.batch) * p.channels;
+    auto input = float32Field(o, "input", planes * p.height * p.width);
+    auto output = float32Field(o, "output", planes * p.outH * p.outW);
+    const float* in = input.Data();
+    float* out = output.Data();
+    return naxb::PromiseWorker::start(
+        env, [=]() { nax::pool2dForward(p, in, out); }, nullptr, {o});
+  });
+}
+
+Napi::Value GlobalAveragePool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    Napi::Object o = objectArg(info, 0, "options");
+    const std::size_t planes = static_cast<std::size_t>(intField(o, "planes", 0, kMaxDim));
+    const std::size_t spatial = static_cast<std::size_t>(intField(o, "spatial", 1, kMaxDim));
+    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    const float* in = float32Field(o, "input", planes * spatial).Data();
+    float* out = float32Field(o, "output", planes).Data();
+    return naxb::PromiseWorker::start(
+        env, [=]() { nax::globalAveragePool(planes, spatial, in, out, threads); }, nullptr, {o});
+  });
+}
+
+// Gemm: output (m x n, prefilled with beta*C by the caller) += alpha * op(A) op(B).
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    Napi::Object o = objectArg(info, 0, "options");
+    const std::size_t m = static_cast<std::size_t>(intField(o, "m", 0, kMaxDim));
+    const std::size_t n = static_cast<std::size_t>(intField(o, "n", 1, kMaxDim));
+    const std::size_t k = static_cast<std::size_t>(intField(o, "k", 1, kMaxDim));
+    const bool transA = intField(o, "transA", 0, 1, false, 0) == 1;
+    const bool transB = intField(o, "transB", 0, 1, false, 0) == 1;
+    const float alpha = static_cast<float>(numberField(o, "alpha", false, 1.0));
+    const float beta = static_cast<float>(numberField(o, "beta", false, 0.0));
+    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    const float* a = float32Field(o, "a", m * k).Data();
+    const float* b = float32Field(o, "b", k * n).Data();
+    float* out = float32Field(o, "output", m * n).Data();
+    return naxb::PromiseWorker::start(
+        env,
+        [=]() {
+          nax::sgemm(transA, transB, m, n, k, alpha, a, transA ? m : k, b, transB ? k : n, beta, out, n, threads);
+        },
+        nullptr, {o});
+  });
+}
+
+Napi::Value BatchedMatmul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    Napi::Object o = objectArg(info, 0, "options");
+    const std::size_t m = static_cast<std::size_t>(intField(o, "m", 0, kMaxDim));
+    const std::size_t n = static_cast<std::size_t>(intField(o, "n", 1, kMaxDim));
+    const std::size_t k = static_cast<std::size_t>(intField(o, "k", 1, kMaxDim));
+    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    auto aOff = naxb::typedArrayField<Napi::BigInt64Array>(o, "aOffsets", napi_bigint64_array, "BigInt64Array", 0);
+    auto bOff = naxb::typedArrayField<Napi::BigInt64Array>(o, "bOffsets", napi_bigint64_array, "BigInt64Array",
+                                                           aOff.ElementLength());
+    const std::size_t batch = aOff.ElementLength();
+    auto aArr = float32Field(o, "a");
+    auto bArr = float32Field(o, "b");
+    for (std::size_t i = 0; i < batch; ++i) {
+      if (aOff[i] < 0 || static_cast<std::size_t>(aOff[i]) + m * k > aArr.ElementLength() || bOff[i] < 0 ||
+          static_cast<std::size_t>(bOff[i]) + k * n > bArr.ElementLength())
+        throwNax(env, nax::codes::kOutOfRange, "expected matmul offsets inside a and b, got offset set " + std::to_string(i));
+    }
+    float* out = float32Field(o, "output", batch * m * n).Data();
+    const float* a = aArr.Data();
+    const float* b = bArr.Data();
+    const std::int64_t* ao = aOff.Data();
+    const std::int64_t* bo = bOff.Data();
+    return naxb::PromiseWorker::start(
+        env, [=]() { nax::batchedMatmul(batch, m, n, k, a, ao, b, bo, out, threads); }, nullptr, {o});
+  });
+}
+
+Napi::Value BiasActivation(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    Napi::Object o = objectArg(info, 0, "options");
+    const std::size_t batch = static_cast<std::size_t>(intField(o, "batch", 0, kMaxDim));
+    const std::size_t channels = static_cast<std::size_t>(intField(o, "channels", 1, kMaxDim));
+    const std::size_t inner = static_cast<std::size_t>(intField(o, "inner", 1, kMaxDim));
+    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    const nax::ActivationParams act = readActivation(o);
+    float* data = float32Field(o, "data", batch * channels * inner).Data();
+    const float* bias = nullptr;
+    if (!o.Get("bias").IsUndefined()) bias = float32Field(o, "bias", channels).Data();
+    return naxb::PromiseWorker::start(
+        env, [=]() { nax::biasActivation(data, batch, channels, inner, bias, act, threads); }, nullptr, {o});
+  });
+}
+
+Napi::Value Im2rowBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    Napi::Object o = objectArg(info, 0, "options");
+    nax::Conv2dParams p = readConv(o);
+    const int group = static_cast<int>(intField(o, "group", 0, p.groups - 1, false, 0));
+    const std::size_t K = static_cast<std::size_t>(p.inChannels / p.groups) * p.kernelH * p.kernelW;
+    const std::size_t P = static_cast<std::size_t>(p.outH()) * p.outW();
+    const float* in =
+        float32Field(o, "input", static_cast<std::size_t>(p.batch) * p.inChannels * p.height * p.width).Data();
+    float* rows = float32Field(o, "rows", static_cast<std::size_t>(p.batch) * P * K).Data();
+    return naxb::PromiseWorker::start(
+        env, [=]() { nax::im2rowBatch(p, group, in, rows); }, nullptr, {o});
+  });
+}
+
+Napi::Value ScatterRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    Napi::Object o = objectArg(info, 0, "options");
+    const std::size_t batch = static_cast<std::size_t>(intField(o, "batch", 0, kMaxDim));
+    const std::size_t pixels = static_cast<std::size_t>(intField(o, "pixels", 1, kMaxDim));
+    const std::size_t n = static_cast<std::size_t>(intField(o, "n", 1, kMaxDim));
+    const std::size_t outChannels = static_cast<std::size_t>(intField(o, "outChannels", 1, kMaxDim));
+    const int group = static_cast<int>(intField(o, "group", 0, kMaxDim, false, 0));
+    if ((static_cast<std::size_t>(group) + 1) * n > outChannels)
+      throwNax(env, nax::codes::kOutOfRange, "expected (group + 1) * n <= outChannels");
+    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    const nax::ActivationParams act = readActivation(o);
+    const float* rows = float32Field(o, "rows", batch * pixels * n).Data();
+    float* out = float32Field(o, "output", batch * outChannels * pixels).Data();
+    const float* bias = nullptr;
+    if (!o.Get("bias").IsUndefined()) bias = float32Field(o, "bias", outChannels).Data();
+    return naxb::PromiseWorker::start(
+        env, [=]() { nax::scatterRows(batch, pixels, n, outChannels, group, rows, bias, act, out, threads); }, nullptr,
+        {o});
+  });
+}
+
+void initRuntime(Napi::Env env, Napi::Object exports) {
+  Napi::Object rt = Napi::Object::New(env);
+  rt.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
+  rt.Set("pool2d", Napi::Function::New(env, Pool2d, "pool2d"));
+  rt.Set("globalAveragePool", Napi::Function::New(env, GlobalAveragePool, "globalAveragePool"));
+  rt.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  rt.Set("batchedMatmul", Napi::Function::New(env, BatchedMatmul, "batchedMatmul"));
+  rt.Set("biasActivation", Napi::Function::New(env, BiasActivation, "biasActivation"));
+  rt.Set("im2rowBatch", Napi::Function::New(env, Im2rowBatch, "im2rowBatch"));
+  rt.Set("scatterRows", Napi::Function::New(env, ScatterRows, "scatterRows"));
+  exports.Set("runtime", rt);
+}
+
+NAX_EXPORTS(initRuntime);
+
+}  // namespace

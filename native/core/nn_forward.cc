@@ -1,0 +1,236 @@
+#include "nn_forward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "gemm.h"
+#include "im2col.h"
+#include "parallel.h"
+
+namespace nax {
+
+namespace {
+
+ConvGeometry groupGeometry(const Conv2dParams& p) {
+  ConvGeometry g;
+  g.channels = p.inChannels / p.groups;
+  g.height = p.height;
+  g.width = p.width;
+  g.kernelH = p.kernelH;
+  g.kernelW = p.kernelW;
+  g.padTop = p.padTop;
+  g.padLeft = p.padLeft;
+  g.padBottom = p.padBottom;
+  g.padRight = p.padRight;
+  g.strideH = p.strideH;
+  g.strideW = p.strideW;
+  g.dilationH = p.dilationH;
+  g.dilationW = p.dilationW;
+  return g;
+}
+
+void checkConv(const Conv2dParams& p) {
+  auto fail = [](const std::string& m) { throw Error(codes::kInvalidArgument, "conv2d: " + m); };
+  if (p.batch < 0 || p.inChannels <= 0 || p.height <= 0 || p.width <= 0 || p.outChannels <= 0) fail("sizes must be positive");
+  if (p.groups <= 0 || p.inChannels % p.groups != 0 || p.outChannels % p.groups != 0)
+    fail("channels must divide by groups (" + std::to_string(p.groups) + ")");
+  if (p.kernelH <= 0 || p.kernelW <= 0 || p.strideH <= 0 || p.strideW <= 0 || p.dilationH <= 0 || p.dilationW <= 0)
+    fail("kernel, strides and dilations must be positive");
+  if (p.padTop < 0 || p.padLeft < 0 || p.padBottom < 0 || p.padRight < 0) fail("pads must be >= 0");
+  if (p.outH() <= 0 || p.outW() <= 0) fail("kernel larger than the padded input");
+}
+
+inline float activate(float v, const ActivationParams& a) {
+  switch (a.kind) {
+    case Activation::kRelu:
+      return v > 0.0f ? v : 0.0f;
+    case Activation::kClip:
+      return v < a.clipMin ? a.clipMin : (v > a.clipMax ? a.clipMax : v);
+    case Activation::kLeakyRelu:
+      return v >= 0.0f ? v : a.alpha * v;
+    default:
+      return v;
+  }
+}
+
+void biasActivationImage(float* out, std::size_t channels, std::size_t inner, const float* bias,
+                         const ActivationParams& act) {
+  if (!bias && act.kind == Activation::kNone) return;
+  for (std::size_t c = 0; c < channels; ++c) {
+    float* row = out + c * inner;
+    const float b = bias ? bias[c] : 0.0f;
+    switch (act.kind) {
+      case Activation::kNone:
+        for (std::size_t i = 0; i < inner; ++i) row[i] += b;
+        break;
+      case Activation::kRelu:
+        for (std::size_t i = 0; i < inner; ++i) row[i] = std::max(row[i] + b, 0.0f);
+        break;
+      default:
+        for (std::size_t i = 0; i < inner; ++i) row[i] = activate(row[i] + b, act);
+    }
+  }
+}
+
+}  // namespace
+
+int Conv2dParams::outH() const { return groupGeometry(*this).outH(); }
+int Conv2dParams::outW() const { return groupGeometry(*this).outW(); }
+
+void conv2dForward(const Conv2dParams& p, const float* input, const float* weights, const float* bias, float* output) {
+  checkConv(p);
+  const ConvGeometry geom = groupGeometry(p);
+  const int G = p.groups;
+  const std::size_t Cg = static_cast<std::size_t>(p.inChannels / G), Mg = static_cast<std::size_t>(p.outChannels / G);
+  const std::size_t P = geom.outPixels(), K = geom.patchSize();
+  const std::size_t HW = static_cast<std::size_t>(p.height) * p.width;
+  const std::size_t M = static_cast<std::size_t>(p.outChannels), C = static_cast<std::size_t>(p.inChannels);
+  // A 1x1, stride-1, unpadded conv reads the image plane directly as its K x P matrix.
+  const bool direct = p.kernelH == 1 && p.kernelW == 1 && p.strideH == 1 && p.strideW == 1 && p.padTop == 0 &&
+                      p.padLeft == 0 && p.padBottom == 0 && p.padRight == 0;
+  const int threads = resolveThreads(p.threads);
+  auto image = [&](std::size_t b, float* cols, int gemmThreads) {
+    for (int g = 0; g < G; ++g) {
+      const float* in = input + (b * C + g * Cg) * HW;
+      const float* colMatrix = in;
+      if (!direct) {
+        im2col(geom, in, cols);
+        colMatrix = cols;
+      }
+      sgemm(false, false, Mg, P, K, 1.0f, weights + g * Mg * K, K, colMatrix, P, 0.0f, output + (b * M + g * Mg) * P,
+            P, gemmThreads);
+    }
+    biasActivationImage(output + b * M * P, M, P, bias, p.activation);
+  };
+  const std::size_t batch = static_cast<std::size_t>(p.batch);
+  if (batch >= static_cast<std::size_t>(threads)) {
+    // One image per worker at a time: no contention, each output element computed the same way.
+    parallelFor(batch, threads, [&](std::size_t b0, std::size_t b1, int) {
+      std::vector<float> cols(direct ? 0 : K * P);
+      for (std::size_t b = b0; b < b1; ++b) image(b, cols.data(), 1);
+    });
+  } else {
+    std::vector<float> cols(direct ? 0 : K * P);
+    for (std::size_t b = 0; b < batch; ++b) image(b, cols.data(), threads);
+  }
+}
+
+void pool2dForward(const Pool2dParams& p, const float* input, float* output) {
+  if (p.batch < 0 || p.channels <= 0 || p.height <= 0 || p.width <= 0 || p.outH <= 0 || p.outW <= 0 ||
+      p.kernelH <= 0 || p.kernelW <= 0 || p.strideH <= 0 || p.strideW <= 0 || p.dilationH <= 0 || p.dilationW <= 0)
+    throw Error(codes::kInvalidArgument, "pool2d: sizes, kernel, strides and dilations must be positive");
+  const std::size_t planes = static_cast<std::size_t>(p.batch) * p.channels;
+  const std::size_t HW = static_cast<std::size_t>(p.height) * p.width;
+  const std::size_t OP = static_cast<std::size_t>(p.outH) * p.outW;
+  parallelFor(planes, resolveThreads(p.threads), [&](std::size_t c0, std::size_t c1, int) {
+    for (std::size_t c = c0; c < c1; ++c) {
+      const float* in = input + c * HW;
+      float* out = output + c * OP;
+      for (int oy = 0; oy < p.outH; ++oy) {
+        const int y0 = oy * p.strideH - p.padTop;
+        for (int ox = 0; ox < p.outW; ++ox) {
+          const int x0 = ox * p.strideW - p.padLeft;
+          if (p.isMax) {
+            float m = -std::numeric_limits<float>::infinity();
+            for (int ky = 0; ky < p.kernelH; ++ky) {
+              const int y = y0 + ky * p.dilationH;
+              if (y < 0 || y >= p.height) continue;
+              for (int kx = 0; kx < p.kernelW; ++kx) {
+                const int x = x0 + kx * p.dilationW;
+                if (x < 0 || x >= p.width) continue;
+                m = std::max(m, in[static_cast<std::size_t>(y) * p.width + x]);
+              }
+            }
+            out[static_cast<std::size_t>(oy) * p.outW + ox] = m;
+          } else {
+            float sum = 0.0f;
+            int valid = 0, padded = 0;
+            for (int ky = 0; ky < p.kernelH; ++ky) {
+              const int y = y0 + ky * p.dilationH;
+              // Taps inside the explicitly padded input count when count_include_pad is set;
+              // taps past the padding (ceil_mode overhang) never count (ONNX/ORT semantics).
+              const bool yPadded = y >= -p.padTop && y < p.height + p.padBottom;
+              for (int kx = 0; kx < p.kernelW; ++kx) {
+                const int x = x0 + kx * p.dilationW;
+                const bool xPadded = x >= -p.padLeft && x < p.width + p.padRight;
+                if (yPadded && xPadded) ++padded;
+                if (y < 0 || y >= p.height || x < 0 || x >= p.width) continue;
+                sum += in[static_cast<std::size_t>(y) * p.width + x];
+                ++valid;
+              }
+            }
+            const int div = p.countIncludePad ? padded : valid;
+            out[static_cast<std::size_t>(oy) * p.outW + ox] = div > 0 ? sum / static_cast<float>(div) : 0.0f;
+          }
+        }
+      }
+    }
+  });
+}
+
+void globalAveragePool(std::size_t planes, std::size_t spatial, const float* input, float* output, int threads) {
+  parallelFor(planes, resolveThreads(threads), [&](std::size_t c0, std::size_t c1, int) {
+    for (std::size_t c = c0; c < c1; ++c) {
+      const float* in = input + c * spatial;
+      double sum = 0.0;
+      for (std::size_t i = 0; i < spatial; ++i) sum += in[i];
+      output[c] = static_cast<float>(sum / static_cast<double>(spatial));
+    }
+  });
+}
+
+void batchedMatmul(std::size_t batch, std::size_t m, std::size_t n, std::size_t k, const float* a,
+                   const std::int64_t* aOffsets, const float* b, const std::int64_t* bOffsets, float* out,
+                   int threads) {
+  const int t = resolveThreads(threads);
+  if (batch >= static_cast<std::size_t>(t)) {
+    parallelFor(batch, t, [&](std::size_t i0, std::size_t i1, int) {
+      for (std::size_t i = i0; i < i1; ++i)
+        sgemm(false, false, m, n, k, 1.0f, a + aOffsets[i], k, b + bOffsets[i], n, 0.0f, out + i * m * n, n, 1);
+    });
+  } else {
+    for (std::size_t i = 0; i < batch; ++i)
+      sgemm(false, false, m, n, k, 1.0f, a + aOffsets[i], k, b + bOffsets[i], n, 0.0f, out + i * m * n, n, t);
+  }
+}
+
+void biasActivation(float* data, std::size_t batch, std::size_t channels, std::size_t inner, const float* bias,
+                    const ActivationParams& act, int threads) {
+  parallelFor(batch, resolveThreads(threads), [&](std::size_t b0, std::size_t b1, int) {
+    for (std::size_t b = b0; b < b1; ++b) biasActivationImage(data + b * channels * inner, channels, inner, bias, act);
+  });
+}
+
+void im2rowBatch(const Conv2dParams& p, int group, const float* input, float* rows) {
+  checkConv(p);
+  if (group < 0 || group >= p.groups) throw Error(codes::kOutOfRange, "im2rowBatch: group out of range");
+  const ConvGeometry geom = groupGeometry(p);
+  const std::size_t P = geom.outPixels(), K = geom.patchSize();
+  const std::size_t HW = static_cast<std::size_t>(p.height) * p.width;
+  const std::size_t Cg = static_cast<std::size_t>(p.inChannels / p.groups);
+  parallelFor(static_cast<std::size_t>(p.batch), resolveThreads(p.threads), [&](std::size_t b0, std::size_t b1, int) {
+    for (std::size_t b = b0; b < b1; ++b)
+      im2row(geom, input + (b * p.inChannels + group * Cg) * HW, rows + b * P * K);
+  });
+}
+
+void scatterRows(std::size_t batch, std::size_t pixels, std::size_t n, std::size_t outChannels, int group,
+                 const float* rows, const float* bias, const ActivationParams& act, float* output, int threads) {
+  parallelFor(batch, resolveThreads(threads), [&](std::size_t b0, std::size_t b1, int) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      const float* src = rows + b * pixels * n;
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t ch = static_cast<std::size_t>(group) * n + j;
+        float* dst = output + (b * outChannels + ch) * pixels;
+        const float bv = bias ? bias[ch] : 0.0f;
+        for (std::size_t q = 0; q < pixels; ++q) dst[q] = activate(src[q * n + j] + bv, act);
+      }
+    }
+  });
+}
+
+}  // namespace nax

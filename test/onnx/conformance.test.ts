@@ -1,0 +1,57 @@
+/**
+ * ONNX backend node tests (Debian libonnx-testdata) for every supported op:
+ * each case whose ops are all supported runs through the ideal executor and
+ * must match the expected outputs (rtol 1e-4, atol 1e-5). Cases exercising a
+ * documented unsupported variant (3-D pooling, training mode, MaxPool
+ * indices) must fail with ERR_NAX_ONNX_UNSUPPORTED, never silently.
+ */
+import * as fs from 'fs';
+import { supportedOps } from '../../lib/onnx/supported';
+import { CaseResult, nodeTestRoot, runAllNodeCases } from './conformance-util';
+
+const present = fs.existsSync(nodeTestRoot);
+if (!present) console.warn(`libonnx-testdata not found at ${nodeTestRoot}: skipping ONNX node conformance (apt-get install libonnx-testdata)`);
+const maybe = present ? describe : describe.skip;
+
+// Variants we reject on purpose; anything else unsupported is a regression.
+const expectedVariants = /(_3d_|training|with_argmax)/;
+
+maybe('ONNX backend node tests', () => {
+  let results: CaseResult[] = [];
+  beforeAll(async () => {
+    results = await runAllNodeCases();
+  }, 600000);
+
+  test('every applicable case passes', () => {
+    const failures = results.filter((r) => r.status === 'fail').map((r) => `${r.name}: ${r.detail}`);
+    expect(failures).toEqual([]);
+  });
+
+  test('only documented variants are unsupported', () => {
+    const variants = results.filter((r) => r.status === 'unsupported-variant');
+    for (const v of variants) expect(v.name).toMatch(expectedVariants);
+  });
+
+  test('every supported op with backend cases is covered', () => {
+    const perOp = new Map<string, { pass: number; total: number }>();
+    for (const r of results) {
+      if (r.status === 'not-applicable') continue;
+      for (const op of r.ops) {
+        const e = perOp.get(op) ?? { pass: 0, total: 0 };
+        e.total++;
+        if (r.status === 'pass') e.pass++;
+        perOp.set(op, e);
+      }
+    }
+    console.log(
+      'ONNX node conformance (passed/total incl. unsupported variants):\n' +
+        [...perOp.entries()].sort().map(([op, e]) => `  ${op}: ${e.pass}/${e.total}`).join('\n'),
+    );
+    // Ops the exporter emits for CNNs must each have passing cases.
+    for (const op of ['Conv', 'Gemm', 'MatMul', 'Add', 'Mul', 'Sub', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'BatchNormalization', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'Pad', 'Concat', 'Constant', 'Identity', 'Dropout', 'Softmax']) {
+      expect(supportedOps).toContain(op);
+      expect(perOp.get(op)?.pass ?? 0).toBeGreaterThan(0);
+    }
+    expect(results.filter((r) => r.status === 'pass').length).toBeGreaterThanOrEqual(190);
+  });
+});
