@@ -1,0 +1,169 @@
+/**
+ * The training loop: seeded shuffling, cosine LR with warm-up, SGD with
+ * momentum, optional augmentation, single-path supernet sampling (one kernel
+ * per searchable conv per batch), per-epoch evaluation and atomic checkpoints.
+ * Every random choice derives from (seed, epoch), so a run resumed from an
+ * epoch checkpoint ends with exactly the weights of an uninterrupted one.
+ */
+import * as fs from 'fs';
+import { NaxError, ErrorCodes, expectNumber } from '../errors';
+import { callNative } from '../native';
+import { Rng } from '../search/random';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import type { EvalResult, ImageSet, TrainModel } from './model';
+import { cosineLr } from './schedule';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize?: number;
+  /** Peak learning rate (default 0.1, for batch 128 with BatchNorm). */
+  lr?: number;
+  minLr?: number;
+  /** Warm-up length in epochs (fractions allowed; default 0.3). */
+  warmupEpochs?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  seed?: number;
+  /** Random crop (zero padding `pad`) and horizontal flip; default none. */
+  augment?: { pad?: number; flip?: boolean };
+  /** Sample one kernel per searchable conv per batch (single-path one-shot supernet training). */
+  supernet?: boolean;
+  /** Evaluated after every epoch when given. */
+  validation?: ImageSet;
+  /** Checkpoint written after every epoch (atomic); with `resume` training continues from it. */
+  checkpoint?: string;
+  resume?: boolean;
+  /** Stop after this many epochs of this call (the schedule still spans `epochs`); for tests of resume. */
+  stopAfterEpochs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  accuracy: number;
+  lr: number;
+  imagesPerSecond: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  trainAccuracy: number;
+  seconds: number;
+  validation?: EvalResult;
+}
+
+export interface TrainResult {
+  epochs: EpochRecord[];
+  seconds: number;
+}
+
+interface CheckpointMeta {
+  history: EpochRecord[];
+  seed: number;
+  epochs: number;
+}
+
+export const TRAIN_DEFAULTS = {
+  batchSize: 128,
+  lr: 0.1,
+  minLr: 0,
+  warmupEpochs: 0.3,
+  momentum: 0.9,
+  nesterov: true,
+  weightDecay: 5e-4,
+  seed: 0,
+};
+
+/** Stream seeds per purpose, so shuffling and kernel sampling never share draws. */
+function epochRng(seed: number, epoch: number, purpose: number): Rng {
+  return new Rng((seed % 1000003) * 1000 * 16 + epoch * 16 + purpose);
+}
+
+/** The batch order of one epoch. */
+export function epochOrder(count: number, seed: number, epoch: number): Uint32Array {
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  return epochRng(seed, epoch, 1).shuffle(order);
+}
+
+/** Kernel per searchable conv for every batch of an epoch (single-path sampling). */
+export function sampleEpochKernels(choices: number[][], steps: number, seed: number, epoch: number): number[][] {
+  const rng = epochRng(seed, epoch, 2);
+  const out: number[][] = [];
+  for (let s = 0; s < steps; s++) out.push(choices.map((c) => c[rng.int(c.length)]));
+  return out;
+}
+
+export async function trainModel(model: TrainModel, data: ImageSet, options: TrainOptions): Promise<TrainResult> {
+  const o = { ...TRAIN_DEFAULTS, ...options };
+  const epochs = expectNumber('epochs', o.epochs, { integer: true, min: 1 });
+  const batchSize = expectNumber('batchSize', o.batchSize, { integer: true, min: 2 });
+  const stepsPerEpoch = Math.floor(data.count / batchSize);
+  if (stepsPerEpoch < 1) throw new NaxError(ErrorCodes.outOfRange, `expected at least batchSize (${batchSize}) training images, got ${data.count}`);
+  const totalSteps = epochs * stepsPerEpoch;
+  const warmupSteps = Math.round(o.warmupEpochs * stepsPerEpoch);
+  const inputSize = model.inputSize;
+  const choices = model.kernelChoices();
+  const fixedKernels = model.kernels();
+
+  let startEpoch = 0;
+  let history: EpochRecord[] = [];
+  if (o.resume && o.checkpoint && fs.existsSync(o.checkpoint)) {
+    const c = loadCheckpoint<CheckpointMeta>(o.checkpoint);
+    if (c.meta.seed !== o.seed || c.meta.epochs !== epochs)
+      throw new NaxError(ErrorCodes.config, `expected checkpoint ${o.checkpoint} to come from a run with seed ${o.seed} and ${epochs} epochs, got seed ${c.meta.seed} and ${c.meta.epochs}`);
+    model.loadState(c.state);
+    startEpoch = c.epoch;
+    history = c.meta.history;
+  }
+
+  const images = new Float32Array(batchSize * inputSize);
+  const labels = new Uint8Array(batchSize);
+  const t0 = Date.now();
+  const lastEpoch = o.stopAfterEpochs !== undefined ? Math.min(epochs, startEpoch + o.stopAfterEpochs) : epochs;
+  for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
+    const te = Date.now();
+    const order = epochOrder(data.count, o.seed, epoch);
+    const kernelPlan = o.supernet ? sampleEpochKernels(choices, stepsPerEpoch, o.seed, epoch) : null;
+    let lossSum = 0, correct = 0, seen = 0;
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      if (o.signal?.aborted) throw new NaxError(ErrorCodes.cancelled, 'training was cancelled');
+      for (let i = 0; i < batchSize; i++) {
+        const idx = order[s * batchSize + i];
+        images.set(data.images.subarray(idx * inputSize, (idx + 1) * inputSize), i * inputSize);
+        labels[i] = data.labels[idx];
+      }
+      if (kernelPlan) model.setKernels(kernelPlan[s]);
+      const step = epoch * stepsPerEpoch + s;
+      const lr = cosineLr(step, { lr: o.lr, totalSteps, warmupSteps, minLr: o.minLr });
+      const r = await callNative(() =>
+        model.native.trainStep({
+          images, labels, count: batchSize, lr,
+          momentum: o.momentum, weightDecay: o.weightDecay, nesterov: o.nesterov,
+          augment: o.augment ? { pad: o.augment.pad ?? 0, flip: o.augment.flip ?? false, seed: o.seed, step } : undefined,
+        }),
+      );
+      if (!Number.isFinite(r.loss)) throw new NaxError(ErrorCodes.numerical, `expected a finite loss, got ${r.loss} at epoch ${epoch + 1} step ${s + 1} (lower lr?)`);
+      lossSum += r.loss * batchSize;
+      correct += r.correct;
+      seen += batchSize;
+      o.onProgress?.({
+        epoch: epoch + 1, epochs, step: s + 1, stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, lr,
+        imagesPerSecond: seen / Math.max(1e-3, (Date.now() - te) / 1000),
+      });
+    }
+    if (kernelPlan) model.setKernels(fixedKernels);
+    const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / seen, trainAccuracy: correct / seen, seconds: (Date.now() - te) / 1000 };
+    if (o.validation) record.validation = await model.evaluate(o.validation);
+    history.push(record);
+    if (o.checkpoint) saveCheckpoint(o.checkpoint, { state: model.state(), epoch: epoch + 1, meta: { history, seed: o.seed, epochs } satisfies CheckpointMeta });
+  }
+  return { epochs: history, seconds: (Date.now() - t0) / 1000 };
+}

@@ -1,0 +1,111 @@
+// The training executor: a list of ops (built from a TypeScript network
+// description) run forward and backward over a whole batch in one native call.
+// Nodes are in topological order; each keeps its CNHW output and gradient.
+// Conv nodes may be elastic (Once-for-All): one weight tensor of the largest
+// kernel, of which the active kernel uses the centre.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "train_conv.h"
+#include "train_loss.h"
+#include "train_optim.h"
+#include "train_pool.h"
+#include "train_tensor.h"
+
+namespace nax {
+namespace train {
+
+enum class OpKind { Input, Conv, BatchNorm, Relu, Add, MaxPool, AvgPool, GlobalAvgPool, Flatten, Linear };
+
+struct NodeSpec {
+  OpKind op = OpKind::Input;
+  std::string name;
+  std::vector<int> inputs;
+  int channels = 0;                     // conv: output channels; linear: output features
+  int kernel = 1, stride = 1, pad = 0;  // conv (largest kernel when elastic) and pools
+  std::vector<int> kernelChoices;       // conv: non-empty makes it searchable; pad = k/2
+  bool bias = false;
+  double eps = 1e-5, momentum = 0.1;  // batch norm
+};
+
+struct ParamInfo {
+  std::string name;
+  std::vector<int> shape;
+  bool trainable = true;  // false: BatchNorm running statistics
+  bool decay = true;      // weight decay applies (conv/linear weights)
+};
+
+struct ConvProfile {
+  double forwardSeconds = 0, backwardSeconds = 0;
+  double forwardFlops = 0, backwardFlops = 0;
+};
+
+template <typename T>
+class Net {
+ public:
+  Net(std::vector<NodeSpec> nodes, int inChannels, int inHeight, int inWidth, int threads);
+
+  const std::vector<ParamInfo>& paramInfo() const { return info_; }
+  std::vector<T>& paramValue(std::size_t i) { return values_.at(i); }
+  const std::vector<T>& paramGrad(std::size_t i) const { return grads_.at(i); }
+  std::vector<T>& paramVelocity(std::size_t i) { return velocity_.at(i); }
+  int classes() const { return classes_; }
+  int inputSize() const { return inC_ * inH_ * inW_; }
+  void setThreads(int threads) { threads_ = threads; }
+  int threads() const { return threads_; }
+  int inputChannels() const { return inC_; }
+  int inputHeight() const { return inH_; }
+  int inputWidth() const { return inW_; }
+
+  // One entry per searchable conv, in node order.
+  std::vector<std::vector<int>> kernelChoices() const;
+  std::vector<std::string> searchableNames() const;
+  void setKernels(const std::vector<int>& kernels);
+  std::vector<int> kernels() const;
+
+  // images: n x C x H x W. trainMode: BatchNorm uses batch statistics, and
+  // updates the running ones when updateStats (momentum override if >= 0).
+  void forward(const T* images, int n, bool trainMode, bool updateStats, double momentumOverride = -1);
+  int batch() const { return n_; }
+  // Logits, n x classes (sample-major), copied out of the CNHW layout.
+  void logits(T* out) const;
+  // Mean cross-entropy of the last forward; seeds the gradient when withGrad.
+  LossResult loss(const std::uint8_t* labels, bool withGrad);
+  void backward(bool wantInputGrad);
+  // d loss / d images (n x C x H x W) after backward(true).
+  void inputGrad(T* out) const;
+  void step(const SgdOptions& o);
+
+  ConvProfile& profile() { return profile_; }
+
+ private:
+  struct Node {
+    NodeSpec spec;
+    Shape out;
+    std::vector<T> y, dy;
+    int weight = -1, bias = -1, mean = -1, var = -1;  // param indices
+    std::vector<T> saveMean, saveInvStd;
+    std::vector<std::int32_t> argmax;
+    int activeKernel = 0;
+    std::vector<T> activeWeight, activeGrad;  // elastic conv: the centre in use
+  };
+  int addParam(const std::string& name, std::vector<int> shape, bool trainable, bool decay, T fill);
+  ConvShape convShape(const Node& node) const;
+  const T* convWeight(Node& node);
+  void forwardNode(Node& node, bool trainMode, bool updateStats, double momentumOverride);
+  void backwardNode(Node& node, bool wantInputGrad);
+
+  std::vector<Node> nodes_;
+  std::vector<ParamInfo> info_;
+  std::vector<std::vector<T>> values_, grads_, velocity_;
+  int inC_, inH_, inW_, classes_ = 0, n_ = 0, threads_;
+  bool lastTrainMode_ = true;
+  std::vector<T> scratch_;
+  ConvProfile profile_;
+};
+
+}  // namespace train
+}  // namespace nax
