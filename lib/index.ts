@@ -5,6 +5,24 @@ export { loadAddon } from './native';
 export { loadDataset, batches, validationSplit, subset, channelStats, DEFAULT_NORMALIZATION } from './data';
 export type { Dataset, DatasetName, DatasetSplit, Normalization, LoadDatasetOptions, Batch, IndexSplit } from './data';
 export {
+  runEvolution,
+  createSearchSpace,
+  genomeKey,
+  parseGenomeKey,
+  encodeGenome,
+  decodeGenome,
+  paretoFront,
+  chooseModel,
+  scalarizedPick,
+  scalarizedScore,
+  fastNonDominatedSort,
+  crowdingDistance,
+  Rng,
+  DEFAULT_KERNEL_SIZES,
+  DEFAULT_CROSSBAR_SIZES,
+} from './search';
+export type { Genome, SearchSpace, Candidate, EvolutionOptions, EvolutionResult, GenerationEvent, Objectives, ChosenModel } from './search';
+export {
   hardwareCost,
   layerCost,
   combineLayerCosts,

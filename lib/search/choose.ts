@@ -1,0 +1,133 @@
+/**
+ * Picking answers from evaluated candidates: the Pareto front, the scalarised score and the
+ * "chosen model".
+ *
+ * Scalarised score (NAX's accuracy/EDAP trade-off as a single number):
+ *   score = accuracy - lambda * edap / edapReference
+ * accuracy is a fraction in [0, 1]; EDAP is normalised by `edapReference` so lambda has no units:
+ * with lambda = 0.05, halving EDAP relative to the reference is worth 2.5 accuracy points.
+ * edapReference defaults to the EDAP of the most accurate baseline when baselines are given
+ * (NAX normalises against the homogeneous network), otherwise to the largest EDAP among the
+ * candidates (so normalised EDAP lies in (0, 1]).
+ *
+ * Chosen model: the lowest-EDAP candidate whose accuracy is >= the most accurate baseline's
+ * (NAX's claim: at least as accurate, cheaper); ties on EDAP go to the more accurate one, then
+ * to the smaller key. If none reaches that accuracy, or no baselines are given, the candidate
+ * with the highest scalarised score.
+ */
+import { NaxError, ErrorCodes, expectNumber } from '../errors';
+
+export interface Objectives {
+  /** Fraction correct in [0, 1] (maximised). */
+  accuracy: number;
+  /** Energy-delay-area product (minimised); any consistent unit, e.g. J*s*mm^2. */
+  edap: number;
+}
+
+export interface Scored {
+  key: string;
+  result: Objectives;
+}
+
+export const DEFAULT_LAMBDA = 0.05;
+
+/** Minimisation vector used by NSGA-II. */
+export function objectiveVector(result: Objectives): [number, number] {
+  return [-result.accuracy, result.edap];
+}
+
+/**
+ * Non-dominated subset, sorted by EDAP ascending (ties: accuracy descending, then key). Equal
+ * objective pairs do not dominate each other, so duplicates are all kept. O(N log N) sweep:
+ * after sorting, a point survives iff no earlier (cheaper or equal) point is more accurate, or
+ * equally accurate and strictly cheaper.
+ */
+export function paretoFront<T extends Scored>(candidates: readonly T[]): T[] {
+  const sorted = candidates.slice().sort(byEdapThenAccuracy);
+  const front: T[] = [];
+  let bestAccuracy = -Infinity;
+  let bestAccuracyEdap = Infinity;
+  for (const c of sorted) {
+    const { accuracy, edap } = c.result;
+    if (accuracy > bestAccuracy) {
+      front.push(c);
+      bestAccuracy = accuracy;
+      bestAccuracyEdap = edap;
+    } else if (accuracy === bestAccuracy && edap === bestAccuracyEdap) front.push(c);
+  }
+  return front;
+}
+
+function byEdapThenAccuracy(a: Scored, b: Scored): number {
+  return a.result.edap - b.result.edap || b.result.accuracy - a.result.accuracy || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
+export function scalarizedScore(result: Objectives, lambda: number, edapReference: number): number {
+  return result.accuracy - (lambda * result.edap) / edapReference;
+}
+
+export interface ChooseOptions {
+  baselines?: readonly Scored[];
+  /** Weight of normalised EDAP (default DEFAULT_LAMBDA). */
+  lambda?: number;
+  /** EDAP that normalises the score (default: see the file comment). */
+  edapReference?: number;
+}
+
+function resolveReference(candidates: readonly Scored[], options: ChooseOptions): number {
+  if (options.edapReference !== undefined) return expectNumber('edapReference', options.edapReference, { above: 0 });
+  const best = bestBaseline(options.baselines);
+  const ref = best ? best.result.edap : Math.max(...candidates.map((c) => c.result.edap));
+  if (!(ref > 0)) throw new NaxError(ErrorCodes.numerical, `expected a positive EDAP to normalise by, got ${ref}`);
+  return ref;
+}
+
+function bestBaseline(baselines: readonly Scored[] | undefined): Scored | undefined {
+  if (!baselines || baselines.length === 0) return undefined;
+  return baselines.slice().sort((a, b) => b.result.accuracy - a.result.accuracy || a.result.edap - b.result.edap)[0];
+}
+
+/** The candidate with the highest scalarised score (ties: lower EDAP, then key). */
+export function scalarizedPick<T extends Scored>(candidates: readonly T[], options: ChooseOptions = {}): { candidate: T; score: number; edapReference: number } {
+  if (candidates.length === 0) throw new NaxError(ErrorCodes.invalidArgument, 'expected at least one candidate to pick from, got array(0)');
+  const lambda = expectNumber('lambda', options.lambda ?? DEFAULT_LAMBDA, { min: 0 });
+  const edapReference = resolveReference(candidates, options);
+  let best = candidates[0];
+  let bestScore = scalarizedScore(best.result, lambda, edapReference);
+  for (const c of candidates.slice(1)) {
+    const s = scalarizedScore(c.result, lambda, edapReference);
+    if (s > bestScore || (s === bestScore && byEdapThenAccuracy(c, best) < 0)) {
+      best = c;
+      bestScore = s;
+    }
+  }
+  return { candidate: best, score: bestScore, edapReference };
+}
+
+export interface ChosenModel<T extends Scored> {
+  candidate: T;
+  rule: 'matches-best-baseline' | 'scalarized';
+  /** The most accurate baseline, when baselines were given. */
+  baseline?: Scored;
+  /** 1 - edap / baseline edap (e.g. 0.17 = 17% lower), when baselines were given. */
+  edapReduction?: number;
+  score: number;
+  edapReference: number;
+}
+
+export function chooseModel<T extends Scored>(candidates: readonly T[], options: ChooseOptions = {}): ChosenModel<T> {
+  if (candidates.length === 0) throw new NaxError(ErrorCodes.invalidArgument, 'expected at least one candidate to choose from, got array(0)');
+  const lambda = expectNumber('lambda', options.lambda ?? DEFAULT_LAMBDA, { min: 0 });
+  const edapReference = resolveReference(candidates, options);
+  const baseline = bestBaseline(options.baselines);
+  const extra = (c: T) => (baseline ? { baseline, edapReduction: 1 - c.result.edap / baseline.result.edap } : {});
+  if (baseline) {
+    const good = candidates.filter((c) => c.result.accuracy >= baseline.result.accuracy).sort(byEdapThenAccuracy);
+    if (good.length) {
+      const c = good[0];
+      return { candidate: c, rule: 'matches-best-baseline', score: scalarizedScore(c.result, lambda, edapReference), edapReference, ...extra(c) };
+    }
+  }
+  const pick = scalarizedPick(candidates, { ...options, lambda, edapReference });
+  return { candidate: pick.candidate, rule: 'scalarized', score: pick.score, edapReference, ...extra(pick.candidate) };
+}

@@ -1,0 +1,296 @@
+/**
+ * The NSGA-II evolution loop, independent of what a candidate is worth: the caller's `evaluate`
+ * turns genomes into {accuracy, edap, ...}. Generation 0 is the initial population (the caller's
+ * `initialGenomes`, e.g. baselines, then random distinct genomes); each later generation breeds
+ * `population` offspring (binary crowded tournament, uniform crossover, mutation), evaluates the
+ * ones never seen before (an evaluation cache keyed by genome key, so identical genomes are never
+ * evaluated twice) and keeps the best `population` of parents + offspring.
+ *
+ * Determinism: every random draw comes from one seeded xoshiro128** stream, whose state is
+ * checkpointed with the population and the archive after each generation; resuming continues
+ * that stream, so an interrupted-and-resumed run returns exactly what an uninterrupted run with
+ * the same seed returns (given a deterministic `evaluate`; results must be JSON-serialisable).
+ */
+import { NaxError, ErrorCodes, expectNumber, invalid } from '../errors';
+import { Rng } from './random';
+import { type Genome, type SearchSpace, genomeKey, randomGenome, mutateGenome, uniformCrossover, validateGenome, spaceSize, cloneGenome } from './genome';
+import { rankAndCrowd, binaryTournament, environmentalSelection } from './nsga2';
+import { type Objectives, objectiveVector, paretoFront } from './choose';
+import {
+  type EvolutionCheckpoint,
+  type EvolutionFingerprint,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  saveCheckpoint,
+  loadCheckpoint,
+  fingerprintDifferences,
+} from './checkpoint';
+
+export interface Candidate<R extends Objectives = Objectives> {
+  key: string;
+  genome: Genome;
+  result: R;
+  /** Generation in which it was first evaluated. */
+  generation: number;
+}
+
+export interface EvaluationContext {
+  generation: number;
+  signal?: AbortSignal;
+}
+
+export interface GenerationEvent<R extends Objectives> {
+  /** Generation just completed (0 = initial population). */
+  generation: number;
+  generations: number;
+  /** Genomes evaluated in this generation (cache misses). */
+  evaluated: number;
+  /** Offspring found in the cache (bred before, not evaluated again). */
+  cacheHits: number;
+  /** Distinct candidates evaluated so far. */
+  archiveSize: number;
+  population: Candidate<R>[];
+  /** Non-dominated candidates of the whole archive, EDAP ascending. */
+  front: Candidate<R>[];
+  /** Wall time since this call started, ms (not part of the result: it differs on resume). */
+  elapsedMs: number;
+  /** Generation the run resumed after, or null for a fresh run. */
+  resumedFrom: number | null;
+}
+
+export interface EvolutionOptions<R extends Objectives> {
+  space: SearchSpace;
+  /** Population size (>= 2). Capped at the number of distinct genomes in the space. */
+  population: number;
+  /** Generations after the initial population (0 = evaluate the initial population only). */
+  generations: number;
+  seed: number;
+  /** Evaluates genomes (never one seen before); returns one result per genome, same order. */
+  evaluate: (genomes: Genome[], context: EvaluationContext) => Promise<R[]>;
+  /** Genomes placed in generation 0 before the random ones (e.g. the homogeneous baselines). */
+  initialGenomes?: Genome[];
+  /** Probability a parent pair is crossed over (default 0.9). */
+  crossoverRate?: number;
+  /** Per-gene mutation probability (default 1/(2 * layers)). */
+  mutationRate?: number;
+  onGeneration?: (event: GenerationEvent<R>) => void | Promise<void>;
+  signal?: AbortSignal;
+  checkpoint?: { path: string; resume?: boolean };
+}
+
+export interface EvolutionResult<R extends Objectives> {
+  seed: number;
+  /** Completed generations after the initial one. */
+  generations: number;
+  /** Final population in selection order (best fronts first). */
+  population: Candidate<R>[];
+  /** Non-dominated candidates of the whole archive, EDAP ascending. */
+  front: Candidate<R>[];
+  /** Every evaluated candidate, in evaluation order. */
+  archive: Candidate<R>[];
+  evaluations: number;
+}
+
+function cancelled(generation: number, checkpointPath?: string): NaxError {
+  return new NaxError(
+    ErrorCodes.cancelled,
+    (generation < 0 ? 'evolution aborted before the initial population was evaluated' : `evolution aborted after generation ${generation}`) + (checkpointPath ? `; resume from checkpoint ${checkpointPath}` : ''),
+  );
+}
+
+function checkResult(r: unknown, key: string): Objectives {
+  const o = r as Objectives;
+  if (typeof o !== 'object' || o === null) throw invalid(`result for ${key}`, 'an object {accuracy, edap}', r);
+  if (typeof o.accuracy !== 'number' || !Number.isFinite(o.accuracy)) throw invalid(`accuracy of ${key}`, 'a finite number', o.accuracy);
+  if (typeof o.edap !== 'number' || !Number.isFinite(o.edap) || o.edap < 0) throw invalid(`edap of ${key}`, 'a finite number >= 0', o.edap);
+  return o;
+}
+
+export async function runEvolution<R extends Objectives>(options: EvolutionOptions<R>): Promise<EvolutionResult<R>> {
+  const started = Date.now();
+  const { space, evaluate, signal, onGeneration } = options;
+  if (!space || !Array.isArray(space.layers) || space.layers.length === 0) throw invalid('space', 'a search space from createSearchSpace()', space);
+  if (typeof evaluate !== 'function') throw invalid('evaluate', 'a function', evaluate);
+  const requested = expectNumber('population', options.population, { integer: true, min: 2 });
+  const generations = expectNumber('generations', options.generations, { integer: true, min: 0 });
+  const seed = expectNumber('seed', options.seed, { integer: true });
+  const crossoverRate = expectNumber('crossoverRate', options.crossoverRate ?? 0.9, { min: 0, max: 1 });
+  const mutationRate = expectNumber('mutationRate', options.mutationRate ?? 1 / (2 * space.layers.length), { min: 0, max: 1 });
+  const populationSize = Math.min(requested, spaceSize(space));
+  const initial = (options.initialGenomes ?? []).map((g, i) => cloneGenome(validateGenome(space, g, `initialGenomes[${i}]`)));
+  const fingerprint: EvolutionFingerprint = {
+    space,
+    population: populationSize,
+    seed,
+    crossoverRate,
+    mutationRate,
+    initialKeys: initial.map(genomeKey),
+  };
+  const checkpointPath = options.checkpoint?.path;
+
+  const archive = new Map<string, Candidate<R>>();
+  let population: string[] = [];
+  let rng: Rng;
+  let generation: number;
+  let resumedFrom: number | null = null;
+
+  const evaluateNew = async (genomes: Genome[], gen: number): Promise<number> => {
+    const fresh: Genome[] = [];
+    const seen = new Set<string>();
+    for (const g of genomes) {
+      const key = genomeKey(g);
+      if (!archive.has(key) && !seen.has(key)) {
+        seen.add(key);
+        fresh.push(g);
+      }
+    }
+    if (fresh.length === 0) return 0;
+    if (signal?.aborted) throw cancelled(gen - 1, checkpointPath);
+    const results = await evaluate(fresh.map(cloneGenome), { generation: gen, signal });
+    if (!Array.isArray(results) || results.length !== fresh.length)
+      throw invalid('evaluate() result', `an array of ${fresh.length} results`, results);
+    // An abort during evaluation discards this generation: the checkpoint holds the previous one.
+    if (signal?.aborted) throw cancelled(gen - 1, checkpointPath);
+    fresh.forEach((g, i) => {
+      const key = genomeKey(g);
+      checkResult(results[i], key);
+      archive.set(key, { key, genome: cloneGenome(g), result: results[i], generation: gen });
+    });
+    return fresh.length;
+  };
+
+  const objectivesOf = (keys: string[]) => keys.map((k) => objectiveVector(archive.get(k)!.result));
+  const select = (keys: string[]): string[] => environmentalSelection(objectivesOf(keys), populationSize).map((i) => keys[i]);
+
+  const finishGeneration = async (gen: number, evaluated: number, cacheHits: number): Promise<void> => {
+    generation = gen;
+    if (checkpointPath) {
+      const checkpoint: EvolutionCheckpoint<R> = {
+        format: CHECKPOINT_FORMAT,
+        version: CHECKPOINT_VERSION,
+        fingerprint,
+        generation: gen,
+        rng: rng.state(),
+        population,
+        archive: [...archive.values()],
+      };
+      await saveCheckpoint(checkpointPath, checkpoint);
+    }
+    if (onGeneration) {
+      await onGeneration({
+        generation: gen,
+        generations,
+        evaluated,
+        cacheHits,
+        archiveSize: archive.size,
+        population: population.map((k) => archive.get(k)!),
+        front: paretoFront([...archive.values()]),
+        elapsedMs: Date.now() - started,
+        resumedFrom,
+      });
+    }
+    if (signal?.aborted && gen < generations) throw cancelled(gen, checkpointPath);
+  };
+
+  const saved = checkpointPath && options.checkpoint?.resume ? await loadCheckpoint<R>(checkpointPath) : null;
+  if (saved) {
+    const diffs = fingerprintDifferences(saved.fingerprint, fingerprint);
+    if (diffs.length)
+      throw new NaxError(ErrorCodes.config, `cannot resume from ${checkpointPath}: it was written by a run with other settings (${diffs.join('; ')})`);
+    for (const c of saved.archive) archive.set(c.key, { key: c.key, genome: validateGenome(space, c.genome, `checkpoint genome ${c.key}`), result: c.result, generation: c.generation });
+    if (!saved.population.every((k) => archive.has(k)))
+      throw new NaxError(ErrorCodes.io, `checkpoint ${checkpointPath} lists population members missing from its archive`);
+    population = saved.population.slice();
+    rng = Rng.fromState(saved.rng);
+    generation = saved.generation;
+    resumedFrom = saved.generation;
+  } else {
+    if (signal?.aborted) throw cancelled(-1, checkpointPath);
+    rng = new Rng(seed);
+    const genomes: Genome[] = [];
+    const keys = new Set<string>();
+    for (const g of initial) {
+      const key = genomeKey(g);
+      if (!keys.has(key)) {
+        keys.add(key);
+        genomes.push(g);
+      }
+    }
+    // Random distinct genomes up to the population size; the attempt cap only matters when the
+    // space is barely larger than the population.
+    for (let attempts = 0; genomes.length < populationSize && attempts < 1000 * populationSize; attempts++) {
+      const g = randomGenome(space, rng);
+      const key = genomeKey(g);
+      if (!keys.has(key)) {
+        keys.add(key);
+        genomes.push(g);
+      }
+    }
+    const evaluated = await evaluateNew(genomes, 0);
+    population = select(genomes.map(genomeKey));
+    await finishGeneration(0, evaluated, 0);
+  }
+
+  for (let gen = generation! + 1; gen <= generations; gen++) {
+    if (signal?.aborted) throw cancelled(gen - 1, checkpointPath);
+    const parents = population.map((k) => archive.get(k)!.genome);
+    const ranked = rankAndCrowd(objectivesOf(population));
+    const offspring = breed(parents, ranked, rng, populationSize, new Set(archive.keys()), new Set(population), (g) => mutateGenome(space, g, rng, { rate: mutationRate }), crossoverRate);
+    const cacheHits = offspring.filter((g) => archive.has(genomeKey(g))).length;
+    const evaluated = await evaluateNew(offspring, gen);
+    const pool = [...population];
+    const inPool = new Set(pool);
+    for (const g of offspring) {
+      const key = genomeKey(g);
+      if (!inPool.has(key)) {
+        inPool.add(key);
+        pool.push(key);
+      }
+    }
+    population = select(pool);
+    await finishGeneration(gen, evaluated, cacheHits);
+  }
+
+  const all = [...archive.values()];
+  return {
+    seed,
+    generations: generation!,
+    population: population.map((k) => archive.get(k)!),
+    front: paretoFront(all),
+    archive: all,
+    evaluations: all.length,
+  };
+}
+
+/**
+ * `count` offspring distinct from the population and from each other. First tries for genomes
+ * never evaluated; when the space is nearly exhausted it accepts archived ones (cache hits).
+ */
+function breed(
+  parents: Genome[],
+  ranked: ReturnType<typeof rankAndCrowd>,
+  rng: Rng,
+  count: number,
+  archived: Set<string>,
+  population: Set<string>,
+  mutate: (g: Genome) => Genome,
+  crossoverRate: number,
+): Genome[] {
+  const children: Genome[] = [];
+  const taken = new Set<string>();
+  const budget = 20 * count;
+  for (let attempt = 0; children.length < count && attempt < 2 * budget; attempt++) {
+    const novelOnly = attempt < budget;
+    const a = parents[binaryTournament(rng, ranked)];
+    const b = parents[binaryTournament(rng, ranked)];
+    const pair = rng.chance(crossoverRate) ? uniformCrossover(a, b, rng) : [cloneGenome(a), cloneGenome(b)];
+    for (const child of pair.map(mutate)) {
+      if (children.length >= count) break;
+      const key = genomeKey(child);
+      if (taken.has(key) || population.has(key) || (novelOnly && archived.has(key))) continue;
+      taken.add(key);
+      children.push(child);
+    }
+  }
+  return children;
+}

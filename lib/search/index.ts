@@ -1,0 +1,35 @@
+/** Search core: genomes, NSGA-II, the evolution loop with checkpoints, model choice. */
+export { Rng } from './random';
+export type { RngState } from './random';
+export {
+  createSearchSpace,
+  spaceSize,
+  validateGenome,
+  encodeGenome,
+  decodeGenome,
+  genomeKey,
+  parseGenomeKey,
+  randomGenome,
+  mutateGenome,
+  uniformCrossover,
+  cloneGenome,
+  DEFAULT_KERNEL_SIZES,
+  DEFAULT_CROSSBAR_SIZES,
+} from './genome';
+export type { Genome, SearchSpace, LayerSpace, SearchSpaceOptions } from './genome';
+export {
+  dominates,
+  fastNonDominatedSort,
+  crowdingDistance,
+  rankAndCrowd,
+  crowdedCompare,
+  binaryTournament,
+  environmentalSelection,
+} from './nsga2';
+export type { FrontSorting, RankedPoints } from './nsga2';
+export { paretoFront, scalarizedScore, scalarizedPick, chooseModel, objectiveVector, DEFAULT_LAMBDA } from './choose';
+export type { Objectives, Scored, ChooseOptions, ChosenModel } from './choose';
+export { runEvolution } from './evolution';
+export type { Candidate, EvaluationContext, GenerationEvent, EvolutionOptions, EvolutionResult } from './evolution';
+export { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint';
+export type { EvolutionCheckpoint, EvolutionFingerprint } from './checkpoint';

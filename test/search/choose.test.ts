@@ -1,0 +1,74 @@
+import { Rng } from '../../lib/search/random';
+import { fastNonDominatedSort, objectiveVector, paretoFront, scalarizedScore, scalarizedPick, chooseModel, type Scored } from '../../lib/search';
+
+const c = (key: string, accuracy: number, edap: number): Scored => ({ key, result: { accuracy, edap } });
+
+const CANDIDATES = [
+  c('a', 0.9, 100),
+  c('b', 0.95, 200),
+  c('c', 0.97, 400),
+  c('d', 0.94, 250), // dominated by b
+  c('e', 0.99, 1000),
+  c('f', 0.9, 100), // same objectives as a
+];
+
+describe('front and model choice', () => {
+  test('paretoFront: non-dominated subset, EDAP ascending, equal points kept and ordered by key', () => {
+    expect(paretoFront(CANDIDATES).map((x) => x.key)).toEqual(['a', 'f', 'b', 'c', 'e']);
+    expect(paretoFront([])).toEqual([]);
+  });
+
+  test('paretoFront sweep agrees with non-dominated sorting on random sets with ties', () => {
+    const rng = new Rng(12);
+    for (let trial = 0; trial < 50; trial++) {
+      const cands = Array.from({ length: 1 + rng.int(80) }, (_, i) => c(`k${i}`, rng.int(6) / 5, 1 + rng.int(6)));
+      const expected = fastNonDominatedSort(cands.map((x) => objectiveVector(x.result))).fronts[0].map((i) => cands[i].key).sort();
+      expect(paretoFront(cands).map((x) => x.key).sort()).toEqual(expected);
+    }
+  });
+
+  test('scalarised score = accuracy - lambda * edap / reference', () => {
+    expect(scalarizedScore({ accuracy: 0.9, edap: 50 }, 0.1, 200)).toBeCloseTo(0.9 - 0.025, 12);
+    // default reference without baselines: the largest EDAP (1000)
+    const pick = scalarizedPick(CANDIDATES, { lambda: 0.05 });
+    expect(pick.edapReference).toBe(1000);
+    // scores: a .895, b .94, c .95, d .9275, e .94 -> c
+    expect(pick.candidate.key).toBe('c');
+    expect(pick.score).toBeCloseTo(0.95, 12);
+    // lambda 1: a and f tie at .8 (same objectives) -> smaller key
+    expect(scalarizedPick(CANDIDATES, { lambda: 1 }).candidate.key).toBe('a');
+  });
+
+  test('chooseModel: cheapest candidate at least as accurate as the best baseline', () => {
+    const baselines = [c('base16', 0.93, 300), c('base64', 0.95, 350), c('base128', 0.9, 150)];
+    const chosen = chooseModel(CANDIDATES, { baselines });
+    expect(chosen.rule).toBe('matches-best-baseline');
+    expect(chosen.candidate.key).toBe('b'); // 0.95 >= 0.95 at EDAP 200
+    expect(chosen.baseline?.key).toBe('base64');
+    expect(chosen.edapReduction).toBeCloseTo(1 - 200 / 350, 12);
+    expect(chosen.edapReference).toBe(350);
+  });
+
+  test('chooseModel falls back to the scalarised score when nothing matches the best baseline', () => {
+    const chosen = chooseModel(CANDIDATES, { baselines: [c('huge', 0.995, 500)], lambda: 0.05 });
+    expect(chosen.rule).toBe('scalarized');
+    // reference 500: a .89, b .93, c .93, d .915, e .89, f .89 -> b and c tie at .93; lower EDAP wins
+    expect(chosen.candidate.key).toBe('b');
+    expect(chosen.edapReduction).toBeCloseTo(1 - 200 / 500, 12);
+    expect(chooseModel(CANDIDATES).rule).toBe('scalarized');
+  });
+
+  test('errors', () => {
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as { name: string; code: string };
+      }
+      throw new Error('no error');
+    };
+    expect(err(() => chooseModel([])).code).toBe('ERR_NAX_INVALID_ARGUMENT');
+    expect(err(() => scalarizedPick(CANDIDATES, { edapReference: 0 })).code).toBe('ERR_NAX_OUT_OF_RANGE');
+    expect(err(() => scalarizedPick(CANDIDATES, { lambda: -1 })).name).toBe('NaxError');
+  });
+});

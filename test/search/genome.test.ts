@@ -1,0 +1,145 @@
+import {
+  createSearchSpace, spaceSize, encodeGenome, decodeGenome, genomeKey, parseGenomeKey, randomGenome, mutateGenome,
+  uniformCrossover, validateGenome, type Genome, type SearchSpace,
+} from '../../lib/search';
+import { Rng } from '../../lib/search/random';
+
+function errorOf(f: () => unknown): { name: string; code: string; message: string } {
+  try {
+    f();
+  } catch (e) {
+    return e as { name: string; code: string; message: string };
+  }
+  throw new Error('expected an error');
+}
+
+function inSpace(space: SearchSpace, g: Genome): boolean {
+  return space.layers.every((l, i) => l.kernelSizes.includes(g.kernels[i]) && l.crossbarSizes.includes(g.crossbars[i]));
+}
+
+function allGenomes(space: SearchSpace): Genome[] {
+  let out: Genome[] = [{ kernels: [], crossbars: [] }];
+  for (const l of space.layers) {
+    const next: Genome[] = [];
+    for (const g of out) for (const k of l.kernelSizes) for (const x of l.crossbarSizes) next.push({ kernels: [...g.kernels, k], crossbars: [...g.crossbars, x] });
+    out = next;
+  }
+  return out;
+}
+
+describe('search space', () => {
+  test('defaults: kernels {3,5,7}, crossbars {16,32,64,128}; lists sorted; 256 allowed', () => {
+    const s = createSearchSpace({ layers: ['conv1', 'conv2'] });
+    expect(s.layers.map((l) => l.name)).toEqual(['conv1', 'conv2']);
+    expect(s.layers[0].kernelSizes).toEqual([3, 5, 7]);
+    expect(s.layers[0].crossbarSizes).toEqual([16, 32, 64, 128]);
+    expect(spaceSize(s)).toBe(144);
+    const t = createSearchSpace({ layers: 3, crossbarSizes: [256, 64], kernelSizes: [5, 3] });
+    expect(t.layers[2]).toEqual({ name: 'layer2', kernelSizes: [3, 5], crossbarSizes: [64, 256] });
+    const u = createSearchSpace({ layers: [{ name: 'a', kernelSizes: [3] }, { name: 'b' }] });
+    expect(u.layers[0].kernelSizes).toEqual([3]);
+    expect(u.layers[1].kernelSizes).toEqual([3, 5, 7]);
+  });
+
+  test('invalid spaces are NaxErrors naming the field', () => {
+    expect(errorOf(() => createSearchSpace({ layers: 2, kernelSizes: [4] })).message).toContain('kernelSizes[0]');
+    expect(errorOf(() => createSearchSpace({ layers: 2, crossbarSizes: [0] })).message).toContain('crossbarSizes[0]');
+    expect(errorOf(() => createSearchSpace({ layers: 2, crossbarSizes: [16, 16] })).message).toContain('distinct');
+    expect(errorOf(() => createSearchSpace({ layers: 0 })).code).toBe('ERR_NAX_OUT_OF_RANGE');
+    expect(errorOf(() => createSearchSpace({ layers: ['a', 'a'] })).message).toContain('distinct layer names');
+    expect(errorOf(() => createSearchSpace({ layers: 1, kernels: [3] } as never)).code).toBe('ERR_NAX_CONFIG');
+    expect(errorOf(() => createSearchSpace({ layers: 1, kernelSizes: [] })).name).toBe('NaxError');
+  });
+});
+
+describe('genome encoding', () => {
+  const space = createSearchSpace({ layers: ['c1', 'c2'], crossbarSizes: [16, 32, 64, 128, 256] });
+
+  test('encode/decode and key/parse round-trip over the whole space; keys are distinct', () => {
+    const all = allGenomes(space);
+    expect(all.length).toBe(spaceSize(space));
+    const keys = new Set<string>();
+    for (const g of all) {
+      const code = encodeGenome(space, g);
+      expect(decodeGenome(space, code)).toEqual(g);
+      const key = genomeKey(g);
+      expect(parseGenomeKey(space, key)).toEqual(g);
+      keys.add(key);
+    }
+    expect(keys.size).toBe(all.length);
+    expect(genomeKey({ kernels: [3, 7], crossbars: [64, 256] })).toBe('k3x64-k7x256');
+    expect(encodeGenome(space, { kernels: [3, 7], crossbars: [64, 256] })).toEqual([0, 2, 2, 4]);
+  });
+
+  test('out-of-space genomes, codes and keys are rejected', () => {
+    expect(errorOf(() => validateGenome(space, { kernels: [3, 9], crossbars: [16, 16] })).message).toContain('kernels[1] (c2)');
+    expect(errorOf(() => validateGenome(space, { kernels: [3], crossbars: [16] })).code).toBe('ERR_NAX_INVALID_ARGUMENT');
+    expect(errorOf(() => decodeGenome(space, [0, 5, 0, 0])).code).toBe('ERR_NAX_OUT_OF_RANGE');
+    expect(errorOf(() => parseGenomeKey(space, 'k3x16-kx')).name).toBe('NaxError');
+    expect(errorOf(() => parseGenomeKey(space, 'k3x16-k3x512')).message).toContain('crossbars[1]');
+  });
+
+  test('random genomes lie in the space and reach every value', () => {
+    const rng = new Rng(5);
+    const seenK = new Set<number>();
+    const seenX = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const g = randomGenome(space, rng);
+      expect(inSpace(space, g)).toBe(true);
+      g.kernels.forEach((k) => seenK.add(k));
+      g.crossbars.forEach((x) => seenX.add(x));
+    }
+    expect([...seenK].sort((a, b) => a - b)).toEqual([3, 5, 7]);
+    expect([...seenX].sort((a, b) => a - b)).toEqual([16, 32, 64, 128, 256]);
+  });
+});
+
+describe('mutation and crossover', () => {
+  const space = createSearchSpace({ layers: [{ name: 'fixed', kernelSizes: [3], crossbarSizes: [64] }, { name: 'a' }, { name: 'b' }, { name: 'c' }] });
+
+  test('mutants stay in the space, differ from the parent, and never touch single-choice genes', () => {
+    const rng = new Rng(11);
+    for (let i = 0; i < 500; i++) {
+      const parent = randomGenome(space, rng);
+      const child = mutateGenome(space, parent, rng);
+      expect(inSpace(space, child)).toBe(true);
+      expect(genomeKey(child)).not.toBe(genomeKey(parent));
+      expect(child.kernels[0]).toBe(3);
+      expect(child.crossbars[0]).toBe(64);
+    }
+  });
+
+  test('rate 0 without atLeastOne keeps the genome; rate 1 changes every mutable gene; parent untouched', () => {
+    const rng = new Rng(2);
+    const parent: Genome = { kernels: [3, 3, 5, 7], crossbars: [64, 16, 32, 128] };
+    const copy = JSON.parse(JSON.stringify(parent));
+    expect(mutateGenome(space, parent, rng, { rate: 0, atLeastOne: false })).toEqual(parent);
+    const all = mutateGenome(space, parent, rng, { rate: 1 });
+    for (let i = 1; i < 4; i++) {
+      expect(all.kernels[i]).not.toBe(parent.kernels[i]);
+      expect(all.crossbars[i]).not.toBe(parent.crossbars[i]);
+    }
+    expect(parent).toEqual(copy);
+  });
+
+  test('uniform crossover: each gene from one parent, children complementary, both genes mix', () => {
+    const rng = new Rng(3);
+    const a: Genome = { kernels: [3, 3, 3, 3], crossbars: [64, 16, 16, 16] };
+    const b: Genome = { kernels: [3, 7, 7, 7], crossbars: [64, 128, 128, 128] };
+    let mixedKernels = 0;
+    let fromB = 0;
+    for (let t = 0; t < 200; t++) {
+      const [c1, c2] = uniformCrossover(a, b, rng);
+      for (let i = 0; i < 4; i++) {
+        expect([a.kernels[i], b.kernels[i]]).toContain(c1.kernels[i]);
+        expect(c1.kernels[i] === a.kernels[i] ? c2.kernels[i] === b.kernels[i] : c2.kernels[i] === a.kernels[i]).toBe(true);
+        expect(c1.crossbars[i] === a.crossbars[i] ? c2.crossbars[i] === b.crossbars[i] : c2.crossbars[i] === a.crossbars[i]).toBe(true);
+        if (i > 0 && c1.crossbars[i] === 128) fromB++;
+      }
+      if (new Set(c1.kernels.slice(1)).size > 1) mixedKernels++;
+    }
+    expect(mixedKernels).toBeGreaterThan(100);
+    expect(fromB / 600).toBeGreaterThan(0.4);
+    expect(fromB / 600).toBeLessThan(0.6);
+  });
+});
