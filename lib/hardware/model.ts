@@ -35,6 +35,7 @@
 import { ErrorCodes, NaxError, describeValue, expectNumber } from '../errors';
 import { losslessAdcBits, mappingGeometry } from '../crossbar/geometry';
 import type { Graph } from '../onnx/ir';
+import { readOnnx, readOnnxFile } from '../onnx/reader';
 import { lowerToCrossbarLayers } from '../runtime/lower';
 import { type CrossbarFigures, type HardwareConfig, type HardwareOverrides, resolveHardware, validateHardware } from './config';
 
@@ -160,8 +161,10 @@ export interface NetworkCost {
 }
 
 export interface HardwareCostOptions {
-  /** Lowered crossbar layers, or a graph (lowered here). */
-  model: readonly CostLayer[] | Graph;
+  /** Lowered crossbar layers, a graph, or an ONNX model (file path or bytes); graphs are lowered here. */
+  model: readonly CostLayer[] | Graph | string | Uint8Array;
+  /** Graph input shapes with batch dim, for graphs with symbolic dims (default: unknown dims = 1). */
+  inputShapes?: Record<string, number[]>;
   mapping?: CostMapping;
   /** Overrides of the default hardware figures (merged deeply), or a full resolved config. */
   hardware?: HardwareOverrides;
@@ -397,9 +400,16 @@ export function hardwareCost(options: HardwareCostOptions): NetworkCost {
     throw new NaxError(ErrorCodes.invalidArgument, `expected an options object for hardwareCost, got ${describeValue(options)}`);
   const { model, mapping } = options;
   let layers: readonly CostLayer[];
+  const lowerOptions = options.inputShapes ? { inputShapes: options.inputShapes } : {};
   if (Array.isArray(model)) layers = model;
-  else if (isGraph(model)) layers = lowerToCrossbarLayers(model);
-  else throw new NaxError(ErrorCodes.invalidArgument, `expected crossbar layers or a graph for model, got ${describeValue(model)}`);
+  else if (isGraph(model)) layers = lowerToCrossbarLayers(model, lowerOptions);
+  else if (typeof model === 'string') layers = lowerToCrossbarLayers(readOnnxFile(model), lowerOptions);
+  else if (model instanceof Uint8Array) layers = lowerToCrossbarLayers(readOnnx(model), lowerOptions);
+  else
+    throw new NaxError(
+      ErrorCodes.invalidArgument,
+      `expected crossbar layers, a graph, or an ONNX path or bytes for model, got ${describeValue(model)}`,
+    );
   if (layers.length === 0) throw new NaxError(ErrorCodes.invalidArgument, 'expected at least one crossbar layer (Conv, Gemm or MatMul) in model, got none');
   layers.forEach((l, i) => checkLayer(i, l));
   const seen = new Set<string>();

@@ -107,7 +107,8 @@ describe('mapping and model validation', () => {
     [[{ k: 1, n: 1, outputPixels: 1 }], 'model[0].name'],
     [[{ name: 'a', k: 1, n: 1, outputPixels: 1 }, { name: 'a', k: 1, n: 1, outputPixels: 1 }], '"a" twice'],
     [[], 'at least one crossbar layer'],
-    ['model.onnx', 'crossbar layers or a graph'],
+    [42, 'crossbar layers, a graph, or an ONNX path or bytes'],
+    [{ layers: [] }, 'crossbar layers, a graph, or an ONNX path or bytes'],
   ])('rejects model %j (%s)', (model, text) => {
     const e = errorOf(() => hardwareCost({ model: model as never }));
     expect(e.name).toBe('NaxError');

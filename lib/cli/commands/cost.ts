@@ -2,6 +2,8 @@ import type { CommandModule } from 'yargs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ErrorCodes, NaxError, describeValue } from '../../errors';
+import { readOnnxFile } from '../../onnx/reader';
+import { lowerToCrossbarLayers } from '../../runtime/lower';
 import {
   type CostLayer,
   type CostMapping,
@@ -19,7 +21,7 @@ import {
 } from '../../hardware';
 
 export interface CostArgs {
-  /** A built-in network name (resnet20, ...) or a JSON file of crossbar layers. */
+  /** An ONNX file, a built-in network name (resnet20, ...) or a JSON file of crossbar layers. */
   model: string;
   /** rows = cols of every layer's crossbar (overrides the mapping's default). */
   xbar?: number;
@@ -49,13 +51,19 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-/** The crossbar layers of `model`: a built-in network or a JSON list (`[...]` or `{ layers: [...] }`). */
+/**
+ * The crossbar layers of `model`: an ONNX file (lowered: BatchNorm folded,
+ * Conv/Gemm/MatMul as K x N), a built-in network, or a JSON list
+ * (`[...]` or `{ layers: [...] }`).
+ */
 export function loadCostLayers(model: string): CostLayer[] {
   if (builtinNetworks[model] && !fs.existsSync(model)) return builtinNetworks[model]();
-  if (path.extname(model).toLowerCase() !== '.json')
+  const ext = path.extname(model).toLowerCase();
+  if (ext === '.onnx') return lowerToCrossbarLayers(readOnnxFile(model));
+  if (ext !== '.json')
     throw new NaxError(
       ErrorCodes.invalidArgument,
-      `expected a built-in network (${Object.keys(builtinNetworks).join(', ')}) or a .json layer list for model, got ${JSON.stringify(model)}`,
+      `expected an .onnx model, a built-in network (${Object.keys(builtinNetworks).join(', ')}) or a .json layer list for model, got ${JSON.stringify(model)}`,
     );
   const value = readJson(model, 'layer list');
   const layers = Array.isArray(value) ? value : (value as { layers?: unknown })?.layers;
@@ -111,7 +119,7 @@ export const costCommand: CommandModule<object, CostArgs> = {
     y
       .positional('model', {
         type: 'string',
-        describe: `a built-in network (${Object.keys(builtinNetworks).join(', ')}) or a JSON layer list [{ name, k, n, outputPixels }]`,
+        describe: `an ONNX model, a built-in network (${Object.keys(builtinNetworks).join(', ')}) or a JSON layer list [{ name, k, n, outputPixels }]`,
         demandOption: true,
       })
       .option('xbar', { type: 'number', describe: 'crossbar rows = cols for every layer (overrides the mapping default)' })
