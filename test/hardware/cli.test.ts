@@ -92,3 +92,12 @@ describe('nax-native cost', () => {
     expect(e.message).toContain('--sizes');
   });
 });
+
+test("README's ResNet-20 EDAP table is what the CLI prints now", () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const start = readme.indexOf('| crossbar | adcBits |');
+  expect(start).toBeGreaterThan(0);
+  const inReadme = readme.slice(start).split('\n').filter((line, i, all) => all.slice(0, i + 1).every((l) => l.startsWith('|'))).join('\n');
+  const printed = formatCostResult(costHandler({ model: 'resnet20', sizes: '16,32,64,128,256' }), { markdown: true });
+  expect(inReadme).toBe(printed);
+});
