@@ -12,7 +12,7 @@ import * as path from 'path';
 import { onnx } from 'onnx-proto';
 import { readOnnx, readOnnxFile, readTensorProto } from '../../lib/onnx/reader';
 import { writeOnnx, writeOnnxFile } from '../../lib/onnx/writer';
-import { AttributeValue, attr, createGraph, int64Tensor, node, tensor, valueInfo } from '../../lib/onnx/ir';
+import { AttributeValue, Tensor, attr, createGraph, int64Tensor, node, tensor, valueInfo } from '../../lib/onnx/ir';
 import { GraphExecutor } from '../../lib/runtime/executor';
 import { leNet, mobileNetBlock } from '../runtime/models';
 import { ortRun, randomImages, relativeError } from '../runtime/ort';
@@ -79,7 +79,7 @@ describe('opset 9/10 attribute forms', () => {
       ],
       inputs: [valueInfo('x', ['N', 2, 5, 5])],
       outputs: [valueInfo('y', ['N', 1, 4, 25])],
-      initializers: new Map([
+      initializers: new Map<string, Tensor>([
         ['w', tensor('w', [4, 2, 3, 3], randomImages(72, 9))],
         ['shape', int64Tensor('shape', [0, 4, -1])],
       ]),
