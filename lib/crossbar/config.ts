@@ -1,0 +1,224 @@
+/**
+ * Crossbar engine configuration: types, defaults (shared/DESIGN.md, NAX Table I
+ * / PUMA; wire figures from shared/HARDWARE.md) and validation.
+ */
+import { ErrorCodes, NaxError, expectNumber, expectOneOf, invalid, rejectUnknownKeys } from '../errors';
+import { naxAdcBits } from './geometry';
+import type { NativeCrossbarConfig } from './native';
+
+/** Parasitic resistances of one array (DESIGN.md "The crossbar circuit"), ohms. */
+export interface ParasiticsConfig {
+  /** Word-line wire between adjacent cells, ohms (default 2.82, MNSIM's per-cell figure). */
+  rWordLine: number;
+  /** Bit-line wire between adjacent cells, ohms (default 2.82). */
+  rBitLine: number;
+  /** Driver output resistance in series with each word line, ohms (default 0: ideal driver). */
+  rSource: number;
+  /** Sense-amplifier input resistance at each bit line's end, ohms (default 0: ideal virtual ground). */
+  rSink: number;
+}
+
+/** Device-to-device programming variation, drawn once per cell when the layer is programmed. */
+export interface VariationConfig {
+  /** lognormal: sigma of ln(G) (G * exp(sigma*z)); gaussian: relative sigma (G * (1 + sigma*z)), clipped positive. */
+  sigma: number;
+  distribution: 'lognormal' | 'gaussian';
+}
+
+export type AdcRange = 'full-scale' | 'calibrated';
+export type WeightScale = 'per-layer' | 'per-channel';
+
+/** Fully resolved crossbar configuration (what `resolveCrossbarConfig` returns). */
+export interface CrossbarConfig {
+  /** Word lines (inputs) per array. Default 64; 1..4096. */
+  rows: number;
+  /** Bit lines (outputs) per array. Default 64; 1..4096. */
+  cols: number;
+  /** Bits stored per device. Default 2. */
+  bitsPerCell: number;
+  /** Weight precision, sign + magnitude. Default 8. */
+  weightBits: number;
+  /** Unsigned input magnitude precision. Default 8. */
+  inputBits: number;
+  /** Input bits applied per DAC cycle; cycles = ceil(inputBits / dacBits). Default 1. */
+  dacBits: number;
+  /**
+   * ADC resolution per conversion; 'lossless' = losslessAdcBits(rows, dacBits, bitsPerCell).
+   * Default: NAX's ceil(log2(3 * rows)), lossless for 2-bit cells and a 1-bit DAC.
+   */
+  adcBits: number | 'lossless';
+  /**
+   * ADC input range. 'full-scale': rows * (2^dacBits - 1) * (2^bitsPerCell - 1) LSB (one LSB = one
+   * DAC digit step times one conductance level step). 'calibrated': the largest ADC input seen in the
+   * layer's first run. The ADC step is range / (2^adcBits - 1), never below one LSB.
+   */
+  adcRange: AdcRange;
+  /** ON conductance, siemens. Default 1e-5 (Ron = 100 kOhm). */
+  gOn: number;
+  /** OFF conductance, siemens. Default 1/600e3 (Roff = 600 kOhm). */
+  gOff: number;
+  /** Word-line voltage of a full-scale DAC digit, volts. Default 0.25. */
+  vRead: number;
+  /** Wire and driver/sense resistances, or false (default) for none. */
+  parasitics: ParasiticsConfig | false;
+  /** Programming variation, or false (default). */
+  variation: VariationConfig | false;
+  /** Probability that a cell is stuck at gOn. Default 0. */
+  stuckAtOn: number;
+  /** Probability that a cell is stuck at gOff. Default 0. */
+  stuckAtOff: number;
+  /**
+   * Read noise: sigma of additive Gaussian noise on every ADC input (column current referred to the
+   * ADC), in LSB units; drawn per conversion. Default 0.
+   */
+  readNoise: number;
+  /** Weight quantization scale per layer (default) or per output channel (column). */
+  weightScale: WeightScale;
+  /**
+   * Input value mapped to full scale (largest |x|), in input units. Calibrated by the caller; when
+   * undefined, the first run's max |x| is latched and reused by later runs.
+   */
+  inputScale: number | undefined;
+  /** Seed of every random draw (variation, faults, read noise). Derive one per layer. Default 0. */
+  seed: number;
+  /** Native threads; 0 = all cores. Results are identical for any value. */
+  threads: number;
+  /** Plain float matmul: no quantization and no non-idealities. Default false. */
+  ideal: boolean;
+}
+
+/** What callers pass: any subset; parasitics may be `true` for the defaults. */
+export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'variation'>> & {
+  parasitics?: Partial<ParasiticsConfig> | boolean;
+  variation?: Partial<VariationConfig> | false;
+};
+
+export const DEFAULT_PARASITICS: Readonly<ParasiticsConfig> = Object.freeze({
+  rWordLine: 2.82,
+  rBitLine: 2.82,
+  rSource: 0,
+  rSink: 0,
+});
+
+const KEYS = [
+  'rows', 'cols', 'bitsPerCell', 'weightBits', 'inputBits', 'dacBits', 'adcBits', 'adcRange', 'gOn', 'gOff',
+  'vRead', 'parasitics', 'variation', 'stuckAtOn', 'stuckAtOff', 'readNoise', 'weightScale', 'inputScale', 'seed',
+  'threads', 'ideal',
+] as const;
+
+function configError(message: string): NaxError {
+  return new NaxError(ErrorCodes.config, message);
+}
+
+/** Validates a partial config and fills in the defaults. Throws NaxError naming the bad field. */
+export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): CrossbarConfig {
+  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) throw invalid('config', 'an object', partial);
+  rejectUnknownKeys('config', partial, KEYS);
+  const p = partial;
+  const int = (name: string, v: unknown, def: number, min: number, max: number): number =>
+    v === undefined ? def : expectNumber(`config.${name}`, v, { integer: true, min, max });
+  const num = (name: string, v: unknown, def: number, rule: { min?: number; max?: number; above?: number }): number =>
+    v === undefined ? def : expectNumber(`config.${name}`, v, rule);
+
+  const rows = int('rows', p.rows, 64, 1, 4096);
+  const cols = int('cols', p.cols, 64, 1, 4096);
+  const weightBits = int('weightBits', p.weightBits, 8, 2, 16);
+  const bitsPerCell = int('bitsPerCell', p.bitsPerCell, 2, 1, 8);
+  const inputBits = int('inputBits', p.inputBits, 8, 1, 16);
+  const dacBits = int('dacBits', p.dacBits, 1, 1, 8);
+  if (dacBits > inputBits) throw configError(`expected dacBits <= inputBits (${inputBits}) for config.dacBits, got ${dacBits}`);
+  if (bitsPerCell > weightBits - 1)
+    throw configError(`expected bitsPerCell <= weightBits - 1 (${weightBits - 1}) for config.bitsPerCell, got ${bitsPerCell}`);
+  const maxColumnSum = rows * (2 ** dacBits - 1) * (2 ** bitsPerCell - 1);
+  if (maxColumnSum >= 2 ** 24)
+    throw configError(
+      `expected rows * (2^dacBits - 1) * (2^bitsPerCell - 1) < 2^24 (exact float32 column sums) for config.rows, got ${maxColumnSum}`,
+    );
+  const adcBits: number | 'lossless' =
+    p.adcBits === undefined
+      ? naxAdcBits(rows)
+      : p.adcBits === 'lossless'
+        ? 'lossless'
+        : expectNumber('config.adcBits', p.adcBits, { integer: true, min: 1, max: 24 });
+  const adcRange = p.adcRange === undefined ? 'full-scale' : expectOneOf('config.adcRange', p.adcRange, ['full-scale', 'calibrated'] as const);
+  const gOn = num('gOn', p.gOn, 1 / 100e3, { above: 0 });
+  const gOff = num('gOff', p.gOff, 1 / 600e3, { above: 0 });
+  if (!(gOn > gOff)) throw configError(`expected gOn > gOff (${gOff} S) for config.gOn, got ${gOn}`);
+  const vRead = num('vRead', p.vRead, 0.25, { above: 0 });
+
+  let parasitics: ParasiticsConfig | false = false;
+  if (p.parasitics === true) parasitics = { ...DEFAULT_PARASITICS };
+  else if (p.parasitics !== undefined && p.parasitics !== false) {
+    if (typeof p.parasitics !== 'object' || p.parasitics === null || Array.isArray(p.parasitics))
+      throw invalid('config.parasitics', 'an object, true or false', p.parasitics);
+    rejectUnknownKeys('config.parasitics', p.parasitics, ['rWordLine', 'rBitLine', 'rSource', 'rSink']);
+    const r = p.parasitics;
+    parasitics = {
+      rWordLine: num('parasitics.rWordLine', r.rWordLine, DEFAULT_PARASITICS.rWordLine, { min: 0 }),
+      rBitLine: num('parasitics.rBitLine', r.rBitLine, DEFAULT_PARASITICS.rBitLine, { min: 0 }),
+      rSource: num('parasitics.rSource', r.rSource, DEFAULT_PARASITICS.rSource, { min: 0 }),
+      rSink: num('parasitics.rSink', r.rSink, DEFAULT_PARASITICS.rSink, { min: 0 }),
+    };
+  }
+
+  let variation: VariationConfig | false = false;
+  if (p.variation !== undefined && p.variation !== false) {
+    if (typeof p.variation !== 'object' || p.variation === null || Array.isArray(p.variation))
+      throw invalid('config.variation', 'an object or false', p.variation);
+    rejectUnknownKeys('config.variation', p.variation, ['sigma', 'distribution']);
+    variation = {
+      sigma: expectNumber('config.variation.sigma', p.variation.sigma, { min: 0, max: 10 }),
+      distribution:
+        p.variation.distribution === undefined
+          ? 'lognormal'
+          : expectOneOf('config.variation.distribution', p.variation.distribution, ['lognormal', 'gaussian'] as const),
+    };
+  }
+  const stuckAtOn = num('stuckAtOn', p.stuckAtOn, 0, { min: 0, max: 1 });
+  const stuckAtOff = num('stuckAtOff', p.stuckAtOff, 0, { min: 0, max: 1 });
+  if (stuckAtOn + stuckAtOff > 1)
+    throw configError(`expected stuckAtOn + stuckAtOff <= 1 for config.stuckAtOff, got ${stuckAtOn + stuckAtOff}`);
+  const readNoise = num('readNoise', p.readNoise, 0, { min: 0 });
+  const weightScale = p.weightScale === undefined ? 'per-layer' : expectOneOf('config.weightScale', p.weightScale, ['per-layer', 'per-channel'] as const);
+  const inputScale = p.inputScale === undefined ? undefined : expectNumber('config.inputScale', p.inputScale, { above: 0 });
+  const seed = int('seed', p.seed, 0, 0, Number.MAX_SAFE_INTEGER);
+  const threads = int('threads', p.threads, 0, 0, 1024);
+  const ideal = p.ideal === undefined ? false : expectOneOf('config.ideal', p.ideal, [true, false] as const);
+  return {
+    rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, gOn, gOff, vRead, parasitics, variation,
+    stuckAtOn, stuckAtOff, readNoise, weightScale, inputScale, seed, threads, ideal,
+  };
+}
+
+/** The flat form the native binding reads. */
+export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
+  const r = c.parasitics || { rWordLine: 0, rBitLine: 0, rSource: 0, rSink: 0 };
+  return {
+    rows: c.rows,
+    cols: c.cols,
+    bitsPerCell: c.bitsPerCell,
+    weightBits: c.weightBits,
+    inputBits: c.inputBits,
+    dacBits: c.dacBits,
+    adcBits: c.adcBits === 'lossless' ? 0 : c.adcBits,
+    adcCalibrated: c.adcRange === 'calibrated' ? 1 : 0,
+    gOn: c.gOn,
+    gOff: c.gOff,
+    vRead: c.vRead,
+    parasitics: c.parasitics ? 1 : 0,
+    rWordLine: r.rWordLine,
+    rBitLine: r.rBitLine,
+    rSource: r.rSource,
+    rSink: r.rSink,
+    variation: !c.variation ? 0 : c.variation.distribution === 'lognormal' ? 1 : 2,
+    variationSigma: c.variation ? c.variation.sigma : 0,
+    stuckAtOn: c.stuckAtOn,
+    stuckAtOff: c.stuckAtOff,
+    readNoise: c.readNoise,
+    perChannel: c.weightScale === 'per-channel' ? 1 : 0,
+    inputScale: c.inputScale ?? 0,
+    seed: c.seed,
+    threads: c.threads,
+    ideal: c.ideal ? 1 : 0,
+  };
+}

@@ -1,0 +1,14 @@
+/** Crossbar engine: configuration, mapping geometry, programmed layers. */
+export { CrossbarLayer, crossbarMatMul, resolvedAdcBits } from './layer';
+export type { ProgramOptions, CrossbarLayerState } from './layer';
+export { resolveCrossbarConfig, toNativeConfig, DEFAULT_PARASITICS } from './config';
+export type {
+  CrossbarConfig,
+  CrossbarConfigInput,
+  ParasiticsConfig,
+  VariationConfig,
+  AdcRange,
+  WeightScale,
+} from './config';
+export { mappingGeometry, magnitudeSlices, naxAdcBits, losslessAdcBits } from './geometry';
+export type { MappingGeometry, MappingGeometryInput } from './geometry';

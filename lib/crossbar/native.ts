@@ -1,0 +1,97 @@
+/**
+ * Typed surface of the crossbar engine and GEMM entries of the native addon
+ * (native/binding/crossbar_binding.cc). Users go through lib/crossbar/layer.ts.
+ */
+
+/** Flat, fully resolved config as the binding reads it (booleans as 0/1). */
+export interface NativeCrossbarConfig {
+  rows: number;
+  cols: number;
+  bitsPerCell: number;
+  weightBits: number;
+  inputBits: number;
+  dacBits: number;
+  /** 0 = lossless. */
+  adcBits: number;
+  adcCalibrated: 0 | 1;
+  gOn: number;
+  gOff: number;
+  vRead: number;
+  parasitics: 0 | 1;
+  rWordLine: number;
+  rBitLine: number;
+  rSource: number;
+  rSink: number;
+  /** 0 none, 1 lognormal, 2 gaussian. */
+  variation: 0 | 1 | 2;
+  variationSigma: number;
+  stuckAtOn: number;
+  stuckAtOff: number;
+  readNoise: number;
+  perChannel: 0 | 1;
+  /** 0 = from the first run. */
+  inputScale: number;
+  seed: number;
+  threads: number;
+  ideal: 0 | 1;
+}
+
+export interface NativeCrossbarInfo {
+  k: number;
+  n: number;
+  rowTiles: number;
+  colTiles: number;
+  slices: number;
+  cycles: number;
+  arrays: number;
+  adcBits: number;
+  adcRangeLsb: number;
+  inputScale: number;
+  effectiveWidth: number;
+}
+
+export interface NativeCrossbarLayerHandle {
+  run(inputs: Float32Array, batch: number): Promise<Float32Array>;
+  info(): NativeCrossbarInfo;
+  effectiveMatrix(): Float32Array;
+  dispose(): void;
+}
+
+export interface NativeGemmOptions<T extends Float32Array | Float64Array> {
+  transA?: boolean;
+  transB?: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha?: number;
+  beta?: number;
+  a: T;
+  lda?: number;
+  b: T;
+  ldb?: number;
+  c: T;
+  ldc?: number;
+  /** 0 = all cores. */
+  threads?: number;
+}
+
+export interface CrossbarNative {
+  crossbarProgram(opts: {
+    weights: Float32Array;
+    k: number;
+    n: number;
+    config: NativeCrossbarConfig;
+  }): Promise<NativeCrossbarLayerHandle>;
+  crossbarGeometry(opts: {
+    k: number;
+    n: number;
+    rows: number;
+    cols: number;
+    weightBits: number;
+    bitsPerCell: number;
+    inputBits: number;
+    dacBits: number;
+  }): { rowTiles: number; colTiles: number; slices: number; cycles: number; arrays: number; losslessAdcBits: number };
+  /** C = alpha * op(A) * op(B) + beta * C, row-major, in place on c. */
+  gemm(opts: NativeGemmOptions<Float32Array> | NativeGemmOptions<Float64Array>): Promise<void>;
+}

@@ -1,0 +1,257 @@
+// N-API glue for the crossbar engine and the GEMM kernels:
+//   crossbarProgram(opts) -> Promise<NativeCrossbarLayer>
+//   NativeCrossbarLayer#run(inputs, batch) -> Promise<Float32Array>
+//   crossbarGeometry(opts), gemm(opts) -> Promise<void> (writes c in place).
+// Arguments are validated in lib/crossbar first; these checks keep bad input
+// from ever reaching the core unchecked.
+#include <map>
+#include <memory>
+
+#include "core/crossbar.h"
+#include "core/gemm.h"
+#include "napi_util.h"
+
+namespace {
+
+using naxb::throwNax;
+
+nax::CrossbarConfig readConfig(Napi::Object o) {
+  nax::CrossbarConfig c;
+  c.rows = static_cast<int>(naxb::intField(o, "rows", 1, 4096));
+  c.cols = static_cast<int>(naxb::intField(o, "cols", 1, 4096));
+  c.bitsPerCell = static_cast<int>(naxb::intField(o, "bitsPerCell", 1, 8));
+  c.weightBits = static_cast<int>(naxb::intField(o, "weightBits", 2, 16));
+  c.inputBits = static_cast<int>(naxb::intField(o, "inputBits", 1, 16));
+  c.dacBits = static_cast<int>(naxb::intField(o, "dacBits", 1, 8));
+  c.adcBits = static_cast<int>(naxb::intField(o, "adcBits", 0, 24));
+  c.adcCalibrated = naxb::intField(o, "adcCalibrated", 0, 1) == 1;
+  c.gOn = naxb::numberField(o, "gOn");
+  c.gOff = naxb::numberField(o, "gOff");
+  c.vRead = naxb::numberField(o, "vRead");
+  c.parasitics = naxb::intField(o, "parasitics", 0, 1) == 1;
+  c.rWordLine = naxb::numberField(o, "rWordLine");
+  c.rBitLine = naxb::numberField(o, "rBitLine");
+  c.rSource = naxb::numberField(o, "rSource");
+  c.rSink = naxb::numberField(o, "rSink");
+  c.variation = static_cast<nax::VariationKind>(naxb::intField(o, "variation", 0, 2));
+  c.variationSigma = naxb::numberField(o, "variationSigma");
+  c.stuckAtOn = naxb::numberField(o, "stuckAtOn");
+  c.stuckAtOff = naxb::numberField(o, "stuckAtOff");
+  c.readNoise = naxb::numberField(o, "readNoise");
+  c.perChannel = naxb::intField(o, "perChannel", 0, 1) == 1;
+  c.inputScale = naxb::numberField(o, "inputScale");
+  c.seed = static_cast<std::uint64_t>(naxb::intField(o, "seed", 0, 9007199254740991LL));
+  c.threads = static_cast<int>(naxb::intField(o, "threads", 0, 1024));
+  c.ideal = naxb::intField(o, "ideal", 0, 1) == 1;
+  return c;
+}
+
+class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
+ public:
+  static Napi::Function define(Napi::Env env) {
+    return DefineClass(env, "NativeCrossbarLayer",
+                       {InstanceMethod<&NativeCrossbarLayer::run>("run"),
+                        InstanceMethod<&NativeCrossbarLayer::info>("info"),
+                        InstanceMethod<&NativeCrossbarLayer::effectiveMatrix>("effectiveMatrix"),
+                        InstanceMethod<&NativeCrossbarLayer::dispose>("dispose")});
+  }
+
+  // Only constructed from crossbarProgram's resolve, with the programmed layer.
+  explicit NativeCrossbarLayer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeCrossbarLayer>(info) {
+    if (info.Length() != 1 || !info[0].IsExternal())
+      throwNax(info.Env(), nax::codes::kInvalidArgument,
+               "expected a programmed layer for NativeCrossbarLayer; use crossbarProgram()");
+    layer_ = *info[0].As<Napi::External<std::shared_ptr<nax::CrossbarLayer>>>().Data();
+  }
+
+ private:
+  std::shared_ptr<nax::CrossbarLayer> live(Napi::Env env) {
+    if (!layer_) throwNax(env, nax::codes::kInvalidArgument, "expected a live layer for this, got a disposed layer");
+    return layer_;
+  }
+
+  Napi::Value run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto layer = live(env);
+    if (info.Length() < 2 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throwNax(env, nax::codes::kInvalidArgument,
+               "expected a Float32Array for inputs, got " + (info.Length() ? naxb::describe(info[0]) : "nothing"));
+    if (!info[1].IsNumber())
+      throwNax(env, nax::codes::kInvalidArgument, "expected an integer for batch, got " + naxb::describe(info[1]));
+    const double batchD = info[1].As<Napi::Number>().DoubleValue();
+    if (!(batchD >= 0) || batchD != std::floor(batchD) || batchD > 1e9)
+      throwNax(env, nax::codes::kOutOfRange, "expected an integer in [0, 1e9] for batch, got " + std::to_string(batchD));
+    const std::size_t batch = static_cast<std::size_t>(batchD);
+    Napi::Float32Array inputs = info[0].As<Napi::Float32Array>();
+    if (inputs.ElementLength() != batch * layer->k())
+      throwNax(env, nax::codes::kSizeMismatch,
+               "expected inputs to have " + std::to_string(batch * layer->k()) + " elements (batch*k), got " +
+                   std::to_string(inputs.ElementLength()));
+    Napi::Float32Array out = Napi::Float32Array::New(env, batch * layer->n());
+    const float* in = inputs.Data();
+    float* o = out.Data();
+    return naxb::PromiseWorker::start(
+        env, [layer, in, batch, o]() { layer->run(in, batch, o); },
+        [ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()))](Napi::Env) {
+          return ref->Value();
+        },
+        {Value(), inputs, out});
+  }
+
+  Napi::Value info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto layer = live(env);
+    const auto& g = layer->geometry();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("k", static_cast<double>(layer->k()));
+    o.Set("n", static_cast<double>(layer->n()));
+    o.Set("rowTiles", static_cast<double>(g.rowTiles));
+    o.Set("colTiles", static_cast<double>(g.colTiles));
+    o.Set("slices", static_cast<double>(g.slices));
+    o.Set("cycles", static_cast<double>(g.cycles));
+    o.Set("arrays", static_cast<double>(g.arrays));
+    o.Set("adcBits", layer->adcBitsResolved());
+    o.Set("adcRangeLsb", layer->adcRangeLsb());
+    o.Set("inputScale", layer->inputScale());
+    o.Set("effectiveWidth", static_cast<double>(layer->effectiveWidth()));
+    return o;
+  }
+
+  Napi::Value effectiveMatrix(const Napi::CallbackInfo& info) {
+    auto layer = live(info.Env());
+    const auto& e = layer->effectiveMatrix();
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), e.size());
+    std::copy(e.begin(), e.end(), out.Data());
+    return out;
+  }
+
+  Napi::Value dispose(const Napi::CallbackInfo& info) {
+    layer_.reset();  // running workers hold their own reference
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<nax::CrossbarLayer> layer_;
+};
+
+// Constructor per environment (worker_threads each load the addon).
+std::map<napi_env, std::unique_ptr<Napi::FunctionReference>>& constructors() {
+  static std::map<napi_env, std::unique_ptr<Napi::FunctionReference>> m;
+  return m;
+}
+
+Napi::Value crossbarProgram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object opts = naxb::objectArg(info, 0, "options");
+  const long long k = naxb::intField(opts, "k", 1, 1 << 24);
+  const long long n = naxb::intField(opts, "n", 1, 1 << 24);
+  Napi::Float32Array weights = naxb::float32Field(opts, "weights", static_cast<size_t>(k * n));
+  if (!opts.Get("config").IsObject())
+    throwNax(env, nax::codes::kInvalidArgument, "expected an object for config, got " + naxb::describe(opts.Get("config")));
+  nax::CrossbarConfig config = readConfig(opts.Get("config").As<Napi::Object>());
+  naxb::guard(env, [&] {
+    nax::validateCrossbarConfig(config);
+    return 0;
+  });
+  auto result = std::make_shared<std::shared_ptr<nax::CrossbarLayer>>();
+  const float* w = weights.Data();
+  return naxb::PromiseWorker::start(
+      env,
+      [result, w, k, n, config]() {
+        *result = std::make_shared<nax::CrossbarLayer>(w, static_cast<std::size_t>(k), static_cast<std::size_t>(n),
+                                                       config);
+      },
+      [result](Napi::Env env) -> Napi::Value {
+        auto& ctor = constructors()[env];
+        return ctor->New({Napi::External<std::shared_ptr<nax::CrossbarLayer>>::New(env, result.get())});
+      },
+      {weights});
+}
+
+Napi::Value crossbarGeometry(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object opts = naxb::objectArg(info, 0, "options");
+  const long long k = naxb::intField(opts, "k", 1, 1LL << 40);
+  const long long n = naxb::intField(opts, "n", 1, 1LL << 40);
+  nax::CrossbarConfig c;
+  c.rows = static_cast<int>(naxb::intField(opts, "rows", 1, 4096));
+  c.cols = static_cast<int>(naxb::intField(opts, "cols", 1, 4096));
+  c.weightBits = static_cast<int>(naxb::intField(opts, "weightBits", 2, 16));
+  c.bitsPerCell = static_cast<int>(naxb::intField(opts, "bitsPerCell", 1, 16));
+  c.inputBits = static_cast<int>(naxb::intField(opts, "inputBits", 1, 32));
+  c.dacBits = static_cast<int>(naxb::intField(opts, "dacBits", 1, 32));
+  nax::CrossbarGeometry g = nax::crossbarGeometry(static_cast<std::size_t>(k), static_cast<std::size_t>(n), c);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rowTiles", static_cast<double>(g.rowTiles));
+  o.Set("colTiles", static_cast<double>(g.colTiles));
+  o.Set("slices", static_cast<double>(g.slices));
+  o.Set("cycles", static_cast<double>(g.cycles));
+  o.Set("arrays", static_cast<double>(g.arrays));
+  o.Set("losslessAdcBits", nax::losslessAdcBits(c.rows, std::min(c.dacBits, 8), std::min(c.bitsPerCell, 8)));
+  return o;
+}
+
+// gemm({ transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads }):
+// Float32Arrays -> sgemm, Float64Arrays -> dgemm; c is updated in place.
+Napi::Value gemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = naxb::objectArg(info, 0, "options");
+  const bool transA = o.Get("transA").ToBoolean(), transB = o.Get("transB").ToBoolean();
+  const long long lim = 1LL << 31;
+  const auto m = static_cast<std::size_t>(naxb::intField(o, "m", 0, lim));
+  const auto n = static_cast<std::size_t>(naxb::intField(o, "n", 0, lim));
+  const auto k = static_cast<std::size_t>(naxb::intField(o, "k", 0, lim));
+  const auto lda = static_cast<std::size_t>(naxb::intField(o, "lda", 1, lim, false, transA ? m : k));
+  const auto ldb = static_cast<std::size_t>(naxb::intField(o, "ldb", 1, lim, false, transB ? k : n));
+  const auto ldc = static_cast<std::size_t>(naxb::intField(o, "ldc", 1, lim, false, n));
+  const double alpha = naxb::numberField(o, "alpha", false, 1), beta = naxb::numberField(o, "beta", false, 0);
+  const int threads = static_cast<int>(naxb::intField(o, "threads", 0, 1024, false, 0));
+  const std::size_t aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
+  if (aCols > lda || bCols > ldb || n > ldc)
+    throwNax(env, nax::codes::kOutOfRange, "expected lda, ldb, ldc >= the row lengths of op(A), op(B), C");
+  auto need = [](std::size_t r, std::size_t c, std::size_t ld) { return r == 0 || c == 0 ? 0 : (r - 1) * ld + c; };
+  Napi::Value av = o.Get("a");
+  const bool isDouble = av.IsTypedArray() && av.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
+  auto checkLen = [&](const char* name, Napi::TypedArray arr, std::size_t min) {
+    if (arr.ElementLength() < min)
+      throwNax(env, nax::codes::kSizeMismatch, std::string("expected ") + name + " to have at least " +
+                                                   std::to_string(min) + " elements, got " +
+                                                   std::to_string(arr.ElementLength()));
+  };
+  if (isDouble) {
+    auto a = naxb::float64Field(o, "a"), b = naxb::float64Field(o, "b"), c = naxb::float64Field(o, "c");
+    checkLen("a", a, need(aRows, aCols, lda));
+    checkLen("b", b, need(bRows, bCols, ldb));
+    checkLen("c", c, need(m, n, ldc));
+    const double *ap = a.Data(), *bp = b.Data();
+    double* cp = c.Data();
+    return naxb::PromiseWorker::start(
+        env, [=]() { nax::dgemm(transA, transB, m, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc, threads); }, nullptr,
+        {a, b, c});
+  }
+  auto a = naxb::float32Field(o, "a"), b = naxb::float32Field(o, "b"), c = naxb::float32Field(o, "c");
+  checkLen("a", a, need(aRows, aCols, lda));
+  checkLen("b", b, need(bRows, bCols, ldb));
+  checkLen("c", c, need(m, n, ldc));
+  const float *ap = a.Data(), *bp = b.Data();
+  float* cp = c.Data();
+  const float fa = static_cast<float>(alpha), fb = static_cast<float>(beta);
+  return naxb::PromiseWorker::start(
+      env, [=]() { nax::sgemm(transA, transB, m, n, k, fa, ap, lda, bp, ldb, fb, cp, ldc, threads); }, nullptr,
+      {a, b, c});
+}
+
+void init(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = NativeCrossbarLayer::define(env);
+  constructors()[env] = std::make_unique<Napi::FunctionReference>(Napi::Persistent(ctor));
+  napi_env raw = env;
+  env.AddCleanupHook([raw]() { constructors().erase(raw); });
+  exports.Set("NativeCrossbarLayer", ctor);
+  exports.Set("crossbarProgram", Napi::Function::New(env, crossbarProgram, "crossbarProgram"));
+  exports.Set("crossbarGeometry", Napi::Function::New(env, crossbarGeometry, "crossbarGeometry"));
+  exports.Set("gemm", Napi::Function::New(env, gemm, "gemm"));
+}
+
+NAX_EXPORTS(init);
+
+}  // namespace

@@ -1,0 +1,436 @@
+// Tiled crossbar MVM: programming (quantize, slice, device effects, parasitic
+// transfer matrices -> effective matrices) and runs (digit planes -> one GEMM
+// per row tile -> fused ADC + shift-add). See crossbar.h and shared/DESIGN.md.
+#include "crossbar.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+
+#include "circuit.h"
+#include "error.h"
+#include "gemm.h"
+#include "parallel.h"
+#include "rng.h"
+
+namespace nax {
+namespace {
+
+constexpr const char* kConfigCode = "ERR_NAX_CONFIG";  // lib/errors.ts ErrorCodes.config
+
+// RNG streams: each effect draws from its own stream so turning one on does
+// not change another's draws.
+constexpr std::uint64_t kStreamVariation = 0x5641524941544eull;
+constexpr std::uint64_t kStreamFault = 0x4641554c54ull;
+constexpr std::uint64_t kStreamReadNoise = 0x524541444eull;
+
+std::string num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+void checkInt(const char* name, int v, int lo, int hi) {
+  if (v < lo || v > hi)
+    throw Error(codes::kOutOfRange,
+                std::string("expected an integer in [") + std::to_string(lo) + ", " + std::to_string(hi) + "] for " +
+                    name + ", got " + std::to_string(v));
+}
+void checkNumber(const char* name, double v, double lo, bool loExclusive, double hi = INFINITY) {
+  if (!std::isfinite(v))
+    throw Error(codes::kInvalidArgument, std::string("expected a finite number for ") + name + ", got " + num(v));
+  if ((loExclusive ? !(v > lo) : !(v >= lo)) || v > hi)
+    throw Error(codes::kOutOfRange, std::string("expected a number ") + (loExclusive ? "> " : ">= ") + num(lo) +
+                                        (std::isfinite(hi) ? " and <= " + num(hi) : std::string()) + " for " + name +
+                                        ", got " + num(v));
+}
+
+// floor(x + 0.5): the rounding lib/crossbar and test/crossbar/reference.ts use
+// (Math.floor(x + 0.5)), so quantized integers agree bit for bit.
+inline double roundHalfUp(double x) { return std::floor(x + 0.5); }
+
+}  // namespace
+
+int losslessAdcBits(int rows, int dacBits, int bitsPerCell) {
+  const double maxSum = static_cast<double>(rows) * ((1 << dacBits) - 1) * ((1 << bitsPerCell) - 1);
+  return static_cast<int>(std::ceil(std::log2(maxSum + 1)));
+}
+
+CrossbarGeometry crossbarGeometry(std::size_t k, std::size_t n, const CrossbarConfig& c) {
+  CrossbarGeometry g;
+  g.rowTiles = (k + c.rows - 1) / c.rows;
+  g.colTiles = (n + c.cols - 1) / c.cols;
+  g.slices = std::max(1, (c.weightBits - 1 + c.bitsPerCell - 1) / c.bitsPerCell);
+  g.cycles = (c.inputBits + c.dacBits - 1) / c.dacBits;
+  g.arrays = g.rowTiles * g.colTiles * g.slices * 2;
+  return g;
+}
+
+void validateCrossbarConfig(const CrossbarConfig& c) {
+  checkInt("rows", c.rows, 1, 4096);
+  checkInt("cols", c.cols, 1, 4096);
+  checkInt("bitsPerCell", c.bitsPerCell, 1, 8);
+  checkInt("weightBits", c.weightBits, 2, 16);
+  checkInt("inputBits", c.inputBits, 1, 16);
+  checkInt("dacBits", c.dacBits, 1, 8);
+  checkInt("adcBits", c.adcBits, 0, 24);
+  if (c.dacBits > c.inputBits)
+    throw Error(kConfigCode, "expected dacBits <= inputBits (" + std::to_string(c.inputBits) + ") for dacBits, got " +
+                                 std::to_string(c.dacBits));
+  if (c.bitsPerCell > c.weightBits - 1)
+    throw Error(kConfigCode, "expected bitsPerCell <= weightBits - 1 (" + std::to_string(c.weightBits - 1) +
+                                 ") for bitsPerCell, got " + std::to_string(c.bitsPerCell));
+  // Column sums are integers carried exactly in float32 GEMMs.
+  const double maxSum = static_cast<double>(c.rows) * ((1 << c.dacBits) - 1) * ((1 << c.bitsPerCell) - 1);
+  if (maxSum >= 16777216.0)
+    throw Error(kConfigCode, "expected rows * (2^dacBits - 1) * (2^bitsPerCell - 1) < 2^24 for rows, got " + num(maxSum));
+  checkNumber("gOff", c.gOff, 0, true);
+  checkNumber("gOn", c.gOn, 0, true);
+  if (!(c.gOn > c.gOff))
+    throw Error(kConfigCode, "expected gOn > gOff (" + num(c.gOff) + " S) for gOn, got " + num(c.gOn));
+  checkNumber("vRead", c.vRead, 0, true);
+  checkNumber("parasitics.rWordLine", c.rWordLine, 0, false);
+  checkNumber("parasitics.rBitLine", c.rBitLine, 0, false);
+  checkNumber("parasitics.rSource", c.rSource, 0, false);
+  checkNumber("parasitics.rSink", c.rSink, 0, false);
+  checkNumber("variation.sigma", c.variationSigma, 0, false, 10);
+  checkNumber("stuckAtOn", c.stuckAtOn, 0, false, 1);
+  checkNumber("stuckAtOff", c.stuckAtOff, 0, false, 1);
+  if (c.stuckAtOn + c.stuckAtOff > 1)
+    throw Error(kConfigCode, "expected stuckAtOn + stuckAtOff <= 1 for stuckAtOff, got " + num(c.stuckAtOn + c.stuckAtOff));
+  checkNumber("readNoise", c.readNoise, 0, false);
+  checkNumber("inputScale", c.inputScale, 0, false);
+}
+
+CrossbarLayer::CrossbarLayer(const float* weights, std::size_t k, std::size_t n, const CrossbarConfig& config)
+    : k_(k), n_(n), config_(config) {
+  validateCrossbarConfig(config_);
+  if (k == 0 || n == 0 || k > (1u << 24) || n > (1u << 24))
+    throw Error(codes::kOutOfRange, "expected k and n in [1, 2^24] for k, n, got " + std::to_string(k) + ", " +
+                                        std::to_string(n));
+  for (std::size_t i = 0; i < k * n; ++i)
+    if (!std::isfinite(weights[i]))
+      throw Error(codes::kInvalidArgument, "expected a finite number for weights[" + std::to_string(i) + "], got " +
+                                               num(weights[i]));
+  geometry_ = crossbarGeometry(k, n, config_);
+  adcBits_ = config_.adcBits > 0 ? config_.adcBits
+                                 : losslessAdcBits(config_.rows, config_.dacBits, config_.bitsPerCell);
+  if (config_.ideal) {
+    weightsIdeal_.assign(weights, weights + k * n);
+    return;
+  }
+
+  // Sign + magnitude quantization, scale per layer or per output column.
+  const double qMax = std::ldexp(1.0, config_.weightBits - 1) - 1;
+  weightScale_.assign(n, 0.0);
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      weightScale_[j] = std::max(weightScale_[j], std::fabs(static_cast<double>(weights[i * n + j])));
+  if (!config_.perChannel) {
+    const double layerMax = *std::max_element(weightScale_.begin(), weightScale_.end());
+    std::fill(weightScale_.begin(), weightScale_.end(), layerMax);
+  }
+  for (double& s : weightScale_) s = s > 0 ? s / qMax : 1.0;
+  std::vector<std::int32_t> magnitudes(k * n);
+  std::vector<std::int8_t> signs(k * n);
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      const double w = weights[i * n + j];
+      magnitudes[i * n + j] = static_cast<std::int32_t>(std::min(qMax, roundHalfUp(std::fabs(w) / weightScale_[j])));
+      signs[i * n + j] = w < 0 ? -1 : 1;
+    }
+  programArrays(magnitudes, signs);
+}
+
+void CrossbarLayer::programArrays(const std::vector<std::int32_t>& magnitudes, const std::vector<std::int8_t>& signs) {
+  const auto& c = config_;
+  const auto& g = geometry_;
+  const std::size_t rows = c.rows, cols = c.cols, slices = g.slices;
+  const int sMax = (1 << c.bitsPerCell) - 1;
+  width_ = 2 * slices * n_;
+  effective_.assign(g.rowTiles * rows * width_, 0.0f);
+  const bool deviceIdeal =
+      !c.parasitics && c.variation == VariationKind::kNone && c.stuckAtOn == 0 && c.stuckAtOff == 0;
+  // One conductance step (slice level 1 above gOff) in siemens.
+  const double unitG = (c.gOn - c.gOff) / sMax;
+
+  parallelFor(g.arrays, c.threads, [&](std::size_t a0, std::size_t a1, int) {
+    std::vector<double> conductances(rows * cols), transfer(rows * cols);
+    for (std::size_t a = a0; a < a1; ++a) {
+      const std::size_t pol = a % 2, slice = (a / 2) % slices, ct = (a / 2 / slices) % g.colTiles,
+                        t = a / 2 / slices / g.colTiles;
+      const std::size_t k0 = t * rows, tileRows = std::min(rows, k_ - k0);
+      const std::size_t n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
+      const std::size_t colBase = 2 * slices * n0 + (pol * slices + slice) * tileCols;
+      const int shift = static_cast<int>(slice) * c.bitsPerCell;
+      const std::int8_t wantSign = pol == 0 ? 1 : -1;
+      auto levelAt = [&](std::size_t i, std::size_t j) -> int {
+        const std::size_t w = (k0 + i) * n_ + n0 + j;
+        return signs[w] == wantSign ? (magnitudes[w] >> shift) & sMax : 0;
+      };
+      if (deviceIdeal) {
+        for (std::size_t i = 0; i < tileRows; ++i)
+          for (std::size_t j = 0; j < tileCols; ++j)
+            effective_[(k0 + i) * width_ + colBase + j] = static_cast<float>(levelAt(i, j));
+        continue;
+      }
+      // Whole physical array: unused cells rest at gOff and still load the wires.
+      for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j) {
+          const std::size_t cell = i * cols + j;
+          double G = (i < tileRows && j < tileCols) ? c.gOff + levelAt(i, j) * unitG : c.gOff;
+          if (c.variation != VariationKind::kNone && c.variationSigma > 0) {
+            const double z = standardNormal(hashKey(c.seed, kStreamVariation, a, cell));
+            G = c.variation == VariationKind::kLognormal ? G * std::exp(c.variationSigma * z)
+                                                          : G * (1 + c.variationSigma * z);
+            G = std::max(G, 1e-3 * c.gOff);  // a programmed device never conducts negatively
+          }
+          if (c.stuckAtOn > 0 || c.stuckAtOff > 0) {
+            const double u = uniformOpen(hashKey(c.seed, kStreamFault, a, cell));
+            if (u < c.stuckAtOn)
+              G = c.gOn;
+            else if (u < c.stuckAtOn + c.stuckAtOff)
+              G = c.gOff;
+          }
+          conductances[cell] = G;
+        }
+      const double* M = conductances.data();
+      if (c.parasitics) {
+        CircuitSpec spec;
+        spec.rows = rows;
+        spec.cols = cols;
+        spec.rWordLine = c.rWordLine;
+        spec.rBitLine = c.rBitLine;
+        spec.rSource = c.rSource;
+        spec.rSink = c.rSink;
+        transferMatrix(spec, conductances.data(), transfer.data(), 1);
+        M = transfer.data();
+      }
+      // ADC input in LSB units, relative to the ideal gOff reference the
+      // periphery subtracts digitally: (M - gOff) / unitG.
+      for (std::size_t i = 0; i < tileRows; ++i)
+        for (std::size_t j = 0; j < tileCols; ++j)
+          effective_[(k0 + i) * width_ + colBase + j] = static_cast<float>((M[i * cols + j] - c.gOff) / unitG);
+    }
+  });
+}
+
+double CrossbarLayer::inputScale() const {
+  if (config_.inputScale > 0) return config_.inputScale;
+  std::lock_guard<std::mutex> lock(calibrationMutex_);
+  return inputScale_;
+}
+
+double CrossbarLayer::adcRangeLsb() const {
+  if (!config_.adcCalibrated)
+    return static_cast<double>(config_.rows) * ((1 << config_.dacBits) - 1) * ((1 << config_.bitsPerCell) - 1);
+  std::lock_guard<std::mutex> lock(calibrationMutex_);
+  return adcRange_;
+}
+
+void CrossbarLayer::runIdeal(const float* inputs, std::size_t batch, float* out) const {
+  sgemm(false, false, batch, n_, k_, 1.0f, inputs, k_, weightsIdeal_.data(), n_, 0.0f, out, n_, config_.threads);
+}
+
+void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
+  if (batch == 0) return;
+  double maxAbs = 0;
+  bool anyNegative = false;
+  for (std::size_t i = 0; i < batch * k_; ++i) {
+    const float x = inputs[i];
+    if (!std::isfinite(x))
+      throw Error(codes::kInvalidArgument, "expected a finite number for inputs[" + std::to_string(i) + "], got " +
+                                               num(x));
+    maxAbs = std::max(maxAbs, static_cast<double>(std::fabs(x)));
+    anyNegative |= x < 0;
+  }
+  if (config_.ideal) {
+    runIdeal(inputs, batch, out);
+    return;
+  }
+  double scale = config_.inputScale;
+  if (!(scale > 0)) {
+    std::lock_guard<std::mutex> lock(calibrationMutex_);
+    if (inputScale_ == 0 && maxAbs > 0) inputScale_ = maxAbs;  // latched by the first non-zero run
+    scale = inputScale_ > 0 ? inputScale_ : 1.0;
+  }
+  const int passes = anyNegative ? 2 : 1;  // signed inputs: a positive and a negative pass
+  double range = adcRangeLsb();
+  if (config_.adcCalibrated) {
+    std::lock_guard<std::mutex> lock(calibrationMutex_);
+    if (adcRange_ == 0) adcRange_ = std::max(calibrateAdc(inputs, batch, scale, passes), 1.0);
+    range = adcRange_;
+  }
+  const double codeMax = std::ldexp(1.0, adcBits_) - 1;
+  const double step = std::max(1.0, range / codeMax);  // LSB units per ADC code
+  // Per-tile shift-add partial sums stay exact in float while they are
+  // integers below 2^24; otherwise accumulate in double.
+  const auto& g = geometry_;
+  const double bound = 2 * codeMax * step * (std::ldexp(1.0, config_.dacBits * g.cycles) - 1) /
+                       ((1 << config_.dacBits) - 1) * (std::ldexp(1.0, config_.bitsPerCell * g.slices) - 1) /
+                       ((1 << config_.bitsPerCell) - 1);
+  if (bound < 16777216.0 && step == std::floor(step))
+    runQuantized<float>(inputs, batch, out, scale, step, passes);
+  else
+    runQuantized<double>(inputs, batch, out, scale, step, passes);
+}
+
+namespace {
+
+// Per-worker scratch for one chunk of samples.
+struct Scratch {
+  std::vector<float> digits;   // (passes*cycles*chunk) x k
+  std::vector<float> adcIn;    // (passes*cycles*chunk) x width
+};
+
+inline std::size_t chunkSamples(std::size_t passes, std::size_t cycles) {
+  // ~256 GEMM rows per tile keeps the per-tile ADC input block in L2.
+  return std::max<std::size_t>(1, 256 / (passes * cycles));
+}
+
+// Writes the DAC digit planes of samples [b0, b0+count): row
+// ((p*cycles + c)*count + b), digit c of the pass-p magnitude.
+void buildDigits(const float* inputs, std::size_t k, std::size_t b0, std::size_t count, int passes, std::size_t cycles,
+                 int dacBits, double inputLsb, double xMax, float* digits) {
+  const std::uint32_t mask = (1u << dacBits) - 1;
+  for (int p = 0; p < passes; ++p)
+    for (std::size_t b = 0; b < count; ++b) {
+      const float* x = inputs + (b0 + b) * k;
+      for (std::size_t i = 0; i < k; ++i) {
+        const double mag = p == 0 ? (x[i] > 0 ? x[i] : 0.0) : (x[i] < 0 ? -static_cast<double>(x[i]) : 0.0);
+        const auto u = static_cast<std::uint32_t>(std::min(xMax, roundHalfUp(mag / inputLsb)));
+        for (std::size_t c = 0; c < cycles; ++c)
+          digits[((p * cycles + c) * count + b) * k + i] = static_cast<float>((u >> (c * dacBits)) & mask);
+      }
+    }
+}
+
+}  // namespace
+
+double CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes) const {
+  const auto& g = geometry_;
+  const std::size_t rows = config_.rows, chunk = chunkSamples(passes, g.cycles);
+  const std::size_t chunks = (batch + chunk - 1) / chunk;
+  const double xMax = std::ldexp(1.0, config_.inputBits) - 1;
+  std::vector<double> maxima(static_cast<std::size_t>(resolveThreads(config_.threads)), 0.0);
+  parallelFor(chunks, config_.threads, [&](std::size_t c0, std::size_t c1, int worker) {
+    Scratch s;
+    s.digits.resize(passes * g.cycles * chunk * k_);
+    s.adcIn.resize(passes * g.cycles * chunk * width_);
+    double best = 0;
+    for (std::size_t ch = c0; ch < c1; ++ch) {
+      const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * g.cycles * count;
+      buildDigits(inputs, k_, b0, count, passes, g.cycles, config_.dacBits, inputScale / xMax, xMax, s.digits.data());
+      for (std::size_t t = 0; t < g.rowTiles; ++t) {
+        const std::size_t tileRows = std::min(rows, k_ - t * rows);
+        sgemm(false, false, m, width_, tileRows, 1.0f, s.digits.data() + t * rows, k_,
+              effective_.data() + t * rows * width_, width_, 0.0f, s.adcIn.data(), width_, 1);
+        for (std::size_t e = 0; e < m * width_; ++e) best = std::max(best, static_cast<double>(s.adcIn[e]));
+      }
+    }
+    maxima[worker] = std::max(maxima[worker], best);
+  });
+  return *std::max_element(maxima.begin(), maxima.end());
+}
+
+template <typename Acc>
+void CrossbarLayer::runQuantized(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
+                                 int passes) const {
+  const auto& c = config_;
+  const auto& g = geometry_;
+  const std::size_t rows = c.rows, cols = c.cols, slices = g.slices, cycles = g.cycles;
+  const std::size_t chunk = chunkSamples(passes, cycles);
+  const std::size_t chunks = (batch + chunk - 1) / chunk;
+  const double xMax = std::ldexp(1.0, c.inputBits) - 1;
+  const double inputLsb = inputScale / xMax;
+  const float invStep = static_cast<float>(1.0 / step);
+  const float codeMax = static_cast<float>(std::ldexp(1.0, adcBits_) - 1);
+  const float noiseSigma = static_cast<float>(c.readNoise);
+  // Shift-add weight of (cycle, polarity, slice), including the ADC step.
+  std::vector<Acc> coef(cycles * 2 * slices);
+  for (std::size_t cy = 0; cy < cycles; ++cy)
+    for (std::size_t p = 0; p < 2; ++p)
+      for (std::size_t l = 0; l < slices; ++l)
+        coef[(cy * 2 + p) * slices + l] =
+            static_cast<Acc>((p == 0 ? 1 : -1) * std::ldexp(step, static_cast<int>(cy * c.dacBits + l * c.bitsPerCell)));
+
+  parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
+    Scratch s;
+    s.digits.resize(passes * cycles * chunk * k_);
+    s.adcIn.resize(passes * cycles * chunk * width_);
+    std::vector<Acc> tileSum(n_);
+    std::vector<double> total(passes * chunk * n_);
+    std::vector<char> hasNegative(chunk);
+    for (std::size_t ch = c0; ch < c1; ++ch) {
+      const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * cycles * count;
+      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, s.digits.data());
+      std::fill(total.begin(), total.end(), 0.0);
+      for (std::size_t b = 0; b < count; ++b) {
+        const float* x = inputs + (b0 + b) * k_;
+        hasNegative[b] = std::any_of(x, x + k_, [](float v) { return v < 0; });
+      }
+      for (std::size_t t = 0; t < g.rowTiles; ++t) {
+        const std::size_t tileRows = std::min(rows, k_ - t * rows);
+        // ADC inputs of every array column for every cycle of the chunk.
+        sgemm(false, false, m, width_, tileRows, 1.0f, s.digits.data() + t * rows, k_,
+              effective_.data() + t * rows * width_, width_, 0.0f, s.adcIn.data(), width_, 1);
+        for (int p = 0; p < passes; ++p)
+          for (std::size_t b = 0; b < count; ++b) {
+            // A sample with no negative input has no negative pass (its
+            // result must not depend on the rest of the batch).
+            if (p == 1 && !hasNegative[b]) continue;
+            std::fill(tileSum.begin(), tileSum.end(), Acc(0));
+            for (std::size_t cy = 0; cy < cycles; ++cy) {
+              const std::size_t row = (p * cycles + cy) * count + b;
+              const float* y = s.adcIn.data() + row * width_;
+              // Noise key: (tile, sample, pass/cycle/column) -- independent of batch size and threads.
+              const std::uint64_t noiseSample = b0 + b;
+              const std::uint64_t noiseConversion = (static_cast<std::uint64_t>(p) * cycles + cy) * width_;
+              for (std::size_t ct = 0; ct < g.colTiles; ++ct) {
+                const std::size_t n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
+                Acc* __restrict acc = tileSum.data() + n0;
+                for (std::size_t pl = 0; pl < 2 * slices; ++pl) {
+                  const std::size_t colBase = 2 * slices * n0 + pl * tileCols;
+                  const float* __restrict v = y + colBase;
+                  const Acc w = coef[cy * 2 * slices + pl];
+                  if (noiseSigma > 0) {
+                    for (std::size_t j = 0; j < tileCols; ++j) {
+                      const float z = static_cast<float>(
+                          standardNormal(hashKey(c.seed ^ kStreamReadNoise, t, noiseSample, noiseConversion + colBase + j)));
+                      const float code =
+                          std::min(codeMax, std::max(0.0f, std::nearbyint((v[j] + noiseSigma * z) * invStep)));
+                      acc[j] += w * static_cast<Acc>(code);
+                    }
+                  } else {
+                    for (std::size_t j = 0; j < tileCols; ++j) {
+                      const float code = std::min(codeMax, std::max(0.0f, std::nearbyint(v[j] * invStep)));
+                      acc[j] += w * static_cast<Acc>(code);
+                    }
+                  }
+                }
+              }
+            }
+            double* tot = total.data() + (p * count + b) * n_;
+            for (std::size_t j = 0; j < n_; ++j) tot[j] += static_cast<double>(tileSum[j]);
+          }
+      }
+      // G+ minus G- is in the coefficients; positive minus negative input pass here.
+      for (std::size_t b = 0; b < count; ++b) {
+        const double* pos = total.data() + b * n_;
+        const double* neg = passes == 2 ? total.data() + (count + b) * n_ : nullptr;
+        float* o = out + (b0 + b) * n_;
+        for (std::size_t j = 0; j < n_; ++j) {
+          const double q = neg ? pos[j] - neg[j] : pos[j];
+          o[j] = static_cast<float>((q * inputLsb) * weightScale_[j]);
+        }
+      }
+    }
+  });
+}
+
+template void CrossbarLayer::runQuantized<float>(const float*, std::size_t, float*, double, double, int) const;
+template void CrossbarLayer::runQuantized<double>(const float*, std::size_t, float*, double, double, int) const;
+
+}  // namespace nax

@@ -1,0 +1,105 @@
+// Tiled memristive-crossbar MVM with device and converter non-idealities
+// (shared/DESIGN.md, "Mapping a layer onto crossbars").
+//
+// A K x N weight matrix is quantized sign+magnitude, its magnitudes split into
+// bitsPerCell slices, and mapped onto rows x cols arrays (G+ and G- per slice).
+// Programming folds every static effect (conductance levels, variation, stuck
+// cells, parasitic IR drop through each array's transfer matrix) into one
+// effective matrix per row tile, E_t (tileRows x 2*slices*N), in ADC LSB
+// units: ADC input = sum_i digit_i * E_t(i, column). A run then costs one GEMM
+// per row tile over the stacked DAC digit planes of all cycles, followed by a
+// fused ADC + shift-add pass.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace nax {
+
+enum class VariationKind { kNone = 0, kLognormal = 1, kGaussian = 2 };
+
+struct CrossbarConfig {
+  int rows = 64;         // word lines per array
+  int cols = 64;         // bit lines per array
+  int bitsPerCell = 2;   // bits stored per device
+  int weightBits = 8;    // sign + magnitude
+  int inputBits = 8;     // unsigned input magnitude bits
+  int dacBits = 1;       // bits applied per DAC cycle
+  int adcBits = 0;       // 0 = lossless (losslessAdcBits)
+  bool adcCalibrated = false;  // range from the first run's observed max, else full scale
+  double gOn = 1e-5;           // siemens (1 / 100 kOhm)
+  double gOff = 1.0 / 600e3;   // siemens (1 / 600 kOhm)
+  double vRead = 0.25;         // volts for a full-scale DAC digit
+  bool parasitics = false;
+  double rWordLine = 0, rBitLine = 0, rSource = 0, rSink = 0;  // ohms
+  VariationKind variation = VariationKind::kNone;
+  double variationSigma = 0;  // lognormal: sigma of ln G; gaussian: relative sigma
+  double stuckAtOn = 0;       // probability per cell
+  double stuckAtOff = 0;
+  double readNoise = 0;       // sigma of additive noise at each ADC input, in LSB units
+  bool perChannel = false;    // weight scale per output column
+  double inputScale = 0;      // max |x| mapped to full scale; 0 = first run's max |x|
+  std::uint64_t seed = 0;
+  int threads = 0;            // <= 0: all cores
+  bool ideal = false;         // plain float matmul
+};
+
+struct CrossbarGeometry {
+  std::size_t rowTiles = 0, colTiles = 0, slices = 0, cycles = 0, arrays = 0;
+};
+
+// Mirrors lib/crossbar/geometry.ts mappingGeometry (tests check they agree).
+CrossbarGeometry crossbarGeometry(std::size_t k, std::size_t n, const CrossbarConfig& config);
+int losslessAdcBits(int rows, int dacBits, int bitsPerCell);
+// Throws nax::Error (codes as lib/crossbar/config.ts) on an invalid config.
+void validateCrossbarConfig(const CrossbarConfig& config);
+
+class CrossbarLayer {
+ public:
+  // Programs the arrays. weights: k*n row-major (weights[kIdx*n + nIdx]).
+  CrossbarLayer(const float* weights, std::size_t k, std::size_t n, const CrossbarConfig& config);
+
+  // out: batch*n. inputs: batch*k. Thread-safe; the first run may calibrate
+  // the input scale and the ADC range (then later runs reuse them).
+  void run(const float* inputs, std::size_t batch, float* out);
+
+  std::size_t k() const { return k_; }
+  std::size_t n() const { return n_; }
+  const CrossbarConfig& config() const { return config_; }
+  const CrossbarGeometry& geometry() const { return geometry_; }
+  // 0 until calibrated (auto input scale).
+  double inputScale() const;
+  // ADC full range in LSB units (0 until a calibrated range is measured).
+  double adcRangeLsb() const;
+  int adcBitsResolved() const { return adcBits_; }
+  // E_t for every row tile, tile-major: rowTiles * rows * (2*slices*n)
+  // (rows past a partial tile are zero). Column of (colTile ct, polarity p,
+  // slice l, column j): 2*slices*ct*cols + (p*slices + l)*tileCols(ct) + j.
+  const std::vector<float>& effectiveMatrix() const { return effective_; }
+  std::size_t effectiveWidth() const { return width_; }
+
+ private:
+  struct RunState;
+  void programArrays(const std::vector<std::int32_t>& magnitudes, const std::vector<std::int8_t>& signs);
+  void runIdeal(const float* inputs, std::size_t batch, float* out) const;
+  double calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes) const;
+  template <typename Acc>
+  void runQuantized(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
+                    int passes) const;
+
+  std::size_t k_, n_;
+  CrossbarConfig config_;
+  CrossbarGeometry geometry_;
+  int adcBits_ = 0;
+  std::size_t width_ = 0;                // 2*slices*n
+  std::vector<float> weightsIdeal_;      // ideal mode: the float weights
+  std::vector<double> weightScale_;      // per output column (equal when per-layer)
+  std::vector<float> effective_;
+  mutable std::mutex calibrationMutex_;
+  double inputScale_ = 0;
+  double adcRange_ = 0;
+};
+
+}  // namespace nax

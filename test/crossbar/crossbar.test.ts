@@ -1,0 +1,285 @@
+import { CrossbarLayer, crossbarMatMul, mappingGeometry, CrossbarConfigInput } from '../../lib/crossbar';
+import { loadAddon } from '../../lib/native';
+import { matmul, randomFloats, referenceCrossbar, ReferenceConfig } from './reference';
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+function rms(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s / a.length);
+}
+
+function mean(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
+}
+
+describe('ideal mode', () => {
+  it('reproduces float matmul to 1e-5 relative', async () => {
+    for (const [k, n, batch] of [
+      [37, 11, 5],
+      [300, 70, 33],
+      [1, 1, 1],
+    ]) {
+      const w = randomFloats(k * n, k + n);
+      const x = randomFloats(batch * k, k * 7 + 1);
+      const y = await crossbarMatMul(x, batch, w, k, n, { ideal: true, rows: 16, cols: 16 });
+      const ref = matmul(x, batch, w, k, n);
+      const scale = maxAbs(ref);
+      for (let i = 0; i < y.length; i++) expect(Math.abs(y[i] - ref[i])).toBeLessThanOrEqual(1e-5 * scale);
+    }
+  });
+});
+
+describe('lossless converters, ideal devices', () => {
+  const cases: Array<{ k: number; n: number; batch: number; cfg: Partial<ReferenceConfig>; signed: boolean }> = [
+    { k: 37, n: 11, batch: 5, cfg: { rows: 16, cols: 8 }, signed: true },
+    { k: 100, n: 45, batch: 9, cfg: { rows: 32, cols: 16, bitsPerCell: 1 }, signed: false },
+    { k: 70, n: 20, batch: 4, cfg: { rows: 64, cols: 64, bitsPerCell: 4, dacBits: 2 }, signed: true },
+    { k: 130, n: 33, batch: 17, cfg: { rows: 128, cols: 32, dacBits: 4, perChannel: true }, signed: true },
+    { k: 9, n: 5, batch: 3, cfg: { rows: 4, cols: 3, bitsPerCell: 4, weightBits: 5, inputBits: 6, dacBits: 2 }, signed: true },
+    { k: 50, n: 7, batch: 6, cfg: { rows: 20, cols: 5, bitsPerCell: 2, weightBits: 4, inputBits: 4, dacBits: 4 }, signed: false },
+  ];
+  it.each(cases)('matches the TypeScript integer reference exactly (k=$k n=$n $cfg)', async ({ k, n, batch, cfg, signed }) => {
+    const full: ReferenceConfig = {
+      rows: 64, cols: 64, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 1, perChannel: false, inputScale: 0.9,
+      ...cfg,
+    };
+    const w = randomFloats(k * n, 3 * k + n);
+    const x = randomFloats(batch * k, 5 * k + 1, signed ? -1 : 0, 1);
+    const ref = referenceCrossbar(x, batch, w, k, n, full);
+    const layer = await CrossbarLayer.program({
+      weights: w,
+      k,
+      n,
+      config: {
+        rows: full.rows, cols: full.cols, bitsPerCell: full.bitsPerCell, weightBits: full.weightBits,
+        inputBits: full.inputBits, dacBits: full.dacBits, adcBits: 'lossless', inputScale: full.inputScale,
+        weightScale: full.perChannel ? 'per-channel' : 'per-layer',
+      },
+    });
+    const y = await layer.run(x, batch);
+    expect(Array.from(y)).toEqual(Array.from(ref.outputs));
+    // Quantization is real: not the float product.
+    const f = matmul(x, batch, w, k, n);
+    expect(rms(y, f)).toBeGreaterThan(0);
+    expect(rms(y, f)).toBeLessThan(0.05 * maxAbs(f));
+  });
+
+  it('latches the first run\'s max |x| as the input scale when none is given', async () => {
+    const k = 20, n = 6, batch = 4;
+    const w = randomFloats(k * n, 11);
+    const x = randomFloats(batch * k, 12, -2, 2);
+    const layer = await CrossbarLayer.program({ weights: w, k, n, config: { rows: 8, cols: 4, adcBits: 'lossless' } });
+    const y = await layer.run(x, batch);
+    const scale = maxAbs(x);
+    expect(layer.state().inputScale).toBe(scale);
+    const ref = referenceCrossbar(x, batch, w, k, n, {
+      rows: 8, cols: 4, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 1, perChannel: false, inputScale: scale,
+    });
+    expect(Array.from(y)).toEqual(Array.from(ref.outputs));
+    // Later runs keep that scale (inputs beyond it clip).
+    const big = new Float32Array(x.map((v) => v * 3));
+    await layer.run(big, batch);
+    expect(layer.state().inputScale).toBe(scale);
+  });
+});
+
+describe('ADC resolution', () => {
+  it('errs by at most half a step per conversion, and matches the reference conversion by conversion', async () => {
+    const k = 90, n = 12, batch = 6;
+    const w = randomFloats(k * n, 21);
+    const x = randomFloats(batch * k, 22, -1, 1);
+    const base: ReferenceConfig = {
+      rows: 32, cols: 8, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 2, perChannel: false, inputScale: 1,
+    };
+    const lossless = referenceCrossbar(x, batch, w, k, n, base).outputs;
+    for (const adcBits of [4, 6]) {
+      const ref = referenceCrossbar(x, batch, w, k, n, { ...base, adcBits });
+      const y = await crossbarMatMul(x, batch, w, k, n, {
+        rows: 32, cols: 8, dacBits: 2, adcBits, inputScale: 1,
+      });
+      let worst = 0;
+      for (let i = 0; i < y.length; i++) {
+        const err = Math.abs(y[i] - lossless[i]);
+        expect(err).toBeLessThanOrEqual(ref.adcErrorBound[i] * (1 + 1e-6) + 1e-6);
+        expect(Math.abs(y[i] - ref.outputs[i])).toBeLessThanOrEqual(1e-5 * maxAbs(ref.outputs));
+        worst = Math.max(worst, err);
+      }
+      expect(worst).toBeGreaterThan(0); // a coarse ADC does lose information
+    }
+  });
+
+  it('calibrates its range from the first run and loses less than full scale', async () => {
+    const k = 128, n = 16, batch = 8;
+    const w = randomFloats(k * n, 31);
+    const x = randomFloats(batch * k, 32, 0, 1);
+    const cfg: CrossbarConfigInput = { rows: 128, cols: 16, adcBits: 5, inputScale: 1 };
+    const lossless = await crossbarMatMul(x, batch, w, k, n, { ...cfg, adcBits: 'lossless' });
+    const full = await crossbarMatMul(x, batch, w, k, n, cfg);
+    const layer = await CrossbarLayer.program({ weights: w, k, n, config: { ...cfg, adcRange: 'calibrated' } });
+    expect(layer.state().adcRangeLsb).toBe(0);
+    const cal = await layer.run(x, batch);
+    const range = layer.state().adcRangeLsb;
+    expect(range).toBeGreaterThan(0);
+    expect(range).toBeLessThan(128 * 3);
+    expect(Number.isInteger(range)).toBe(true); // ideal devices: integer column sums
+    expect(rms(cal, lossless)).toBeLessThan(rms(full, lossless));
+  });
+});
+
+describe('device non-idealities', () => {
+  const k = 96, n = 24, batch = 16;
+  const w = randomFloats(k * n, 41);
+  const x = randomFloats(batch * k, 42, 0, 1);
+  const base: CrossbarConfigInput = { rows: 32, cols: 16, adcBits: 'lossless', inputScale: 1, seed: 7 };
+
+  it('error grows with programming variation sigma (lognormal and gaussian)', async () => {
+    const clean = await crossbarMatMul(x, batch, w, k, n, base);
+    for (const distribution of ['lognormal', 'gaussian'] as const) {
+      const errors: number[] = [];
+      for (const sigma of [0, 0.02, 0.1, 0.3]) {
+        const y = await crossbarMatMul(x, batch, w, k, n, { ...base, variation: { sigma, distribution } });
+        errors.push(rms(y, clean));
+      }
+      expect(errors[0]).toBe(0);
+      for (let i = 1; i < errors.length; i++) expect(errors[i]).toBeGreaterThan(errors[i - 1]);
+    }
+  });
+
+  it('stuck-at-off cells lower outputs (positive weights and inputs); stuck-at-on cells change them', async () => {
+    const wPos = randomFloats(k * n, 43, 0.1, 1);
+    const clean = mean(await crossbarMatMul(x, batch, wPos, k, n, base));
+    const off = mean(await crossbarMatMul(x, batch, wPos, k, n, { ...base, stuckAtOff: 0.2 }));
+    const moreOff = mean(await crossbarMatMul(x, batch, wPos, k, n, { ...base, stuckAtOff: 0.5 }));
+    expect(off).toBeLessThan(clean);
+    expect(moreOff).toBeLessThan(off);
+    // Stuck-on in a G- array subtracts, in G+ adds: net change must still be measurable.
+    const on = await crossbarMatMul(x, batch, wPos, k, n, { ...base, stuckAtOn: 0.05 });
+    expect(rms(on, await crossbarMatMul(x, batch, wPos, k, n, base))).toBeGreaterThan(0);
+  });
+
+  it('read noise perturbs outputs, is reproducible per seed and grows with sigma', async () => {
+    const clean = await crossbarMatMul(x, batch, w, k, n, base);
+    const a = await crossbarMatMul(x, batch, w, k, n, { ...base, readNoise: 0.5 });
+    const b = await crossbarMatMul(x, batch, w, k, n, { ...base, readNoise: 0.5 });
+    const c = await crossbarMatMul(x, batch, w, k, n, { ...base, readNoise: 0.5, seed: 8 });
+    const d = await crossbarMatMul(x, batch, w, k, n, { ...base, readNoise: 2 });
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(rms(a, c)).toBeGreaterThan(0);
+    expect(rms(a, clean)).toBeGreaterThan(0);
+    expect(rms(d, clean)).toBeGreaterThan(rms(a, clean));
+  });
+
+  it('same seed gives bit-identical results for 1, 2 and 4 threads', async () => {
+    const xs = randomFloats(37 * k, 44, -1, 1);
+    const cfg: CrossbarConfigInput = {
+      ...base,
+      adcBits: 6,
+      variation: { sigma: 0.1, distribution: 'lognormal' },
+      stuckAtOn: 0.01,
+      stuckAtOff: 0.02,
+      readNoise: 0.3,
+      parasitics: { rWordLine: 1, rBitLine: 1, rSource: 10, rSink: 10 },
+    };
+    const results: Float32Array[] = [];
+    for (const threads of [1, 2, 4]) results.push(await crossbarMatMul(xs, 37, w, k, n, { ...cfg, threads }));
+    expect(Array.from(results[1])).toEqual(Array.from(results[0]));
+    expect(Array.from(results[2])).toEqual(Array.from(results[0]));
+    // The result of a sample does not depend on the rest of the batch.
+    const first = await crossbarMatMul(xs.subarray(0, 5 * k), 5, w, k, n, { ...cfg, threads: 2 });
+    expect(Array.from(first)).toEqual(Array.from(results[0].subarray(0, 5 * n)));
+  });
+});
+
+describe('parasitic resistance', () => {
+  it('loses more current far from the driver (column 0) and far from the sense end (last row)', async () => {
+    const rows = 32, cols = 32;
+    const w = new Float32Array(rows * cols).fill(1); // every cell at the top level
+    const layer = await CrossbarLayer.program({
+      weights: w, k: rows, n: cols,
+      config: { rows, cols, weightBits: 3, bitsPerCell: 2, parasitics: { rWordLine: 5, rBitLine: 5, rSource: 0, rSink: 0 } },
+    });
+    const { matrix, width } = layer.effectiveMatrix();
+    const at = (i: number, j: number): number => matrix[i * width + j]; // G+ slice 0 is columns 0..cols-1
+    // Ideal level 3; the cell next to both the (0-ohm) driver and sense loses nothing.
+    expect(at(rows - 1, 0)).toBeCloseTo(3, 6);
+    expect(at(rows - 1, cols - 1)).toBeLessThan(3);
+    for (let j = 1; j < cols; j++) expect(at(rows - 1, j)).toBeLessThan(at(rows - 1, j - 1));
+    for (let i = 1; i < rows; i++) expect(at(i, cols - 1)).toBeGreaterThan(at(i - 1, cols - 1));
+    expect(at(0, cols - 1)).toBeLessThan(at(rows - 1, 0));
+  });
+
+  it('loses a larger fraction of the signal in larger arrays', async () => {
+    // Per cell: mean effective level of a uniformly programmed array (ideal 3).
+    const cellLoss: number[] = [];
+    for (const size of [16, 32, 64, 128]) {
+      const layer = await CrossbarLayer.program({
+        weights: new Float32Array(size * size).fill(1), k: size, n: size,
+        config: { rows: size, cols: size, weightBits: 3, parasitics: true },
+      });
+      const { matrix, width } = layer.effectiveMatrix();
+      let sum = 0;
+      for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) sum += matrix[i * width + j];
+      cellLoss.push(1 - sum / (3 * size * size));
+    }
+    expect(cellLoss[0]).toBeGreaterThan(0);
+    for (let i = 1; i < cellLoss.length; i++) expect(cellLoss[i]).toBeGreaterThan(cellLoss[i - 1]);
+    // And through the whole pipeline (ADC included), with lossier wires.
+    const k = 128, n = 64, batch = 4;
+    const w = randomFloats(k * n, 51, 0.2, 1);
+    const x = randomFloats(batch * k, 52, 0.2, 1);
+    const outputLoss: number[] = [];
+    for (const size of [32, 128]) {
+      const cfg: CrossbarConfigInput = { rows: size, cols: size, weightBits: 3, adcBits: 'lossless', inputScale: 1 };
+      const clean = await crossbarMatMul(x, batch, w, k, n, cfg);
+      const wired = await crossbarMatMul(x, batch, w, k, n, { ...cfg, parasitics: { rWordLine: 10, rBitLine: 10 } });
+      outputLoss.push(1 - mean(wired) / mean(clean));
+    }
+    expect(outputLoss[0]).toBeGreaterThan(0);
+    expect(outputLoss[1]).toBeGreaterThan(outputLoss[0]);
+  });
+
+  it('zero wire resistance gives the ideal-device result', async () => {
+    const k = 40, n = 10, batch = 3;
+    const w = randomFloats(k * n, 61);
+    const x = randomFloats(batch * k, 62, -1, 1);
+    const cfg: CrossbarConfigInput = { rows: 16, cols: 8, adcBits: 'lossless', inputScale: 1 };
+    const clean = await crossbarMatMul(x, batch, w, k, n, cfg);
+    const shorted = await crossbarMatMul(x, batch, w, k, n, {
+      ...cfg, parasitics: { rWordLine: 0, rBitLine: 0, rSource: 0, rSink: 0 },
+    });
+    expect(Array.from(shorted)).toEqual(Array.from(clean));
+  });
+});
+
+describe('mapping geometry', () => {
+  it('programs exactly mappingGeometry().arrays arrays, and the C++ formula agrees with geometry.ts', async () => {
+    const addon = loadAddon();
+    for (const k of [1, 9, 64, 65, 576, 1000])
+      for (const n of [1, 10, 64, 130])
+        for (const rows of [16, 64, 100])
+          for (const cols of [16, 128])
+            for (const [weightBits, bitsPerCell, inputBits, dacBits] of [
+              [8, 2, 8, 1], [8, 4, 8, 2], [4, 1, 6, 4], [16, 3, 16, 3], [2, 1, 1, 1],
+            ]) {
+              const g = mappingGeometry({ k, n, rows, cols, weightBits, bitsPerCell, inputBits, dacBits });
+              const c = addon.crossbarGeometry({ k, n, rows, cols, weightBits, bitsPerCell, inputBits, dacBits });
+              expect([c.rowTiles, c.colTiles, c.slices, c.cycles, c.arrays]).toEqual([
+                g.rowTiles, g.colTiles, g.slices, g.cycles, g.arrays,
+              ]);
+            }
+    const layer = await CrossbarLayer.program({
+      weights: randomFloats(200 * 70, 1), k: 200, n: 70, config: { rows: 64, cols: 32, bitsPerCell: 2 },
+    });
+    expect(layer.state().arrays).toBe(mappingGeometry({ k: 200, n: 70, ...layer.config }).arrays);
+    expect(layer.state().arrays).toBe(4 * 3 * 4 * 2);
+    expect(layer.geometry.arrays).toBe(96);
+  });
+});

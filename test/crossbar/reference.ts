@@ -1,0 +1,148 @@
+/**
+ * Plain TypeScript reference of the crossbar's quantized integer arithmetic
+ * (shared/DESIGN.md "Mapping a layer onto crossbars"), written independently
+ * of the native engine's effective-matrix/GEMM formulation: it walks arrays,
+ * cycles and columns one conversion at a time with JS numbers (exact integers).
+ */
+export interface ReferenceConfig {
+  rows: number;
+  cols: number;
+  bitsPerCell: number;
+  weightBits: number;
+  inputBits: number;
+  dacBits: number;
+  perChannel: boolean;
+  /** Input value mapped to full scale. */
+  inputScale: number;
+  /** Undefined = lossless. Otherwise ADC bits with a full-scale range. */
+  adcBits?: number;
+}
+
+export interface ReferenceResult {
+  outputs: Float32Array;
+  /** Upper bound of |outputs - lossless outputs| from half an ADC step per conversion (0 when lossless). */
+  adcErrorBound: Float64Array;
+}
+
+const roundHalfUp = (x: number): number => Math.floor(x + 0.5);
+
+/** Round half to even on a float32 value (the ADC's nearbyint). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export function referenceCrossbar(
+  inputs: Float32Array,
+  batch: number,
+  weights: Float32Array,
+  k: number,
+  n: number,
+  c: ReferenceConfig,
+): ReferenceResult {
+  // Weights: sign + magnitude, scale per layer or per column.
+  const qMax = 2 ** (c.weightBits - 1) - 1;
+  const colMax = new Float64Array(n);
+  for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) colMax[j] = Math.max(colMax[j], Math.abs(weights[i * n + j]));
+  let layerMax = 0;
+  for (let j = 0; j < n; j++) layerMax = Math.max(layerMax, colMax[j]);
+  const wScale = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const m = c.perChannel ? colMax[j] : layerMax;
+    wScale[j] = m > 0 ? m / qMax : 1;
+  }
+  const mag = new Int32Array(k * n);
+  const sign = new Int8Array(k * n);
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < n; j++) {
+      const w = weights[i * n + j];
+      mag[i * n + j] = Math.min(qMax, roundHalfUp(Math.abs(w) / wScale[j]));
+      sign[i * n + j] = w < 0 ? -1 : 1;
+    }
+  // Inputs: unsigned magnitudes, positive and negative pass.
+  const xMax = 2 ** c.inputBits - 1;
+  const inputLsb = c.inputScale / xMax;
+  const u = [new Int32Array(batch * k), new Int32Array(batch * k)];
+  for (let e = 0; e < batch * k; e++) {
+    const x = inputs[e];
+    const q = Math.min(xMax, roundHalfUp(Math.abs(x) / inputLsb));
+    if (x > 0) u[0][e] = q;
+    else if (x < 0) u[1][e] = q;
+  }
+  const slices = Math.max(1, Math.ceil((c.weightBits - 1) / c.bitsPerCell));
+  const cycles = Math.ceil(c.inputBits / c.dacBits);
+  const sMask = 2 ** c.bitsPerCell - 1;
+  const dMask = 2 ** c.dacBits - 1;
+  const rangeLsb = c.rows * dMask * sMask;
+  const codeMax = c.adcBits === undefined ? Infinity : 2 ** c.adcBits - 1;
+  const step = c.adcBits === undefined ? 1 : Math.max(1, rangeLsb / codeMax);
+  const invStep = Math.fround(1 / step);
+
+  const outputs = new Float32Array(batch * n);
+  const adcErrorBound = new Float64Array(batch * n);
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < n; j++) {
+      let total = 0; // exact integer (times step) while < 2^53
+      let bound = 0;
+      for (let t = 0; t * c.rows < k; t++) {
+        const k0 = t * c.rows;
+        const k1 = Math.min(k, k0 + c.rows);
+        for (let pass = 0; pass < 2; pass++) {
+          for (let pol = 0; pol < 2; pol++) {
+            const want = pol === 0 ? 1 : -1;
+            for (let l = 0; l < slices; l++) {
+              for (let cy = 0; cy < cycles; cy++) {
+                // One conversion: column current in LSB units (digit x level).
+                let column = 0;
+                for (let i = k0; i < k1; i++) {
+                  const digit = (u[pass][b * k + i] >> (cy * c.dacBits)) & dMask;
+                  const level = sign[i * n + j] === want ? (mag[i * n + j] >> (l * c.bitsPerCell)) & sMask : 0;
+                  column += digit * level;
+                }
+                let converted = column;
+                if (c.adcBits !== undefined) {
+                  const code = Math.min(codeMax, Math.max(0, roundHalfEven(Math.fround(Math.fround(column) * invStep))));
+                  converted = code * step;
+                }
+                const weight = 2 ** (cy * c.dacBits + l * c.bitsPerCell);
+                const s = (pass === 0 ? 1 : -1) * (pol === 0 ? 1 : -1);
+                total += s * weight * converted;
+                if (c.adcBits !== undefined && step > 1) bound += (step / 2) * weight;
+              }
+            }
+          }
+        }
+      }
+      outputs[b * n + j] = Math.fround(total * inputLsb * wScale[j]);
+      adcErrorBound[b * n + j] = bound * inputLsb * wScale[j];
+    }
+  }
+  return { outputs, adcErrorBound };
+}
+
+/** Float64 matmul of batch x k by k x n. */
+export function matmul(inputs: Float32Array, batch: number, weights: Float32Array, k: number, n: number): Float64Array {
+  const out = new Float64Array(batch * n);
+  for (let b = 0; b < batch; b++)
+    for (let i = 0; i < k; i++) {
+      const x = inputs[b * k + i];
+      if (x === 0) continue;
+      for (let j = 0; j < n; j++) out[b * n + j] += x * weights[i * n + j];
+    }
+  return out;
+}
+
+/** Deterministic pseudo-random floats in [lo, hi). */
+export function randomFloats(count: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = lo + ((s >>> 0) / 2 ** 32) * (hi - lo);
+  }
+  return out;
+}
