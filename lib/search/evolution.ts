@@ -10,9 +10,13 @@
  * checkpointed with the population and the archive after each generation; resuming continues
  * that stream, so an interrupted-and-resumed run returns exactly what an uninterrupted run with
  * the same seed returns (given a deterministic `evaluate`; results must be JSON-serialisable).
+ * With `evaluationChunk`, a checkpoint is also written after every evaluate() call inside a
+ * generation (holding the generation-start RNG state and population plus the results so far),
+ * so an abort loses at most one chunk and the resume re-breeds the same offspring, finding the
+ * finished ones in the cache.
  */
 import { NaxError, ErrorCodes, expectNumber, invalid } from '../errors';
-import { Rng } from './random';
+import { Rng, type RngState } from './random';
 import { type Genome, type SearchSpace, genomeKey, randomGenome, mutateGenome, uniformCrossover, validateGenome, spaceSize, cloneGenome } from './genome';
 import { rankAndCrowd, binaryTournament, environmentalSelection } from './nsga2';
 import { type Objectives, objectiveVector, paretoFront } from './choose';
@@ -58,6 +62,16 @@ export interface GenerationEvent<R extends Objectives> {
   resumedFrom: number | null;
 }
 
+export interface EvaluationEvent {
+  generation: number;
+  generations: number;
+  /** Fresh genomes of this generation evaluated so far / in all. */
+  done: number;
+  total: number;
+  archiveSize: number;
+  elapsedMs: number;
+}
+
 export interface EvolutionOptions<R extends Objectives> {
   space: SearchSpace;
   /** Population size (>= 2). Capped at the number of distinct genomes in the space. */
@@ -73,7 +87,14 @@ export interface EvolutionOptions<R extends Objectives> {
   crossoverRate?: number;
   /** Per-gene mutation probability (default 1/(2 * layers)). */
   mutationRate?: number;
+  /**
+   * Most genomes per evaluate() call (default: all of a generation at once). Smaller chunks let
+   * a checkpoint save finished evaluations mid-generation, so an abort loses at most one chunk.
+   */
+  evaluationChunk?: number;
   onGeneration?: (event: GenerationEvent<R>) => void | Promise<void>;
+  /** After each evaluate() call: progress within a generation (for progress bars and ETAs). */
+  onEvaluated?: (event: EvaluationEvent) => void | Promise<void>;
   signal?: AbortSignal;
   checkpoint?: { path: string; resume?: boolean };
 }
@@ -108,7 +129,7 @@ function checkResult(r: unknown, key: string): Objectives {
 
 export async function runEvolution<R extends Objectives>(options: EvolutionOptions<R>): Promise<EvolutionResult<R>> {
   const started = Date.now();
-  const { space, evaluate, signal, onGeneration } = options;
+  const { space, evaluate, signal, onGeneration, onEvaluated } = options;
   if (!space || !Array.isArray(space.layers) || space.layers.length === 0) throw invalid('space', 'a search space from createSearchSpace()', space);
   if (typeof evaluate !== 'function') throw invalid('evaluate', 'a function', evaluate);
   const requested = expectNumber('population', options.population, { integer: true, min: 2 });
@@ -117,6 +138,7 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
   const crossoverRate = expectNumber('crossoverRate', options.crossoverRate ?? 0.9, { min: 0, max: 1 });
   const mutationRate = expectNumber('mutationRate', options.mutationRate ?? 1 / (2 * space.layers.length), { min: 0, max: 1 });
   const populationSize = Math.min(requested, spaceSize(space));
+  const chunkSize = options.evaluationChunk === undefined ? Infinity : expectNumber('evaluationChunk', options.evaluationChunk, { integer: true, min: 1 });
   const initial = (options.initialGenomes ?? []).map((g, i) => cloneGenome(validateGenome(space, g, `initialGenomes[${i}]`)));
   const fingerprint: EvolutionFingerprint = {
     space,
@@ -131,9 +153,27 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
   const archive = new Map<string, Candidate<R>>();
   let population: string[] = [];
   let rng: Rng;
-  let generation: number;
+  // Generator state at the start of the generation being evaluated: a mid-generation checkpoint
+  // stores it (with the previous population), so a resume breeds the very same offspring.
+  let rngAtStart: RngState;
+  let generation = -1;
   let resumedFrom: number | null = null;
 
+  const writeCheckpoint = async (completed: number, rngState: RngState): Promise<void> => {
+    if (!checkpointPath) return;
+    const checkpoint: EvolutionCheckpoint<R> = {
+      format: CHECKPOINT_FORMAT,
+      version: CHECKPOINT_VERSION,
+      fingerprint,
+      generation: completed,
+      rng: rngState,
+      population,
+      archive: [...archive.values()],
+    };
+    await saveCheckpoint(checkpointPath, checkpoint);
+  };
+
+  /** Evaluates the genomes not in the archive, in chunks; checkpoints after each chunk. */
   const evaluateNew = async (genomes: Genome[], gen: number): Promise<number> => {
     const fresh: Genome[] = [];
     const seen = new Set<string>();
@@ -144,18 +184,23 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
         fresh.push(g);
       }
     }
-    if (fresh.length === 0) return 0;
+    for (let done = 0; done < fresh.length; ) {
+      if (signal?.aborted) throw cancelled(gen - 1, checkpointPath);
+      const chunk = fresh.slice(done, done + chunkSize);
+      const results = await evaluate(chunk.map(cloneGenome), { generation: gen, signal });
+      if (!Array.isArray(results) || results.length !== chunk.length)
+        throw invalid('evaluate() result', `an array of ${chunk.length} results`, results);
+      chunk.forEach((g, i) => checkResult(results[i], genomeKey(g)));
+      chunk.forEach((g, i) => {
+        const key = genomeKey(g);
+        archive.set(key, { key, genome: cloneGenome(g), result: results[i], generation: gen });
+      });
+      done += chunk.length;
+      // Only needed when the generation is not finished: its end writes a full checkpoint anyway.
+      if (done < fresh.length || signal?.aborted) await writeCheckpoint(gen - 1, rngAtStart);
+      if (onEvaluated) await onEvaluated({ generation: gen, generations, done, total: fresh.length, archiveSize: archive.size, elapsedMs: Date.now() - started });
+    }
     if (signal?.aborted) throw cancelled(gen - 1, checkpointPath);
-    const results = await evaluate(fresh.map(cloneGenome), { generation: gen, signal });
-    if (!Array.isArray(results) || results.length !== fresh.length)
-      throw invalid('evaluate() result', `an array of ${fresh.length} results`, results);
-    // An abort during evaluation discards this generation: the checkpoint holds the previous one.
-    if (signal?.aborted) throw cancelled(gen - 1, checkpointPath);
-    fresh.forEach((g, i) => {
-      const key = genomeKey(g);
-      checkResult(results[i], key);
-      archive.set(key, { key, genome: cloneGenome(g), result: results[i], generation: gen });
-    });
     return fresh.length;
   };
 
@@ -164,18 +209,7 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
 
   const finishGeneration = async (gen: number, evaluated: number, cacheHits: number): Promise<void> => {
     generation = gen;
-    if (checkpointPath) {
-      const checkpoint: EvolutionCheckpoint<R> = {
-        format: CHECKPOINT_FORMAT,
-        version: CHECKPOINT_VERSION,
-        fingerprint,
-        generation: gen,
-        rng: rng.state(),
-        population,
-        archive: [...archive.values()],
-      };
-      await saveCheckpoint(checkpointPath, checkpoint);
-    }
+    await writeCheckpoint(gen, rng.state());
     if (onGeneration) {
       await onGeneration({
         generation: gen,
@@ -205,8 +239,12 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
     generation = saved.generation;
     resumedFrom = saved.generation;
   } else {
-    if (signal?.aborted) throw cancelled(-1, checkpointPath);
     rng = new Rng(seed);
+  }
+
+  if (generation < 0) {
+    if (signal?.aborted) throw cancelled(-1, checkpointPath);
+    rngAtStart = rng.state();
     const genomes: Genome[] = [];
     const keys = new Set<string>();
     for (const g of initial) {
@@ -231,12 +269,16 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
     await finishGeneration(0, evaluated, 0);
   }
 
-  for (let gen = generation! + 1; gen <= generations; gen++) {
+  for (let gen = generation + 1; gen <= generations; gen++) {
     if (signal?.aborted) throw cancelled(gen - 1, checkpointPath);
+    rngAtStart = rng.state();
     const parents = population.map((k) => archive.get(k)!.genome);
     const ranked = rankAndCrowd(objectivesOf(population));
-    const offspring = breed(parents, ranked, rng, populationSize, new Set(archive.keys()), new Set(population), (g) => mutateGenome(space, g, rng, { rate: mutationRate }), crossoverRate);
-    const cacheHits = offspring.filter((g) => archive.has(genomeKey(g))).length;
+    // Novelty is judged against what earlier generations evaluated, not against this
+    // generation's own results a resumed run already holds, so both breed alike.
+    const earlier = new Set([...archive.values()].filter((c) => c.generation < gen).map((c) => c.key));
+    const offspring = breed(parents, ranked, rng, populationSize, earlier, new Set(population), (g) => mutateGenome(space, g, rng, { rate: mutationRate }), crossoverRate);
+    const cacheHits = offspring.filter((g) => earlier.has(genomeKey(g))).length;
     const evaluated = await evaluateNew(offspring, gen);
     const pool = [...population];
     const inPool = new Set(pool);
@@ -254,7 +296,7 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
   const all = [...archive.values()];
   return {
     seed,
-    generations: generation!,
+    generations: generation,
     population: population.map((k) => archive.get(k)!),
     front: paretoFront(all),
     archive: all,

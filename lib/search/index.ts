@@ -30,6 +30,6 @@ export type { FrontSorting, RankedPoints } from './nsga2';
 export { paretoFront, scalarizedScore, scalarizedPick, chooseModel, objectiveVector, DEFAULT_LAMBDA } from './choose';
 export type { Objectives, Scored, ChooseOptions, ChosenModel } from './choose';
 export { runEvolution } from './evolution';
-export type { Candidate, EvaluationContext, GenerationEvent, EvolutionOptions, EvolutionResult } from './evolution';
+export type { Candidate, EvaluationContext, EvaluationEvent, GenerationEvent, EvolutionOptions, EvolutionResult } from './evolution';
 export { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint';
 export type { EvolutionCheckpoint, EvolutionFingerprint } from './checkpoint';

@@ -205,6 +205,58 @@ describe('abort, checkpoint and resume', () => {
     expect(await runEvolution(options({ checkpoint: { path: file, resume: true } }))).toEqual(await runEvolution(options()));
   });
 
+  test('chunked evaluation: an abort mid-generation keeps the finished chunks, and the resume still equals the reference', async () => {
+    const reference = await runEvolution(options());
+    const dir = tmp('chunks');
+    const file = path.join(dir, 'c.json');
+    const controller = new AbortController();
+    const first = recorder();
+    let callsInGen3 = 0;
+    const progress: Array<[number, number, number]> = [];
+    const evaluate = async (genomes: Genome[], ctx: { generation: number }): Promise<R[]> => {
+      expect(genomes.length).toBeLessThanOrEqual(5);
+      if (ctx.generation === 3 && ++callsInGen3 === 2) controller.abort(); // abort while the 2nd chunk runs
+      return first.evaluate(genomes);
+    };
+    const err = await rejection(
+      runEvolution(options({ evaluate, evaluationChunk: 5, signal: controller.signal, checkpoint: { path: file }, onEvaluated: (e) => void progress.push([e.generation, e.done, e.total]) })),
+    );
+    expect(err.code).toBe('ERR_NAX_CANCELLED');
+    expect(err.message).toContain('after generation 2');
+    const ckpt = (await loadCheckpoint<R>(file))!;
+    expect(ckpt.generation).toBe(2);
+    const savedInGen3 = ckpt.archive.filter((c) => c.generation === 3).length;
+    expect(savedInGen3).toBe(10); // both finished chunks of generation 3 were kept
+    expect(progress.filter(([g]) => g === 3).map(([, done]) => done)).toEqual([5, 10]);
+    expect(progress[0]).toEqual([0, 5, 12]);
+    const second = recorder();
+    const resumed = await runEvolution(options({ evaluate: second.evaluate, evaluationChunk: 5, checkpoint: { path: file, resume: true } }));
+    expect(resumed).toEqual(reference);
+    const both = [...first.keys(), ...second.keys()];
+    expect(new Set(both).size).toBe(both.length);
+    expect(both.length).toBe(reference.evaluations);
+  });
+
+  test('an abort inside generation 0 resumes from the partial initial population', async () => {
+    const reference = await runEvolution(options({ generations: 2 }));
+    const dir = tmp('gen0');
+    const file = path.join(dir, 'c.json');
+    const controller = new AbortController();
+    const first = recorder();
+    const evaluate = async (genomes: Genome[]): Promise<R[]> => {
+      controller.abort();
+      return first.evaluate(genomes);
+    };
+    const err = await rejection(runEvolution(options({ generations: 2, evaluate, evaluationChunk: 4, signal: controller.signal, checkpoint: { path: file } })));
+    expect(err.message).toContain('before the initial population');
+    const ckpt = (await loadCheckpoint<R>(file))!;
+    expect(ckpt.generation).toBe(-1);
+    expect(ckpt.archive.length).toBe(4);
+    const second = recorder();
+    expect(await runEvolution(options({ generations: 2, evaluate: second.evaluate, evaluationChunk: 4, checkpoint: { path: file, resume: true } }))).toEqual(reference);
+    expect(first.keys().length + second.keys().length).toBe(reference.evaluations);
+  });
+
   test('writeFileAtomic replaces content in one step', async () => {
     const dir = tmp('atomic');
     const file = path.join(dir, 'x.json');
