@@ -1,5 +1,6 @@
 /** Human-readable tables of cost-model results (CLI and README). */
 import type { SizeCost } from './compare';
+import { type HardwareConfig, defaultHardware, hardwareSource } from './config';
 import type { NetworkCost } from './model';
 
 /** A number in engineering notation with an SI prefix: 1.23e-6 -> "1.23 u". */
@@ -86,8 +87,10 @@ export function textTable(rows: TableRow[]): string {
   const headers = Object.keys(rows[0]);
   const cells = rows.map((r) => headers.map((h) => String(r[h] ?? '')));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  // Columns of numbers (with or without units) right-aligned, text left-aligned.
+  const numeric = headers.map((_, i) => i > 0 && cells.every((c) => c[i] === '' || /^[-+]?[0-9]/.test(c[i])));
   const line = (values: string[]) =>
-    values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ').trimEnd();
+    values.map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -98,4 +101,20 @@ export function markdownTable(rows: TableRow[]): string {
   const out = [`| ${headers.join(' | ')} |`, `|${headers.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   for (const r of rows) out.push(`| ${headers.map((h) => String(r[h] ?? '')).join(' | ')} |`);
   return out.join('\n');
+}
+
+/** Every figure of a hardware configuration with its key path and source ('user override' where it is not the default). */
+export function hardwareFigureRows(hw: HardwareConfig): TableRow[] {
+  const rows: TableRow[] = [];
+  const walk = (value: unknown, fallback: unknown, path: string) => {
+    if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value))
+        walk(v, (fallback as Record<string, unknown> | undefined)?.[k], path ? `${path}.${k}` : k);
+      return;
+    }
+    const source = value === fallback ? hardwareSource(path) ?? '' : 'user override';
+    rows.push({ figure: path, value: typeof value === 'number' ? Number(value.toPrecision(6)) : String(value), source });
+  };
+  walk(hw, defaultHardware, '');
+  return rows;
 }

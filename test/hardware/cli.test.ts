@@ -69,6 +69,17 @@ describe('nax-native cost', () => {
     expect(one.total.arrays).toBe(784);
   });
 
+  test('--figures lists every hardware figure with its source (after --hardware overrides)', () => {
+    const hw = write('fig.json', { adc: { powerWatts: 3e-3 }, crossbar: { '512': { readPowerWatts: 4.8e-3, readLatencySeconds: 5.12e-7, areaMm2: 4e-4 } } });
+    const r = costHandler({ figures: true, hardware: hw });
+    const text = formatCostResult(r);
+    expect(text).toMatch(/^adc\.powerWatts +0\.003 +user override$/m);
+    expect(text).toMatch(/^adc\.sampleRateHz +1280000000 +ISAAC/m);
+    expect(text).toMatch(/^crossbar\.512\.areaMm2 +0\.0004 +user override$/m);
+    expect(text).toMatch(/^crossbar\.16\.readPowerWatts .*constants-16\.py/m);
+    expect(JSON.parse(formatCostResult(r, { json: true })).adc.powerWatts).toBe(3e-3);
+  });
+
   test('bad inputs: clear NaxErrors', () => {
     const err = (fn: () => unknown) => {
       try {
@@ -90,6 +101,8 @@ describe('nax-native cost', () => {
     expect(e.message).toContain('hardware.adc.powerWatts');
     e = err(() => costHandler({ model: 'resnet20', sizes: '16,abc' }));
     expect(e.message).toContain('--sizes');
+    e = err(() => costHandler({}));
+    expect([e.name, e.code]).toEqual(['NaxError', 'ERR_NAX_INVALID_ARGUMENT']);
   });
 });
 

@@ -7,14 +7,17 @@ import { lowerToCrossbarLayers } from '../../runtime/lower';
 import {
   type CostLayer,
   type CostMapping,
+  type HardwareConfig,
   type HardwareOverrides,
   type NetworkCost,
   type SizeCost,
   breakdownRows,
+  hardwareFigureRows,
   builtinNetworks,
   costBySize,
   costTableRows,
   hardwareCost,
+  resolveHardware,
   markdownTable,
   sizeTableRows,
   textTable,
@@ -22,7 +25,9 @@ import {
 
 export interface CostArgs {
   /** An ONNX file, a built-in network name (resnet20, ...) or a JSON file of crossbar layers. */
-  model: string;
+  model?: string;
+  /** Print the hardware figures with their sources instead of costing a model. */
+  figures?: boolean;
   /** rows = cols of every layer's crossbar (overrides the mapping's default). */
   xbar?: number;
   /** Compare these homogeneous crossbar sizes instead of one mapping. */
@@ -35,7 +40,10 @@ export interface CostArgs {
   markdown?: boolean;
 }
 
-export type CostResult = { kind: 'network'; cost: NetworkCost } | { kind: 'sizes'; sizes: SizeCost[] };
+export type CostResult =
+  | { kind: 'network'; cost: NetworkCost }
+  | { kind: 'sizes'; sizes: SizeCost[] }
+  | { kind: 'figures'; hardware: HardwareConfig };
 
 function readJson(file: string, what: string): unknown {
   let text: string;
@@ -74,7 +82,6 @@ export function loadCostLayers(model: string): CostLayer[] {
 
 /** Runs the cost model for the CLI's arguments (exported for tests). */
 export function costHandler(args: CostArgs): CostResult {
-  const layers = loadCostLayers(args.model);
   const mapping = (args.mapping ? readJson(args.mapping, 'mapping') : {}) as CostMapping;
   const hardware = (args.hardware ? readJson(args.hardware, 'hardware config') : {}) as HardwareOverrides & {
     adc?: Record<string, unknown>;
@@ -87,6 +94,10 @@ export function costHandler(args: CostArgs): CostResult {
       ...(args.adcScaling !== undefined ? { energyScaling: args.adcScaling } : {}),
       ...(args.adcsPerArray !== undefined ? { adcsPerArray: args.adcsPerArray } : {}),
     };
+  if (args.figures) return { kind: 'figures', hardware: resolveHardware(hardware) };
+  if (args.model === undefined)
+    throw new NaxError(ErrorCodes.invalidArgument, 'expected a model (an .onnx file, a built-in network or a .json layer list), got none');
+  const layers = loadCostLayers(args.model);
   if (args.sizes !== undefined) {
     const sizes = args.sizes.split(',').map((s) => Number(s.trim()));
     if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1))
@@ -99,6 +110,10 @@ export function costHandler(args: CostArgs): CostResult {
 
 /** The text the command prints. */
 export function formatCostResult(result: CostResult, options: { json?: boolean; markdown?: boolean } = {}): string {
+  if (result.kind === 'figures') {
+    if (options.json) return JSON.stringify(result.hardware, null, 2);
+    return (options.markdown ? markdownTable : textTable)(hardwareFigureRows(result.hardware));
+  }
   if (options.json) {
     if (result.kind === 'network') return JSON.stringify(result.cost, null, 2);
     return JSON.stringify(
@@ -113,15 +128,15 @@ export function formatCostResult(result: CostResult, options: { json?: boolean; 
 }
 
 export const costCommand: CommandModule<object, CostArgs> = {
-  command: 'cost <model>',
+  command: 'cost [model]',
   describe: 'Energy, latency, area and EDAP of a network on crossbars (per layer and total)',
   builder: (y) =>
     y
       .positional('model', {
         type: 'string',
         describe: `an ONNX model, a built-in network (${Object.keys(builtinNetworks).join(', ')}) or a JSON layer list [{ name, k, n, outputPixels }]`,
-        demandOption: true,
       })
+      .option('figures', { type: 'boolean', describe: 'print the hardware figures (defaults + --hardware) with their sources' })
       .option('xbar', { type: 'number', describe: 'crossbar rows = cols for every layer (overrides the mapping default)' })
       .option('sizes', { type: 'string', describe: 'compare homogeneous crossbar sizes, e.g. 16,32,64,128,256' })
       .option('mapping', { type: 'string', describe: 'mapping JSON: { "default": {...}, "layers": { "<node>": {...} } }' })
@@ -130,7 +145,8 @@ export const costCommand: CommandModule<object, CostArgs> = {
       .option('adcs-per-array', { type: 'number', describe: 'ADCs shared by the columns of one array' })
       .option('json', { type: 'boolean', describe: 'print JSON' })
       .option('markdown', { type: 'boolean', describe: 'print markdown tables' }) as never,
-  handler: (args) => {
+  // async: errors reject parseAsync, and the CLI entry prints them as one line.
+  handler: async (args) => {
     console.log(formatCostResult(costHandler(args), args));
   },
 };
