@@ -32,8 +32,10 @@
  * - EDAP = energy (J) x latency (s) x area (mm^2), per layer and for the network
  *   (the network's from its totals, not a sum of layer EDAPs).
  */
-import { ErrorCodes, NaxError, describeValue, expectNumber } from '../errors';
-import { losslessAdcBits, mappingGeometry } from '../crossbar/geometry';
+import { ErrorCodes, NaxError, describeValue, expectNumber, rejectUnknownKeys } from '../errors';
+import { type CrossbarConfig, type CrossbarConfigInput, resolveCrossbarConfig } from '../crossbar/config';
+import { mappingGeometry } from '../crossbar/geometry';
+import { resolvedAdcBits } from '../crossbar/layer';
 import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
 import { lowerToCrossbarLayers } from '../runtime/lower';
@@ -56,39 +58,19 @@ export interface CostLayer {
   signedInput?: boolean;
 }
 
-/** The crossbar settings the cost model reads (a subset of the crossbar engine's config). */
-export interface CrossbarCostSettings {
-  rows: number;
-  cols: number;
-  bitsPerCell: number;
-  /** Signed weight precision, sign + magnitude. */
-  weightBits: number;
-  inputBits: number;
-  dacBits: number;
-  /** ADC resolution; 'lossless' (the default) follows the crossbar: ceil(log2(rows*(2^dacBits-1)*(2^bitsPerCell-1)+1)). */
-  adcBits: number | 'lossless';
-}
+/** The crossbar settings the cost model reads (a subset of the crossbar engine's CrossbarConfig). */
+export type CrossbarCostSettings = Pick<CrossbarConfig, 'rows' | 'cols' | 'bitsPerCell' | 'weightBits' | 'inputBits' | 'dacBits' | 'adcBits'>;
 
 /**
- * A per-layer mapping: a default crossbar config plus per-layer overrides by
- * node name. Keys the cost model does not read (device settings, seeds, ...)
- * are allowed and ignored: the same mapping drives the executor.
+ * A per-layer mapping, the one the executor uses: a default crossbar config
+ * plus per-layer overrides by node name (each a CrossbarConfigInput, merged
+ * over the default). Settings the cost model does not read (devices,
+ * non-idealities, seeds) are validated and ignored.
  */
 export interface CostMapping {
-  default?: Partial<CrossbarCostSettings> & Record<string, unknown>;
-  layers?: Record<string, Partial<CrossbarCostSettings> & Record<string, unknown>>;
+  default?: CrossbarConfigInput;
+  layers?: Record<string, CrossbarConfigInput>;
 }
-
-/** DESIGN.md's starting defaults (NAX / PUMA): 64x64, 2-bit cells, 1-bit DAC, 8-bit weights and inputs. */
-export const defaultCostCrossbar: CrossbarCostSettings = {
-  rows: 64,
-  cols: 64,
-  bitsPerCell: 2,
-  weightBits: 8,
-  inputBits: 8,
-  dacBits: 1,
-  adcBits: 'lossless',
-};
 
 /** Joules per component. */
 export interface EnergyBreakdown {
@@ -250,49 +232,58 @@ export function dacPowerWatts(hw: HardwareConfig, bits: number): number {
 
 // ---- mapping ----------------------------------------------------------------------
 
-const settingRules: Record<keyof CrossbarCostSettings, { min: number; max: number }> = {
-  rows: { min: 1, max: 4096 },
-  cols: { min: 1, max: 4096 },
-  bitsPerCell: { min: 1, max: 8 },
-  weightBits: { min: 2, max: 32 },
-  inputBits: { min: 1, max: 32 },
-  dacBits: { min: 1, max: 16 },
-  adcBits: { min: 1, max: 32 },
-};
-
-function checkSettings(path: string, value: unknown): Partial<CrossbarCostSettings> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new NaxError(ErrorCodes.config, `expected an object for ${path}, got ${describeValue(value)}`);
-  const obj = value as Record<string, unknown>;
-  const out: Partial<CrossbarCostSettings> = {};
-  for (const key of Object.keys(settingRules) as (keyof CrossbarCostSettings)[]) {
-    const v = obj[key];
-    if (v === undefined) continue;
-    if (key === 'adcBits' && v === 'lossless') out.adcBits = 'lossless';
-    else (out as Record<string, unknown>)[key] = expectNumber(`${path}.${key}`, v, { integer: true, ...settingRules[key] });
+/** Re-labels a crossbar-config error with the mapping path it came from. */
+function atPath<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const err = e as { name?: string; code?: string; message?: string };
+    if (err?.name !== 'NaxError' || typeof err.message !== 'string') throw e;
+    throw new NaxError(err.code ?? ErrorCodes.config, err.message.replace(/\bconfig\b/g, path), { cause: e });
   }
-  return out;
 }
 
-/** The settings of each layer: cost defaults < mapping.default < mapping.layers[name]. */
+function settingsOf(c: CrossbarConfig): CrossbarCostSettings {
+  return { rows: c.rows, cols: c.cols, bitsPerCell: c.bitsPerCell, weightBits: c.weightBits, inputBits: c.inputBits, dacBits: c.dacBits, adcBits: c.adcBits };
+}
+
+/** The crossbar engine's defaults (lib/crossbar/config.ts), as the cost model reads them. */
+export const defaultCostCrossbar: Readonly<CrossbarCostSettings> = Object.freeze(settingsOf(resolveCrossbarConfig({})));
+
+/**
+ * The settings of each layer: the crossbar engine's resolution and validation
+ * (resolveCrossbarConfig) of mapping.default merged with mapping.layers[name],
+ * so the cost model sees exactly the crossbars the executor programs.
+ */
 export function resolveLayerSettings(layers: readonly CostLayer[], mapping: CostMapping = {}): CrossbarCostSettings[] {
-  if (typeof mapping !== 'object' || mapping === null)
+  if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping))
     throw new NaxError(ErrorCodes.config, `expected an object for mapping, got ${describeValue(mapping)}`);
-  const base = { ...defaultCostCrossbar, ...checkSettings('mapping.default', mapping.default) };
+  rejectUnknownKeys('mapping', mapping, ['default', 'layers']);
+  const base = mapping.default ?? {};
+  atPath('mapping.default', () => resolveCrossbarConfig(base));
+  const overrides = mapping.layers ?? {};
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))
+    throw new NaxError(ErrorCodes.config, `expected an object for mapping.layers, got ${describeValue(overrides)}`);
   const names = new Set(layers.map((l) => l.name));
-  for (const name of Object.keys(mapping.layers ?? {}))
+  for (const name of Object.keys(overrides))
     if (!names.has(name))
       throw new NaxError(
         ErrorCodes.config,
         `unknown layer mapping.layers.${name}; the model's crossbar layers are ${[...names].join(', ')}`,
       );
-  return layers.map((l) => ({ ...base, ...checkSettings(`mapping.layers.${l.name}`, mapping.layers?.[l.name]) }));
+  return layers.map((l) => {
+    const own = overrides[l.name];
+    if (own === undefined) return settingsOf(resolveCrossbarConfig(base));
+    const path = `mapping.layers.${l.name}`;
+    if (typeof own !== 'object' || own === null || Array.isArray(own))
+      throw new NaxError(ErrorCodes.config, `expected an object for ${path}, got ${describeValue(own)}`);
+    return settingsOf(atPath(path, () => resolveCrossbarConfig({ ...base, ...own })));
+  });
 }
 
-/** The ADC resolution a layer uses: fixed by the mapping, or lossless for its crossbar. */
+/** The ADC resolution a layer uses (the crossbar engine's rule: a number, or lossless for its crossbar). */
 export function resolveAdcBits(s: Pick<CrossbarCostSettings, 'rows' | 'dacBits' | 'bitsPerCell' | 'adcBits'>): number {
-  return s.adcBits === 'lossless' ? losslessAdcBits(s.rows, s.dacBits, s.bitsPerCell) : s.adcBits;
+  return resolvedAdcBits(s as CrossbarConfig);
 }
 
 // ---- the model --------------------------------------------------------------------

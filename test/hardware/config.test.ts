@@ -89,6 +89,10 @@ describe('mapping and model validation', () => {
     [{ default: { adcBits: 'auto' } }, 'mapping.default.adcBits', ErrorCodes.invalidArgument],
     [{ layers: { conv1: { cols: -4 } } }, 'mapping.layers.conv1.cols', ErrorCodes.outOfRange],
     [{ layers: { conv2: { rows: 32 } } }, 'mapping.layers.conv2', ErrorCodes.config],
+    [{ default: { row: 32 } }, 'mapping.default.row', ErrorCodes.config],
+    [{ default: { dacBits: 4, inputBits: 2 } }, 'mapping.default.dacBits', ErrorCodes.config],
+    [{ default: { inputBits: 4 }, layers: { conv1: { dacBits: 8 } } }, 'mapping.layers.conv1.dacBits', ErrorCodes.config],
+    [{ defaults: {} }, 'mapping.defaults', ErrorCodes.config],
   ])('rejects mapping %j naming %s', (mapping, pathName, code) => {
     const e = errorOf(() => hardwareCost({ model: layer, mapping: mapping as never }));
     expect(e.name).toBe('NaxError');

@@ -68,7 +68,7 @@ describe('hand-computed examples (default 32 nm figures, shared/HARDWARE.md)', (
   test('a conv: 3->8 channels, 3x3, 8x8 output, on 32x32 with 4-bit weights, 4-bit inputs, 2-bit DAC', () => {
     const cost = hardwareCost({
       model: [{ name: 'conv', opType: 'Conv', k: 3 * 3 * 3, n: 8, outputPixels: 8 * 8 }],
-      mapping: { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, bitsPerCell: 2, dacBits: 2 } },
+      mapping: { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, bitsPerCell: 2, dacBits: 2, adcBits: 'lossless' } },
     });
     const l = cost.layers[0];
     // Arrays: 1 row tile (27 <= 32) * 1 col tile * ceil(3/2)=2 slices * 2 = 4; utilization 27*8/1024.
@@ -110,7 +110,7 @@ describe('hand-computed examples (default 32 nm figures, shared/HARDWARE.md)', (
       outputs: [valueInfo('y', [1, 8, 8, 8])],
       initializers: new Map([['w', w]]),
     });
-    const mapping = { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, dacBits: 2 } };
+    const mapping = { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, dacBits: 2, adcBits: 'lossless' as const } };
     const fromGraph = hardwareCost({ model: graph, mapping });
     const byHand = hardwareCost({ model: [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64 }], mapping });
     expect(fromGraph.layers[0].arrays).toBe(byHand.layers[0].arrays);
@@ -124,13 +124,15 @@ describe('array counts: one definition with the crossbar engine (lib/crossbar/ge
     const rnd = (n: number) => 1 + ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
     for (let i = 0; i < 200; i++) {
       const layer = { name: 'l', k: rnd(1200), n: rnd(600), outputPixels: rnd(50) };
+      const weightBits = 1 + rnd(15);
+      const inputBits = rnd(16);
       const s = {
         rows: [16, 32, 64, 128, 256, 48, 100][rnd(7) - 1],
         cols: [16, 32, 64, 128, 256, 24][rnd(6) - 1],
-        weightBits: 1 + rnd(15),
-        bitsPerCell: rnd(4),
-        inputBits: rnd(16),
-        dacBits: rnd(4),
+        weightBits,
+        bitsPerCell: Math.min(rnd(4), weightBits - 1),
+        inputBits,
+        dacBits: Math.min(rnd(4), inputBits),
       };
       const l = hardwareCost({ model: [layer], mapping: { default: s } }).layers[0];
       const g = mappingGeometry({ k: layer.k, n: layer.n, ...s });
@@ -162,12 +164,12 @@ describe('array counts: one definition with the crossbar engine (lib/crossbar/ge
 describe('properties', () => {
   const sizes = [16, 32, 64, 128, 256];
 
-  test('bigger crossbars need more ADC bits (NAX: ceil(log2(3*rows)) for 2-bit cells, 1-bit DAC)', () => {
+  test('bigger crossbars need more ADC bits (default NAX: ceil(log2(3*rows)); lossless: ISAAC rule)', () => {
     const bits = sizes.map((x) => hardwareCost({ model: [{ name: 'l', k: 512, n: 512, outputPixels: 1 }], mapping: { default: { rows: x, cols: x } } }).layers[0].crossbar.adcBits);
     expect(bits).toEqual([6, 7, 8, 9, 10]);
     expect(bits).toEqual(sizes.map(naxAdcBits));
     for (const [dacBits, bitsPerCell] of [[1, 1], [2, 2], [1, 4]]) {
-      const b = sizes.map((x) => hardwareCost({ model: [{ name: 'l', k: 8, n: 8, outputPixels: 1 }], mapping: { default: { rows: x, cols: x, dacBits, bitsPerCell } } }).layers[0].crossbar.adcBits);
+      const b = sizes.map((x) => hardwareCost({ model: [{ name: 'l', k: 8, n: 8, outputPixels: 1 }], mapping: { default: { rows: x, cols: x, dacBits, bitsPerCell, adcBits: 'lossless' } } }).layers[0].crossbar.adcBits);
       for (let i = 1; i < b.length; i++) expect(b[i]).toBeGreaterThan(b[i - 1]);
       expect(b).toEqual(sizes.map((x) => losslessAdcBits(x, dacBits, bitsPerCell)));
     }
@@ -296,5 +298,32 @@ describe('properties', () => {
     const custom = resolveHardware({ crossbar: { '48': { readPowerWatts: 1e-4, readLatencySeconds: 50e-9, areaMm2: 4e-6 } } });
     expect(crossbarFigures(custom, 48, 48)).toEqual({ readPowerWatts: 1e-4, readLatencySeconds: 50e-9, areaMm2: 4e-6 });
     expect(custom.crossbar['64']).toEqual(defaultHardware.crossbar['64']);
+  });
+});
+
+describe('array counts agree with the crossbar engine (programmed layers)', () => {
+  test('CrossbarLayer.program reports the arrays the cost model counts, and the same ADC bits', async () => {
+    const { CrossbarLayer } = await import('../../lib/crossbar');
+    const cases = [
+      { k: 100, n: 10, config: { rows: 64, cols: 64 } },
+      { k: 27, n: 8, config: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, dacBits: 2 } },
+      { k: 300, n: 70, config: { rows: 16, cols: 32, weightBits: 6, bitsPerCell: 1 } },
+      { k: 576, n: 64, config: { rows: 128, cols: 128, adcBits: 'lossless' as const } },
+      { k: 5, n: 200, config: { rows: 256, cols: 64, bitsPerCell: 3, weightBits: 8, dacBits: 2, inputBits: 6 } },
+    ];
+    for (const c of cases) {
+      const weights = new Float32Array(c.k * c.n).map((_, i) => Math.cos(i * 0.37));
+      const layer = await CrossbarLayer.program({ weights, k: c.k, n: c.n, config: c.config });
+      try {
+        const cost = hardwareCost({ model: [{ name: 'l', k: c.k, n: c.n, outputPixels: 1 }], mapping: { default: c.config } }).layers[0];
+        const state = layer.state();
+        expect([c, cost.arrays]).toEqual([c, state.arrays]);
+        expect(cost.arrays).toBe(layer.geometry.arrays);
+        expect(cost.crossbar.adcBits).toBe(state.adcBits);
+        expect(cost.readsPerMvm).toBe(layer.geometry.cycles);
+      } finally {
+        layer.dispose();
+      }
+    }
   });
 });
