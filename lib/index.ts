@@ -5,6 +5,23 @@ export { loadAddon } from './native';
 export { loadDataset, batches, validationSplit, subset, channelStats, DEFAULT_NORMALIZATION } from './data';
 export type { Dataset, DatasetName, DatasetSplit, Normalization, LoadDatasetOptions, Batch, IndexSplit } from './data';
 export {
+  buildNetwork,
+  searchableConvs,
+  NetworkBuilder,
+  ARCHS,
+  TrainModel,
+  trainModel,
+  TRAIN_DEFAULTS,
+  cosineLr,
+  extractSubnet,
+  subnetSpec,
+  toOnnxGraph as trainedModelGraph,
+  exportOnnx as exportTrainedModel,
+  saveCheckpoint as saveTrainCheckpoint,
+  loadCheckpoint as loadTrainCheckpoint,
+} from './train';
+export type { ArchName, ArchOptions, NetworkSpec, ModelOptions, ModelState, EvalResult, ImageSet, TrainOptions, TrainProgress, TrainResult, EpochRecord, ExtractOptions } from './train';
+export {
   runEvolution,
   createSearchSpace,
   genomeKey,

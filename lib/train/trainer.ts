@@ -38,6 +38,8 @@ export interface TrainOptions {
   stopAfterEpochs?: number;
   signal?: AbortSignal;
   onProgress?: (p: TrainProgress) => void;
+  /** Called after every epoch (after evaluation and checkpoint). */
+  onEpoch?: (r: EpochRecord) => void;
 }
 
 export interface TrainProgress {
@@ -164,6 +166,7 @@ export async function trainModel(model: TrainModel, data: ImageSet, options: Tra
     if (o.validation) record.validation = await model.evaluate(o.validation);
     history.push(record);
     if (o.checkpoint) saveCheckpoint(o.checkpoint, { state: model.state(), epoch: epoch + 1, meta: { history, seed: o.seed, epochs } satisfies CheckpointMeta });
+    o.onEpoch?.(record);
   }
   return { epochs: history, seconds: (Date.now() - t0) / 1000 };
 }

@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { infoCommand } from './info';
+import { trainCommand } from './train';
 import { costCommand } from './cost';
 
 /** Every CLI command, one per file. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [infoCommand, costCommand];
+export const commands: CommandModule<any, any>[] = [infoCommand, costCommand, trainCommand];
