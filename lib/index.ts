@@ -39,6 +39,8 @@ export {
   DEFAULT_CROSSBAR_SIZES,
 } from './search';
 export type { Genome, SearchSpace, Candidate, EvolutionOptions, EvolutionResult, GenerationEvent, Objectives, ChosenModel } from './search';
+export { transferMatrix, solveCircuit, idealCurrents, MAX_CROSSBAR_SIDE } from './circuit';
+export type { CircuitOptions, TransferMatrixOptions, SolveCircuitOptions } from './circuit';
 export {
   hardwareCost,
   layerCost,

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NaxError, ErrorCodes } from './errors';
 import type { CrossbarNative } from './crossbar/native';
+import type { CircuitNative } from './circuit/native';
 import type { TrainNative } from './train/native';
 
 /** Package root: lib/ (ts-jest) and dist/ (compiled) both sit one level below. */
@@ -24,7 +25,7 @@ export interface NativeCore {
 
 // Concerns extend this interface (circuit, crossbar, train, ...).
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface NativeAddon extends NativeCore, TrainNative, CrossbarNative {}
+export interface NativeAddon extends NativeCore, TrainNative, CrossbarNative, CircuitNative {}
 
 let cached: NativeAddon | undefined;
 

@@ -1,0 +1,111 @@
+/**
+ * Exact DC solve of one memristive crossbar with parasitic wire resistance
+ * (circuit convention: shared/DESIGN.md, native/core/circuit.h).
+ *
+ * Rows i are word lines driven at column 0 by ideal sources V_i through
+ * `rSource`; columns j are bit lines sensed at the last row through `rSink`
+ * into a virtual ground. `rWordLine` sits between neighbouring cells of a word
+ * line, `rBitLine` between neighbouring cells of a bit line. A resistance of 0
+ * is an exact short. The circuit is linear: I = V . M, with M the rows x cols
+ * transfer matrix (siemens). With all four resistances 0, M = G exactly.
+ */
+import { ErrorCodes, NaxError, expectNumber, expectOneOf, expectTypedArray, invalid, rejectUnknownKeys } from '../errors';
+import { callNative, loadAddon } from '../native';
+
+/** Largest word-line or bit-line count accepted. */
+export const MAX_CROSSBAR_SIDE = 4096;
+
+export interface CircuitOptions {
+  /** Word lines (inputs), integer in [1, 4096]. */
+  rows: number;
+  /** Bit lines (outputs), integer in [1, 4096]. */
+  cols: number;
+  /** Device conductances in siemens, rows*cols, row-major (row = word line); each finite and > 0. */
+  conductances: Float64Array;
+  /** Word-line wire resistance per cell segment, ohms, >= 0 (0 = exact short). */
+  rWordLine: number;
+  /** Bit-line wire resistance per cell segment, ohms, >= 0. */
+  rBitLine: number;
+  /** Driver output resistance, ohms, >= 0. */
+  rSource: number;
+  /** Sense-amplifier (virtual ground) input resistance, ohms, >= 0. */
+  rSink: number;
+  /** Native worker threads; 0 or omitted = all cores. Results are identical for any count. */
+  threads?: number;
+}
+
+export interface TransferMatrixOptions extends CircuitOptions {
+  /**
+   * 'fast' (default): multifrontal nested dissection, O(n^3) for an n x n array.
+   * 'banded': banded Cholesky of the full nodal system, the simple reference (O(rows*cols^3)).
+   */
+  method?: 'fast' | 'banded';
+}
+
+export interface SolveCircuitOptions extends CircuitOptions {
+  /** Input voltages in volts, batch*rows (row-major: one vector of `rows` word-line voltages per batch item). */
+  voltages: Float64Array;
+}
+
+const CIRCUIT_KEYS = ['rows', 'cols', 'conductances', 'rWordLine', 'rBitLine', 'rSource', 'rSink', 'threads'] as const;
+
+function checkCircuit(options: unknown, extraKeys: readonly string[]): CircuitOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw invalid('options', 'an options object', options);
+  rejectUnknownKeys('', options, [...CIRCUIT_KEYS, ...extraKeys]);
+  const o = options as Record<string, unknown>;
+  const rows = expectNumber('rows', o.rows, { integer: true, min: 1, max: MAX_CROSSBAR_SIDE });
+  const cols = expectNumber('cols', o.cols, { integer: true, min: 1, max: MAX_CROSSBAR_SIDE });
+  const rWordLine = expectNumber('rWordLine', o.rWordLine, { min: 0 });
+  const rBitLine = expectNumber('rBitLine', o.rBitLine, { min: 0 });
+  const rSource = expectNumber('rSource', o.rSource, { min: 0 });
+  const rSink = expectNumber('rSink', o.rSink, { min: 0 });
+  const threads = o.threads === undefined ? 0 : expectNumber('threads', o.threads, { integer: true, min: 0, max: 1024 });
+  const conductances = expectTypedArray('conductances', o.conductances, Float64Array, rows * cols);
+  for (let k = 0; k < conductances.length; k++) {
+    if (!(conductances[k] > 0))
+      throw invalid(`conductances[${k}]`, 'a finite number > 0 (siemens)', conductances[k], ErrorCodes.outOfRange);
+  }
+  return { rows, cols, conductances, rWordLine, rBitLine, rSource, rSink, threads };
+}
+
+/**
+ * Transfer matrix M (rows x cols, row-major, siemens) of the crossbar: the
+ * current into sense amplifier j per volt on driver i, so I = V . M.
+ */
+export async function transferMatrix(options: TransferMatrixOptions): Promise<Float64Array> {
+  const spec = checkCircuit(options, ['method']);
+  const method = options.method === undefined ? 'fast' : expectOneOf('method', options.method, ['fast', 'banded'] as const);
+  const addon = loadAddon();
+  return callNative(() => addon.circuitTransferMatrix({ ...spec, method }));
+}
+
+/**
+ * Output currents in amperes (batch*cols, row-major) for a batch of input
+ * voltage vectors, batch = voltages.length / rows. Solves the transfer
+ * matrix once, then one matrix product.
+ */
+export async function solveCircuit(options: SolveCircuitOptions): Promise<Float64Array> {
+  const spec = checkCircuit(options, ['voltages']);
+  const voltages = expectTypedArray('voltages', options.voltages, Float64Array);
+  if (voltages.length % spec.rows !== 0)
+    throw new NaxError(
+      ErrorCodes.sizeMismatch,
+      `expected voltages to have a multiple of rows (${spec.rows}) elements, got ${voltages.length}`,
+    );
+  const addon = loadAddon();
+  return callNative(() => addon.circuitSolve({ ...spec, voltages }));
+}
+
+/** Ideal (parasitic-free) output currents I = V . G in amperes, for comparisons. */
+export function idealCurrents(rows: number, cols: number, conductances: Float64Array, voltages: Float64Array): Float64Array {
+  const batch = voltages.length / rows;
+  const out = new Float64Array(batch * cols);
+  for (let b = 0; b < batch; b++)
+    for (let i = 0; i < rows; i++) {
+      const v = voltages[b * rows + i];
+      if (v === 0) continue;
+      for (let j = 0; j < cols; j++) out[b * cols + j] += v * conductances[i * cols + j];
+    }
+  return out;
+}

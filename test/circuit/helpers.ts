@@ -1,0 +1,111 @@
+/** Shared helpers for the circuit tests: seeded random arrays and an ngspice oracle. */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/** mulberry32: small seeded generator, uniform in [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Case {
+  rows: number;
+  cols: number;
+  conductances: Float64Array;
+  rWordLine: number;
+  rBitLine: number;
+  rSource: number;
+  rSink: number;
+}
+
+/** Device resistances log-uniform in [rMin, rMax] ohms -> conductances in siemens. */
+export function randomConductances(rand: () => number, count: number, rMin = 1e3, rMax = 1e6): Float64Array {
+  const g = new Float64Array(count);
+  for (let k = 0; k < count; k++) g[k] = 1 / (rMin * Math.pow(rMax / rMin, rand()));
+  return g;
+}
+
+export function randomVoltages(rand: () => number, count: number, vMax = 0.3): Float64Array {
+  const v = new Float64Array(count);
+  for (let k = 0; k < count; k++) v[k] = vMax * (0.05 + 0.95 * rand());
+  return v;
+}
+
+export function ngspiceAvailable(): boolean {
+  const r = spawnSync('ngspice', ['--version'], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+/**
+ * SPICE netlist of the crossbar with one input vector: V_i in series with
+ * rSource into a(i,0); wires; devices; rSink to a 0 V ammeter at each bit
+ * line. A zero resistance is written as a 0 V source (an exact short in MNA)
+ * rather than a 0-ohm resistor.
+ */
+export function netlist(c: Case, voltages: Float64Array): string {
+  const { rows: R, cols: C } = c;
+  const lines: string[] = ['* nax-native crossbar conformance'];
+  let shorts = 0;
+  const two = (name: string, n1: string, n2: string, ohms: number) => {
+    if (ohms === 0) lines.push(`VZ${shorts++} ${n1} ${n2} DC 0`);
+    else lines.push(`${name} ${n1} ${n2} ${ohms.toPrecision(17)}`);
+  };
+  for (let i = 0; i < R; i++) {
+    lines.push(`VIN${i} d${i} 0 DC ${voltages[i].toPrecision(17)}`);
+    two(`RS${i}`, `d${i}`, `a${i}_0`, c.rSource);
+  }
+  for (let i = 0; i < R; i++)
+    for (let j = 0; j < C; j++) {
+      lines.push(`RG${i}_${j} a${i}_${j} b${i}_${j} ${(1 / c.conductances[i * C + j]).toPrecision(17)}`);
+      if (j + 1 < C) two(`RW${i}_${j}`, `a${i}_${j}`, `a${i}_${j + 1}`, c.rWordLine);
+      if (i + 1 < R) two(`RB${i}_${j}`, `b${i}_${j}`, `b${i + 1}_${j}`, c.rBitLine);
+    }
+  for (let j = 0; j < C; j++) {
+    two(`RK${j}`, `b${R - 1}_${j}`, `s${j}`, c.rSink);
+    lines.push(`VSENSE${j} s${j} 0 DC 0`);
+  }
+  lines.push('.control', 'set numdgt=16', 'op');
+  for (let j0 = 0; j0 < C; j0 += 8) {
+    const names: string[] = [];
+    for (let j = j0; j < Math.min(C, j0 + 8); j++) names.push(`i(vsense${j})`);
+    lines.push(`print ${names.join(' ')}`);
+  }
+  lines.push('.endc', '.end', '');
+  return lines.join('\n');
+}
+
+/** Runs ngspice in batch mode; returns the sense currents (amperes) per bit line. */
+export function ngspiceCurrents(c: Case, voltages: Float64Array): Float64Array {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nax-spice-'));
+  try {
+    const file = path.join(dir, 'crossbar.cir');
+    fs.writeFileSync(file, netlist(c, voltages));
+    const r = spawnSync('ngspice', ['-b', file], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120000 });
+    // ngspice -b exits 1 after a .control-only run ("no simulations run"), so
+    // success is judged by finding every sense current in the output.
+    if (r.error) throw r.error;
+    const out = new Float64Array(c.cols).fill(NaN);
+    const re = /^\s*i\(vsense(\d+)\)\s*=\s*([-+0-9.eE]+)\s*$/gim;
+    for (const m of r.stdout.matchAll(re)) out[Number(m[1])] = Number(m[2]);
+    for (let j = 0; j < c.cols; j++)
+      if (!Number.isFinite(out[j])) throw new Error(`no current for bit line ${j} in ngspice output:\n${r.stdout.slice(-2000)}\n${r.stderr}`);
+    return out;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Largest elementwise |a - b| / |b|. */
+export function maxRelError(a: Float64Array, b: Float64Array): number {
+  let worst = 0;
+  for (let k = 0; k < b.length; k++) worst = Math.max(worst, Math.abs(a[k] - b[k]) / Math.abs(b[k]));
+  return worst;
+}
