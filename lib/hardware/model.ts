@@ -33,9 +33,10 @@
  *   (the network's from its totals, not a sum of layer EDAPs).
  */
 import { ErrorCodes, NaxError, describeValue, expectNumber, rejectUnknownKeys } from '../errors';
-import { type CrossbarConfig, type CrossbarConfigInput, resolveCrossbarConfig } from '../crossbar/config';
+import { type CrossbarConfig, resolveCrossbarConfig } from '../crossbar/config';
 import { mappingGeometry } from '../crossbar/geometry';
 import { resolvedAdcBits } from '../crossbar/layer';
+import type { CrossbarMapping } from '../runtime/mapping';
 import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
 import { lowerToCrossbarLayers } from '../runtime/lower';
@@ -62,15 +63,12 @@ export interface CostLayer {
 export type CrossbarCostSettings = Pick<CrossbarConfig, 'rows' | 'cols' | 'bitsPerCell' | 'weightBits' | 'inputBits' | 'dacBits' | 'adcBits'>;
 
 /**
- * A per-layer mapping, the one the executor uses: a default crossbar config
- * plus per-layer overrides by node name (each a CrossbarConfigInput, merged
- * over the default). Settings the cost model does not read (devices,
- * non-idealities, seeds) are validated and ignored.
+ * A per-layer mapping: the executor's (lib/runtime/mapping.ts): a default
+ * crossbar config plus per-layer overrides by node name, merged over the
+ * default. Settings the cost model does not read (devices, non-idealities,
+ * seeds) are validated and ignored.
  */
-export interface CostMapping {
-  default?: CrossbarConfigInput;
-  layers?: Record<string, CrossbarConfigInput>;
-}
+export type CostMapping = CrossbarMapping;
 
 /** Joules per component. */
 export interface EnergyBreakdown {

@@ -12,6 +12,9 @@ import {
   resolveHardware,
 } from '../../lib/hardware';
 import { attr, createGraph, node, tensor, valueInfo } from '../../lib/onnx/ir';
+import type { LoweredLayer } from '../../lib/runtime/lower';
+import { resolveMapping } from '../../lib/runtime/mapping';
+import { resolvedAdcBits } from '../../lib/crossbar/layer';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 function expectClose(actual: number, expected: number, tol = 1e-12): void {
@@ -140,6 +143,20 @@ describe('array counts: one definition with the crossbar engine (lib/crossbar/ge
       expect(l.readsPerMvm).toBe(g.cycles);
       expect(l.utilization).toBe(g.utilization);
       expect(l.crossbarReads).toBe(layer.outputPixels * g.cycles * g.arrays);
+    }
+  });
+
+  test("per-layer settings equal the executor's resolveMapping for the same mapping", () => {
+    const layers = resnetCifarLayers();
+    const mapping = {
+      default: { rows: 32, cols: 32, inputBits: 6, parasitics: true },
+      layers: { conv1: { rows: 16, cols: 16, dacBits: 2 }, 'layer2.1.conv2': { rows: 128, cols: 64, adcBits: 'lossless' as const }, fc: { adcBits: 5 } },
+    };
+    const configs = resolveMapping(mapping, layers as unknown as LoweredLayer[]);
+    const cost = hardwareCost({ model: layers, mapping });
+    for (const l of cost.layers) {
+      const c = configs.get(l.name)!;
+      expect([l.name, l.crossbar]).toEqual([l.name, { rows: c.rows, cols: c.cols, bitsPerCell: c.bitsPerCell, weightBits: c.weightBits, inputBits: c.inputBits, dacBits: c.dacBits, adcBits: resolvedAdcBits(c) }]);
     }
   });
 

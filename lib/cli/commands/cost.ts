@@ -4,6 +4,7 @@ import * as path from 'path';
 import { ErrorCodes, NaxError, describeValue } from '../../errors';
 import { readOnnxFile } from '../../onnx/reader';
 import { lowerToCrossbarLayers } from '../../runtime/lower';
+import { loadMapping } from '../../runtime/mapping';
 import {
   type CostLayer,
   type CostMapping,
@@ -82,7 +83,7 @@ export function loadCostLayers(model: string): CostLayer[] {
 
 /** Runs the cost model for the CLI's arguments (exported for tests). */
 export function costHandler(args: CostArgs): CostResult {
-  const mapping = (args.mapping ? readJson(args.mapping, 'mapping') : {}) as CostMapping;
+  const mapping: CostMapping = args.mapping ? loadMapping(args.mapping) : {};
   const hardware = (args.hardware ? readJson(args.hardware, 'hardware config') : {}) as HardwareOverrides & {
     adc?: Record<string, unknown>;
   };
