@@ -181,6 +181,16 @@ export class GraphExecutor {
       const act = this.activationOf(next);
       if (act) fused.set(cons[0], { act, into: i });
     });
+    // Relu after a fresh elementwise result (e.g. the residual Add) runs in place on that result.
+    const reluAfter = new Set<number>();
+    graph.nodes.forEach((nd, i) => {
+      if (!['Add', 'Sub', 'Mul'].includes(nd.opType)) return;
+      const out = nd.outputs[0];
+      const cons = consumers.get(out) ?? [];
+      if (cons.length !== 1 || graphOutputs.has(out) || graph.nodes[cons[0]].opType !== 'Relu') return;
+      reluAfter.add(i);
+      fused.set(cons[0], { act: { activation: 1 }, into: -1 });
+    });
     const fusedAct = new Map<number, ActivationOptions>();
     for (const { act, into } of fused.values()) fusedAct.set(into, act);
     // Last use of each value, for release.
@@ -198,6 +208,21 @@ export class GraphExecutor {
       if (fused.has(i)) {
         // The conv already applied it: this node forwards its input.
         this.steps.push({ node: nd, run: (ins) => [ins[0]], release });
+        return;
+      }
+      if (reluAfter.has(i)) {
+        const opset = graph.opset;
+        this.steps.push({
+          node: nd,
+          run: (ins) => {
+            const [y] = runSmallOp(nd, ins, opset);
+            if (y === ins[0] || y === ins[1]) return [y];
+            const d = y.data;
+            for (let j = 0; j < d.length; j++) if (d[j] < 0) d[j] = 0;
+            return [y];
+          },
+          release,
+        });
         return;
       }
       this.steps.push({ node: nd, run: this.kernelFor(nd, fusedAct.get(i), options), release });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -76,6 +77,45 @@ void biasActivationImage(float* out, std::size_t channels, std::size_t inner, co
   }
 }
 
+// im2col with contiguous row copies: for each (c, kh, kw) row and output row y, the
+// in-bounds output columns form one range [x0, x1) read with stride strideW, so
+// stride-1 convs become memcpy plus zero edges (nax::im2col checks every element).
+void im2colRows(const ConvGeometry& g, const float* image, float* cols) {
+  const int oh = g.outH(), ow = g.outW();
+  const std::size_t P = static_cast<std::size_t>(oh) * ow;
+  std::size_t k = 0;
+  for (int c = 0; c < g.channels; ++c) {
+    const float* plane = image + static_cast<std::size_t>(c) * g.height * g.width;
+    for (int kh = 0; kh < g.kernelH; ++kh) {
+      for (int kw = 0; kw < g.kernelW; ++kw, ++k) {
+        float* out = cols + k * P;
+        const int xoff = kw * g.dilationW - g.padLeft;
+        // Valid x: 0 <= x*strideW + xoff <= width-1.
+        int x0 = xoff >= 0 ? 0 : (-xoff + g.strideW - 1) / g.strideW;
+        int x1 = (g.width - 1 - xoff) < 0 ? 0 : (g.width - 1 - xoff) / g.strideW + 1;
+        x0 = std::min(x0, ow);
+        x1 = std::max(std::min(x1, ow), x0);
+        for (int y = 0; y < oh; ++y) {
+          float* orow = out + static_cast<std::size_t>(y) * ow;
+          const int iy = y * g.strideH - g.padTop + kh * g.dilationH;
+          if (iy < 0 || iy >= g.height) {
+            std::memset(orow, 0, sizeof(float) * ow);
+            continue;
+          }
+          const float* irow = plane + static_cast<std::size_t>(iy) * g.width + xoff;
+          for (int x = 0; x < x0; ++x) orow[x] = 0.0f;
+          if (g.strideW == 1) {
+            std::memcpy(orow + x0, irow + x0, sizeof(float) * static_cast<std::size_t>(x1 - x0));
+          } else {
+            for (int x = x0; x < x1; ++x) orow[x] = irow[x * g.strideW];
+          }
+          for (int x = x1; x < ow; ++x) orow[x] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int Conv2dParams::outH() const { return groupGeometry(*this).outH(); }
@@ -98,7 +138,7 @@ void conv2dForward(const Conv2dParams& p, const float* input, const float* weigh
       const float* in = input + (b * C + g * Cg) * HW;
       const float* colMatrix = in;
       if (!direct) {
-        im2col(geom, in, cols);
+        im2colRows(geom, in, cols);
         colMatrix = cols;
       }
       sgemm(false, false, Mg, P, K, 1.0f, weights + g * Mg * K, K, colMatrix, P, 0.0f, output + (b * M + g * Mg) * P,
