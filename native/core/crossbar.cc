@@ -290,19 +290,22 @@ inline std::size_t chunkSamples(std::size_t passes, std::size_t cycles) {
   return std::max<std::size_t>(1, 256 / (passes * cycles));
 }
 
-// Writes the DAC digit planes of samples [b0, b0+count): row
-// ((p*cycles + c)*count + b), digit c of the pass-p magnitude.
+// Writes the DAC digit planes of samples [b0, b0+count), transposed (k rows,
+// one column per conversion row r = (p*cycles + c)*count + b; leading
+// dimension m = passes*cycles*count) so the GEMM packs them with contiguous
+// copies: digits[i*m + r] = digit c of sample b's pass-p magnitude at input i.
 void buildDigits(const float* inputs, std::size_t k, std::size_t b0, std::size_t count, int passes, std::size_t cycles,
                  int dacBits, double inputLsb, double xMax, float* digits) {
   const std::uint32_t mask = (1u << dacBits) - 1;
+  const std::size_t m = passes * cycles * count;
   for (int p = 0; p < passes; ++p)
     for (std::size_t b = 0; b < count; ++b) {
       const float* x = inputs + (b0 + b) * k;
       for (std::size_t i = 0; i < k; ++i) {
         const double mag = p == 0 ? (x[i] > 0 ? x[i] : 0.0) : (x[i] < 0 ? -static_cast<double>(x[i]) : 0.0);
         const auto u = static_cast<std::uint32_t>(std::min(xMax, roundHalfUp(mag / inputLsb)));
-        for (std::size_t c = 0; c < cycles; ++c)
-          digits[((p * cycles + c) * count + b) * k + i] = static_cast<float>((u >> (c * dacBits)) & mask);
+        float* d = digits + i * m + p * cycles * count + b;
+        for (std::size_t c = 0; c < cycles; ++c) d[c * count] = static_cast<float>((u >> (c * dacBits)) & mask);
       }
     }
 }
@@ -325,7 +328,7 @@ double CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, doubl
       buildDigits(inputs, k_, b0, count, passes, g.cycles, config_.dacBits, inputScale / xMax, xMax, s.digits.data());
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
-        sgemm(false, false, m, width_, tileRows, 1.0f, s.digits.data() + t * rows, k_,
+        sgemm(true, false, m, width_, tileRows, 1.0f, s.digits.data() + t * rows * m, m,
               effective_.data() + t * rows * width_, width_, 0.0f, s.adcIn.data(), width_, 1);
         for (std::size_t e = 0; e < m * width_; ++e) best = std::max(best, static_cast<double>(s.adcIn[e]));
       }
@@ -348,19 +351,26 @@ void CrossbarLayer::runQuantized(const float* inputs, std::size_t batch, float* 
   const float invStep = static_cast<float>(1.0 / step);
   const float codeMax = static_cast<float>(std::ldexp(1.0, adcBits_) - 1);
   const float noiseSigma = static_cast<float>(c.readNoise);
-  // Shift-add weight of (cycle, polarity, slice), including the ADC step.
-  std::vector<Acc> coef(cycles * 2 * slices);
+  // Shift-add: a column's conversions are first summed over cycles with
+  // weights 2^(cycle*dacBits), then its (polarity, slice) columns over
+  // +-2^(slice*bitsPerCell) * step (G+ minus G-, ADC step folded in).
+  std::vector<Acc> cycleScale(cycles), segmentScale(2 * slices);
   for (std::size_t cy = 0; cy < cycles; ++cy)
-    for (std::size_t p = 0; p < 2; ++p)
-      for (std::size_t l = 0; l < slices; ++l)
-        coef[(cy * 2 + p) * slices + l] =
-            static_cast<Acc>((p == 0 ? 1 : -1) * std::ldexp(step, static_cast<int>(cy * c.dacBits + l * c.bitsPerCell)));
+    cycleScale[cy] = static_cast<Acc>(std::ldexp(1.0, static_cast<int>(cy * c.dacBits)));
+  for (std::size_t p = 0; p < 2; ++p)
+    for (std::size_t l = 0; l < slices; ++l)
+      segmentScale[p * slices + l] =
+          static_cast<Acc>((p == 0 ? 1 : -1) * std::ldexp(step, static_cast<int>(l * c.bitsPerCell)));
+  constexpr std::size_t kLanes = 16;  // one AVX-512 register of floats
+  const std::size_t paddedWidth = (width_ + kLanes - 1) / kLanes * kLanes;
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
     Scratch s;
     s.digits.resize(passes * cycles * chunk * k_);
-    s.adcIn.resize(passes * cycles * chunk * width_);
-    std::vector<Acc> tileSum(n_);
+    // Rows padded to whole vectors; the pad columns stay zero.
+    s.adcIn.assign(passes * cycles * chunk * paddedWidth, 0.0f);
+    std::vector<Acc> columnSum(paddedWidth);  // one sample's conversions summed over cycles, per array column
+    std::vector<Acc> outputSum(n_);
     std::vector<double> total(passes * chunk * n_);
     std::vector<char> hasNegative(chunk);
     for (std::size_t ch = c0; ch < c1; ++ch) {
@@ -374,46 +384,58 @@ void CrossbarLayer::runQuantized(const float* inputs, std::size_t batch, float* 
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
         // ADC inputs of every array column for every cycle of the chunk.
-        sgemm(false, false, m, width_, tileRows, 1.0f, s.digits.data() + t * rows, k_,
-              effective_.data() + t * rows * width_, width_, 0.0f, s.adcIn.data(), width_, 1);
+        sgemm(true, false, m, width_, tileRows, 1.0f, s.digits.data() + t * rows * m, m,
+              effective_.data() + t * rows * width_, width_, 0.0f, s.adcIn.data(), paddedWidth, 1);
         for (int p = 0; p < passes; ++p)
           for (std::size_t b = 0; b < count; ++b) {
             // A sample with no negative input has no negative pass (its
             // result must not depend on the rest of the batch).
             if (p == 1 && !hasNegative[b]) continue;
-            std::fill(tileSum.begin(), tileSum.end(), Acc(0));
-            for (std::size_t cy = 0; cy < cycles; ++cy) {
-              const std::size_t row = (p * cycles + cy) * count + b;
-              const float* y = s.adcIn.data() + row * width_;
-              // Noise key: (tile, sample, pass/cycle/column) -- independent of batch size and threads.
-              const std::uint64_t noiseSample = b0 + b;
-              const std::uint64_t noiseConversion = (static_cast<std::uint64_t>(p) * cycles + cy) * width_;
-              for (std::size_t ct = 0; ct < g.colTiles; ++ct) {
-                const std::size_t n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
-                Acc* __restrict acc = tileSum.data() + n0;
-                for (std::size_t pl = 0; pl < 2 * slices; ++pl) {
-                  const std::size_t colBase = 2 * slices * n0 + pl * tileCols;
-                  const float* __restrict v = y + colBase;
-                  const Acc w = coef[cy * 2 * slices + pl];
-                  if (noiseSigma > 0) {
-                    for (std::size_t j = 0; j < tileCols; ++j) {
-                      const float z = static_cast<float>(
-                          standardNormal(hashKey(c.seed ^ kStreamReadNoise, t, noiseSample, noiseConversion + colBase + j)));
-                      const float code =
-                          std::min(codeMax, std::max(0.0f, std::nearbyint((v[j] + noiseSigma * z) * invStep)));
-                      acc[j] += w * static_cast<Acc>(code);
-                    }
-                  } else {
-                    for (std::size_t j = 0; j < tileCols; ++j) {
-                      const float code = std::min(codeMax, std::max(0.0f, std::nearbyint(v[j] * invStep)));
-                      acc[j] += w * static_cast<Acc>(code);
-                    }
-                  }
+            Acc* __restrict acc = columnSum.data();
+            const float* y = s.adcIn.data() + (p * cycles * count + b) * paddedWidth;
+            const std::size_t cycleStride = count * paddedWidth;
+            if (noiseSigma > 0) {
+              // Noise key: (tile, sample, pass/cycle/column): independent of batch size and threads.
+              std::fill(columnSum.begin(), columnSum.end(), Acc(0));
+              const std::uint64_t sample = b0 + b;
+              for (std::size_t cy = 0; cy < cycles; ++cy) {
+                const float* v = y + cy * cycleStride;
+                const std::uint64_t conversion = (static_cast<std::uint64_t>(p) * cycles + cy) * width_;
+                for (std::size_t col = 0; col < width_; ++col) {
+                  const float z = static_cast<float>(
+                      standardNormal(hashKey(c.seed ^ kStreamReadNoise, t, sample, conversion + col)));
+                  const float code =
+                      std::min(codeMax, std::max(0.0f, std::nearbyint((v[col] + noiseSigma * z) * invStep)));
+                  acc[col] += cycleScale[cy] * static_cast<Acc>(code);
                 }
               }
+            } else {
+              // One vector of columns at a time, all cycles, sums in registers.
+              for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kLanes) {
+                Acc lane[kLanes] = {};
+                for (std::size_t cy = 0; cy < cycles; ++cy) {
+                  const float* __restrict v = y + cy * cycleStride + col0;
+                  const Acc scale = cycleScale[cy];
+                  for (std::size_t j = 0; j < kLanes; ++j)
+                    lane[j] += scale * static_cast<Acc>(std::min(codeMax, std::max(0.0f, std::nearbyint(v[j] * invStep))));
+                }
+                for (std::size_t j = 0; j < kLanes; ++j) acc[col0 + j] = lane[j];
+              }
             }
-            double* tot = total.data() + (p * count + b) * n_;
-            for (std::size_t j = 0; j < n_; ++j) tot[j] += static_cast<double>(tileSum[j]);
+            // Each output: its (polarity, slice) columns; then over row tiles in double.
+            for (std::size_t ct = 0; ct < g.colTiles; ++ct) {
+              const std::size_t n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
+              const Acc* seg = acc + 2 * slices * n0;
+              Acc* __restrict o = outputSum.data() + n0;
+              for (std::size_t j = 0; j < tileCols; ++j) o[j] = segmentScale[0] * seg[j];
+              for (std::size_t pl = 1; pl < 2 * slices; ++pl) {
+                const Acc scale = segmentScale[pl];
+                const Acc* __restrict src = seg + pl * tileCols;
+                for (std::size_t j = 0; j < tileCols; ++j) o[j] += scale * src[j];
+              }
+            }
+            double* __restrict tot = total.data() + (p * count + b) * n_;
+            for (std::size_t j = 0; j < n_; ++j) tot[j] += static_cast<double>(outputSum[j]);
           }
       }
       // G+ minus G- is in the coefficients; positive minus negative input pass here.
