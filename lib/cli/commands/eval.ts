@@ -1,0 +1,112 @@
+/**
+ * `nax-native eval model.onnx --dataset mnist --xbar 64`: accuracy from
+ * onnxruntime-node, from the executor in ideal mode (they must agree) and on
+ * crossbars under a per-layer mapping, with the per-layer mapping table and
+ * the cost model's energy, latency and EDAP.
+ */
+import type { CommandModule } from 'yargs';
+import * as cliProgress from 'cli-progress';
+import type { DatasetName } from '../../data';
+import { DATASET_NAMES } from '../../data';
+import { expectOneOf } from '../../errors';
+import { evaluateModel, EvaluateResult } from '../../runtime/evaluate';
+import { loadMapping } from '../../runtime/mapping';
+
+export interface EvalCommandOptions {
+  model: string;
+  dataset?: DatasetName;
+  dataPath?: string;
+  xbar?: number;
+  mapping?: string;
+  limit?: number;
+  batchSize?: number;
+  threads?: number;
+  json?: boolean;
+  progress?: boolean;
+  skipOrt?: boolean;
+}
+
+export async function evalHandler(o: EvalCommandOptions): Promise<EvaluateResult> {
+  const dataset = expectOneOf('dataset', o.dataset ?? 'mnist', DATASET_NAMES);
+  const mapping = o.mapping ? loadMapping(o.mapping) : undefined;
+  const showBar = o.progress ?? (!o.json && process.stderr.isTTY === true);
+  const bar = showBar
+    ? new cliProgress.SingleBar({ format: 'eval [{bar}] {percentage}% | {value}/{total} images | {phase}', stream: process.stderr }, cliProgress.Presets.shades_classic)
+    : undefined;
+  let started = false;
+  try {
+    return await evaluateModel({
+      model: o.model,
+      dataset,
+      dataPath: o.dataPath,
+      limit: o.limit,
+      xbar: o.xbar,
+      mapping,
+      batchSize: o.batchSize,
+      threads: o.threads,
+      skipOrt: o.skipOrt,
+      onProgress: (done, total, phase) => {
+        if (!bar) return;
+        if (!started) {
+          bar.start(total, 0, { phase });
+          started = true;
+        }
+        bar.update(done, { phase });
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+}
+
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}%`);
+
+export function formatEval(r: EvaluateResult): string {
+  const lines = [
+    `model ${r.model} on ${r.dataset} (${r.images} test images)`,
+    `  onnxruntime-node : ${pct(r.accuracy.onnxruntime)}`,
+    `  executor ideal   : ${pct(r.accuracy.ideal)}  (top-1 agreement with onnxruntime-node ${pct(r.idealOrtAgreement)}, max logit rel. error ${r.idealOrtMaxRelativeError === null ? 'n/a' : r.idealOrtMaxRelativeError.toExponential(2)})`,
+    `  crossbars        : ${pct(r.accuracy.crossbar)}`,
+    `  total: ${r.total.arrays} arrays, ${(r.total.energyJoules * 1e6).toFixed(3)} uJ, ${(r.total.latencySeconds * 1e6).toFixed(2)} us, ${r.total.areaMm2.toFixed(3)} mm^2, EDAP ${r.total.edap.toExponential(3)} J*s*mm^2 per image`,
+  ];
+  return lines.join('\n');
+}
+
+export const evalCommand: CommandModule<object, EvalCommandOptions> = {
+  command: 'eval <model>',
+  describe: 'Accuracy of an ONNX model: onnxruntime-node, ideal executor and crossbars, with per-layer arrays and EDAP',
+  builder: (y) =>
+    y
+      .positional('model', { type: 'string', describe: 'ONNX model file', demandOption: true })
+      .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist', describe: 'data set (test split)' })
+      .option('data-path', { type: 'string', describe: 'directory of the data set files (MNIST: embedded by default)' })
+      .option('xbar', { type: 'number', describe: 'square crossbar size for every layer (default 64)' })
+      .option('mapping', { type: 'string', describe: 'JSON mapping: { "default": {...}, "layers": { "<node name>": {...} } }' })
+      .option('limit', { type: 'number', describe: 'evaluate only the first N test images' })
+      .option('batch-size', { type: 'number', default: 100 })
+      .option('threads', { type: 'number', describe: 'native threads (default: all cores)' })
+      .option('skip-ort', { type: 'boolean', describe: 'do not run onnxruntime-node' })
+      .option('progress', { type: 'boolean', describe: 'progress bar (default: on a TTY)' })
+      .option('json', { type: 'boolean', describe: 'print JSON' }) as never,
+  handler: async (args) => {
+    const r = await evalHandler(args);
+    if (args.json) {
+      console.log(JSON.stringify(r, null, 2));
+      return;
+    }
+    console.log(formatEval(r));
+    console.table(
+      r.layers.map((l) => ({
+        layer: l.name,
+        op: l.opType,
+        'K x N': l.shape,
+        crossbar: l.crossbar,
+        arrays: l.arrays,
+        utilization: `${(100 * l.utilization).toFixed(1)}%`,
+        'energy (nJ)': Number((l.energyJoules * 1e9).toFixed(3)),
+        'latency (us)': Number((l.latencySeconds * 1e6).toFixed(3)),
+        EDAP: l.edap.toExponential(2),
+      })),
+    );
+  },
+};

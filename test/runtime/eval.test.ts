@@ -1,0 +1,83 @@
+/**
+ * @jest-environment ./test/runtime/ort-environment.js
+ */
+/**
+ * `nax-native eval` on MNIST with a classifier that actually classifies: a
+ * nearest-class-mean network (Gemm on normalised class means, computed in
+ * closed form from 2,000 training images), written with our writer.
+ * onnxruntime-node and the ideal executor must agree; 64x64 crossbars stay
+ * close to ideal; the per-layer table counts arrays like mappingGeometry.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadDataset } from '../../lib/data';
+import { GraphBuilder } from '../../lib/onnx/builder';
+import { attr, valueInfo } from '../../lib/onnx/ir';
+import { writeOnnxFile } from '../../lib/onnx/writer';
+import { evalHandler, formatEval } from '../../lib/cli/commands/eval';
+import { mappingGeometry } from '../../lib/crossbar/geometry';
+
+async function classMeanModel(file: string): Promise<void> {
+  const train = await loadDataset({ name: 'mnist', split: 'train', limit: 2000 });
+  const d = 784;
+  const means = new Float64Array(10 * d);
+  const counts = new Float64Array(10);
+  for (let i = 0; i < train.count; i++) {
+    const c = train.labels[i];
+    counts[c]++;
+    for (let j = 0; j < d; j++) means[c * d + j] += train.images[i * d + j];
+  }
+  // Logit_c = x . m_c - |m_c|^2 / 2 (nearest mean in Euclidean distance).
+  const w = new Float32Array(10 * d);
+  const bias = new Float32Array(10);
+  for (let c = 0; c < 10; c++) {
+    let sq = 0;
+    for (let j = 0; j < d; j++) {
+      const m = means[c * d + j] / counts[c];
+      w[c * d + j] = m;
+      sq += m * m;
+    }
+    bias[c] = -sq / 2;
+  }
+  const b = new GraphBuilder({ inputs: [valueInfo('image', [1, 1, 28, 28])] });
+  b.constant('w', [10, d], w);
+  b.constant('b', [10], bias);
+  // Hidden conv so the table has a conv layer too: an identity 1x1 conv (exact on crossbars up to quantization).
+  b.constant('idw', [1, 1, 1, 1], new Float32Array([1]));
+  const conv = b.op('Conv', ['image', 'idw'], { kernel_shape: attr.ints([1, 1]) }, 'identity_conv');
+  const logits = b.op('Gemm', [b.flatten(conv), 'w', 'b'], { transB: attr.int(1) }, 'classifier');
+  writeOnnxFile(file, b.finish([logits]));
+}
+
+test('eval: ORT and ideal agree, crossbars close, table and JSON', async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nax-eval-')), 'ncm.onnx');
+  await classMeanModel(file);
+  const mappingFile = path.join(path.dirname(file), 'mapping.json');
+  fs.writeFileSync(mappingFile, JSON.stringify({ default: { parasitics: true }, layers: { classifier: { rows: 128, cols: 32 } } }));
+  const r = await evalHandler({ model: file, dataset: 'mnist', limit: 500, xbar: 64, mapping: mappingFile, progress: false });
+  console.log(formatEval(r));
+  expect(r.images).toBe(500);
+  expect(r.accuracy.onnxruntime).toBeGreaterThan(0.7);
+  expect(r.accuracy.ideal).toBe(r.accuracy.onnxruntime);
+  expect(r.idealOrtAgreement).toBe(1);
+  expect(r.idealOrtMaxRelativeError!).toBeLessThan(1e-4);
+  expect(Math.abs(r.accuracy.crossbar - r.accuracy.ideal)).toBeLessThan(0.05);
+  const cls = r.layers.find((l) => l.name === 'classifier')!;
+  expect(cls.crossbar).toBe('128x32');
+  expect(cls.shape).toBe('784 x 10');
+  expect(cls.arrays).toBe(mappingGeometry({ k: 784, n: 10, rows: 128, cols: 32, weightBits: 8, bitsPerCell: 2, inputBits: 8, dacBits: 1 }).arrays);
+  expect(r.layers.find((l) => l.name === 'identity_conv')!.crossbar).toBe('64x64');
+  expect(r.total.edap).toBeGreaterThan(0);
+  expect(JSON.parse(JSON.stringify(r)).accuracy.ideal).toBe(r.accuracy.ideal);
+});
+
+test('eval errors: missing model file and unknown mapping layer', async () => {
+  await expect(evalHandler({ model: '/nonexistent.onnx', dataset: 'mnist', limit: 10 })).rejects.toMatchObject({ name: 'NaxError', code: 'ERR_NAX_IO' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nax-eval-'));
+  await classMeanModel(path.join(dir, 'm.onnx'));
+  fs.writeFileSync(path.join(dir, 'map.json'), JSON.stringify({ layers: { conv99: { rows: 16 } } }));
+  await expect(
+    evalHandler({ model: path.join(dir, 'm.onnx'), dataset: 'mnist', limit: 10, mapping: path.join(dir, 'map.json'), skipOrt: true }),
+  ).rejects.toMatchObject({ name: 'NaxError', code: 'ERR_NAX_CONFIG', message: expect.stringContaining('conv99') });
+});
