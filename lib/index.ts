@@ -68,3 +68,20 @@ export type {
   AreaBreakdown,
   SizeCost,
 } from './hardware';
+
+// ONNX and the graph executor
+export { readOnnx, readOnnxFile, readTensorProto, checkSupported } from './onnx/reader';
+export { writeOnnx, writeOnnxFile } from './onnx/writer';
+export { supportedOps } from './onnx/supported';
+export { GraphBuilder, buildResNet20 } from './onnx/builder';
+export { tensor, int64Tensor, node, valueInfo, attr, createGraph, cloneGraph, shapeSize } from './onnx/ir';
+export type { Graph, Node, Tensor, ValueInfo, AttributeValue, DataType } from './onnx/ir';
+export { GraphExecutor, calibrateInputScales, calibrateInputRanges, floatBackend } from './runtime/executor';
+export type { ExecutorOptions, ExecutionMode, MatmulBackend, ProgrammedMatrix, Feed, InputRange } from './runtime/executor';
+export { lowerToCrossbarLayers, foldBatchNorm } from './runtime/lower';
+export type { LoweredLayer, LowerOptions } from './runtime/lower';
+export { crossbarBackend, loadMapping, resolveMapping, layerMappingTable } from './runtime/mapping';
+export type { CrossbarMapping, CrossbarBackend, LayerMappingRow } from './runtime/mapping';
+export { evaluateModel } from './runtime/evaluate';
+export type { EvaluateOptions, EvaluateResult, EvalLayerRow } from './runtime/evaluate';
+export type { Value } from './runtime/ops';

@@ -2,7 +2,8 @@ import type { CommandModule } from 'yargs';
 import { infoCommand } from './info';
 import { trainCommand } from './train';
 import { costCommand } from './cost';
+import { evalCommand } from './eval';
 
 /** Every CLI command, one per file. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [infoCommand, costCommand, trainCommand];
+export const commands: CommandModule<any, any>[] = [infoCommand, costCommand, evalCommand, trainCommand];
