@@ -68,6 +68,9 @@ export type {
   AreaBreakdown,
   SizeCost,
 } from './hardware';
+export { sweep, parseSweepSizes, sizeMapping, sweepTableRows, sweepPlotPoints, sweepReportFiles, DEFAULT_SWEEP_SIZES, SWEEP_SIZE_RANGE } from './sweep';
+export type { SweepOptions, SweepResult, SweepRow, SweepProgress, SweepReportFiles } from './sweep';
+export { DEFAULT_NON_IDEAL } from './crossbar/presets';
 
 // ONNX and the graph executor
 export { readOnnx, readOnnxFile, readTensorProto, checkSupported } from './onnx/reader';

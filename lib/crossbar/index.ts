@@ -2,6 +2,7 @@
 export { CrossbarLayer, crossbarMatMul, resolvedAdcBits } from './layer';
 export type { ProgramOptions, CrossbarLayerState } from './layer';
 export { resolveCrossbarConfig, toNativeConfig, DEFAULT_PARASITICS } from './config';
+export { DEFAULT_NON_IDEAL } from './presets';
 export type {
   CrossbarConfig,
   CrossbarConfigInput,

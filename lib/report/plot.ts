@@ -24,6 +24,8 @@ export interface ScatterOptions {
   /** Draw a line through the points of these series, in EDAP order. */
   connectSeries?: string[];
   logEdap?: boolean;
+  /** Write each point's label next to it for these series (default: 'baseline' and 'chosen'). */
+  labelSeries?: string[];
 }
 
 export function scatterSpec(points: PlotPoint[], options: ScatterOptions = {}): vegaLite.TopLevelSpec {
@@ -67,7 +69,7 @@ export function scatterSpec(points: PlotPoint[], options: ScatterOptions = {}): 
         },
       },
       {
-        transform: [{ filter: "datum.series === 'baseline' || datum.series === 'chosen'" }],
+        transform: [{ filter: { field: 'series', oneOf: options.labelSeries ?? ['baseline', 'chosen'] } }],
         mark: { type: 'text', dx: 6, dy: -8, align: 'left', fontSize: 10 },
         encoding: { x, y, text: { field: 'label' } },
       },

@@ -3,7 +3,8 @@ import { infoCommand } from './info';
 import { trainCommand } from './train';
 import { costCommand } from './cost';
 import { evalCommand } from './eval';
+import { sweepCommand } from './sweep';
 
 /** Every CLI command, one per file. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [infoCommand, costCommand, evalCommand, trainCommand];
+export const commands: CommandModule<any, any>[] = [infoCommand, costCommand, evalCommand, trainCommand, sweepCommand];

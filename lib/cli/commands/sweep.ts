@@ -1,0 +1,163 @@
+import type { CommandModule } from 'yargs';
+import * as cliProgress from 'cli-progress';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ErrorCodes, NaxError, describeValue, expectNumber, expectOneOf } from '../../errors';
+import { DATASET_NAMES, loadDataset } from '../../data';
+import type { Dataset, DatasetName } from '../../data';
+import { loadMapping } from '../../runtime/mapping';
+import type { HardwareOverrides } from '../../hardware';
+import { textTable } from '../../hardware';
+import { type SweepProgress, type SweepResult, parseSweepSizes, sweep, sweepReportFiles, sweepTableRows, DEFAULT_SWEEP_SIZES } from '../../sweep';
+
+export interface SweepArgs {
+  model?: string;
+  dataset?: string;
+  dataPath?: string;
+  sizes?: string;
+  limit?: number;
+  calibration?: number;
+  mapping?: string;
+  hardware?: string;
+  batchSize?: number;
+  threads?: number;
+  json?: boolean;
+  out?: string;
+  progress?: boolean;
+}
+
+function readHardware(file: string): HardwareOverrides {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new NaxError(ErrorCodes.io, `cannot read hardware config ${file}: ${(e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new NaxError(ErrorCodes.config, `expected JSON in hardware config ${file}: ${(e as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new NaxError(ErrorCodes.config, `expected an object in hardware config ${file}, got ${describeValue(value)}`);
+  return value as HardwareOverrides;
+}
+
+/**
+ * Runs the sweep for the CLI's arguments (exported for tests); validates every flag before
+ * loading data. With `out`, writes sweep.json, sweep.svg and sweep.html there.
+ */
+export async function sweepHandler(args: SweepArgs, onProgress?: (p: SweepProgress) => void): Promise<SweepResult> {
+  if (args.model === undefined) throw new NaxError(ErrorCodes.invalidArgument, 'expected a model (an .onnx file) for model, got none');
+  if (!fs.existsSync(args.model)) throw new NaxError(ErrorCodes.io, `model file ${args.model} does not exist (expected an .onnx file)`);
+  const sizes = parseSweepSizes(args.sizes ?? DEFAULT_SWEEP_SIZES.join(','), '--sizes');
+  const name = expectOneOf('--dataset', args.dataset ?? 'mnist', DATASET_NAMES) as DatasetName;
+  const limit = args.limit === undefined ? undefined : expectNumber('--limit', args.limit, { integer: true, min: 1 });
+  const calibration = expectNumber('--calibration', args.calibration ?? 256, { integer: true, min: 1 });
+  const batchSize = args.batchSize === undefined ? undefined : expectNumber('--batch-size', args.batchSize, { integer: true, min: 1 });
+  const threads = args.threads === undefined ? undefined : expectNumber('--threads', args.threads, { integer: true, min: 0 });
+  const mapping = args.mapping ? loadMapping(args.mapping) : undefined;
+  const hardware = args.hardware ? readHardware(args.hardware) : undefined;
+
+  const dataset = await loadDataset({ name, split: 'test', path: args.dataPath, limit });
+  // Input scales come from training images, so the test images stay unseen.
+  let calibrationSet: Dataset;
+  try {
+    calibrationSet = await loadDataset({ name, split: 'train', path: args.dataPath, limit: calibration });
+  } catch (e) {
+    if ((e as NaxError).code !== ErrorCodes.dataset) throw e;
+    process.stderr.write(`nax-native sweep: no ${name} training split found; calibrating on the first test images\n`);
+    calibrationSet = dataset;
+  }
+  const result = await sweep({
+    model: args.model,
+    dataset,
+    calibration: calibrationSet,
+    calibrationImages: calibration,
+    sizes,
+    mapping,
+    hardware,
+    batchSize,
+    threads,
+    onProgress,
+  });
+  if (args.out) {
+    fs.mkdirSync(args.out, { recursive: true });
+    const { svg, html } = await sweepReportFiles(result);
+    fs.writeFileSync(path.join(args.out, 'sweep.json'), JSON.stringify(result, null, 2) + '\n');
+    fs.writeFileSync(path.join(args.out, 'sweep.svg'), svg);
+    fs.writeFileSync(path.join(args.out, 'sweep.html'), html);
+  }
+  return result;
+}
+
+/** The text the command prints. */
+export function formatSweepResult(result: SweepResult, options: { json?: boolean } = {}): string {
+  if (options.json) {
+    const { costs: _costs, hardware: _hw, ...summary } = result;
+    return JSON.stringify(summary, null, 2);
+  }
+  const head =
+    `${result.model} on ${result.dataset.name} ${result.dataset.split}: ${result.dataset.images} images ` +
+    `(${result.calibrationImages} calibration), ideal accuracy ${(result.idealAccuracy * 100).toFixed(2)}% ` +
+    `at ${Math.round(result.idealImagesPerSecond)} img/s; non-ideal: ${JSON.stringify(result.mapping.default)}`;
+  return `${head}\n${textTable(sweepTableRows(result))}`;
+}
+
+function progressBar(enabled: boolean): { onProgress?: (p: SweepProgress) => void; stop(): void } {
+  if (!enabled) return { stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    { format: '{phase} |{bar}| {value}/{total} images | ETA {eta_formatted}', hideCursor: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  let current = '';
+  return {
+    onProgress(p) {
+      const phase = p.size === undefined ? p.phase : `${p.phase} ${p.size}x${p.size}`;
+      if (phase !== current) {
+        if (current) bar.stop();
+        current = phase;
+        bar.start(Math.max(p.total, 1), p.done, { phase });
+      } else bar.update(p.done, { phase });
+    },
+    stop() {
+      if (current) bar.stop();
+      current = '';
+    },
+  };
+}
+
+export const sweepCommand: CommandModule<object, SweepArgs> = {
+  command: 'sweep <model>',
+  describe: 'Ideal and non-ideal accuracy, energy, latency, area and EDAP of a model on each homogeneous crossbar size',
+  builder: (y) =>
+    y
+      .positional('model', { type: 'string', describe: 'an ONNX model' })
+      .option('dataset', { type: 'string', choices: [...DATASET_NAMES], default: 'mnist', describe: 'evaluation data set' })
+      .option('data-path', { type: 'string', describe: 'folder holding the data set files' })
+      .option('sizes', { type: 'string', default: DEFAULT_SWEEP_SIZES.join(','), describe: 'crossbar sizes (rows = cols), comma-separated' })
+      .option('limit', { type: 'number', describe: 'evaluate the first N test images' })
+      .option('calibration', { type: 'number', default: 256, describe: 'training images for the per-layer input scales' })
+      .option('mapping', {
+        type: 'string',
+        describe: 'mapping JSON with device/converter settings { "default": {...}, "layers": {...} } (merged over the default non-idealities; sizes are swept)',
+      })
+      .option('hardware', { type: 'string', describe: 'hardware config JSON for the cost model (overrides the defaults)' })
+      .option('batch-size', { type: 'number', describe: 'images per executor batch (default 100)' })
+      .option('threads', { type: 'number', describe: 'native threads (default: all cores)' })
+      .option('json', { type: 'boolean', describe: 'print JSON' })
+      .option('out', { type: 'string', describe: 'folder for sweep.json, sweep.svg and sweep.html' })
+      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal)' }) as never,
+  handler: async (args) => {
+    const bar = progressBar(!args.json && (args.progress ?? Boolean(process.stderr.isTTY)));
+    try {
+      const result = await sweepHandler(args, bar.onProgress);
+      bar.stop();
+      console.log(formatSweepResult(result, args));
+      if (args.out) console.log(`\nwrote ${['sweep.json', 'sweep.svg', 'sweep.html'].map((f) => path.join(args.out!, f)).join(', ')}`);
+    } finally {
+      bar.stop();
+    }
+  },
+};
