@@ -12,7 +12,8 @@ namespace nax {
 namespace train {
 
 namespace {
-constexpr std::size_t kColumnBudget = std::size_t(1) << 22;  // elements
+constexpr std::size_t kColumnBudget = std::size_t(1) << 17;  // elements: ~512 KB of floats, cache-resident
+constexpr std::size_t kWeightGradChunks = 16;
 }
 
 int convGroupSize(const ConvShape& cs, const Shape& in) {
@@ -77,9 +78,15 @@ void col2imBatch(const ConvShape& cs, const Shape& in, const T* cols, int n0, in
               if (iy < 0 || iy >= in.h) continue;
               T* irow = plane + static_cast<std::size_t>(iy) * in.w;
               const T* crow = src + static_cast<std::size_t>(oy) * ow;
-              for (int ox = 0; ox < ow; ++ox) {
-                const int ix = ox * cs.stride - cs.pad + kw;
-                if (ix >= 0 && ix < in.w) irow[ix] += crow[ox];
+              // Valid ox: 0 <= ox*stride - pad + kw < w.
+              const int shift = kw - cs.pad;
+              const int lo = shift >= 0 ? 0 : (-shift + cs.stride - 1) / cs.stride;
+              const int hi = std::min(ow, (in.w - 1 - shift) / cs.stride + 1);
+              if (cs.stride == 1) {
+                T* dst = irow + shift;
+                for (int ox = lo; ox < hi; ++ox) dst[ox] += crow[ox];
+              } else {
+                for (int ox = lo; ox < hi; ++ox) irow[ox * cs.stride + shift] += crow[ox];
               }
             }
           }
@@ -89,28 +96,32 @@ void col2imBatch(const ConvShape& cs, const Shape& in, const T* cols, int n0, in
   });
 }
 
+// Work is split into groups of images whose column matrix fits in cache: each
+// worker builds a group's columns and multiplies them right away (single-
+// threaded GEMM), so the columns never travel through main memory.
 template <typename T>
 void convForward(const ConvShape& cs, const Shape& in, const T* x, const T* w, const T* bias, T* y,
-                 std::vector<T>& scratch, int threads) {
+                 ConvScratch<T>& scratch, int threads) {
   const std::size_t K = cs.patch(), P = static_cast<std::size_t>(cs.outH(in.h)) * cs.outW(in.w);
   const std::size_t NP = P * in.n;
   const int g = convGroupSize(cs, in);
+  const std::size_t groups = (in.n + g - 1) / g;
   const bool direct = cs.kernel == 1 && cs.stride == 1 && cs.pad == 0;
-  if (!direct && scratch.size() < K * P * g) scratch.resize(K * P * g);
-  for (int n0 = 0; n0 < in.n; n0 += g) {
-    const int gn = std::min(g, in.n - n0);
-    const T* cols;
-    std::size_t ldcols;
-    if (direct) {  // 1x1 stride-1 conv: the CNHW input already is the column matrix
-      cols = x + static_cast<std::size_t>(n0) * P;
-      ldcols = NP;
-    } else {
-      im2colBatch(cs, in, x, n0, gn, scratch.data(), threads);
-      cols = scratch.data();
-      ldcols = P * gn;
+  const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), groups));
+  if (scratch.cols.size() < static_cast<std::size_t>(workers)) scratch.cols.resize(workers);
+  parallelFor(groups, workers, [&](std::size_t g0, std::size_t g1, int worker) {
+    std::vector<T>& cols = scratch.cols[worker];
+    if (!direct && cols.size() < K * P * g) cols.resize(K * P * g);
+    for (std::size_t gi = g0; gi < g1; ++gi) {
+      const int n0 = static_cast<int>(gi) * g, gn = std::min(g, in.n - n0);
+      if (direct) {  // 1x1 stride-1 conv: the CNHW input already is the column matrix
+        gemm(false, false, cs.cout, P * gn, K, T(1), w, K, x + n0 * P, NP, T(0), y + n0 * P, NP, 1);
+        continue;
+      }
+      im2colBatch(cs, in, x, n0, gn, cols.data(), 1);
+      gemm(false, false, cs.cout, P * gn, K, T(1), w, K, cols.data(), P * gn, T(0), y + n0 * P, NP, 1);
     }
-    gemm(false, false, cs.cout, P * gn, K, T(1), w, K, cols, ldcols, T(0), y + n0 * P, NP, threads);
-  }
+  });
   if (bias) {
     parallelFor(static_cast<std::size_t>(cs.cout), threads, [&](std::size_t c0, std::size_t c1, int) {
       for (std::size_t c = c0; c < c1; ++c) {
@@ -122,32 +133,55 @@ void convForward(const ConvShape& cs, const Shape& in, const T* x, const T* w, c
   }
 }
 
+// Weight gradients are summed per fixed chunk of groups (the chunking depends
+// only on shapes), then the chunks are added in order: bit-identical results
+// for any thread count.
 template <typename T>
 void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db,
-                  std::vector<T>& scratch, int threads) {
+                  ConvScratch<T>& scratch, int threads) {
   const std::size_t K = cs.patch(), P = static_cast<std::size_t>(cs.outH(in.h)) * cs.outW(in.w);
-  const std::size_t NP = P * in.n;
+  const std::size_t NP = P * in.n, wSize = K * cs.cout;
   const int g = convGroupSize(cs, in);
+  const std::size_t groups = (in.n + g - 1) / g;
+  const std::size_t chunks = std::min<std::size_t>(groups, kWeightGradChunks);
   const bool direct = cs.kernel == 1 && cs.stride == 1 && cs.pad == 0;
-  if (!direct && scratch.size() < K * P * g) scratch.resize(K * P * g);
-  for (int n0 = 0; n0 < in.n; n0 += g) {
-    const int gn = std::min(g, in.n - n0);
-    const T* dyg = dy + n0 * P;
-    if (direct) {
-      gemm(false, true, cs.cout, K, P * gn, T(1), dyg, NP, x + n0 * P, NP, n0 == 0 ? T(0) : T(1), dw, K, threads);
-      if (dx) gemm(true, false, K, P * gn, cs.cout, T(1), w, K, dyg, NP, T(1), dx + n0 * P, NP, threads);
-      continue;
+  const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), chunks));
+  if (scratch.cols.size() < static_cast<std::size_t>(workers)) scratch.cols.resize(workers);
+  if (scratch.partial.size() < chunks * wSize) scratch.partial.resize(chunks * wSize);
+  T* partial = scratch.partial.data();
+  parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
+    std::vector<T>& cols = scratch.cols[worker];
+    if (cols.size() < K * P * g) cols.resize(K * P * g);
+    for (std::size_t chunk = c0; chunk < c1; ++chunk) {
+      T* dwChunk = partial + chunk * wSize;
+      const std::size_t gBegin = groups * chunk / chunks, gEnd = groups * (chunk + 1) / chunks;
+      for (std::size_t gi = gBegin; gi < gEnd; ++gi) {
+        const int n0 = static_cast<int>(gi) * g, gn = std::min(g, in.n - n0);
+        const T* dyg = dy + n0 * P;
+        const T beta = gi == gBegin ? T(0) : T(1);
+        if (direct) {
+          gemm(false, true, cs.cout, K, P * gn, T(1), dyg, NP, x + n0 * P, NP, beta, dwChunk, K, 1);
+          if (dx) gemm(true, false, K, P * gn, cs.cout, T(1), w, K, dyg, NP, T(1), dx + n0 * P, NP, 1);
+          continue;
+        }
+        im2colBatch(cs, in, x, n0, gn, cols.data(), 1);
+        gemm(false, true, cs.cout, K, P * gn, T(1), dyg, NP, cols.data(), P * gn, beta, dwChunk, K, 1);
+        if (dx) {
+          // dcols = W^T . dY_g, reusing the column buffer, then scattered back
+          // into this group's own images.
+          gemm(true, false, K, P * gn, cs.cout, T(1), w, K, dyg, NP, T(0), cols.data(), P * gn, 1);
+          col2imBatch(cs, in, cols.data(), n0, gn, dx, 1);
+        }
+      }
     }
-    im2colBatch(cs, in, x, n0, gn, scratch.data(), threads);
-    // dW (+)= dY_g . cols^T, groups summed in a fixed order.
-    gemm(false, true, cs.cout, K, P * gn, T(1), dyg, NP, scratch.data(), P * gn, n0 == 0 ? T(0) : T(1), dw, K,
-         threads);
-    if (dx) {
-      // dcols = W^T . dY_g, reusing the column buffer, then scattered back.
-      gemm(true, false, K, P * gn, cs.cout, T(1), w, K, dyg, NP, T(0), scratch.data(), P * gn, threads);
-      col2imBatch(cs, in, scratch.data(), n0, gn, dx, threads);
+  });
+  parallelFor(wSize, threads, [&](std::size_t i0, std::size_t i1, int) {
+    for (std::size_t i = i0; i < i1; ++i) {
+      T sum = partial[i];
+      for (std::size_t c = 1; c < chunks; ++c) sum += partial[c * wSize + i];
+      dw[i] = sum;
     }
-  }
+  });
   if (db) {
     parallelFor(static_cast<std::size_t>(cs.cout), threads, [&](std::size_t c0, std::size_t c1, int) {
       for (std::size_t c = c0; c < c1; ++c) {
@@ -163,10 +197,10 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
 #define NAX_INSTANTIATE(T)                                                                                       \
   template void im2colBatch<T>(const ConvShape&, const Shape&, const T*, int, int, T*, int);                     \
   template void col2imBatch<T>(const ConvShape&, const Shape&, const T*, int, int, T*, int);                     \
-  template void convForward<T>(const ConvShape&, const Shape&, const T*, const T*, const T*, T*, std::vector<T>&, \
+  template void convForward<T>(const ConvShape&, const Shape&, const T*, const T*, const T*, T*, ConvScratch<T>&, \
                                int);                                                                             \
   template void convBackward<T>(const ConvShape&, const Shape&, const T*, const T*, const T*, T*, T*, T*,         \
-                                std::vector<T>&, int);
+                                ConvScratch<T>&, int);
 NAX_INSTANTIATE(float)
 NAX_INSTANTIATE(double)
 #undef NAX_INSTANTIATE

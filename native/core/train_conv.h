@@ -15,20 +15,27 @@ struct ConvShape {
   std::size_t patch() const { return static_cast<std::size_t>(cin) * kernel * kernel; }
 };
 
-// Images per GEMM group: bounded so the column buffer stays near 4M elements.
+// Per-call working memory, kept by the caller between batches.
+template <typename T>
+struct ConvScratch {
+  std::vector<std::vector<T>> cols;  // one column buffer per worker
+  std::vector<T> partial;            // per-chunk weight gradients
+};
+
+// Images per GEMM group: bounded so a group's column matrix stays cache-sized.
 // Depends only on shapes (never on threads), which keeps results deterministic.
 int convGroupSize(const ConvShape& cs, const Shape& in);
 
 // y (cout x N x OH x OW) = conv(x) [+ bias]. w is [cout][cin][k][k].
 template <typename T>
 void convForward(const ConvShape& cs, const Shape& in, const T* x, const T* w, const T* bias, T* y,
-                 std::vector<T>& scratch, int threads);
+                 ConvScratch<T>& scratch, int threads);
 
 // dx += d conv / dx (dx may be null); dw = d/dw (overwritten); db = d/dbias
 // (overwritten, may be null).
 template <typename T>
 void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, const T* dy, T* dx, T* dw, T* db,
-                  std::vector<T>& scratch, int threads);
+                  ConvScratch<T>& scratch, int threads);
 
 // Column matrix of images [n0, n0+g): rows (c, kh, kw), columns (n, oy, ox).
 template <typename T>

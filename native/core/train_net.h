@@ -103,7 +103,7 @@ class Net {
   std::vector<std::vector<T>> values_, grads_, velocity_;
   int inC_, inH_, inW_, classes_ = 0, n_ = 0, threads_;
   bool lastTrainMode_ = true;
-  std::vector<T> scratch_;
+  ConvScratch<T> scratch_;
   ConvProfile profile_;
 };
 
