@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -50,6 +51,71 @@ void checkNumber(const char* name, double v, double lo, bool loExclusive, double
 // floor(x + 0.5): the rounding lib/crossbar and test/crossbar/reference.ts use
 // (Math.floor(x + 0.5)), so quantized integers agree bit for bit.
 inline double roundHalfUp(double x) { return std::floor(x + 0.5); }
+
+// ---- read noise: vectorisable counter-based Gaussian draws. Each draw is a
+// pure function of (row key, column), computed lane by lane in 16-wide loops,
+// so it is the same for any thread count, batch size or chunking.
+inline std::uint32_t fmix32(std::uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85EBCA6Bu;
+  h ^= h >> 13;
+  h *= 0xC2B2AE35u;
+  h ^= h >> 16;
+  return h;
+}
+
+// ln(x) for x in (0, 1]: exponent split plus the atanh series of the
+// mantissa in [sqrt(1/2), sqrt(2)); |error| < 2e-7 (float rounding level).
+inline float lnUnit(float x) {
+  std::int32_t bits;
+  std::memcpy(&bits, &x, 4);
+  std::int32_t e = ((bits >> 23) & 0xFF) - 127;
+  std::int32_t mBits = (bits & 0x007FFFFF) | 0x3F800000;
+  float m;
+  std::memcpy(&m, &mBits, 4);
+  const bool big = m > 1.41421356f;
+  m = big ? m * 0.5f : m;
+  e = big ? e + 1 : e;
+  const float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+  const float series = s * (2.0f + s2 * (0.666666667f + s2 * (0.4f + s2 * (0.285714286f + s2 * 0.222222222f))));
+  return static_cast<float>(e) * 0.693147181f + series;
+}
+
+// sin and cos of 2*pi*b for b in [-0.25, 0.25] (Taylor to x^11 / x^12;
+// |error| < 1e-7, float rounding level).
+inline float sin2Pi(float b) {
+  const float x = 6.28318531f * b, x2 = x * x;
+  return x * (1.0f + x2 * (-1.66666667e-1f + x2 * (8.33333333e-3f + x2 * (-1.98412698e-4f +
+                                                                         x2 * (2.75573192e-6f + x2 * -2.50521084e-8f)))));
+}
+inline float cos2Pi(float b) {
+  const float x = 6.28318531f * b, x2 = x * x;
+  return 1.0f + x2 * (-0.5f + x2 * (4.16666667e-2f + x2 * (-1.38888889e-3f +
+                                                          x2 * (2.48015873e-5f + x2 * (-2.75573192e-7f + x2 * 2.08767570e-9f)))));
+}
+
+// 32 standard normals for columns col0..col0+31 of one row key: Box-Muller
+// pairs, (r sin, r cos) of draw j go to columns col0+j and col0+16+j.
+inline void gaussianLanes(std::uint64_t rowKey, std::uint32_t col0, float* z) {
+  const std::uint32_t lo = static_cast<std::uint32_t>(rowKey), hi = static_cast<std::uint32_t>(rowKey >> 32);
+  for (std::uint32_t j = 0; j < 16; ++j) {
+    const std::uint32_t pair = col0 / 2 + j;
+    const std::uint32_t h1 = fmix32(lo ^ (pair * 0x9E3779B9u));
+    const std::uint32_t h2 = fmix32(hi ^ (pair * 0x7FEB352Du) ^ 0x68E31DA4u);
+    const float u1 = (static_cast<float>(static_cast<std::int32_t>(h1 >> 8)) + 0.5f) * 5.9604645e-8f;  // (0, 1)
+    const float u2 = static_cast<float>(static_cast<std::int32_t>(h2 >> 8)) * 5.9604645e-8f;          // [0, 1)
+    const float r = std::sqrt(-2.0f * lnUnit(u1));
+    // Angle 2*pi*u2 folded into [-pi/2, pi/2]: quarter q = u2 - 1/2 in [-1/2, 1/2),
+    // sin(2 pi u2) = -sin(2 pi q), cos(2 pi u2) = -cos(2 pi q); for |q| > 1/4 use
+    // sin(2 pi q) = sin(2 pi (sign(q)/2 - q)), cos(2 pi q) = -cos(2 pi (sign(q)/2 - q)).
+    const float q = u2 - 0.5f;
+    const bool outer = std::fabs(q) > 0.25f;
+    const float b = outer ? (q > 0 ? 0.5f - q : -0.5f - q) : q;
+    const float sn = sin2Pi(b), cs = cos2Pi(b);
+    z[j] = -r * sn;
+    z[16 + j] = outer ? r * cs : -r * cs;
+  }
+}
 
 }  // namespace
 
@@ -362,7 +428,8 @@ void CrossbarLayer::runQuantized(const float* inputs, std::size_t batch, float* 
       segmentScale[p * slices + l] =
           static_cast<Acc>((p == 0 ? 1 : -1) * std::ldexp(step, static_cast<int>(l * c.bitsPerCell)));
   constexpr std::size_t kLanes = 16;  // one AVX-512 register of floats
-  const std::size_t paddedWidth = (width_ + kLanes - 1) / kLanes * kLanes;
+  // Whole 32-column blocks (the noise path draws Box-Muller pairs 16 apart).
+  const std::size_t paddedWidth = (width_ + 2 * kLanes - 1) / (2 * kLanes) * (2 * kLanes);
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
     Scratch s;
@@ -371,6 +438,7 @@ void CrossbarLayer::runQuantized(const float* inputs, std::size_t batch, float* 
     s.adcIn.assign(passes * cycles * chunk * paddedWidth, 0.0f);
     std::vector<Acc> columnSum(paddedWidth);  // one sample's conversions summed over cycles, per array column
     std::vector<Acc> outputSum(n_);
+    std::vector<std::uint64_t> noiseKey(cycles);
     std::vector<double> total(passes * chunk * n_);
     std::vector<char> hasNegative(chunk);
     for (std::size_t ch = c0; ch < c1; ++ch) {
@@ -394,23 +462,25 @@ void CrossbarLayer::runQuantized(const float* inputs, std::size_t batch, float* 
             Acc* __restrict acc = columnSum.data();
             const float* y = s.adcIn.data() + (p * cycles * count + b) * paddedWidth;
             const std::size_t cycleStride = count * paddedWidth;
+            if (noiseSigma > 0)  // read noise keyed by (seed, tile, sample, pass, cycle) and column
+              for (std::size_t cy = 0; cy < cycles; ++cy)
+                noiseKey[cy] = hashKey(c.seed ^ kStreamReadNoise, t, b0 + b, p * cycles + cy);
+            // One vector of columns at a time, all cycles, sums in registers.
             if (noiseSigma > 0) {
-              // Noise key: (tile, sample, pass/cycle/column): independent of batch size and threads.
-              std::fill(columnSum.begin(), columnSum.end(), Acc(0));
-              const std::uint64_t sample = b0 + b;
-              for (std::size_t cy = 0; cy < cycles; ++cy) {
-                const float* v = y + cy * cycleStride;
-                const std::uint64_t conversion = (static_cast<std::uint64_t>(p) * cycles + cy) * width_;
-                for (std::size_t col = 0; col < width_; ++col) {
-                  const float z = static_cast<float>(
-                      standardNormal(hashKey(c.seed ^ kStreamReadNoise, t, sample, conversion + col)));
-                  const float code =
-                      std::min(codeMax, std::max(0.0f, std::nearbyint((v[col] + noiseSigma * z) * invStep)));
-                  acc[col] += cycleScale[cy] * static_cast<Acc>(code);
+              for (std::size_t col0 = 0; col0 < paddedWidth; col0 += 2 * kLanes) {
+                Acc lane[2 * kLanes] = {};
+                for (std::size_t cy = 0; cy < cycles; ++cy) {
+                  const float* __restrict v = y + cy * cycleStride + col0;
+                  const Acc scale = cycleScale[cy];
+                  alignas(64) float z[2 * kLanes];
+                  gaussianLanes(noiseKey[cy], static_cast<std::uint32_t>(col0), z);
+                  for (std::size_t j = 0; j < 2 * kLanes; ++j)
+                    lane[j] += scale * static_cast<Acc>(std::min(
+                                           codeMax, std::max(0.0f, std::nearbyint((v[j] + noiseSigma * z[j]) * invStep))));
                 }
+                for (std::size_t j = 0; j < 2 * kLanes; ++j) acc[col0 + j] = lane[j];
               }
             } else {
-              // One vector of columns at a time, all cycles, sums in registers.
               for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kLanes) {
                 Acc lane[kLanes] = {};
                 for (std::size_t cy = 0; cy < cycles; ++cy) {

@@ -177,6 +177,31 @@ describe('device non-idealities', () => {
     expect(rms(d, clean)).toBeGreaterThan(rms(a, clean));
   });
 
+  it('read noise is zero-mean Gaussian with the configured sigma in LSB units', async () => {
+    // One array, one cycle, one slice: an output is (G+ code) - (G- code), each
+    // column at half range, so each conversion adds N(0, sigma^2) plus rounding.
+    const rows = 32, kk = 32, batchN = 4000, sigma = 3;
+    const wAlt = new Float32Array(kk).map((_, i) => (i % 2 === 0 ? 1 : -1)); // levels +3 / -3
+    const ones = new Float32Array(batchN * kk).fill(1);
+    const y = await crossbarMatMul(ones, batchN, wAlt, kk, 1, {
+      rows, cols: 1, weightBits: 3, bitsPerCell: 2, inputBits: 1, dacBits: 1, adcBits: 'lossless', inputScale: 1,
+      readNoise: sigma, seed: 3,
+    });
+    // Exact result 16*3 - 16*3 = 0; one LSB of the output is inputLsb*weightScale = 1/3.
+    const lsb = y.map((v) => v * 3);
+    const m = mean(lsb);
+    const sd = Math.sqrt(mean(lsb.map((v) => (v - m) ** 2)));
+    const expected = Math.sqrt(2 * (sigma ** 2 + 1 / 12));
+    expect(Math.abs(m)).toBeLessThan(0.2);
+    expect(sd).toBeGreaterThan(0.95 * expected);
+    expect(sd).toBeLessThan(1.05 * expected);
+    const within1 = lsb.filter((v) => Math.abs(v) <= expected).length / batchN;
+    expect(within1).toBeGreaterThan(0.64);
+    expect(within1).toBeLessThan(0.73);
+    const beyond3 = lsb.filter((v) => Math.abs(v) > 3 * expected).length / batchN;
+    expect(beyond3).toBeLessThan(0.01);
+  });
+
   it('same seed gives bit-identical results for 1, 2 and 4 threads', async () => {
     const xs = randomFloats(37 * k, 44, -1, 1);
     const cfg: CrossbarConfigInput = {
