@@ -88,3 +88,26 @@ export type { CrossbarMapping, CrossbarBackend, LayerMappingRow } from './runtim
 export { evaluateModel } from './runtime/evaluate';
 export type { EvaluateOptions, EvaluateResult, EvalLayerRow } from './runtime/evaluate';
 export type { Value } from './runtime/ops';
+export {
+  CrossbarLayer,
+  crossbarMatMul,
+  resolveCrossbarConfig,
+  resolvedAdcBits,
+  DEFAULT_PARASITICS,
+  mappingGeometry,
+  magnitudeSlices,
+  naxAdcBits,
+  losslessAdcBits,
+} from './crossbar';
+export type {
+  CrossbarConfig,
+  CrossbarConfigInput,
+  ParasiticsConfig,
+  VariationConfig,
+  AdcRange,
+  WeightScale,
+  ProgramOptions,
+  CrossbarLayerState,
+  MappingGeometry,
+  MappingGeometryInput,
+} from './crossbar';
