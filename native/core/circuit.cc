@@ -29,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -121,15 +122,26 @@ Graph buildGraph(const CircuitSpec& spec) {
   return gr;
 }
 
+// Edge sources: a device is its cell index (>= 0); wires, source and sink
+// resistors have one conductance each (kWire..kSink index gTable below).
+constexpr int kWordWire = -1, kBitWire = -2, kSourceRes = -3, kSinkRes = -4;
+
+// Calls fn(u, v, source) for each non-shorted edge of cell (i,j).
+template <typename Fn>
+inline void forEachCellEdgeId(const Graph& gr, std::size_t i, std::size_t j, Fn&& fn) {
+  const std::size_t R = gr.R, C = gr.C;
+  fn(gr.a(i, j), gr.b(i, j), static_cast<int>(i * C + j));
+  if (j + 1 < C && !gr.shortW) fn(gr.a(i, j), gr.a(i, j + 1), kWordWire);
+  if (i + 1 < R && !gr.shortB) fn(gr.b(i, j), gr.b(i + 1, j), kBitWire);
+  if (j == 0 && !gr.shortS) fn(gr.d(i), gr.a(i, 0), kSourceRes);
+  if (i + 1 == R && !gr.shortK) fn(gr.b(i, j), gr.g(j), kSinkRes);
+}
+
 // Calls fn(u, v, conductance) for each non-shorted edge of cell (i,j).
 template <typename Fn>
 inline void forEachCellEdge(const Graph& gr, const double* G, std::size_t i, std::size_t j, Fn&& fn) {
-  const std::size_t R = gr.R, C = gr.C;
-  fn(gr.a(i, j), gr.b(i, j), G[i * C + j]);
-  if (j + 1 < C && !gr.shortW) fn(gr.a(i, j), gr.a(i, j + 1), gr.gW);
-  if (i + 1 < R && !gr.shortB) fn(gr.b(i, j), gr.b(i + 1, j), gr.gB);
-  if (j == 0 && !gr.shortS) fn(gr.d(i), gr.a(i, 0), gr.gS);
-  if (i + 1 == R && !gr.shortK) fn(gr.b(i, j), gr.g(j), gr.gK);
+  const double table[4] = {gr.gW, gr.gB, gr.gS, gr.gK};
+  forEachCellEdgeId(gr, i, j, [&](int u, int v, int src) { fn(u, v, src >= 0 ? G[src] : table[-src - 1]); });
 }
 
 // ---------------------------------------------------------------------------
@@ -154,10 +166,12 @@ struct Block {
 
 struct LocalEdge {
   int u, v;
-  double g;
+  int src;  // see forEachCellEdgeId
 };
 
 struct Structure {
+  std::size_t R = 0, C = 0;
+  std::vector<int> rootPosD, rootPosG;  // root-front position of each driver / ground (-1: absent)
   std::vector<Block> blocks;
   std::vector<int> postOrder;
   std::vector<int> nodes;
@@ -185,8 +199,11 @@ int buildTree(std::vector<Block>& blocks, int r0, int r1, int c0, int c1, int de
   return id;
 }
 
-Structure analyse(const Graph& gr, const double* G) {
+// Symbolic phase: depends only on the sizes and on which resistances are zero.
+Structure analyse(const Graph& gr) {
   Structure st;
+  st.R = gr.R;
+  st.C = gr.C;
   const int R = static_cast<int>(gr.R), C = static_cast<int>(gr.C);
   st.blocks.reserve(static_cast<std::size_t>(2 * R * C / std::max(1, kLeafCells / 2) + 4));
   buildTree(st.blocks, 0, R, 0, C, 0, -1);
@@ -210,25 +227,32 @@ Structure analyse(const Graph& gr, const double* G) {
   };
   for (int i = 0; i < R; ++i)
     for (int j = 0; j < C; ++j)
-      forEachCellEdge(gr, G, i, j, [&](int u, int v, double) {
+      forEachCellEdgeId(gr, i, j, [&](int u, int v, int) {
         touch(u, i, j);
         touch(v, i, j);
       });
 
   // Elimination block = lowest tree block containing the node's bounding box.
+  // The lowest block containing a bounding box is the lowest common ancestor
+  // of the leaves holding its two corner cells (blocks are rectangles). Most
+  // nodes sit in one leaf, so this climbs little.
+  std::vector<int> leafOf(static_cast<std::size_t>(R) * C);
+  for (std::size_t b = 0; b < blocks.size(); ++b)
+    if (blocks[b].child[0] < 0)
+      for (int i = blocks[b].r0; i < blocks[b].r1; ++i)
+        for (int j = blocks[b].c0; j < blocks[b].c1; ++j) leafOf[static_cast<std::size_t>(i) * C + j] = static_cast<int>(b);
   std::vector<int> elim(n, -1);
   for (int x = 0; x < n; ++x) {
     if (gr.kind[x] != 0) continue;
     const int* p = &bb[4 * static_cast<std::size_t>(x)];
-    int b = 0;
-    while (blocks[b].child[0] >= 0) {
-      const Block& blk = blocks[b];
-      int lo = blk.splitCols ? p[2] : p[0], hi = blk.splitCols ? p[3] : p[1];
-      if (hi < blk.split) b = blk.child[0];
-      else if (lo >= blk.split) b = blk.child[1];
-      else break;
+    int u = leafOf[static_cast<std::size_t>(p[0]) * C + p[2]], v = leafOf[static_cast<std::size_t>(p[1]) * C + p[3]];
+    while (blocks[u].depth > blocks[v].depth) u = blocks[u].parent;
+    while (blocks[v].depth > blocks[u].depth) v = blocks[v].parent;
+    while (u != v) {
+      u = blocks[u].parent;
+      v = blocks[v].parent;
     }
-    elim[x] = b;
+    elim[x] = u;
   }
 
   // Post-order (children before parents).
@@ -262,7 +286,7 @@ Structure analyse(const Graph& gr, const double* G) {
     if (blk.child[0] < 0) {
       for (int i = blk.r0; i < blk.r1; ++i)
         for (int j = blk.c0; j < blk.c1; ++j)
-          forEachCellEdge(gr, G, i, j, [&](int u, int v, double) {
+          forEachCellEdgeId(gr, i, j, [&](int u, int v, int) {
             add(u);
             add(v);
           });
@@ -296,7 +320,7 @@ Structure analyse(const Graph& gr, const double* G) {
       blk.edgeOff = st.edges.size();
       for (int i = blk.r0; i < blk.r1; ++i)
         for (int j = blk.c0; j < blk.c1; ++j)
-          forEachCellEdge(gr, G, i, j, [&](int u, int v, double g) { st.edges.push_back({pos[u], pos[v], g}); });
+          forEachCellEdgeId(gr, i, j, [&](int u, int v, int src) { st.edges.push_back({pos[u], pos[v], src}); });
       blk.edgeCount = st.edges.size() - blk.edgeOff;
     } else {
       blk.mapOff = st.maps.size();
@@ -305,6 +329,46 @@ Structure analyse(const Graph& gr, const double* G) {
         for (int k = cb.ne; k < cb.m; ++k) st.maps.push_back(pos[st.nodes[cb.nodeOff + k]]);
       }
     }
+  }
+  // Where the answer lands: the root front holds only terminals.
+  const Block& root = blocks[0];
+  std::vector<int> rootPos(n, -1);
+  for (int k = 0; k < root.m; ++k) rootPos[st.nodes[root.nodeOff + k]] = k;
+  st.rootPosD.resize(gr.R);
+  st.rootPosG.resize(gr.C);
+  for (std::size_t i = 0; i < gr.R; ++i) st.rootPosD[i] = rootPos[gr.d(i)];
+  for (std::size_t j = 0; j < gr.C; ++j) st.rootPosG[j] = rootPos[gr.g(j)];
+  return st;
+}
+
+// A few recent structures, reused across calls with the same sizes and zero
+// pattern (programming a layer solves many same-size tiles). Immutable once
+// built, shared by reference count, so concurrent solves are safe.
+std::shared_ptr<const Structure> cachedStructure(const CircuitSpec& spec) {
+  struct Entry {
+    std::size_t R, C;
+    unsigned mask;
+    std::shared_ptr<const Structure> st;
+  };
+  static std::mutex mutex;
+  static std::vector<Entry> entries;  // most recent last
+  const unsigned mask = (spec.rWordLine == 0) | (spec.rBitLine == 0) << 1 | (spec.rSource == 0) << 2 |
+                        (spec.rSink == 0) << 3;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (std::size_t k = 0; k < entries.size(); ++k)
+      if (entries[k].R == spec.rows && entries[k].C == spec.cols && entries[k].mask == mask) {
+        Entry e = entries[k];
+        entries.erase(entries.begin() + static_cast<long>(k));
+        entries.push_back(e);
+        return e.st;
+      }
+  }
+  auto st = std::make_shared<const Structure>(analyse(buildGraph(spec)));
+  if (spec.rows * spec.cols <= 512 * 512) {  // bounded memory: large structures are rebuilt
+    std::lock_guard<std::mutex> lock(mutex);
+    entries.push_back({spec.rows, spec.cols, mask, st});
+    if (entries.size() > 8) entries.erase(entries.begin());
   }
   return st;
 }
@@ -475,6 +539,17 @@ void trailingUpdate(double* F, std::size_t ld, int m, const double* W, std::size
   });
 }
 
+// Sum with 8 independent partial sums (vectorisable, fixed order).
+inline double rowSum(const double* x, int n) {
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int t = 0; t < 8; ++t) part[t] += x[j + t];
+  double s = ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
+  for (; j < n; ++j) s += x[j];
+  return s;
+}
+
 // Eliminates the first ne nodes of a Laplacian front (strict upper triangle
 // in F), leaving the Schur complement's strict upper triangle in rows/cols
 // [ne, m). Driver-driver and ground-ground entries are never needed (no pivot
@@ -487,9 +562,7 @@ void partialFactor(double* F, std::size_t ld, int m, int ne, int dStart, int gSt
     // Unblocked elimination inside the panel, over whole rows.
     for (int k = k0; k < k1; ++k) {
       double* rk = F + static_cast<std::size_t>(k) * ld;
-      double s = 0;
-      for (int j = k + 1; j < m; ++j) s += rk[j];
-      const double p = -s;
+      const double p = -rowSum(rk + k + 1, m - k - 1);
       if (!(p > 0) || !std::isfinite(p))
         throw Error(codes::kNumerical, "circuit solve: non-positive pivot " + fmt(p) + " (disconnected node?)");
       const double inv = 1.0 / p;
@@ -522,44 +595,105 @@ void partialFactor(double* F, std::size_t ld, int m, int ne, int dStart, int gSt
   }
 }
 
+// A front's dense storage. Buffers are recycled through a per-worker pool so
+// that the many small fronts cost no allocation or page faults.
+struct Buffer {
+  std::unique_ptr<double[]> p;
+  std::size_t cap = 0;
+};
+
+// Free buffers in power-of-two size classes. Pools outlive a call (a few are
+// parked in a global list) so repeated solves reuse warm memory.
+struct Pool {
+  std::vector<Buffer> free[48];
+  std::size_t held = 0;  // doubles held in free lists
+  Buffer take(std::size_t need) {
+    int cls = 0;
+    while ((std::size_t{1} << cls) < need) ++cls;
+    if (!free[cls].empty()) {
+      Buffer b = std::move(free[cls].back());
+      free[cls].pop_back();
+      held -= b.cap;
+      return b;
+    }
+    Buffer b;
+    b.cap = std::size_t{1} << cls;
+    b.p.reset(new double[b.cap]);  // uninitialised: only the upper triangle is cleared
+    return b;
+  }
+  void give(Buffer&& b) {
+    if (!b.p) return;
+    int cls = 0;
+    while ((std::size_t{1} << cls) < b.cap) ++cls;
+    held += b.cap;
+    free[cls].push_back(std::move(b));
+  }
+};
+
+std::mutex poolMutex;
+std::vector<std::unique_ptr<Pool>> parkedPools;
+
+std::unique_ptr<Pool> borrowPool() {
+  std::lock_guard<std::mutex> lock(poolMutex);
+  if (parkedPools.empty()) return std::make_unique<Pool>();
+  std::unique_ptr<Pool> p = std::move(parkedPools.back());
+  parkedPools.pop_back();
+  return p;
+}
+
+void returnPool(std::unique_ptr<Pool> p) {
+  if (p->held > (std::size_t{32} << 20) / sizeof(double)) return;  // keep at most ~32 MB per pool
+  std::lock_guard<std::mutex> lock(poolMutex);
+  if (parkedPools.size() < 4) parkedPools.push_back(std::move(p));
+}
+
 struct Front {
-  std::vector<double> data;  // (m x ld), 64-byte alignment not required
+  Buffer buf;  // m x ld, row-major; strict upper triangle meaningful
   std::size_t ld = 0;
 };
 
-void processBlock(const Structure& st, int b, std::vector<Front>& fronts, Workspace& ws, std::vector<double>& W,
-                  int threads) {
+struct Numeric {
+  const Structure& st;
+  const double* G;
+  double gTable[4];  // conductances of kWordWire, kBitWire, kSourceRes, kSinkRes
+  std::vector<Front> fronts;
+};
+
+void processBlock(Numeric& nm, int b, Pool& pool, Workspace& ws, std::vector<double>& W, int threads) {
+  const Structure& st = nm.st;
   const Block& blk = st.blocks[b];
-  Front& f = fronts[b];
+  Front& f = nm.fronts[b];
   const int m = blk.m;
   f.ld = roundUp(static_cast<std::size_t>(std::max(m, 1)), NR);
-  f.data.assign(static_cast<std::size_t>(m) * f.ld + NR, 0.0);
-  double* F = f.data.data();
   const std::size_t ld = f.ld;
+  f.buf = pool.take(static_cast<std::size_t>(m) * ld + NR);
+  double* F = f.buf.p.get();
+  for (int p = 0; p < m; ++p) std::memset(F + static_cast<std::size_t>(p) * ld + p, 0, (m - p) * sizeof(double));
   auto addUpper = [&](int p, int q, double v) {
-    if (p < q) F[static_cast<std::size_t>(p) * ld + q] += v;
-    else F[static_cast<std::size_t>(q) * ld + p] += v;
+    const int lo = std::min(p, q), hi = std::max(p, q);
+    F[static_cast<std::size_t>(lo) * ld + hi] += v;
   };
   if (blk.child[0] < 0) {
     for (std::size_t e = 0; e < blk.edgeCount; ++e) {
       const LocalEdge& le = st.edges[blk.edgeOff + e];
-      addUpper(le.u, le.v, -le.g);
+      addUpper(le.u, le.v, -(le.src >= 0 ? nm.G[le.src] : nm.gTable[-le.src - 1]));
     }
   } else {
     const int* map = st.maps.data() + blk.mapOff;
     for (int c : blk.child) {
       const Block& cb = st.blocks[c];
-      Front& cf = fronts[c];
+      Front& cf = nm.fronts[c];
       const int cnk = cb.m - cb.ne;
-      for (int p = cb.ne; p < cb.m; ++p) {
-        if (p >= cb.gStart) break;  // ground rows hold only ground-ground (unused) entries
+      const double* CF = cf.buf.p.get();
+      for (int p = cb.ne; p < cb.gStart; ++p) {  // ground rows hold only ground-ground (unused) entries
         const int qFrom = p >= cb.dStart ? std::max(p + 1, cb.gStart) : p + 1;
-        const double* row = cf.data.data() + static_cast<std::size_t>(p) * cf.ld;
+        const double* row = CF + static_cast<std::size_t>(p) * cf.ld;
         const int P = map[p - cb.ne];
-        for (int q = qFrom; q < cb.m; ++q) addUpper(P, map[q - cb.ne], row[q]);
+        const int* mq = map - cb.ne;
+        for (int q = qFrom; q < cb.m; ++q) addUpper(P, mq[q], row[q]);
       }
       map += cnk;
-      std::vector<double>().swap(cf.data);
+      pool.give(std::move(cf.buf));
     }
   }
   if (blk.ne > 0) {
@@ -569,23 +703,25 @@ void processBlock(const Structure& st, int b, std::vector<Front>& fronts, Worksp
   }
 }
 
-void processSubtree(const Structure& st, int root, std::vector<Front>& fronts, int threads) {
+void processSubtree(Numeric& nm, int root, int threads) {
+  std::unique_ptr<Pool> owned = borrowPool();
+  Pool& pool = *owned;
   Workspace ws;
   std::vector<double> W;
-  // Iterative post-order of the subtree.
   std::vector<std::pair<int, bool>> stack{{root, false}};
   while (!stack.empty()) {
     auto [b, expanded] = stack.back();
     stack.pop_back();
-    const Block& blk = st.blocks[b];
+    const Block& blk = nm.st.blocks[b];
     if (expanded || blk.child[0] < 0) {
-      processBlock(st, b, fronts, ws, W, threads);
+      processBlock(nm, b, pool, ws, W, threads);
       continue;
     }
     stack.push_back({b, true});
     stack.push_back({blk.child[1], false});
     stack.push_back({blk.child[0], false});
   }
+  returnPool(std::move(owned));
 }
 
 void checkPointers(const CircuitSpec& spec, const double* conductances, const void* out, const char* outName) {
@@ -633,47 +769,46 @@ void transferMatrix(const CircuitSpec& spec, const double* conductances, double*
     return;
   }
   threads = resolveThreads(threads);
-  Graph gr = buildGraph(spec);
-  Structure st = analyse(gr, conductances);
-  std::vector<Front> fronts(st.blocks.size());
+  std::shared_ptr<const Structure> shared = cachedStructure(spec);
+  const Structure& st = *shared;
+  Numeric nm{st, conductances, {0, 0, 0, 0}, std::vector<Front>(st.blocks.size())};
+  const double rs[4] = {spec.rWordLine, spec.rBitLine, spec.rSource, spec.rSink};
+  for (int k = 0; k < 4; ++k) nm.gTable[k] = rs[k] > 0 ? 1.0 / rs[k] : 0.0;
 
   // Parallel phase: independent subtrees at the first depth with >= threads
-  // blocks; then the blocks above them, each with threaded kernels.
+  // blocks; then the blocks above them, each with threaded kernels. Every
+  // block does the same arithmetic whichever thread runs it.
   int splitDepth = 0;
   while ((1 << splitDepth) < threads) ++splitDepth;
   std::vector<int> subRoots;
-  std::vector<char> isTop(st.blocks.size(), 0);
-  if (threads > 1) {
+  if (threads > 1)
     for (int b : st.postOrder) {
       const Block& blk = st.blocks[b];
       if (blk.depth == splitDepth || (blk.depth < splitDepth && blk.child[0] < 0)) subRoots.push_back(b);
     }
-    for (std::size_t b = 0; b < st.blocks.size(); ++b) isTop[b] = st.blocks[b].depth < splitDepth && st.blocks[b].child[0] >= 0;
-  }
   if (subRoots.size() > 1) {
     parallelFor(subRoots.size(), threads, [&](std::size_t begin, std::size_t end, int) {
-      for (std::size_t s = begin; s < end; ++s) processSubtree(st, subRoots[s], fronts, 1);
+      for (std::size_t s = begin; s < end; ++s) processSubtree(nm, subRoots[s], 1);
     });
+    std::unique_ptr<Pool> pool = borrowPool();
     Workspace ws;
     std::vector<double> W;
     for (int b : st.postOrder)
-      if (isTop[b]) processBlock(st, b, fronts, ws, W, threads);
+      if (st.blocks[b].depth < splitDepth && st.blocks[b].child[0] >= 0) processBlock(nm, b, *pool, ws, W, threads);
+    returnPool(std::move(pool));
   } else {
-    processSubtree(st, 0, fronts, threads);
+    processSubtree(nm, 0, threads);
   }
 
   // Root front: only terminals remain. M[i][j] = -S[d_i, g_j].
   const Block& root = st.blocks[0];
-  if (root.dStart != root.ne)
-    throw Error(codes::kInternal, "circuit solve: internal nodes left at the root");
-  std::vector<int> pos(gr.n, -1);
-  for (int k = 0; k < root.m; ++k) pos[st.nodes[root.nodeOff + k]] = k;
-  const double* F = fronts[0].data.data();
-  const std::size_t ld = fronts[0].ld;
+  if (root.dStart != root.ne) throw Error(codes::kInternal, "circuit solve: internal nodes left at the root");
+  const double* F = nm.fronts[0].buf.p.get();
+  const std::size_t ld = nm.fronts[0].ld;
   for (std::size_t i = 0; i < R; ++i) {
-    const int p = pos[gr.d(i)];
+    const int p = st.rootPosD[i];
     for (std::size_t j = 0; j < C; ++j) {
-      const int q = pos[gr.g(j)];
+      const int q = st.rootPosG[j];
       out[i * C + j] = (p < 0 || q < 0) ? 0.0 : -F[static_cast<std::size_t>(p) * ld + q];
     }
   }
