@@ -193,6 +193,22 @@ export class GraphExecutor {
     });
     const fusedAct = new Map<number, ActivationOptions>();
     for (const { act, into } of fused.values()) fusedAct.set(into, act);
+    // Values whose buffer a node may overwrite: produced fresh by a kernel that allocates (not a
+    // view such as Reshape/Identity/Flatten), consumed only by node i, and not a graph output.
+    const freshOps = new Set(['Conv', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'BatchNormalization']);
+    const producerIndex = new Map<string, number>();
+    graph.nodes.forEach((nd, i) => nd.outputs.forEach((o) => producerIndex.set(o, i)));
+    const producesFresh = (name: string): boolean => {
+      const p = producerIndex.get(name);
+      if (p === undefined) return false;
+      const nd = graph.nodes[p];
+      if (freshOps.has(nd.opType)) return true;
+      // A fused activation forwards the fresh conv/elementwise buffer it follows.
+      return fused.has(p) && nd.opType === 'Relu' || (fused.has(p) && producesFresh(nd.inputs[0]));
+    };
+    const writable = (name: string, i: number): boolean =>
+      !!name && !graphOutputs.has(name) && !this.constants.has(name) && (consumers.get(name) ?? []).length === 1 &&
+      graph.nodes[i].inputs.filter((n) => n === name).length === 1 && producesFresh(name);
     // Last use of each value, for release.
     const lastUse = new Map<string, number>();
     graph.nodes.forEach((nd, i) => nd.inputs.forEach((n) => n && lastUse.set(n, i)));
@@ -210,16 +226,33 @@ export class GraphExecutor {
         this.steps.push({ node: nd, run: (ins) => [ins[0]], release });
         return;
       }
-      if (reluAfter.has(i)) {
+      if (reluAfter.has(i) || (['Add', 'Sub', 'Mul'].includes(nd.opType) && nd.inputs.some((n) => writable(n, i)))) {
         const opset = graph.opset;
+        const relu = reluAfter.has(i);
+        // An input that is a fresh buffer used only here can take the result (no allocation).
+        const inPlace = nd.inputs.map((n) => writable(n, i));
+        const op = nd.opType === 'Add' ? 0 : nd.opType === 'Sub' ? 1 : 2;
         this.steps.push({
           node: nd,
           run: (ins) => {
-            const [y] = runSmallOp(nd, ins, opset);
-            if (y === ins[0] || y === ins[1]) return [y];
-            const d = y.data;
-            for (let j = 0; j < d.length; j++) if (d[j] < 0) d[j] = 0;
-            return [y];
+            const [a, b] = ins;
+            const same = a.dataType === 'float32' && b.dataType === 'float32' && a.data.length === b.data.length && a.dims.join() === b.dims.join();
+            if (same && (inPlace[0] || inPlace[1])) {
+              const x = a.data as Float32Array, y = b.data as Float32Array;
+              const o = inPlace[0] ? x : y;
+              const n = o.length;
+              if (op === 0) for (let j = 0; j < n; j++) o[j] = x[j] + y[j];
+              else if (op === 1) for (let j = 0; j < n; j++) o[j] = x[j] - y[j];
+              else for (let j = 0; j < n; j++) o[j] = x[j] * y[j];
+              if (relu) for (let j = 0; j < n; j++) if (o[j] < 0) o[j] = 0;
+              return [{ dims: a.dims, dataType: 'float32', data: o }];
+            }
+            const [r] = runSmallOp(nd, ins, opset);
+            if (relu && r !== a && r !== b) {
+              const d = r.data;
+              for (let j = 0; j < d.length; j++) if (d[j] < 0) d[j] = 0;
+            }
+            return [r];
           },
           release,
         });

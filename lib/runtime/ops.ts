@@ -123,6 +123,19 @@ export function broadcastBinary(a: Value, b: Value, outType: DataType, f: (x: nu
   return out;
 }
 
+/** Monomorphic loops for the common same-shape float32 case (residual adds): no closure call per element. */
+function sameShapeFloat(a: Value, b: Value, op: 0 | 1 | 2): Value | undefined {
+  if (a.dataType !== 'float32' || b.dataType !== 'float32' || a.dims.length !== b.dims.length) return undefined;
+  for (let i = 0; i < a.dims.length; i++) if (a.dims[i] !== b.dims[i]) return undefined;
+  const x = a.data as Float32Array, y = b.data as Float32Array;
+  const o = new Float32Array(x.length);
+  const n = x.length;
+  if (op === 0) for (let i = 0; i < n; i++) o[i] = x[i] + y[i];
+  else if (op === 1) for (let i = 0; i < n; i++) o[i] = x[i] - y[i];
+  else for (let i = 0; i < n; i++) o[i] = x[i] * y[i];
+  return { dims: a.dims, dataType: 'float32', data: o };
+}
+
 function unary(x: Value, f: (v: number) => number): Value {
   const out = allocValue(x.dataType, x.dims);
   const o = out.data, s = x.data;
@@ -160,11 +173,11 @@ export function runSmallOp(nd: Node, ins: Value[], opset: number): Value[] {
     case 'Identity':
       return [x];
     case 'Add':
-      return [broadcastBinary(x, ins[1], x.dataType, (a, b) => a + b, nd)];
+      return [sameShapeFloat(x, ins[1], 0) ?? broadcastBinary(x, ins[1], x.dataType, (a, b) => a + b, nd)];
     case 'Sub':
-      return [broadcastBinary(x, ins[1], x.dataType, (a, b) => a - b, nd)];
+      return [sameShapeFloat(x, ins[1], 1) ?? broadcastBinary(x, ins[1], x.dataType, (a, b) => a - b, nd)];
     case 'Mul':
-      return [broadcastBinary(x, ins[1], x.dataType, (a, b) => a * b, nd)];
+      return [sameShapeFloat(x, ins[1], 2) ?? broadcastBinary(x, ins[1], x.dataType, (a, b) => a * b, nd)];
     case 'Div':
       return [broadcastBinary(x, ins[1], x.dataType, isInt(x.dataType) ? (a, b) => Math.trunc(a / b) : (a, b) => a / b, nd)];
     case 'Relu':

@@ -80,9 +80,10 @@ void biasActivationImage(float* out, std::size_t channels, std::size_t inner, co
 // im2col with contiguous row copies: for each (c, kh, kw) row and output row y, the
 // in-bounds output columns form one range [x0, x1) read with stride strideW, so
 // stride-1 convs become memcpy plus zero edges (nax::im2col checks every element).
-void im2colRows(const ConvGeometry& g, const float* image, float* cols) {
-  const int oh = g.outH(), ow = g.outW();
-  const std::size_t P = static_cast<std::size_t>(oh) * ow;
+void im2colRows(const ConvGeometry& g, const float* image, float* cols, int yBegin, int yEnd) {
+  const int ow = g.outW();
+  // Columns of this block: output rows [yBegin, yEnd).
+  const std::size_t P = static_cast<std::size_t>(yEnd - yBegin) * ow;
   std::size_t k = 0;
   for (int c = 0; c < g.channels; ++c) {
     const float* plane = image + static_cast<std::size_t>(c) * g.height * g.width;
@@ -95,8 +96,8 @@ void im2colRows(const ConvGeometry& g, const float* image, float* cols) {
         int x1 = (g.width - 1 - xoff) < 0 ? 0 : (g.width - 1 - xoff) / g.strideW + 1;
         x0 = std::min(x0, ow);
         x1 = std::max(std::min(x1, ow), x0);
-        for (int y = 0; y < oh; ++y) {
-          float* orow = out + static_cast<std::size_t>(y) * ow;
+        for (int y = yBegin; y < yEnd; ++y) {
+          float* orow = out + static_cast<std::size_t>(y - yBegin) * ow;
           const int iy = y * g.strideH - g.padTop + kh * g.dilationH;
           if (iy < 0 || iy >= g.height) {
             std::memset(orow, 0, sizeof(float) * ow);
@@ -133,28 +134,38 @@ void conv2dForward(const Conv2dParams& p, const float* input, const float* weigh
   const bool direct = p.kernelH == 1 && p.kernelW == 1 && p.strideH == 1 && p.strideW == 1 && p.padTop == 0 &&
                       p.padLeft == 0 && p.padBottom == 0 && p.padRight == 0;
   const int threads = resolveThreads(p.threads);
+  const int oh = geom.outH(), ow = geom.outW();
+  // Column blocks of whole output rows sized to stay in L2 (~192 KB of im2col data), so the
+  // im2col writes are still cached when sgemm packs them.
+  const int rowsPerBlock = direct ? oh : std::max(1, std::min(oh, static_cast<int>((48 * 1024) / std::max<std::size_t>(1, K * ow))));
   auto image = [&](std::size_t b, float* cols, int gemmThreads) {
     for (int g = 0; g < G; ++g) {
       const float* in = input + (b * C + g * Cg) * HW;
-      const float* colMatrix = in;
-      if (!direct) {
-        im2colRows(geom, in, cols);
-        colMatrix = cols;
+      float* out = output + (b * M + g * Mg) * P;
+      if (direct) {
+        sgemm(false, false, Mg, P, K, 1.0f, weights + g * Mg * K, K, in, P, 0.0f, out, P, gemmThreads);
+        continue;
       }
-      sgemm(false, false, Mg, P, K, 1.0f, weights + g * Mg * K, K, colMatrix, P, 0.0f, output + (b * M + g * Mg) * P,
-            P, gemmThreads);
+      for (int y0 = 0; y0 < oh; y0 += rowsPerBlock) {
+        const int y1 = std::min(oh, y0 + rowsPerBlock);
+        const std::size_t cols_n = static_cast<std::size_t>(y1 - y0) * ow;
+        im2colRows(geom, in, cols, y0, y1);
+        sgemm(false, false, Mg, cols_n, K, 1.0f, weights + g * Mg * K, K, cols, cols_n, 0.0f,
+              out + static_cast<std::size_t>(y0) * ow, P, gemmThreads);
+      }
     }
     biasActivationImage(output + b * M * P, M, P, bias, p.activation);
   };
+  const std::size_t colsSize = direct ? 0 : K * static_cast<std::size_t>(rowsPerBlock) * ow;
   const std::size_t batch = static_cast<std::size_t>(p.batch);
   if (batch >= static_cast<std::size_t>(threads)) {
     // One image per worker at a time: no contention, each output element computed the same way.
     parallelFor(batch, threads, [&](std::size_t b0, std::size_t b1, int) {
-      std::vector<float> cols(direct ? 0 : K * P);
+      std::vector<float> cols(colsSize);
       for (std::size_t b = b0; b < b1; ++b) image(b, cols.data(), 1);
     });
   } else {
-    std::vector<float> cols(direct ? 0 : K * P);
+    std::vector<float> cols(colsSize);
     for (std::size_t b = 0; b < batch; ++b) image(b, cols.data(), threads);
   }
 }
