@@ -75,9 +75,12 @@ struct AlignedBuffer {
 
 // acc = sum_p Ap[p][0..MR) (x) Bp[p][0..NR); then C = alpha*acc + beta*C
 // (first kc block: beta given, beta == 0 never reads C) or C += alpha*acc.
-template <typename T>
+// A is read either packed (kDirectA = false: ap[p*MR + i]) or straight from
+// op(A) with strides (kDirectA = true: ap[i*rsA + p*csA]); the arithmetic is
+// the same either way, so the choice never changes a result.
+template <typename T, bool kDirectA = false>
 inline void microKernel(std::size_t kc, const T* __restrict ap, const T* __restrict bp, T* __restrict c,
-                        std::size_t ldc, T alpha, T beta, bool first) {
+                        std::size_t ldc, T alpha, T beta, bool first, std::size_t rsA = 0, std::size_t csA = 0) {
   using K = Kernel<T>;
   using V = typename K::V;
   using VU = typename K::VU;
@@ -93,11 +96,11 @@ inline void microKernel(std::size_t kc, const T* __restrict ap, const T* __restr
     for (int v = 0; v < NV; ++v) b[v] = *reinterpret_cast<const V*>(bp + v * W);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
-      const T a = ap[i];
+      const T a = kDirectA ? ap[i * rsA] : ap[i];
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] += a * b[v];
     }
-    ap += MR;
+    ap += kDirectA ? csA : MR;
     bp += K::NR;
   }
 #pragma GCC unroll 16
@@ -223,16 +226,37 @@ void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::si
         packB(transB, transB ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, kc, ncCur, bPack.ptr);
         for (std::size_t ib = icFirst; ib < icEnd; ++ib) {
           const std::size_t i0 = ib * mc, mcCur = std::min(mc, m - i0);
-          packA(transA, transA ? a + p0 * lda + i0 : a + i0 * lda + p0, lda, mcCur, kc, aPack.ptr);
+          // Packing A pays off when each A panel meets many B panels; for
+          // narrow C (conv layers with few output channels) read A in place.
+          const bool directA = ncCur <= 8 * NR;
+          const T* aBlock = transA ? a + p0 * lda + i0 : a + i0 * lda + p0;
+          const std::size_t rsA = transA ? 1 : lda, csA = transA ? lda : 1;
+          if (!directA) packA(transA, aBlock, lda, mcCur, kc, aPack.ptr);
           for (std::size_t jr = 0; jr < ncCur; jr += NR) {
             const std::size_t nr = std::min(NR, ncCur - jr);
             const T* bp = bPack.ptr + jr * kc;
             for (std::size_t ir = 0; ir < mcCur; ir += MR) {
               const std::size_t mr = std::min(MR, mcCur - ir);
               const T* ap = aPack.ptr + ir * kc;
+              if (directA && mr < MR) {  // partial panel: pack it (zero rows past m)
+                packA(transA, transA ? aBlock + ir : aBlock + ir * lda, lda, mr, kc, aPack.ptr);
+                ap = aPack.ptr;
+              }
               T* cp = c + (i0 + ir) * ldc + j0 + jr;
               if (mr == MR && nr == NR) {
-                microKernel<T>(kc, ap, bp, cp, ldc, alpha, beta, first);
+                if (directA)
+                  microKernel<T, true>(kc, transA ? aBlock + ir : aBlock + ir * lda, bp, cp, ldc, alpha, beta, first,
+                                       rsA, csA);
+                else
+                  microKernel<T>(kc, ap, bp, cp, ldc, alpha, beta, first);
+              } else if (directA && mr == MR) {
+                for (std::size_t i = 0; i < mr; ++i) {
+                  std::memcpy(tile + i * NR, cp + i * ldc, nr * sizeof(T));
+                  std::fill(tile + i * NR + nr, tile + (i + 1) * NR, T(0));
+                }
+                microKernel<T, true>(kc, transA ? aBlock + ir : aBlock + ir * lda, bp, tile, NR, alpha, beta, first,
+                                     rsA, csA);
+                for (std::size_t i = 0; i < mr; ++i) std::memcpy(cp + i * ldc, tile + i * NR, nr * sizeof(T));
               } else {
                 // Same kernel, same arithmetic, on a padded copy of the tile.
                 for (std::size_t i = 0; i < mr; ++i) {
