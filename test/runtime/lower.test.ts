@@ -6,7 +6,7 @@
 import { attr, createGraph, node, tensor, valueInfo } from '../../lib/onnx/ir';
 import { foldBatchNorm, lowerToCrossbarLayers } from '../../lib/runtime/lower';
 import { GraphExecutor } from '../../lib/runtime/executor';
-import { mobileNetBlock, resNet20 } from './models';
+import { legacyExport, mobileNetBlock, resNet20 } from './models';
 import { randomImages, relativeError } from './ort';
 
 test('BN folding removes every BatchNorm after a conv and keeps outputs (1e-5)', async () => {
@@ -52,4 +52,12 @@ test('weights are K x N row-major: W[k*N + n] = onnx weight[n, k]', () => {
   const [l] = lowerToCrossbarLayers(g);
   expect([l.k, l.n, l.outputPixels]).toEqual([12, 2, 9]);
   for (let k = 0; k < 12; k++) for (let n = 0; n < 2; n++) expect(l.weights[k * 2 + n]).toBe(w[n * 12 + k]);
+});
+
+test('shape chains from older exporters fold, so the Gemm after them is a crossbar layer', () => {
+  const layers = lowerToCrossbarLayers(legacyExport());
+  expect(layers.map((l) => [l.opType, l.k, l.n])).toEqual([
+    ['Conv', 27, 8],
+    ['Gemm', 72, 16],
+  ]);
 });

@@ -47,3 +47,24 @@ export function mlp(): Graph {
   x = b.op('LeakyRelu', [x], { alpha: attr.float(0.2) });
   return b.finish([b.softmax(b.gemm(x, 10))], 'mlp');
 }
+
+/**
+ * The older PyTorch exporter's flatten: Shape -> Gather(0) -> Unsqueeze -> Concat([-1]) -> Reshape,
+ * opset 11 (Unsqueeze axes attribute), plus a Constant node and a Transpose; the shape chain must
+ * be folded at lowering time so the Gemm after it is a crossbar layer.
+ */
+export function legacyExport(): Graph {
+  const b = new GraphBuilder({ inputs: [valueInfo('input', ['batch', 3, 12, 12])], seed: 13, opset: 11 });
+  let x = b.relu(b.conv('input', { outChannels: 8, kernel: 3, stride: 2 }));
+  x = b.avgPool(x, 2, 2);
+  const shape = b.op('Shape', [x]);
+  b.initializers.set('zero', int64Tensor('zero', [0], []));
+  const n = b.op('Gather', [shape, 'zero'], { axis: attr.int(0) });
+  const n1 = b.op('Unsqueeze', [n], { axes: attr.ints([0]) });
+  const minus1 = b.op('Constant', [], { value: attr.tensor(int64Tensor('m1', [-1])) });
+  const target = b.op('Concat', [n1, minus1], { axis: attr.int(0) });
+  x = b.op('Reshape', [x, target]);
+  x = b.gemm(x, 16);
+  x = b.op('Transpose', [b.op('Unsqueeze', [x], { axes: attr.ints([2]) })], { perm: attr.ints([0, 2, 1]) });
+  return b.finish([b.op('Flatten', [x], { axis: attr.int(1) })], 'legacy_export');
+}

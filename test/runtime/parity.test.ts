@@ -10,7 +10,7 @@ import { writeOnnx } from '../../lib/onnx/writer';
 import { readOnnx } from '../../lib/onnx/reader';
 import { Graph } from '../../lib/onnx/ir';
 import { GraphExecutor, floatBackend } from '../../lib/runtime/executor';
-import { leNet, mlp, mobileNetBlock, resNet20 } from './models';
+import { leNet, legacyExport, mlp, mobileNetBlock, resNet20 } from './models';
 import { ortRun, randomImages, relativeError } from './ort';
 
 const cases: [string, () => Graph, number[]][] = [
@@ -18,6 +18,7 @@ const cases: [string, () => Graph, number[]][] = [
   ['ResNet-20 (BN + residual Add)', resNet20, [2, 3, 32, 32]],
   ['MobileNet-style (depthwise, grouped, ReLU6, ceil pools)', mobileNetBlock, [3, 8, 17, 17]],
   ['MLP (Gemm, MatMul, Reshape, Pad, Dropout)', mlp, [4, 2, 4, 8]],
+  ['opset-11 export pattern (Shape/Gather/Unsqueeze/Concat/Reshape, Constant, Transpose)', legacyExport, [3, 3, 12, 12]],
 ];
 
 describe.each(cases)('%s', (_name, build, dims) => {
