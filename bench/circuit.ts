@@ -16,6 +16,9 @@ import { writeResult } from './run';
 
 export interface CircuitBenchRow {
   size: string;
+  /** First call at this size: includes the symbolic analysis (cached afterwards per size and zero pattern). */
+  fastFirstCallMs: number;
+  /** Mean over repeated calls (structure cached, numeric factorisation every call). */
   fastMs: number;
   fast1ThreadMs: number;
   bandedMs: number | null;
@@ -40,9 +43,13 @@ function spec(n: number, seed: number): Omit<TransferMatrixOptions, 'method' | '
 export async function run(opts: { quick: boolean }): Promise<CircuitBenchRow[]> {
   const sizes = [16, 32, 64, 128, 256];
   const rows: CircuitBenchRow[] = [];
+  await transferMatrix(spec(2, 1)); // load the addon outside the timings
   for (const n of sizes) {
     const s = spec(n, n);
     const runBanded = !(opts.quick && n >= 256);
+    const t0 = process.hrtime.bigint();
+    await transferMatrix({ ...s, threads: 0 });
+    const fastFirstCallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const bench = new Bench({ time: opts.quick ? 150 : 500, iterations: 5, warmupIterations: 2, warmupTime: 20 });
     bench
       .add(`fast ${n}`, async () => {
@@ -75,6 +82,7 @@ export async function run(opts: { quick: boolean }): Promise<CircuitBenchRow[]> 
     const targetMs = TARGET_MS[n] ?? null;
     rows.push({
       size: `${n}x${n}`,
+      fastFirstCallMs,
       fastMs,
       fast1ThreadMs,
       bandedMs,
@@ -87,6 +95,7 @@ export async function run(opts: { quick: boolean }): Promise<CircuitBenchRow[]> 
   console.table(
     rows.map((r) => ({
       size: r.size,
+      'fast first call ms': r.fastFirstCallMs.toFixed(3),
       'fast ms': r.fastMs.toFixed(3),
       'fast 1-thread ms': r.fast1ThreadMs.toFixed(3),
       'banded ms': r.bandedMs === null ? 'skipped' : r.bandedMs.toFixed(1),
