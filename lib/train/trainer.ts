@@ -104,7 +104,9 @@ export function sampleEpochKernels(choices: number[][], steps: number, seed: num
 }
 
 export async function trainModel(model: TrainModel, data: ImageSet, options: TrainOptions): Promise<TrainResult> {
-  const o = { ...TRAIN_DEFAULTS, ...options };
+  // Keys given as undefined keep their defaults.
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TrainOptions;
+  const o = { ...TRAIN_DEFAULTS, ...given };
   const epochs = expectNumber('epochs', o.epochs, { integer: true, min: 1 });
   const batchSize = expectNumber('batchSize', o.batchSize, { integer: true, min: 2 });
   const stepsPerEpoch = Math.floor(data.count / batchSize);
