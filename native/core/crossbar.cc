@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <new>
 #include <string>
 
 #include "circuit.h"
@@ -337,43 +339,108 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
   const double bound = 2 * codeMax * step * (std::ldexp(1.0, config_.dacBits * g.cycles) - 1) /
                        ((1 << config_.dacBits) - 1) * (std::ldexp(1.0, config_.bitsPerCell * g.slices) - 1) /
                        ((1 << config_.bitsPerCell) - 1);
-  if (bound < 16777216.0 && step == std::floor(step))
-    runQuantized<float>(inputs, batch, out, scale, step, passes);
+  // Exact float path: per-tile shift-add sums are integers below 2^24, and
+  // the fused kernel's rounding trick needs codes below 2^22.
+  if (bound < 16777216.0 && step == std::floor(step) && codeMax <= 4194304.0)
+    runFused(inputs, batch, out, scale, step, passes);
   else
-    runQuantized<double>(inputs, batch, out, scale, step, passes);
+    runUnfused(inputs, batch, out, scale, step, passes);
 }
 
 namespace {
 
-// Per-worker scratch for one chunk of samples.
-struct Scratch {
-  std::vector<float> digits;   // (passes*cycles*chunk) x k
-  std::vector<float> adcIn;    // (passes*cycles*chunk) x width
-};
-
 inline std::size_t chunkSamples(std::size_t passes, std::size_t cycles) {
-  // ~256 GEMM rows per tile keeps the per-tile ADC input block in L2.
+  // ~256 conversion rows per chunk keeps a tile's working set in L2.
   return std::max<std::size_t>(1, 256 / (passes * cycles));
 }
 
-// Writes the DAC digit planes of samples [b0, b0+count), transposed (k rows,
-// one column per conversion row r = (p*cycles + c)*count + b; leading
-// dimension m = passes*cycles*count) so the GEMM packs them with contiguous
-// copies: digits[i*m + r] = digit c of sample b's pass-p magnitude at input i.
+// Writes the DAC digit planes of samples [b0, b0+count), transposed: k rows,
+// one column per conversion row r = (p*count + b)*cycles + c (sample-major,
+// cycles adjacent), leading dimension ld >= passes*count*cycles:
+// digits[i*ld + r] = digit c of sample b's pass-p magnitude at input i.
 void buildDigits(const float* inputs, std::size_t k, std::size_t b0, std::size_t count, int passes, std::size_t cycles,
-                 int dacBits, double inputLsb, double xMax, float* digits) {
+                 int dacBits, double inputLsb, double xMax, float* digits, std::size_t ld) {
   const std::uint32_t mask = (1u << dacBits) - 1;
-  const std::size_t m = passes * cycles * count;
   for (int p = 0; p < passes; ++p)
     for (std::size_t b = 0; b < count; ++b) {
       const float* x = inputs + (b0 + b) * k;
+      const std::size_t r0 = (p * count + b) * cycles;
       for (std::size_t i = 0; i < k; ++i) {
         const double mag = p == 0 ? (x[i] > 0 ? x[i] : 0.0) : (x[i] < 0 ? -static_cast<double>(x[i]) : 0.0);
         const auto u = static_cast<std::uint32_t>(std::min(xMax, roundHalfUp(mag / inputLsb)));
-        float* d = digits + i * m + p * cycles * count + b;
-        for (std::size_t c = 0; c < cycles; ++c) d[c * count] = static_cast<float>((u >> (c * dacBits)) & mask);
+        float* d = digits + i * ld + r0;
+        for (std::size_t c = 0; c < cycles; ++c) d[c] = static_cast<float>((u >> (c * dacBits)) & mask);
       }
     }
+}
+
+typedef float VF __attribute__((vector_size(64)));
+typedef float VFU __attribute__((vector_size(64), aligned(4)));
+constexpr std::size_t kFusedRows = 8;     // conversion rows per register block
+constexpr std::size_t kFusedCols = 32;    // array columns per register block (two 16-float vectors)
+
+// Round half to even for 0 <= x <= 2^22 (adding 1.5*2^23 leaves no fraction bits).
+inline VF roundSmall(VF x) {
+  const VF magic = VF{} + 12582912.0f;
+  return (x + magic) - magic;
+}
+
+// One register block of the fused crossbar kernel: ADC inputs of conversion
+// rows r0..r0+7 and array columns col0..col0+31 (digits^T x packed E, kept in
+// registers), converted by the ADC and shift-added over cycles straight into
+// columnSum[sample][col] (sample = r / cycles).
+template <bool kNoise>
+void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDigits, const float* __restrict bp,
+                std::size_t r0, std::size_t cycles, const float* cycleScale, float invStep, float codeMax, float sigma,
+                const std::uint64_t* noiseKeys, float* __restrict columnSum, std::size_t ldSum, std::size_t col0) {
+  VF acc[kFusedRows][2];
+#pragma GCC unroll 8
+  for (std::size_t i = 0; i < kFusedRows; ++i) acc[i][0] = acc[i][1] = VF{};
+  for (std::size_t p = 0; p < kc; ++p) {
+    const VF b0 = *reinterpret_cast<const VF*>(bp), b1 = *reinterpret_cast<const VF*>(bp + 16);
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < kFusedRows; ++i) {
+      const float a = digits[i];
+      acc[i][0] += a * b0;
+      acc[i][1] += a * b1;
+    }
+    digits += ldDigits;
+    bp += kFusedCols;
+  }
+  const VF lo = VF{}, hi = VF{} + codeMax;
+  std::size_t sample = r0 / cycles, cy = r0 % cycles;
+  VF part0 = VF{}, part1 = VF{};
+  auto flush = [&]() {
+    VFU* dst = reinterpret_cast<VFU*>(columnSum + sample * ldSum + col0);
+    dst[0] += part0;
+    dst[1] += part1;
+    part0 = part1 = VF{};
+  };
+  for (std::size_t i = 0; i < kFusedRows; ++i) {
+    VF x0 = acc[i][0], x1 = acc[i][1];
+    if (kNoise) {
+      alignas(64) float z[32];
+      gaussianLanes(noiseKeys[i], static_cast<std::uint32_t>(col0), z);
+      x0 += sigma * *reinterpret_cast<const VF*>(z);
+      x1 += sigma * *reinterpret_cast<const VF*>(z + 16);
+    }
+    x0 *= invStep;
+    x1 *= invStep;
+    // Clamp to the ADC's codes, then round (same codes as round-then-clamp).
+    x0 = x0 < lo ? lo : x0;
+    x0 = x0 > hi ? hi : x0;
+    x1 = x1 < lo ? lo : x1;
+    x1 = x1 > hi ? hi : x1;
+    const float scale = cycleScale[cy];
+    part0 += roundSmall(x0) * scale;
+    part1 += roundSmall(x1) * scale;
+    if (++cy == cycles) {
+      flush();
+      cy = 0;
+      ++sample;
+    }
+  }
+  if (cy != 0) flush();
 }
 
 }  // namespace
@@ -385,18 +452,16 @@ double CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, doubl
   const double xMax = std::ldexp(1.0, config_.inputBits) - 1;
   std::vector<double> maxima(static_cast<std::size_t>(resolveThreads(config_.threads)), 0.0);
   parallelFor(chunks, config_.threads, [&](std::size_t c0, std::size_t c1, int worker) {
-    Scratch s;
-    s.digits.resize(passes * g.cycles * chunk * k_);
-    s.adcIn.resize(passes * g.cycles * chunk * width_);
+    std::vector<float> digits(passes * g.cycles * chunk * k_), adcIn(passes * g.cycles * chunk * width_);
     double best = 0;
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * g.cycles * count;
-      buildDigits(inputs, k_, b0, count, passes, g.cycles, config_.dacBits, inputScale / xMax, xMax, s.digits.data());
+      buildDigits(inputs, k_, b0, count, passes, g.cycles, config_.dacBits, inputScale / xMax, xMax, digits.data(), m);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
-        sgemm(true, false, m, width_, tileRows, 1.0f, s.digits.data() + t * rows * m, m,
-              effective_.data() + t * rows * width_, width_, 0.0f, s.adcIn.data(), width_, 1);
-        for (std::size_t e = 0; e < m * width_; ++e) best = std::max(best, static_cast<double>(s.adcIn[e]));
+        sgemm(true, false, m, width_, tileRows, 1.0f, digits.data() + t * rows * m, m,
+              effective_.data() + t * rows * width_, width_, 0.0f, adcIn.data(), width_, 1);
+        for (std::size_t e = 0; e < m * width_; ++e) best = std::max(best, static_cast<double>(adcIn[e]));
       }
     }
     maxima[worker] = std::max(maxima[worker], best);
@@ -404,125 +469,197 @@ double CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, doubl
   return *std::max_element(maxima.begin(), maxima.end());
 }
 
+// Shared by both run paths: (polarity, slice) weights of a tile's column sums
+// and the final rescale.
+namespace {
+struct ShiftAdd {
+  std::vector<double> cycleScale, segmentScale;  // 2^(cy*dacBits); +-2^(l*bitsPerCell) * step
+  ShiftAdd(std::size_t cycles, std::size_t slices, const CrossbarConfig& c, double step)
+      : cycleScale(cycles), segmentScale(2 * slices) {
+    for (std::size_t cy = 0; cy < cycles; ++cy) cycleScale[cy] = std::ldexp(1.0, static_cast<int>(cy * c.dacBits));
+    for (std::size_t p = 0; p < 2; ++p)
+      for (std::size_t l = 0; l < slices; ++l)
+        segmentScale[p * slices + l] = (p == 0 ? 1 : -1) * std::ldexp(step, static_cast<int>(l * c.bitsPerCell));
+  }
+};
+
+// Adds one sample's tile result to total[n]: for every output column, its
+// (polarity, slice) array columns of columnSum weighted by segmentScale.
 template <typename Acc>
-void CrossbarLayer::runQuantized(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
-                                 int passes) const {
+void reduceColumns(const Acc* columnSum, const std::vector<Acc>& segmentScale, std::size_t n, std::size_t cols,
+                   std::size_t colTiles, std::size_t slices, Acc* scratch, double* total) {
+  for (std::size_t ct = 0; ct < colTiles; ++ct) {
+    const std::size_t n0 = ct * cols, tileCols = std::min(cols, n - n0);
+    const Acc* seg = columnSum + 2 * slices * n0;
+    Acc* __restrict o = scratch + n0;
+    for (std::size_t j = 0; j < tileCols; ++j) o[j] = segmentScale[0] * seg[j];
+    for (std::size_t pl = 1; pl < 2 * slices; ++pl) {
+      const Acc scale = segmentScale[pl];
+      const Acc* __restrict src = seg + pl * tileCols;
+      for (std::size_t j = 0; j < tileCols; ++j) o[j] += scale * src[j];
+    }
+  }
+  for (std::size_t j = 0; j < n; ++j) total[j] += static_cast<double>(scratch[j]);
+}
+
+void writeOutputs(const double* total, std::size_t count, std::size_t n, int passes, double inputLsb,
+                  const std::vector<double>& weightScale, float* out) {
+  for (std::size_t b = 0; b < count; ++b) {
+    const double* pos = total + b * n;
+    const double* neg = passes == 2 ? total + (count + b) * n : nullptr;
+    float* o = out + b * n;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double q = neg ? pos[j] - neg[j] : pos[j];
+      o[j] = static_cast<float>((q * inputLsb) * weightScale[j]);
+    }
+  }
+}
+}  // namespace
+
+void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
+                             int passes) const {
   const auto& c = config_;
   const auto& g = geometry_;
-  const std::size_t rows = c.rows, cols = c.cols, slices = g.slices, cycles = g.cycles;
+  const std::size_t rows = c.rows, cycles = g.cycles;
   const std::size_t chunk = chunkSamples(passes, cycles);
   const std::size_t chunks = (batch + chunk - 1) / chunk;
   const double xMax = std::ldexp(1.0, c.inputBits) - 1;
   const double inputLsb = inputScale / xMax;
   const float invStep = static_cast<float>(1.0 / step);
   const float codeMax = static_cast<float>(std::ldexp(1.0, adcBits_) - 1);
-  const float noiseSigma = static_cast<float>(c.readNoise);
-  // Shift-add: a column's conversions are first summed over cycles with
-  // weights 2^(cycle*dacBits), then its (polarity, slice) columns over
-  // +-2^(slice*bitsPerCell) * step (G+ minus G-, ADC step folded in).
-  std::vector<Acc> cycleScale(cycles), segmentScale(2 * slices);
-  for (std::size_t cy = 0; cy < cycles; ++cy)
-    cycleScale[cy] = static_cast<Acc>(std::ldexp(1.0, static_cast<int>(cy * c.dacBits)));
-  for (std::size_t p = 0; p < 2; ++p)
-    for (std::size_t l = 0; l < slices; ++l)
-      segmentScale[p * slices + l] =
-          static_cast<Acc>((p == 0 ? 1 : -1) * std::ldexp(step, static_cast<int>(l * c.bitsPerCell)));
-  constexpr std::size_t kLanes = 16;  // one AVX-512 register of floats
-  // Whole 32-column blocks (the noise path draws Box-Muller pairs 16 apart).
-  const std::size_t paddedWidth = (width_ + 2 * kLanes - 1) / (2 * kLanes) * (2 * kLanes);
+  const float sigma = static_cast<float>(c.readNoise);
+  const ShiftAdd shift(cycles, g.slices, c, step);
+  const std::vector<float> cycleScale(shift.cycleScale.begin(), shift.cycleScale.end());
+  const std::vector<float> segmentScale(shift.segmentScale.begin(), shift.segmentScale.end());
+  const std::size_t paddedWidth = (width_ + kFusedCols - 1) / kFusedCols * kFusedCols;
+  const std::size_t mMax = passes * cycles * chunk;
+  const std::size_t mPadMax = (mMax + kFusedRows - 1) / kFusedRows * kFusedRows;
+  const std::size_t samplesMax = (mPadMax + cycles - 1) / cycles + 1;  // + the padding rows' dummy sample
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
-    Scratch s;
-    s.digits.resize(passes * cycles * chunk * k_);
-    // Rows padded to whole vectors; the pad columns stay zero.
-    s.adcIn.assign(passes * cycles * chunk * paddedWidth, 0.0f);
-    std::vector<Acc> columnSum(paddedWidth);  // one sample's conversions summed over cycles, per array column
-    std::vector<Acc> outputSum(n_);
-    std::vector<std::uint64_t> noiseKey(cycles);
+    std::vector<float> digits(k_ * mPadMax);
+    std::unique_ptr<float[], void (*)(float*)> packed(
+        static_cast<float*>(::operator new[](rows * paddedWidth * sizeof(float), std::align_val_t(64))),
+        [](float* ptr) { ::operator delete[](ptr, std::align_val_t(64)); });
+    std::vector<float> columnSum(samplesMax * paddedWidth), outputSum(n_);
     std::vector<double> total(passes * chunk * n_);
+    std::vector<std::uint64_t> noiseKeys(mPadMax);
     std::vector<char> hasNegative(chunk);
     for (std::size_t ch = c0; ch < c1; ++ch) {
-      const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * cycles * count;
-      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, s.digits.data());
-      std::fill(total.begin(), total.end(), 0.0);
+      const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0);
+      const std::size_t m = passes * cycles * count, mPad = (m + kFusedRows - 1) / kFusedRows * kFusedRows;
+      for (std::size_t i = 0; i < k_; ++i) std::fill(digits.data() + i * mPad + m, digits.data() + (i + 1) * mPad, 0.0f);
+      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digits.data(), mPad);
       for (std::size_t b = 0; b < count; ++b) {
         const float* x = inputs + (b0 + b) * k_;
         hasNegative[b] = std::any_of(x, x + k_, [](float v) { return v < 0; });
       }
+      std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
-        // ADC inputs of every array column for every cycle of the chunk.
-        sgemm(true, false, m, width_, tileRows, 1.0f, s.digits.data() + t * rows * m, m,
-              effective_.data() + t * rows * width_, width_, 0.0f, s.adcIn.data(), paddedWidth, 1);
+        // E_t packed in 32-column panels (zero past width_).
+        const float* e = effective_.data() + t * rows * width_;
+        for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
+          float* dst = packed.get() + col0 * tileRows;
+          const std::size_t w = std::min(kFusedCols, width_ - std::min(width_, col0));
+          for (std::size_t i = 0; i < tileRows; ++i) {
+            std::memcpy(dst + i * kFusedCols, e + i * width_ + col0, w * sizeof(float));
+            std::fill(dst + i * kFusedCols + w, dst + (i + 1) * kFusedCols, 0.0f);
+          }
+        }
+        if (sigma > 0)  // read noise keyed by (seed, tile, sample, pass, cycle) and column
+          for (std::size_t r = 0; r < mPad; ++r) {
+            const std::size_t sIdx = r / cycles, p = sIdx / count, b = sIdx % count;
+            noiseKeys[r] = hashKey(c.seed ^ kStreamReadNoise, t, b0 + b, p * cycles + r % cycles);
+          }
+        std::fill(columnSum.begin(), columnSum.end(), 0.0f);
+        const float* tileDigits = digits.data() + t * rows * mPad;
+        for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
+          const float* bp = packed.get() + col0 * tileRows;
+          for (std::size_t r0 = 0; r0 < mPad; r0 += kFusedRows) {
+            if (sigma > 0)
+              fusedBlock<true>(tileRows, tileDigits + r0, mPad, bp, r0, cycles, cycleScale.data(), invStep, codeMax,
+                               sigma, noiseKeys.data() + r0, columnSum.data(), paddedWidth, col0);
+            else
+              fusedBlock<false>(tileRows, tileDigits + r0, mPad, bp, r0, cycles, cycleScale.data(), invStep, codeMax,
+                                sigma, nullptr, columnSum.data(), paddedWidth, col0);
+          }
+        }
         for (int p = 0; p < passes; ++p)
           for (std::size_t b = 0; b < count; ++b) {
             // A sample with no negative input has no negative pass (its
             // result must not depend on the rest of the batch).
             if (p == 1 && !hasNegative[b]) continue;
-            Acc* __restrict acc = columnSum.data();
-            const float* y = s.adcIn.data() + (p * cycles * count + b) * paddedWidth;
-            const std::size_t cycleStride = count * paddedWidth;
-            if (noiseSigma > 0)  // read noise keyed by (seed, tile, sample, pass, cycle) and column
-              for (std::size_t cy = 0; cy < cycles; ++cy)
-                noiseKey[cy] = hashKey(c.seed ^ kStreamReadNoise, t, b0 + b, p * cycles + cy);
-            // One vector of columns at a time, all cycles, sums in registers.
-            if (noiseSigma > 0) {
-              for (std::size_t col0 = 0; col0 < paddedWidth; col0 += 2 * kLanes) {
-                Acc lane[2 * kLanes] = {};
-                for (std::size_t cy = 0; cy < cycles; ++cy) {
-                  const float* __restrict v = y + cy * cycleStride + col0;
-                  const Acc scale = cycleScale[cy];
-                  alignas(64) float z[2 * kLanes];
-                  gaussianLanes(noiseKey[cy], static_cast<std::uint32_t>(col0), z);
-                  for (std::size_t j = 0; j < 2 * kLanes; ++j)
-                    lane[j] += scale * static_cast<Acc>(std::min(
-                                           codeMax, std::max(0.0f, std::nearbyint((v[j] + noiseSigma * z[j]) * invStep))));
-                }
-                for (std::size_t j = 0; j < 2 * kLanes; ++j) acc[col0 + j] = lane[j];
-              }
-            } else {
-              for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kLanes) {
-                Acc lane[kLanes] = {};
-                for (std::size_t cy = 0; cy < cycles; ++cy) {
-                  const float* __restrict v = y + cy * cycleStride + col0;
-                  const Acc scale = cycleScale[cy];
-                  for (std::size_t j = 0; j < kLanes; ++j)
-                    lane[j] += scale * static_cast<Acc>(std::min(codeMax, std::max(0.0f, std::nearbyint(v[j] * invStep))));
-                }
-                for (std::size_t j = 0; j < kLanes; ++j) acc[col0 + j] = lane[j];
-              }
-            }
-            // Each output: its (polarity, slice) columns; then over row tiles in double.
-            for (std::size_t ct = 0; ct < g.colTiles; ++ct) {
-              const std::size_t n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
-              const Acc* seg = acc + 2 * slices * n0;
-              Acc* __restrict o = outputSum.data() + n0;
-              for (std::size_t j = 0; j < tileCols; ++j) o[j] = segmentScale[0] * seg[j];
-              for (std::size_t pl = 1; pl < 2 * slices; ++pl) {
-                const Acc scale = segmentScale[pl];
-                const Acc* __restrict src = seg + pl * tileCols;
-                for (std::size_t j = 0; j < tileCols; ++j) o[j] += scale * src[j];
-              }
-            }
-            double* __restrict tot = total.data() + (p * count + b) * n_;
-            for (std::size_t j = 0; j < n_; ++j) tot[j] += static_cast<double>(outputSum[j]);
+            reduceColumns<float>(columnSum.data() + (p * count + b) * paddedWidth, segmentScale, n_, c.cols,
+                                 g.colTiles, g.slices, outputSum.data(), total.data() + (p * count + b) * n_);
           }
       }
-      // G+ minus G- is in the coefficients; positive minus negative input pass here.
-      for (std::size_t b = 0; b < count; ++b) {
-        const double* pos = total.data() + b * n_;
-        const double* neg = passes == 2 ? total.data() + (count + b) * n_ : nullptr;
-        float* o = out + (b0 + b) * n_;
-        for (std::size_t j = 0; j < n_; ++j) {
-          const double q = neg ? pos[j] - neg[j] : pos[j];
-          o[j] = static_cast<float>((q * inputLsb) * weightScale_[j]);
-        }
-      }
+      writeOutputs(total.data(), count, n_, passes, inputLsb, weightScale_, out + b0 * n_);
     }
   });
 }
 
-template void CrossbarLayer::runQuantized<float>(const float*, std::size_t, float*, double, double, int) const;
-template void CrossbarLayer::runQuantized<double>(const float*, std::size_t, float*, double, double, int) const;
+// General path (non-integer ADC steps, very wide converters): GEMM into ADC
+// inputs, then conversion and shift-add in double.
+void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
+                               int passes) const {
+  const auto& c = config_;
+  const auto& g = geometry_;
+  const std::size_t rows = c.rows, cycles = g.cycles;
+  const std::size_t chunk = chunkSamples(passes, cycles);
+  const std::size_t chunks = (batch + chunk - 1) / chunk;
+  const double xMax = std::ldexp(1.0, c.inputBits) - 1;
+  const double inputLsb = inputScale / xMax;
+  const float invStep = static_cast<float>(1.0 / step);
+  const float codeMax = static_cast<float>(std::ldexp(1.0, adcBits_) - 1);
+  const float sigma = static_cast<float>(c.readNoise);
+  const ShiftAdd shift(cycles, g.slices, c, step);
+  const std::size_t paddedWidth = (width_ + kFusedCols - 1) / kFusedCols * kFusedCols;
+
+  parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
+    std::vector<float> digits(passes * cycles * chunk * k_);
+    std::vector<float> adcIn(passes * cycles * chunk * paddedWidth, 0.0f);  // pad columns stay zero
+    std::vector<double> columnSum(paddedWidth), outputSum(n_);
+    std::vector<double> total(passes * chunk * n_);
+    std::vector<char> hasNegative(chunk);
+    for (std::size_t ch = c0; ch < c1; ++ch) {
+      const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * cycles * count;
+      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digits.data(), m);
+      for (std::size_t b = 0; b < count; ++b) {
+        const float* x = inputs + (b0 + b) * k_;
+        hasNegative[b] = std::any_of(x, x + k_, [](float v) { return v < 0; });
+      }
+      std::fill(total.begin(), total.end(), 0.0);
+      for (std::size_t t = 0; t < g.rowTiles; ++t) {
+        const std::size_t tileRows = std::min(rows, k_ - t * rows);
+        sgemm(true, false, m, width_, tileRows, 1.0f, digits.data() + t * rows * m, m,
+              effective_.data() + t * rows * width_, width_, 0.0f, adcIn.data(), paddedWidth, 1);
+        for (int p = 0; p < passes; ++p)
+          for (std::size_t b = 0; b < count; ++b) {
+            if (p == 1 && !hasNegative[b]) continue;
+            std::fill(columnSum.begin(), columnSum.end(), 0.0);
+            for (std::size_t cy = 0; cy < cycles; ++cy) {
+              const float* v = adcIn.data() + ((p * count + b) * cycles + cy) * paddedWidth;
+              const double scale = shift.cycleScale[cy];
+              for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
+                alignas(64) float z[kFusedCols] = {};
+                if (sigma > 0)
+                  gaussianLanes(hashKey(c.seed ^ kStreamReadNoise, t, b0 + b, p * cycles + cy),
+                                static_cast<std::uint32_t>(col0), z);
+                for (std::size_t j = 0; j < kFusedCols; ++j) {
+                  const float code =
+                      std::min(codeMax, std::max(0.0f, std::nearbyint((v[col0 + j] + sigma * z[j]) * invStep)));
+                  columnSum[col0 + j] += scale * static_cast<double>(code);
+                }
+              }
+            }
+            reduceColumns<double>(columnSum.data(), shift.segmentScale, n_, c.cols, g.colTiles, g.slices,
+                                  outputSum.data(), total.data() + (p * count + b) * n_);
+          }
+      }
+      writeOutputs(total.data(), count, n_, passes, inputLsb, weightScale_, out + b0 * n_);
+    }
+  });
+}
 
 }  // namespace nax

@@ -85,9 +85,11 @@ class CrossbarLayer {
   void programArrays(const std::vector<std::int32_t>& magnitudes, const std::vector<std::int8_t>& signs);
   void runIdeal(const float* inputs, std::size_t batch, float* out) const;
   double calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes) const;
-  template <typename Acc>
-  void runQuantized(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
-                    int passes) const;
+  // Exact-integer path: GEMM, ADC and cycle shift-add fused in registers.
+  void runFused(const float* inputs, std::size_t batch, float* out, double inputScale, double step, int passes) const;
+  // General path (any ADC step): GEMM into ADC inputs, then convert in double.
+  void runUnfused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
+                  int passes) const;
 
   std::size_t k_, n_;
   CrossbarConfig config_;

@@ -217,6 +217,16 @@ describe('device non-idealities', () => {
     for (const threads of [1, 2, 4]) results.push(await crossbarMatMul(xs, 37, w, k, n, { ...cfg, threads }));
     expect(Array.from(results[1])).toEqual(Array.from(results[0]));
     expect(Array.from(results[2])).toEqual(Array.from(results[0]));
+    // Also the fused exact-integer path (lossless ADC; 3 cycles straddle register blocks).
+    const fused: Float32Array[] = [];
+    for (const threads of [1, 2, 4])
+      fused.push(await crossbarMatMul(xs, 37, w, k, n, { ...cfg, adcBits: 'lossless', inputBits: 6, dacBits: 2, threads }));
+    expect(Array.from(fused[1])).toEqual(Array.from(fused[0]));
+    expect(Array.from(fused[2])).toEqual(Array.from(fused[0]));
+    const fusedFirst = await crossbarMatMul(xs.subarray(0, 3 * k), 3, w, k, n, {
+      ...cfg, adcBits: 'lossless', inputBits: 6, dacBits: 2, threads: 1,
+    });
+    expect(Array.from(fusedFirst)).toEqual(Array.from(fused[0].subarray(0, 3 * n)));
     // The result of a sample does not depend on the rest of the batch.
     const first = await crossbarMatMul(xs.subarray(0, 5 * k), 5, w, k, n, { ...cfg, threads: 2 });
     expect(Array.from(first)).toEqual(Array.from(results[0].subarray(0, 5 * n)));
