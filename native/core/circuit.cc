@@ -377,7 +377,7 @@ std::shared_ptr<const Structure> cachedStructure(const CircuitSpec& spec) {
 // Fast solver: numeric kernels. Fronts are dense m x ld row-major; only the
 // strict upper triangle is meaningful (diagonals are implied by zero row sums).
 
-#if defined(__AVX512F__) || defined(__AVX__)
+#if defined(__GNUC__) && (defined(__AVX512F__) || defined(__AVX__))
 typedef double v4d __attribute__((vector_size(32)));
 typedef double v4du __attribute__((vector_size(32), aligned(8)));
 #define NAX_CIRCUIT_VEC 1
@@ -439,16 +439,18 @@ inline void microKernel(int kc, const double* __restrict a, const double* __rest
 #endif
 }
 
+// 64-byte aligned scratch (packed panels are read with aligned vector loads).
+// Over-allocates instead of aligned_alloc, which MSVC lacks.
 struct AlignedBuffer {
+  std::unique_ptr<double[]> raw;
   double* p = nullptr;
   std::size_t cap = 0;
-  ~AlignedBuffer() { std::free(p); }
   double* get(std::size_t count) {
     if (count > cap) {
-      std::free(p);
       cap = roundUp(std::max<std::size_t>(count, 64), 64);
-      p = static_cast<double*>(std::aligned_alloc(64, cap * sizeof(double)));
-      if (!p) throw std::bad_alloc();
+      raw.reset(new double[cap + 8]);
+      const auto addr = reinterpret_cast<std::uintptr_t>(raw.get());
+      p = reinterpret_cast<double*>((addr + 63) & ~static_cast<std::uintptr_t>(63));
     }
     return p;
   }
@@ -768,7 +770,7 @@ void transferMatrix(const CircuitSpec& spec, const double* conductances, double*
     std::memcpy(out, conductances, R * C * sizeof(double));  // I = V.G exactly
     return;
   }
-  threads = resolveThreads(threads);
+  threads = std::min(resolveThreads(threads), 64);  // more workers than subtrees at depth 6 only add spawns
   std::shared_ptr<const Structure> shared = cachedStructure(spec);
   const Structure& st = *shared;
   Numeric nm{st, conductances, {0, 0, 0, 0}, std::vector<Front>(st.blocks.size())};
