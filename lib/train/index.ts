@@ -3,8 +3,8 @@ export { buildNetwork, searchableConvs, NetworkBuilder, ARCHS } from './network'
 export type { ArchName, ArchOptions, NetworkSpec } from './network';
 export { TrainModel } from './model';
 export type { ModelOptions, ModelState, EvalResult, ImageSet } from './model';
-export { trainModel, epochOrder, sampleEpochKernels, TRAIN_DEFAULTS } from './trainer';
-export type { TrainOptions, TrainProgress, TrainResult, EpochRecord } from './trainer';
+export { trainModel, epochOrder, sampleEpochKernels, modelFromCheckpoint, TRAIN_DEFAULTS } from './trainer';
+export type { TrainOptions, TrainProgress, TrainResult, EpochRecord, TrainCheckpointMeta } from './trainer';
 export { cosineLr } from './schedule';
 export type { CosineSchedule } from './schedule';
 export { extractSubnet, subnetSpec, centreKernel } from './supernet';

@@ -10,7 +10,9 @@ import { NaxError, ErrorCodes, expectNumber } from '../errors';
 import { callNative } from '../native';
 import { Rng } from '../search/random';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
-import type { EvalResult, ImageSet, TrainModel } from './model';
+import { TrainModel } from './model';
+import type { EvalResult, ImageSet, ModelOptions } from './model';
+import type { NetworkSpec } from './network';
 import { cosineLr } from './schedule';
 
 export interface TrainOptions {
@@ -66,10 +68,12 @@ export interface TrainResult {
   seconds: number;
 }
 
-interface CheckpointMeta {
+export interface TrainCheckpointMeta {
   history: EpochRecord[];
   seed: number;
   epochs: number;
+  /** The network the weights belong to (absent in checkpoints of older builds). */
+  spec?: NetworkSpec;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -120,9 +124,11 @@ export async function trainModel(model: TrainModel, data: ImageSet, options: Tra
   let startEpoch = 0;
   let history: EpochRecord[] = [];
   if (o.resume && o.checkpoint && fs.existsSync(o.checkpoint)) {
-    const c = loadCheckpoint<CheckpointMeta>(o.checkpoint);
+    const c = loadCheckpoint<TrainCheckpointMeta>(o.checkpoint);
     if (c.meta.seed !== o.seed || c.meta.epochs !== epochs)
       throw new NaxError(ErrorCodes.config, `expected checkpoint ${o.checkpoint} to come from a run with seed ${o.seed} and ${epochs} epochs, got seed ${c.meta.seed} and ${c.meta.epochs}`);
+    if (c.meta.spec && JSON.stringify(c.meta.spec.nodes) !== JSON.stringify(model.spec.nodes))
+      throw new NaxError(ErrorCodes.config, `expected checkpoint ${o.checkpoint} to hold this network (${model.spec.arch}), got a different ${c.meta.spec.arch}`);
     model.loadState(c.state);
     startEpoch = c.epoch;
     history = c.meta.history;
@@ -167,8 +173,17 @@ export async function trainModel(model: TrainModel, data: ImageSet, options: Tra
     const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / seen, trainAccuracy: correct / seen, seconds: (Date.now() - te) / 1000 };
     if (o.validation) record.validation = await model.evaluate(o.validation);
     history.push(record);
-    if (o.checkpoint) saveCheckpoint(o.checkpoint, { state: model.state(), epoch: epoch + 1, meta: { history, seed: o.seed, epochs } satisfies CheckpointMeta });
+    if (o.checkpoint) saveCheckpoint(o.checkpoint, { state: model.state(), epoch: epoch + 1, meta: { history, seed: o.seed, epochs, spec: model.spec } satisfies TrainCheckpointMeta });
     o.onEpoch?.(record);
   }
   return { epochs: history, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Rebuilds a trained model (e.g. a supernet) from a trainer checkpoint alone. */
+export function modelFromCheckpoint(file: string, options: Omit<ModelOptions, 'seed' | 'precision'> = {}): { model: TrainModel; epoch: number; meta: TrainCheckpointMeta } {
+  const c = loadCheckpoint<TrainCheckpointMeta>(file);
+  if (!c.meta?.spec) throw new NaxError(ErrorCodes.config, `expected checkpoint ${file} to record its network, got none (written by an older build)`);
+  const model = new TrainModel(c.meta.spec, options);
+  model.loadState(c.state);
+  return { model, epoch: c.epoch, meta: c.meta };
 }

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadAddon } from '../../lib/native';
-import { buildNetwork, cosineLr, encodeCheckpoint, loadCheckpoint, trainModel, TrainModel } from '../../lib/train';
+import { buildNetwork, cosineLr, encodeCheckpoint, loadCheckpoint, modelFromCheckpoint, trainModel, TrainModel } from '../../lib/train';
 import { bandImages, noiseImages } from './synthetic';
 
 function tmpdir(): string {
@@ -80,6 +80,10 @@ describe('trainer', () => {
     const r = await trainModel(resumed, data, { ...opts, checkpoint: path.join(dir, 'part.ckpt'), resume: true });
     expect(r.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(paramBytes(resumed).equals(paramBytes(full))).toBe(true);
+    // The checkpoint alone rebuilds the trained supernet.
+    const restored = modelFromCheckpoint(path.join(dir, 'full.ckpt')).model;
+    expect(restored.kernelChoices()).toEqual(full.kernelChoices());
+    expect(paramBytes(restored).equals(paramBytes(full))).toBe(true);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -90,6 +94,8 @@ describe('trainer', () => {
     const data = bandImages(32, [1, 8, 8], 4);
     await trainModel(new TrainModel(spec), data, { epochs: 1, batchSize: 16, seed: 1, checkpoint: path.join(dir, 'c.ckpt') });
     await expect(trainModel(new TrainModel(spec), data, { epochs: 1, batchSize: 16, seed: 2, checkpoint: path.join(dir, 'c.ckpt'), resume: true })).rejects.toMatchObject({ name: 'NaxError', code: 'ERR_NAX_CONFIG' });
+    const other = buildNetwork('lenet', { inputShape: [1, 8, 8], kernels: [3, 5] });
+    await expect(trainModel(new TrainModel(other), data, { epochs: 1, batchSize: 16, seed: 1, checkpoint: path.join(dir, 'c.ckpt'), resume: true })).rejects.toMatchObject({ name: 'NaxError', code: 'ERR_NAX_CONFIG' });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
