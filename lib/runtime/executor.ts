@@ -72,6 +72,9 @@ function toValue(f: Feed): Value {
   return { dims: f.dims, dataType: 'float32', data: f.data };
 }
 
+/** A batch for {@link GraphExecutor.stream}: explicit dims, or a lib/data batch. */
+export type StreamBatch = { images: Float32Array; dims: number[] } | { images: Float32Array; count: number; shape: readonly number[] };
+
 export class GraphExecutor {
   readonly graph: Graph;
   readonly mode: ExecutionMode;
@@ -158,9 +161,15 @@ export class GraphExecutor {
     return out[this.graph.outputs[0].name];
   }
 
-  /** Streams batches through the network; memory stays at one batch's working set. */
-  async *stream(batches: AsyncIterable<{ images: Float32Array; dims: number[] }> | Iterable<{ images: Float32Array; dims: number[] }>): AsyncGenerator<Value> {
-    for await (const b of batches as AsyncIterable<{ images: Float32Array; dims: number[] }>) yield await this.runBatch(b.images, b.dims);
+  /**
+   * Streams batches through the network; memory stays at one batch's working set. Accepts
+   * `{ images, dims }` or lib/data batches (`{ images, count, shape }`, fed as NCHW).
+   */
+  async *stream(batches: AsyncIterable<StreamBatch> | Iterable<StreamBatch>): AsyncGenerator<Value> {
+    for await (const b of batches as AsyncIterable<StreamBatch>) {
+      const dims = 'dims' in b ? b.dims : [b.count, ...b.shape];
+      yield await this.runBatch(b.images, dims);
+    }
   }
 
   // ---- planning ----------------------------------------------------------------

@@ -86,6 +86,10 @@ test('streaming 10,000 images keeps memory bounded', async () => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }
   expect(seen).toBe(10000);
+  // lib/data batches ({ images, count, shape }) stream too.
+  let counted = 0;
+  for await (const out of ex.stream([{ images: one, count: batch, shape: [1, 28, 28] }])) counted += out.dims[0];
+  expect(counted).toBe(batch);
   // One batch's working set is a few MB; 10,000 images' activations would be > 100 MB.
   expect(peak - before).toBeLessThan(100 * 2 ** 20);
 });
