@@ -48,29 +48,46 @@ export function ngspiceAvailable(): boolean {
  * SPICE netlist of the crossbar with one input vector: V_i in series with
  * rSource into a(i,0); wires; devices; rSink to a 0 V ammeter at each bit
  * line. A zero resistance is written as a 0 V source (an exact short in MNA)
- * rather than a 0-ohm resistor.
+ * or, with `shortsAsNodes`, by giving both ends the same node name (also
+ * exact, and far fewer equations when whole lines are shorted).
  */
-export function netlist(c: Case, voltages: Float64Array): string {
+export function netlist(c: Case, voltages: Float64Array, options: { shortsAsNodes?: boolean } = {}): string {
   const { rows: R, cols: C } = c;
-  const lines: string[] = ['* nax-native crossbar conformance'];
-  let shorts = 0;
-  const two = (name: string, n1: string, n2: string, ohms: number) => {
-    if (ohms === 0) lines.push(`VZ${shorts++} ${n1} ${n2} DC 0`);
-    else lines.push(`${name} ${n1} ${n2} ${ohms.toPrecision(17)}`);
-  };
+  type Element = [kind: 'R' | 'V', name: string, n1: string, n2: string, value: number];
+  const elements: Element[] = [];
   for (let i = 0; i < R; i++) {
-    lines.push(`VIN${i} d${i} 0 DC ${voltages[i].toPrecision(17)}`);
-    two(`RS${i}`, `d${i}`, `a${i}_0`, c.rSource);
+    elements.push(['V', `VIN${i}`, `d${i}`, '0', voltages[i]]);
+    elements.push(['R', `RS${i}`, `d${i}`, `a${i}_0`, c.rSource]);
   }
   for (let i = 0; i < R; i++)
     for (let j = 0; j < C; j++) {
-      lines.push(`RG${i}_${j} a${i}_${j} b${i}_${j} ${(1 / c.conductances[i * C + j]).toPrecision(17)}`);
-      if (j + 1 < C) two(`RW${i}_${j}`, `a${i}_${j}`, `a${i}_${j + 1}`, c.rWordLine);
-      if (i + 1 < R) two(`RB${i}_${j}`, `b${i}_${j}`, `b${i + 1}_${j}`, c.rBitLine);
+      elements.push(['R', `RG${i}_${j}`, `a${i}_${j}`, `b${i}_${j}`, 1 / c.conductances[i * C + j]]);
+      if (j + 1 < C) elements.push(['R', `RW${i}_${j}`, `a${i}_${j}`, `a${i}_${j + 1}`, c.rWordLine]);
+      if (i + 1 < R) elements.push(['R', `RB${i}_${j}`, `b${i}_${j}`, `b${i + 1}_${j}`, c.rBitLine]);
     }
   for (let j = 0; j < C; j++) {
-    two(`RK${j}`, `b${R - 1}_${j}`, `s${j}`, c.rSink);
-    lines.push(`VSENSE${j} s${j} 0 DC 0`);
+    elements.push(['R', `RK${j}`, `b${R - 1}_${j}`, `s${j}`, c.rSink]);
+    elements.push(['V', `VSENSE${j}`, `s${j}`, '0', 0]);
+  }
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.has(r)) r = parent.get(r)!;
+    return r;
+  };
+  if (options.shortsAsNodes)
+    for (const [kind, , n1, n2, value] of elements)
+      if (kind === 'R' && value === 0) {
+        const r1 = find(n1);
+        const r2 = find(n2);
+        if (r1 !== r2) parent.set(r1, r2);
+      }
+  const lines: string[] = ['* nax-native crossbar conformance'];
+  let shorts = 0;
+  for (const [kind, name, n1, n2, value] of elements) {
+    if (kind === 'V') lines.push(`${name} ${find(n1)} ${find(n2)} DC ${value.toPrecision(17)}`);
+    else if (value !== 0) lines.push(`${name} ${find(n1)} ${find(n2)} ${value.toPrecision(17)}`);
+    else if (!options.shortsAsNodes) lines.push(`VZ${shorts++} ${n1} ${n2} DC 0`);
   }
   lines.push('.control', 'set numdgt=16', 'op');
   for (let j0 = 0; j0 < C; j0 += 8) {
@@ -83,11 +100,11 @@ export function netlist(c: Case, voltages: Float64Array): string {
 }
 
 /** Runs ngspice in batch mode; returns the sense currents (amperes) per bit line. */
-export function ngspiceCurrents(c: Case, voltages: Float64Array): Float64Array {
+export function ngspiceCurrents(c: Case, voltages: Float64Array, options: { shortsAsNodes?: boolean } = {}): Float64Array {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nax-spice-'));
   try {
     const file = path.join(dir, 'crossbar.cir');
-    fs.writeFileSync(file, netlist(c, voltages));
+    fs.writeFileSync(file, netlist(c, voltages, options));
     const r = spawnSync('ngspice', ['-b', file], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120000 });
     // ngspice -b exits 1 after a .control-only run ("no simulations run"), so
     // success is judged by finding every sense current in the output.

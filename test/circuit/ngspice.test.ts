@@ -24,6 +24,8 @@ interface SpiceCase {
   rSink?: number;
   /** Device resistance range, ohms (log-uniform). */
   rDevice?: [number, number];
+  /** Write shorts as shared node names instead of 0 V sources. */
+  shortsAsNodes?: boolean;
 }
 
 function makeCase(sc: SpiceCase): { c: Case; v: Float64Array } {
@@ -46,7 +48,7 @@ let worstSeen = 0;
 
 async function checkAgainstSpice(sc: SpiceCase): Promise<{ ours: Float64Array; spice: Float64Array; c: Case; v: Float64Array }> {
   const { c, v } = makeCase(sc);
-  const spice = ngspiceCurrents(c, v);
+  const spice = ngspiceCurrents(c, v, { shortsAsNodes: sc.shortsAsNodes });
   const ours = await solveCircuit({ ...c, voltages: v });
   const err = maxRelError(ours, spice);
   worstSeen = Math.max(worstSeen, err);
@@ -122,6 +124,8 @@ maybe('circuit solve vs ngspice', () => {
     { name: 'wires = 0', rows: 16, cols: 20, seed: 27, rWordLine: 0, rBitLine: 0 },
     { name: 'source and sink = 0', rows: 20, cols: 16, seed: 28, rSource: 0, rSink: 0 },
     { name: 'all = 0', rows: 9, cols: 11, seed: 29, rWordLine: 0, rBitLine: 0, rSource: 0, rSink: 0 },
+    { name: 'wires = 0, 128x128, shorts as shared nodes', rows: 128, cols: 128, seed: 31, rWordLine: 0, rBitLine: 0, shortsAsNodes: true },
+    { name: 'rWordLine = 0, 12x10, shorts as shared nodes', rows: 12, cols: 10, seed: 21, rWordLine: 0, shortsAsNodes: true },
     { name: 'rWordLine = 0, 48x48, severe', rows: 48, cols: 48, seed: 30, rWordLine: 0, rBitLine: 10, rSource: 20, rSink: 20, rDevice: [1e3, 3e3] },
   ];
   for (const sc of zeros) it(`zero resistance: ${sc.name}`, async () => void (await checkAgainstSpice(sc)));
