@@ -240,21 +240,19 @@ export class GraphExecutor {
         const relu = reluAfter.has(i);
         // An input that is a fresh buffer used only here can take the result (no allocation).
         const inPlace = nd.inputs.map((n) => writable(n, i));
-        const op = nd.opType === 'Add' ? 0 : nd.opType === 'Sub' ? 1 : 2;
+        const op: 0 | 1 | 2 = nd.opType === 'Add' ? 0 : nd.opType === 'Sub' ? 1 : 2;
         this.steps.push({
           node: nd,
           run: (ins) => {
             const [a, b] = ins;
             const same = a.dataType === 'float32' && b.dataType === 'float32' && a.data.length === b.data.length && a.dims.join() === b.dims.join();
-            if (same && (inPlace[0] || inPlace[1])) {
+            if (same && a.data.length >= 4096) {
+              // Native, threaded; written into a fresh single-use input when there is one.
               const x = a.data as Float32Array, y = b.data as Float32Array;
-              const o = inPlace[0] ? x : y;
-              const n = o.length;
-              if (op === 0) for (let j = 0; j < n; j++) o[j] = x[j] + y[j];
-              else if (op === 1) for (let j = 0; j < n; j++) o[j] = x[j] - y[j];
-              else for (let j = 0; j < n; j++) o[j] = x[j] * y[j];
-              if (relu) for (let j = 0; j < n; j++) if (o[j] < 0) o[j] = 0;
-              return [{ dims: a.dims, dataType: 'float32', data: o }];
+              const o = inPlace[0] ? x : inPlace[1] ? y : new Float32Array(x.length);
+              return runtimeNative()
+                .elementwise({ op, relu: relu ? 1 : 0, threads: this.threads, a: x, b: y, output: o })
+                .then(() => [{ dims: a.dims, dataType: 'float32' as const, data: o }]);
             }
             const [r] = runSmallOp(nd, ins, opset);
             if (relu && r !== a && r !== b) {

@@ -56,6 +56,8 @@ export interface RuntimeNative {
     batch: number; pixels: number; n: number; outChannels: number; group?: number; threads?: number;
     rows: Float32Array; bias?: Float32Array; output: Float32Array;
   }): Promise<void>;
+  /** output = a (op) b elementwise (0 add, 1 sub, 2 mul), same length; output may alias a or b. */
+  elementwise(o: { op: 0 | 1 | 2; relu?: 0 | 1; threads?: number; a: Float32Array; b: Float32Array; output: Float32Array }): Promise<void>;
 }
 
 let cached: RuntimeNative | undefined;

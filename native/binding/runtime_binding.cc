@@ -232,6 +232,23 @@ Napi::Value ScatterRows(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value Elementwise(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    Napi::Object o = objectArg(info, 0, "options");
+    const int op = static_cast<int>(intField(o, "op", 0, 2));
+    const bool relu = intField(o, "relu", 0, 1, false, 0) == 1;
+    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    auto aArr = float32Field(o, "a");
+    const std::size_t n = aArr.ElementLength();
+    const float* a = aArr.Data();
+    const float* b = float32Field(o, "b", n).Data();
+    float* out = float32Field(o, "output", n).Data();
+    return naxb::PromiseWorker::start(
+        env, [=]() { nax::elementwiseSame(op, a, b, out, n, relu, threads); }, nullptr, {o});
+  });
+}
+
 void initRuntime(Napi::Env env, Napi::Object exports) {
   Napi::Object rt = Napi::Object::New(env);
   rt.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
@@ -242,6 +259,7 @@ void initRuntime(Napi::Env env, Napi::Object exports) {
   rt.Set("biasActivation", Napi::Function::New(env, BiasActivation, "biasActivation"));
   rt.Set("im2rowBatch", Napi::Function::New(env, Im2rowBatch, "im2rowBatch"));
   rt.Set("scatterRows", Napi::Function::New(env, ScatterRows, "scatterRows"));
+  rt.Set("elementwise", Napi::Function::New(env, Elementwise, "elementwise"));
   exports.Set("runtime", rt);
 }
 

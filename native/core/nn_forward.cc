@@ -284,4 +284,17 @@ void scatterRows(std::size_t batch, std::size_t pixels, std::size_t n, std::size
   });
 }
 
+void elementwiseSame(int op, const float* a, const float* b, float* out, std::size_t n, bool relu, int threads) {
+  if (op < 0 || op > 2) throw Error(codes::kInvalidArgument, "elementwise: op must be 0 (add), 1 (sub) or 2 (mul)");
+  // Chunks of at least 64K elements: smaller tensors are not worth a thread.
+  const std::size_t chunks = std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(resolveThreads(threads)), n / 65536));
+  parallelFor(chunks, static_cast<int>(chunks), [&](std::size_t c0, std::size_t c1, int) {
+    const std::size_t i0 = n * c0 / chunks, i1 = n * c1 / chunks;
+    for (std::size_t i = i0; i < i1; ++i) {
+      float v = op == 0 ? a[i] + b[i] : op == 1 ? a[i] - b[i] : a[i] * b[i];
+      out[i] = relu && v < 0.0f ? 0.0f : v;
+    }
+  });
+}
+
 }  // namespace nax

@@ -68,4 +68,8 @@ void im2rowBatch(const Conv2dParams& p, int group, const float* input, float* ro
 void scatterRows(std::size_t batch, std::size_t pixels, std::size_t n, std::size_t outChannels, int group,
                  const float* rows, const float* bias, const ActivationParams& act, float* output, int threads);
 
+// out[i] = a[i] (op) b[i] for same-shape tensors, op 0 add, 1 sub, 2 mul; optional ReLU.
+// out may alias a or b (in-place residual adds).
+void elementwiseSame(int op, const float* a, const float* b, float* out, std::size_t n, bool relu, int threads);
+
 }  // namespace nax
