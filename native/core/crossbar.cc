@@ -7,6 +7,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include <limits>
 #include <memory>
 #include <new>
@@ -283,6 +286,24 @@ void CrossbarLayer::programArrays(const std::vector<std::int32_t>& magnitudes, c
           effective_[(k0 + i) * width_ + colBase + j] = static_cast<float>((M[i * cols + j] - c.gOff) / unitG);
     }
   });
+  packEffective();
+}
+
+// The fused run kernel's layout of E_t: 32-column panels, each tileRows x 32
+// contiguous (zero past width_), panel q of tile t at (t*rows*paddedWidth + q*32*tileRows).
+void CrossbarLayer::packEffective() {
+  const std::size_t rows = config_.rows, panel = 32;
+  paddedWidth_ = (width_ + panel - 1) / panel * panel;
+  effectivePacked_.assign(geometry_.rowTiles * rows * paddedWidth_, 0.0f);
+  for (std::size_t t = 0; t < geometry_.rowTiles; ++t) {
+    const std::size_t tileRows = std::min(rows, k_ - t * rows);
+    const float* e = effective_.data() + t * rows * width_;
+    for (std::size_t col0 = 0; col0 < paddedWidth_; col0 += panel) {
+      float* dst = effectivePacked_.data() + t * rows * paddedWidth_ + col0 * tileRows;
+      const std::size_t w = std::min(panel, width_ - std::min(width_, col0));
+      for (std::size_t i = 0; i < tileRows; ++i) std::memcpy(dst + i * panel, e + i * width_ + col0, w * sizeof(float));
+    }
+  }
 }
 
 double CrossbarLayer::inputScale() const {
@@ -374,22 +395,35 @@ void buildDigits(const float* inputs, std::size_t k, std::size_t b0, std::size_t
     }
 }
 
+// 64-byte vector types are internal here; without AVX-512 GCC notes an ABI change.
+#pragma GCC diagnostic ignored "-Wpsabi"
 typedef float VF __attribute__((vector_size(64)));
 typedef float VFU __attribute__((vector_size(64), aligned(4)));
 constexpr std::size_t kFusedRows = 8;     // conversion rows per register block
 constexpr std::size_t kFusedCols = 32;    // array columns per register block (two 16-float vectors)
 
-// Round half to even for 0 <= x <= 2^22 (adding 1.5*2^23 leaves no fraction bits).
-inline VF roundSmall(VF x) {
-  const VF magic = VF{} + 12582912.0f;
+// ADC code of x (in steps): clamp to [0, codeMax], round half to even.
+// Portable form: adding 1.5*2^23 leaves no fraction bits (needs codeMax <= 2^22).
+inline VF adcCode(VF x, VF hi) {
+#if defined(__AVX512F__)
+  // Masked forms: GCC 12's unmasked ones warn about an undefined source.
+  const __m512 v = reinterpret_cast<__m512>(x), top = reinterpret_cast<__m512>(hi);
+  const __m512 lo = _mm512_mask_max_ps(v, 0xFFFF, v, _mm512_setzero_ps());
+  const __m512 c = _mm512_mask_min_ps(lo, 0xFFFF, lo, top);
+  return reinterpret_cast<VF>(_mm512_mask_roundscale_ps(c, 0xFFFF, c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+#else
+  const VF lo = VF{}, magic = VF{} + 12582912.0f;
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
   return (x + magic) - magic;
+#endif
 }
 
 // One register block of the fused crossbar kernel: ADC inputs of conversion
 // rows r0..r0+7 and array columns col0..col0+31 (digits^T x packed E, kept in
 // registers), converted by the ADC and shift-added over cycles straight into
 // columnSum[sample][col] (sample = r / cycles).
-template <bool kNoise>
+template <bool kNoise, bool kUnitStep>
 void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDigits, const float* __restrict bp,
                 std::size_t r0, std::size_t cycles, const float* cycleScale, float invStep, float codeMax, float sigma,
                 const std::uint64_t* noiseKeys, float* __restrict columnSum, std::size_t ldSum, std::size_t col0) {
@@ -407,7 +441,7 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
     digits += ldDigits;
     bp += kFusedCols;
   }
-  const VF lo = VF{}, hi = VF{} + codeMax;
+  const VF hi = VF{} + codeMax;
   std::size_t sample = r0 / cycles, cy = r0 % cycles;
   VF part0 = VF{}, part1 = VF{};
   auto flush = [&]() {
@@ -424,16 +458,14 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
       x0 += sigma * *reinterpret_cast<const VF*>(z);
       x1 += sigma * *reinterpret_cast<const VF*>(z + 16);
     }
-    x0 *= invStep;
-    x1 *= invStep;
+    if (!kUnitStep) {
+      x0 *= invStep;
+      x1 *= invStep;
+    }
     // Clamp to the ADC's codes, then round (same codes as round-then-clamp).
-    x0 = x0 < lo ? lo : x0;
-    x0 = x0 > hi ? hi : x0;
-    x1 = x1 < lo ? lo : x1;
-    x1 = x1 > hi ? hi : x1;
     const float scale = cycleScale[cy];
-    part0 += roundSmall(x0) * scale;
-    part1 += roundSmall(x1) * scale;
+    part0 += adcCode(x0, hi) * scale;
+    part1 += adcCode(x1, hi) * scale;
     if (++cy == cycles) {
       flush();
       cy = 0;
@@ -531,16 +563,13 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const ShiftAdd shift(cycles, g.slices, c, step);
   const std::vector<float> cycleScale(shift.cycleScale.begin(), shift.cycleScale.end());
   const std::vector<float> segmentScale(shift.segmentScale.begin(), shift.segmentScale.end());
-  const std::size_t paddedWidth = (width_ + kFusedCols - 1) / kFusedCols * kFusedCols;
+  const std::size_t paddedWidth = paddedWidth_;
   const std::size_t mMax = passes * cycles * chunk;
   const std::size_t mPadMax = (mMax + kFusedRows - 1) / kFusedRows * kFusedRows;
   const std::size_t samplesMax = (mPadMax + cycles - 1) / cycles + 1;  // + the padding rows' dummy sample
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
     std::vector<float> digits(k_ * mPadMax);
-    std::unique_ptr<float[], void (*)(float*)> packed(
-        static_cast<float*>(::operator new[](rows * paddedWidth * sizeof(float), std::align_val_t(64))),
-        [](float* ptr) { ::operator delete[](ptr, std::align_val_t(64)); });
     std::vector<float> columnSum(samplesMax * paddedWidth), outputSum(n_);
     std::vector<double> total(passes * chunk * n_);
     std::vector<std::uint64_t> noiseKeys(mPadMax);
@@ -557,16 +586,6 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
       std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
-        // E_t packed in 32-column panels (zero past width_).
-        const float* e = effective_.data() + t * rows * width_;
-        for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
-          float* dst = packed.get() + col0 * tileRows;
-          const std::size_t w = std::min(kFusedCols, width_ - std::min(width_, col0));
-          for (std::size_t i = 0; i < tileRows; ++i) {
-            std::memcpy(dst + i * kFusedCols, e + i * width_ + col0, w * sizeof(float));
-            std::fill(dst + i * kFusedCols + w, dst + (i + 1) * kFusedCols, 0.0f);
-          }
-        }
         if (sigma > 0)  // read noise keyed by (seed, tile, sample, pass, cycle) and column
           for (std::size_t r = 0; r < mPad; ++r) {
             const std::size_t sIdx = r / cycles, p = sIdx / count, b = sIdx % count;
@@ -575,14 +594,12 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
         std::fill(columnSum.begin(), columnSum.end(), 0.0f);
         const float* tileDigits = digits.data() + t * rows * mPad;
         for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
-          const float* bp = packed.get() + col0 * tileRows;
+          const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
           for (std::size_t r0 = 0; r0 < mPad; r0 += kFusedRows) {
-            if (sigma > 0)
-              fusedBlock<true>(tileRows, tileDigits + r0, mPad, bp, r0, cycles, cycleScale.data(), invStep, codeMax,
-                               sigma, noiseKeys.data() + r0, columnSum.data(), paddedWidth, col0);
-            else
-              fusedBlock<false>(tileRows, tileDigits + r0, mPad, bp, r0, cycles, cycleScale.data(), invStep, codeMax,
-                                sigma, nullptr, columnSum.data(), paddedWidth, col0);
+            auto block = sigma > 0 ? (step == 1 ? fusedBlock<true, true> : fusedBlock<true, false>)
+                                   : (step == 1 ? fusedBlock<false, true> : fusedBlock<false, false>);
+            block(tileRows, tileDigits + r0, mPad, bp, r0, cycles, cycleScale.data(), invStep, codeMax, sigma,
+                  sigma > 0 ? noiseKeys.data() + r0 : nullptr, columnSum.data(), paddedWidth, col0);
           }
         }
         for (int p = 0; p < passes; ++p)

@@ -14,9 +14,25 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <vector>
 
 namespace nax {
+
+// 64-byte aligned storage for vector kernels.
+template <typename T>
+struct AlignedAllocator {
+  using value_type = T;
+  AlignedAllocator() = default;
+  template <typename U>
+  AlignedAllocator(const AlignedAllocator<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))); }
+  void deallocate(T* p, std::size_t) { ::operator delete[](p, std::align_val_t(64)); }
+  template <typename U>
+  bool operator==(const AlignedAllocator<U>&) const { return true; }
+  template <typename U>
+  bool operator!=(const AlignedAllocator<U>&) const { return false; }
+};
 
 enum class VariationKind { kNone = 0, kLognormal = 1, kGaussian = 2 };
 
@@ -83,6 +99,7 @@ class CrossbarLayer {
  private:
   struct RunState;
   void programArrays(const std::vector<std::int32_t>& magnitudes, const std::vector<std::int8_t>& signs);
+  void packEffective();
   void runIdeal(const float* inputs, std::size_t batch, float* out) const;
   double calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes) const;
   // Exact-integer path: GEMM, ADC and cycle shift-add fused in registers.
@@ -99,6 +116,8 @@ class CrossbarLayer {
   std::vector<float> weightsIdeal_;      // ideal mode: the float weights
   std::vector<double> weightScale_;      // per output column (equal when per-layer)
   std::vector<float> effective_;
+  std::vector<float, AlignedAllocator<float>> effectivePacked_;   // E_t in the fused kernel's 32-column panels
+  std::size_t paddedWidth_ = 0;          // width_ rounded up to whole panels
   mutable std::mutex calibrationMutex_;
   double inputScale_ = 0;
   double adcRange_ = 0;
