@@ -44,7 +44,10 @@ export interface TrainNetNative {
     weightDecay?: number;
     nesterov?: boolean;
     augment?: { pad?: number; flip?: boolean; seed?: number; step?: number };
+    /** Step number keying the hardware-aware noise. */
+    noiseStep?: number;
   }): Promise<{ loss: number; correct: number }>;
+  setHardwareAware(options: { enabled: boolean; weightBits?: number; multiplicativeSigma?: number; additiveSigma?: number; seed?: number }): void;
   forward(options: {
     images: TrainArray;
     count: number;

@@ -29,6 +29,13 @@ export interface TrainOptions {
   seed?: number;
   /** Random crop (zero padding `pad`) and horizontal flip; default none. */
   augment?: { pad?: number; flip?: boolean };
+  /**
+   * Hardware-aware training: the forward pass sees conv/linear weights
+   * quantized to `weightBits` (sign + magnitude, per-layer max|w| scale) and
+   * perturbed as programmed crossbar cells, w' = q(w) exp(multiplicativeSigma n1)
+   * + additiveSigma max|w| n2 (fresh noise every step); gradients pass straight through.
+   */
+  hardwareAware?: { weightBits?: number; multiplicativeSigma?: number; additiveSigma?: number };
   /** Sample one kernel per searchable conv per batch (single-path one-shot supernet training). */
   supernet?: boolean;
   /** Evaluated after every epoch when given. */
@@ -134,47 +141,53 @@ export async function trainModel(model: TrainModel, data: ImageSet, options: Tra
     history = c.meta.history;
   }
 
+  if (o.hardwareAware) model.native.setHardwareAware({ enabled: true, seed: o.seed, weightBits: 8, ...o.hardwareAware });
   const images = new Float32Array(batchSize * inputSize);
   const labels = new Uint8Array(batchSize);
   const t0 = Date.now();
   const lastEpoch = o.stopAfterEpochs !== undefined ? Math.min(epochs, startEpoch + o.stopAfterEpochs) : epochs;
-  for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
-    const te = Date.now();
-    const order = epochOrder(data.count, o.seed, epoch);
-    const kernelPlan = o.supernet ? sampleEpochKernels(choices, stepsPerEpoch, o.seed, epoch) : null;
-    let lossSum = 0, correct = 0, seen = 0;
-    for (let s = 0; s < stepsPerEpoch; s++) {
-      if (o.signal?.aborted) throw new NaxError(ErrorCodes.cancelled, 'training was cancelled');
-      for (let i = 0; i < batchSize; i++) {
-        const idx = order[s * batchSize + i];
-        images.set(data.images.subarray(idx * inputSize, (idx + 1) * inputSize), i * inputSize);
-        labels[i] = data.labels[idx];
+  try {
+    for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
+      const te = Date.now();
+      const order = epochOrder(data.count, o.seed, epoch);
+      const kernelPlan = o.supernet ? sampleEpochKernels(choices, stepsPerEpoch, o.seed, epoch) : null;
+      let lossSum = 0, correct = 0, seen = 0;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        if (o.signal?.aborted) throw new NaxError(ErrorCodes.cancelled, 'training was cancelled');
+        for (let i = 0; i < batchSize; i++) {
+          const idx = order[s * batchSize + i];
+          images.set(data.images.subarray(idx * inputSize, (idx + 1) * inputSize), i * inputSize);
+          labels[i] = data.labels[idx];
+        }
+        if (kernelPlan) model.setKernels(kernelPlan[s]);
+        const step = epoch * stepsPerEpoch + s;
+        const lr = cosineLr(step, { lr: o.lr, totalSteps, warmupSteps, minLr: o.minLr });
+        const r = await callNative(() =>
+          model.native.trainStep({
+            images, labels, count: batchSize, lr,
+            momentum: o.momentum, weightDecay: o.weightDecay, nesterov: o.nesterov,
+            augment: o.augment ? { pad: o.augment.pad ?? 0, flip: o.augment.flip ?? false, seed: o.seed, step } : undefined,
+            noiseStep: step,
+          }),
+        );
+        if (!Number.isFinite(r.loss)) throw new NaxError(ErrorCodes.numerical, `expected a finite loss, got ${r.loss} at epoch ${epoch + 1} step ${s + 1} (lower lr?)`);
+        lossSum += r.loss * batchSize;
+        correct += r.correct;
+        seen += batchSize;
+        o.onProgress?.({
+          epoch: epoch + 1, epochs, step: s + 1, stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, lr,
+          imagesPerSecond: seen / Math.max(1e-3, (Date.now() - te) / 1000),
+        });
       }
-      if (kernelPlan) model.setKernels(kernelPlan[s]);
-      const step = epoch * stepsPerEpoch + s;
-      const lr = cosineLr(step, { lr: o.lr, totalSteps, warmupSteps, minLr: o.minLr });
-      const r = await callNative(() =>
-        model.native.trainStep({
-          images, labels, count: batchSize, lr,
-          momentum: o.momentum, weightDecay: o.weightDecay, nesterov: o.nesterov,
-          augment: o.augment ? { pad: o.augment.pad ?? 0, flip: o.augment.flip ?? false, seed: o.seed, step } : undefined,
-        }),
-      );
-      if (!Number.isFinite(r.loss)) throw new NaxError(ErrorCodes.numerical, `expected a finite loss, got ${r.loss} at epoch ${epoch + 1} step ${s + 1} (lower lr?)`);
-      lossSum += r.loss * batchSize;
-      correct += r.correct;
-      seen += batchSize;
-      o.onProgress?.({
-        epoch: epoch + 1, epochs, step: s + 1, stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, lr,
-        imagesPerSecond: seen / Math.max(1e-3, (Date.now() - te) / 1000),
-      });
+      if (kernelPlan) model.setKernels(fixedKernels);
+      const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / seen, trainAccuracy: correct / seen, seconds: (Date.now() - te) / 1000 };
+      if (o.validation) record.validation = await model.evaluate(o.validation);
+      history.push(record);
+      if (o.checkpoint) saveCheckpoint(o.checkpoint, { state: model.state(), epoch: epoch + 1, meta: { history, seed: o.seed, epochs, spec: model.spec } satisfies TrainCheckpointMeta });
+      o.onEpoch?.(record);
     }
-    if (kernelPlan) model.setKernels(fixedKernels);
-    const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / seen, trainAccuracy: correct / seen, seconds: (Date.now() - te) / 1000 };
-    if (o.validation) record.validation = await model.evaluate(o.validation);
-    history.push(record);
-    if (o.checkpoint) saveCheckpoint(o.checkpoint, { state: model.state(), epoch: epoch + 1, meta: { history, seed: o.seed, epochs, spec: model.spec } satisfies TrainCheckpointMeta });
-    o.onEpoch?.(record);
+  } finally {
+    if (o.hardwareAware) model.native.setHardwareAware({ enabled: false });
   }
   return { epochs: history, seconds: (Date.now() - t0) / 1000 };
 }

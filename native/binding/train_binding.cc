@@ -100,7 +100,8 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
          InstanceMethod("setKernels", &TrainNet::setKernels), InstanceMethod("kernels", &TrainNet::kernels),
          InstanceMethod("setThreads", &TrainNet::setThreads), InstanceMethod("trainStep", &TrainNet::trainStep),
          InstanceMethod("forward", &TrainNet::forward), InstanceMethod("gradients", &TrainNet::gradients),
-         InstanceMethod("profile", &TrainNet::profile), InstanceMethod("resetProfile", &TrainNet::resetProfile)});
+         InstanceMethod("profile", &TrainNet::profile), InstanceMethod("resetProfile", &TrainNet::resetProfile),
+         InstanceMethod("setHardwareAware", &TrainNet::setHardwareAware)});
     exports.Set("TrainNet", ctor);
   }
 
@@ -301,6 +302,7 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
         aug.step = static_cast<std::uint64_t>(naxb::intField(a, "step", 0, (1LL << 53), false, 0));
         augment = aug.pad > 0 || aug.flip;
       }
+      net.hardwareAware().step = static_cast<std::uint64_t>(naxb::intField(o, "noiseStep", 0, (1LL << 53), false, 0));
       auto result = std::make_shared<nax::train::LossResult>();
       Net<T>* p = &net;
       busy_ = true;
@@ -409,6 +411,21 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
     r.Set("convForwardFlops", p.forwardFlops);
     r.Set("convBackwardFlops", p.backwardFlops);
     return r;
+  }
+  // setHardwareAware({enabled, weightBits, multiplicativeSigma, additiveSigma, seed})
+  Napi::Value setHardwareAware(const Napi::CallbackInfo& info) {
+    checkIdle(info.Env());
+    Napi::Object o = naxb::objectArg(info, 0, "options");
+    nax::train::HardwareAwareOptions h;
+    h.enabled = o.Get("enabled").ToBoolean().Value();
+    h.weightBits = static_cast<int>(naxb::intField(o, "weightBits", 0, 24, false, 8));
+    h.multiplicativeSigma = naxb::numberField(o, "multiplicativeSigma", false, 0);
+    h.additiveSigma = naxb::numberField(o, "additiveSigma", false, 0);
+    h.seed = static_cast<std::uint64_t>(naxb::intField(o, "seed", 0, (1LL << 53), false, 0));
+    if (h.multiplicativeSigma < 0 || h.additiveSigma < 0)
+      naxb::throwNax(info.Env(), nax::codes::kOutOfRange, "expected non-negative noise sigmas");
+    withNet([&](auto& net) { net.setHardwareAware(h); return 0; });
+    return info.Env().Undefined();
   }
   Napi::Value resetProfile(const Napi::CallbackInfo& info) {
     withNet([](auto& net) { net.profile() = nax::train::ConvProfile{}; return 0; });

@@ -1,9 +1,12 @@
 #include "train_net.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "error.h"
+#include "parallel.h"
+#include "rng.h"
 #include "train_elementwise.h"
 #include "train_linear.h"
 #include "train_norm.h"
@@ -175,6 +178,27 @@ const T* Net<T>::convWeight(Node& node) {
 }
 
 template <typename T>
+const T* Net<T>::perturb(Node& node, const T* w, std::size_t count) {
+  node.perturbed.resize(count);
+  double maxAbs = 0;
+  for (std::size_t i = 0; i < count; ++i) maxAbs = std::max(maxAbs, std::abs(static_cast<double>(w[i])));
+  const double levels = hw_.weightBits > 1 ? std::ldexp(1.0, hw_.weightBits - 1) - 1 : 0;
+  const std::uint64_t stream = static_cast<std::uint64_t>(node.weight);
+  T* out = node.perturbed.data();
+  parallelFor(count, threads_, [&](std::size_t i0, std::size_t i1, int) {
+    for (std::size_t i = i0; i < i1; ++i) {
+      double v = w[i];
+      if (levels > 0 && maxAbs > 0) v = std::round(v / maxAbs * levels) / levels * maxAbs;
+      const std::uint64_t key = hashKey(hw_.seed, hw_.step, stream, i);
+      if (hw_.multiplicativeSigma > 0) v *= std::exp(hw_.multiplicativeSigma * standardNormal(key));
+      if (hw_.additiveSigma > 0) v += hw_.additiveSigma * maxAbs * standardNormal(key ^ 0x5851F42D4C957F2Dull);
+      out[i] = static_cast<T>(v);
+    }
+  });
+  return out;
+}
+
+template <typename T>
 void Net<T>::forward(const T* images, int n, bool trainMode, bool updateStats, double momentumOverride) {
   if (n <= 0) bad("expected a positive batch size");
   if (trainMode && n < 2) bad("expected a batch of at least 2 for batch statistics");
@@ -208,6 +232,8 @@ void Net<T>::forwardNode(Node& node, bool trainMode, bool updateStats, double mo
       const auto t0 = Clock::now();
       const ConvShape cs = convShape(node);
       const T* w = convWeight(node);
+      if (hw_.enabled && trainMode) w = perturb(node, w, cs.patch() * cs.cout);
+      node.usedWeight = w;
       convForward(cs, in.out, in.y.data(), w, node.bias >= 0 ? values_[node.bias].data() : nullptr, node.y.data(),
                   scratch_, threads_);
       profile_.forwardSeconds += since(t0);
@@ -247,9 +273,13 @@ void Net<T>::forwardNode(Node& node, bool trainMode, bool updateStats, double mo
     case OpKind::Flatten:
       flattenForward(in.out, in.y.data(), node.y.data(), threads_);
       break;
-    case OpKind::Linear:
-      linearForward(in.out.c, s.channels, n_, in.y.data(), values_[node.weight].data(), values_[node.bias].data(),
-                    node.y.data(), threads_);
+    case OpKind::Linear: {
+      const T* w = values_[node.weight].data();
+      if (hw_.enabled && trainMode) w = perturb(node, w, values_[node.weight].size());
+      node.usedWeight = w;
+      linearForward(in.out.c, s.channels, n_, in.y.data(), w, values_[node.bias].data(), node.y.data(), threads_);
+      break;
+    }
       break;
   }
 }
@@ -292,7 +322,7 @@ void Net<T>::backwardNode(Node& node, bool wantInputGrad) {
     case OpKind::Conv: {
       const auto t0 = Clock::now();
       const ConvShape cs = convShape(node);
-      const T* w = convWeight(node);
+      const T* w = node.usedWeight;
       const bool elastic = node.activeKernel != s.kernel;
       std::vector<T>& fullGrad = grads_[node.weight];
       if (elastic) node.activeGrad.resize(node.activeWeight.size());
@@ -342,7 +372,7 @@ void Net<T>::backwardNode(Node& node, bool wantInputGrad) {
       if (dx) flattenBackward(in.out, node.dy.data(), dx, threads_);
       break;
     case OpKind::Linear:
-      linearBackward(in.out.c, s.channels, n_, in.y.data(), values_[node.weight].data(), node.dy.data(), dx,
+      linearBackward(in.out.c, s.channels, n_, in.y.data(), node.usedWeight, node.dy.data(), dx,
                      grads_[node.weight].data(), grads_[node.bias].data(), threads_);
       break;
   }

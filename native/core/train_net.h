@@ -38,6 +38,18 @@ struct ParamInfo {
   bool decay = true;      // weight decay applies (conv/linear weights)
 };
 
+// Hardware-aware training: conv and linear weights seen by the training
+// forward pass are quantized (sign + magnitude, per-layer scale max|w|) and
+// perturbed like programmed crossbar cells, w' = q(w) * exp(mult * n1) +
+// add * max|w| * n2, with fresh noise per step; gradients pass straight
+// through to the float weights.
+struct HardwareAwareOptions {
+  bool enabled = false;
+  int weightBits = 8;  // including the sign; 0 = no quantization
+  double multiplicativeSigma = 0, additiveSigma = 0;
+  std::uint64_t seed = 0, step = 0;
+};
+
 struct ConvProfile {
   double forwardSeconds = 0, backwardSeconds = 0;
   double forwardFlops = 0, backwardFlops = 0;
@@ -80,6 +92,8 @@ class Net {
   void step(const SgdOptions& o);
 
   ConvProfile& profile() { return profile_; }
+  void setHardwareAware(const HardwareAwareOptions& o) { hw_ = o; }
+  HardwareAwareOptions& hardwareAware() { return hw_; }
 
  private:
   struct Node {
@@ -91,10 +105,13 @@ class Net {
     std::vector<std::int32_t> argmax;
     int activeKernel = 0;
     std::vector<T> activeWeight, activeGrad;  // elastic conv: the centre in use
+    std::vector<T> perturbed;                 // hardware-aware forward weights
+    const T* usedWeight = nullptr;            // what the last forward multiplied by
   };
   int addParam(const std::string& name, std::vector<int> shape, bool trainable, bool decay, T fill);
   ConvShape convShape(const Node& node) const;
   const T* convWeight(Node& node);
+  const T* perturb(Node& node, const T* w, std::size_t count);
   void forwardNode(Node& node, bool trainMode, bool updateStats, double momentumOverride);
   void backwardNode(Node& node, bool wantInputGrad);
 
@@ -105,6 +122,7 @@ class Net {
   bool lastTrainMode_ = true;
   ConvScratch<T> scratch_;
   ConvProfile profile_;
+  HardwareAwareOptions hw_;
 };
 
 }  // namespace train
