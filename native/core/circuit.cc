@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -777,26 +778,53 @@ void transferMatrix(const CircuitSpec& spec, const double* conductances, double*
   const double rs[4] = {spec.rWordLine, spec.rBitLine, spec.rSource, spec.rSink};
   for (int k = 0; k < 4; ++k) nm.gTable[k] = rs[k] > 0 ? 1.0 / rs[k] : 0.0;
 
-  // Parallel phase: independent subtrees at the first depth with >= threads
-  // blocks; then the blocks above them, each with threaded kernels. Every
-  // block does the same arithmetic whichever thread runs it.
-  int splitDepth = 0;
-  while ((1 << splitDepth) < threads) ++splitDepth;
-  std::vector<int> subRoots;
-  if (threads > 1)
-    for (int b : st.postOrder) {
-      const Block& blk = st.blocks[b];
-      if (blk.depth == splitDepth || (blk.depth < splitDepth && blk.child[0] < 0)) subRoots.push_back(b);
-    }
-  if (subRoots.size() > 1) {
-    parallelFor(subRoots.size(), threads, [&](std::size_t begin, std::size_t end, int) {
-      for (std::size_t s = begin; s < end; ++s) processSubtree(nm, subRoots[s], 1);
+  // Parallel phase: workers take ready blocks (both children done) from a
+  // shared stack, so an unbalanced tree (drivers and grounds sit on two edges)
+  // keeps both cores busy; the root then runs with threaded kernels. Every
+  // block does the same arithmetic whichever thread runs it, so the result is
+  // bit-identical for any thread count.
+  if (threads > 1 && st.blocks[0].child[0] >= 0) {
+    const std::size_t nb = st.blocks.size();
+    std::vector<int> pending(nb, 2), ready;
+    for (auto it = st.postOrder.rbegin(); it != st.postOrder.rend(); ++it)
+      if (st.blocks[*it].child[0] < 0) ready.push_back(*it);
+    std::size_t remaining = nb - 1;  // every block but the root
+    bool failed = false;
+    std::mutex mutex;
+    std::condition_variable wake;
+    parallelFor(static_cast<std::size_t>(threads), threads, [&](std::size_t, std::size_t, int) {
+      std::unique_ptr<Pool> pool = borrowPool();
+      Workspace ws;
+      std::vector<double> W;
+      for (;;) {
+        int b;
+        {
+          std::unique_lock<std::mutex> lock(mutex);
+          wake.wait(lock, [&] { return !ready.empty() || remaining == 0 || failed; });
+          if (remaining == 0 || failed) break;
+          b = ready.back();
+          ready.pop_back();
+        }
+        try {
+          processBlock(nm, b, *pool, ws, W, 1);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mutex);
+          failed = true;
+          wake.notify_all();
+          throw;
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        --remaining;
+        const int parent = st.blocks[b].parent;
+        if (parent > 0 && --pending[parent] == 0) ready.push_back(parent);
+        wake.notify_all();
+      }
+      returnPool(std::move(pool));
     });
     std::unique_ptr<Pool> pool = borrowPool();
     Workspace ws;
     std::vector<double> W;
-    for (int b : st.postOrder)
-      if (st.blocks[b].depth < splitDepth && st.blocks[b].child[0] >= 0) processBlock(nm, b, *pool, ws, W, threads);
+    processBlock(nm, 0, *pool, ws, W, threads);
     returnPool(std::move(pool));
   } else {
     processSubtree(nm, 0, threads);
