@@ -366,7 +366,7 @@ std::shared_ptr<const Structure> cachedStructure(const CircuitSpec& spec) {
       }
   }
   auto st = std::make_shared<const Structure>(analyse(buildGraph(spec)));
-  if (spec.rows * spec.cols <= 512 * 512) {  // bounded memory: large structures are rebuilt
+  if (spec.rows * spec.cols <= 256 * 256) {  // bounded memory (~10 MB each at 256x256); larger ones are rebuilt
     std::lock_guard<std::mutex> lock(mutex);
     entries.push_back({spec.rows, spec.cols, mask, st});
     if (entries.size() > 8) entries.erase(entries.begin());
