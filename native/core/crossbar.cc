@@ -354,15 +354,14 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
   }
   const double codeMax = std::ldexp(1.0, adcBits_) - 1;
   const double step = std::max(1.0, range / codeMax);  // LSB units per ADC code
-  // Per-tile shift-add partial sums stay exact in float while they are
-  // integers below 2^24; otherwise accumulate in double.
+  // The fused kernel sums each column's integer codes over cycles in float:
+  // exact while codeMax * sum_c 2^(c*dacBits) < 2^24 (the step and the
+  // slice/polarity weights are applied in double afterwards). Its portable
+  // rounding needs codes <= 2^22.
   const auto& g = geometry_;
-  const double bound = 2 * codeMax * step * (std::ldexp(1.0, config_.dacBits * g.cycles) - 1) /
-                       ((1 << config_.dacBits) - 1) * (std::ldexp(1.0, config_.bitsPerCell * g.slices) - 1) /
-                       ((1 << config_.bitsPerCell) - 1);
-  // Exact float path: per-tile shift-add sums are integers below 2^24, and
-  // the fused kernel's rounding trick needs codes below 2^22.
-  if (bound < 16777216.0 && step == std::floor(step) && codeMax <= 4194304.0)
+  const double cycleBound = codeMax * (std::ldexp(1.0, config_.dacBits * static_cast<int>(g.cycles)) - 1) /
+                            ((1 << config_.dacBits) - 1);
+  if (cycleBound < 16777216.0 && codeMax <= 4194304.0)
     runFused(inputs, batch, out, scale, step, passes);
   else
     runUnfused(inputs, batch, out, scale, step, passes);
@@ -516,22 +515,22 @@ struct ShiftAdd {
 };
 
 // Adds one sample's tile result to total[n]: for every output column, its
-// (polarity, slice) array columns of columnSum weighted by segmentScale.
-template <typename Acc>
-void reduceColumns(const Acc* columnSum, const std::vector<Acc>& segmentScale, std::size_t n, std::size_t cols,
-                   std::size_t colTiles, std::size_t slices, Acc* scratch, double* total) {
+// (polarity, slice) array columns of columnSum weighted by segmentScale, in double.
+template <typename Sum>
+void reduceColumns(const Sum* columnSum, const std::vector<double>& segmentScale, std::size_t n, std::size_t cols,
+                   std::size_t colTiles, std::size_t slices, double* scratch, double* total) {
   for (std::size_t ct = 0; ct < colTiles; ++ct) {
     const std::size_t n0 = ct * cols, tileCols = std::min(cols, n - n0);
-    const Acc* seg = columnSum + 2 * slices * n0;
-    Acc* __restrict o = scratch + n0;
-    for (std::size_t j = 0; j < tileCols; ++j) o[j] = segmentScale[0] * seg[j];
+    const Sum* seg = columnSum + 2 * slices * n0;
+    double* __restrict o = scratch + n0;
+    for (std::size_t j = 0; j < tileCols; ++j) o[j] = segmentScale[0] * static_cast<double>(seg[j]);
     for (std::size_t pl = 1; pl < 2 * slices; ++pl) {
-      const Acc scale = segmentScale[pl];
-      const Acc* __restrict src = seg + pl * tileCols;
-      for (std::size_t j = 0; j < tileCols; ++j) o[j] += scale * src[j];
+      const double scale = segmentScale[pl];
+      const Sum* __restrict src = seg + pl * tileCols;
+      for (std::size_t j = 0; j < tileCols; ++j) o[j] += scale * static_cast<double>(src[j]);
     }
   }
-  for (std::size_t j = 0; j < n; ++j) total[j] += static_cast<double>(scratch[j]);
+  for (std::size_t j = 0; j < n; ++j) total[j] += scratch[j];
 }
 
 void writeOutputs(const double* total, std::size_t count, std::size_t n, int passes, double inputLsb,
@@ -562,7 +561,6 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const float sigma = static_cast<float>(c.readNoise);
   const ShiftAdd shift(cycles, g.slices, c, step);
   const std::vector<float> cycleScale(shift.cycleScale.begin(), shift.cycleScale.end());
-  const std::vector<float> segmentScale(shift.segmentScale.begin(), shift.segmentScale.end());
   const std::size_t paddedWidth = paddedWidth_;
   const std::size_t mMax = passes * cycles * chunk;
   const std::size_t mPadMax = (mMax + kFusedRows - 1) / kFusedRows * kFusedRows;
@@ -570,7 +568,8 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
     std::vector<float> digits(k_ * mPadMax);
-    std::vector<float> columnSum(samplesMax * paddedWidth), outputSum(n_);
+    std::vector<float> columnSum(samplesMax * paddedWidth);
+    std::vector<double> outputSum(n_);
     std::vector<double> total(passes * chunk * n_);
     std::vector<std::uint64_t> noiseKeys(mPadMax);
     std::vector<char> hasNegative(chunk);
@@ -607,7 +606,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
             // A sample with no negative input has no negative pass (its
             // result must not depend on the rest of the batch).
             if (p == 1 && !hasNegative[b]) continue;
-            reduceColumns<float>(columnSum.data() + (p * count + b) * paddedWidth, segmentScale, n_, c.cols,
+            reduceColumns<float>(columnSum.data() + (p * count + b) * paddedWidth, shift.segmentScale, n_, c.cols,
                                  g.colTiles, g.slices, outputSum.data(), total.data() + (p * count + b) * n_);
           }
       }

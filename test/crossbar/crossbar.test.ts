@@ -45,6 +45,8 @@ describe('lossless converters, ideal devices', () => {
     { k: 130, n: 33, batch: 17, cfg: { rows: 128, cols: 32, dacBits: 4, perChannel: true }, signed: true },
     { k: 9, n: 5, batch: 3, cfg: { rows: 4, cols: 3, bitsPerCell: 4, weightBits: 5, inputBits: 6, dacBits: 2 }, signed: true },
     { k: 50, n: 7, batch: 6, cfg: { rows: 20, cols: 5, bitsPerCell: 2, weightBits: 4, inputBits: 4, dacBits: 4 }, signed: false },
+    // 16-bit inputs on 1024-row arrays: cycle sums beyond float32, the general (unfused) path.
+    { k: 1100, n: 3, batch: 2, cfg: { rows: 1024, cols: 2, inputBits: 16, dacBits: 1 }, signed: true },
   ];
   it.each(cases)('matches the TypeScript integer reference exactly (k=$k n=$n $cfg)', async ({ k, n, batch, cfg, signed }) => {
     const full: ReferenceConfig = {
