@@ -30,7 +30,7 @@ export interface CircuitOptions {
   rSource: number;
   /** Sense-amplifier (virtual ground) input resistance, ohms, >= 0. */
   rSink: number;
-  /** Native worker threads; 0 or omitted = all cores. Results are identical for any count. */
+  /** Native worker threads; 0 or omitted = automatic (all cores, one for arrays up to 96x96). Results are bit-identical for any count. */
   threads?: number;
 }
 

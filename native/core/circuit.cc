@@ -771,7 +771,12 @@ void transferMatrix(const CircuitSpec& spec, const double* conductances, double*
     std::memcpy(out, conductances, R * C * sizeof(double));  // I = V.G exactly
     return;
   }
-  threads = std::min(resolveThreads(threads), 64);  // more workers than subtrees at depth 6 only add spawns
+  // Automatic thread count: small arrays (<= 96x96 cells, under ~1 ms of
+  // work) run on the calling thread, where spawning workers costs more than it
+  // saves, especially on a busy machine. An explicit count is honoured.
+  const bool autoThreads = threads <= 0;
+  threads = std::min(resolveThreads(threads), 64);
+  if (autoThreads && R * C <= 96 * 96) threads = 1;
   std::shared_ptr<const Structure> shared = cachedStructure(spec);
   const Structure& st = *shared;
   Numeric nm{st, conductances, {0, 0, 0, 0}, std::vector<Front>(st.blocks.size())};

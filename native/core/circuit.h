@@ -23,7 +23,9 @@ struct CircuitSpec {
 void validateCircuit(const CircuitSpec& spec, const double* conductances);
 
 // out: rows*cols row-major, I_j = sum_i V_i * out[i*cols + j] (siemens).
-// conductances: rows*cols siemens, row-major. threads <= 0 means all cores.
+// conductances: rows*cols siemens, row-major. threads <= 0 means automatic (all
+// cores; one for arrays of at most 96x96 cells). Results are bit-identical for
+// any thread count.
 void transferMatrix(const CircuitSpec& spec, const double* conductances, double* out, int threads = 0);
 
 // Reference solver: the full nodal system with a banded Cholesky factorisation
