@@ -8,6 +8,9 @@
  * Array: device resistances log-uniform in 100 kohm .. 600 kohm (DESIGN.md
  * Ron/Roff), 2.82 ohm wire segments, 100 ohm driver and sense resistances.
  *
+ * Times are medians of the samples (robust on a shared machine); the minimum
+ * is kept too. The banded baseline runs a fixed few times, best kept.
+ *
  * Run: npx tsx bench/circuit.ts [--quick]   (or npm run bench -- --only circuit)
  */
 import { Bench } from 'tinybench';
@@ -18,8 +21,10 @@ export interface CircuitBenchRow {
   size: string;
   /** First call at this size: includes the symbolic analysis (cached afterwards per size and zero pattern). */
   fastFirstCallMs: number;
-  /** Mean over repeated calls (structure cached, numeric factorisation every call). */
+  /** Median over repeated calls (structure cached, numeric factorisation every call), automatic threads. */
   fastMs: number;
+  fastMinMs: number;
+  /** Median with threads: 1. */
   fast1ThreadMs: number;
   bandedMs: number | null;
   bandedOverFast: number | null;
@@ -60,8 +65,13 @@ export async function run(opts: { quick: boolean }): Promise<CircuitBenchRow[]> 
       });
     await bench.warmup();
     await bench.run();
-    const fastMs = bench.tasks[0].result?.mean ?? NaN;
-    const fast1ThreadMs = bench.tasks[1].result?.mean ?? NaN;
+    const median = (i: number): number => {
+      const xs = [...(bench.tasks[i].result?.samples ?? [])].sort((a, b) => a - b);
+      return xs.length ? xs[Math.floor(xs.length / 2)] : NaN;
+    };
+    const fastMs = median(0);
+    const fastMinMs = bench.tasks[0].result?.min ?? NaN;
+    const fast1ThreadMs = median(1);
     let bandedMs: number | null = null;
     let maxRelDiff: number | null = null;
     if (runBanded) {
@@ -84,6 +94,7 @@ export async function run(opts: { quick: boolean }): Promise<CircuitBenchRow[]> 
       size: `${n}x${n}`,
       fastFirstCallMs,
       fastMs,
+      fastMinMs,
       fast1ThreadMs,
       bandedMs,
       bandedOverFast: bandedMs === null ? null : bandedMs / fastMs,
@@ -97,6 +108,7 @@ export async function run(opts: { quick: boolean }): Promise<CircuitBenchRow[]> 
       size: r.size,
       'fast first call ms': r.fastFirstCallMs.toFixed(3),
       'fast ms': r.fastMs.toFixed(3),
+      'fast min ms': r.fastMinMs.toFixed(3),
       'fast 1-thread ms': r.fast1ThreadMs.toFixed(3),
       'banded ms': r.bandedMs === null ? 'skipped' : r.bandedMs.toFixed(1),
       'banded/fast': r.bandedOverFast === null ? '-' : r.bandedOverFast.toFixed(0),
