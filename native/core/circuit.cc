@@ -19,7 +19,8 @@
 // (the GTH trick), and off-diagonals only ever grow in magnitude (each update
 // subtracts a product of two non-positive entries). No step subtracts nearly
 // equal numbers, so every entry of M has a small *relative* error even under
-// extreme conductance ratios (wires of milliohms against megaohm devices).
+// extreme conductance ratios (micro-ohm wires against megaohm devices: within
+// a few ulps of exact rational arithmetic, test/circuit/exact.test.ts).
 #include "circuit.h"
 
 #include <algorithm>
@@ -123,8 +124,8 @@ Graph buildGraph(const CircuitSpec& spec) {
   return gr;
 }
 
-// Edge sources: a device is its cell index (>= 0); wires, source and sink
-// resistors have one conductance each (kWire..kSink index gTable below).
+// Edge sources: a device is its cell index (>= 0); the wires, source and sink
+// resistors each share one conductance (index -src-1 into a 4-entry table).
 constexpr int kWordWire = -1, kBitWire = -2, kSourceRes = -3, kSinkRes = -4;
 
 // Calls fn(u, v, source) for each non-shorted edge of cell (i,j).
