@@ -39,6 +39,14 @@ export {
   DEFAULT_CROSSBAR_SIZES,
 } from './search';
 export type { Genome, SearchSpace, Candidate, EvolutionOptions, EvolutionResult, GenerationEvent, Objectives, ChosenModel } from './search';
+// The co-design search pipeline (`nax-native evolve`)
+export { evolve } from './search/evolve';
+export type { EvolveOptions, EvolveProgress, EvolvePhase } from './search/evolve';
+export { resolveEvolveOptions, EVOLVE_DEFAULTS, EVOLVE_QUICK, EVOLVE_DEVICE_DEFAULTS } from './search/evolve-options';
+export type { EvolveConfig, EvolveOptionsInput } from './search/evolve-options';
+export { networkSearchSpace, subnetKernels, genomeMapping, homogeneousGenome, CandidateEvaluator } from './search/candidate';
+export type { CandidateResult, GenomeLayout, GeneLayer } from './search/candidate';
+export type { EvolveResults, ResultModel, EvolveClaims, TestScores } from './search/results';
 export { transferMatrix, solveCircuit, idealCurrents, MAX_CROSSBAR_SIDE } from './circuit';
 export type { CircuitOptions, TransferMatrixOptions, SolveCircuitOptions } from './circuit';
 export {

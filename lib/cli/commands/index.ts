@@ -4,7 +4,8 @@ import { trainCommand } from './train';
 import { costCommand } from './cost';
 import { evalCommand } from './eval';
 import { sweepCommand } from './sweep';
+import { evolveCommand } from './evolve';
 
 /** Every CLI command, one per file. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [infoCommand, costCommand, evalCommand, trainCommand, sweepCommand];
+export const commands: CommandModule<any, any>[] = [evolveCommand, infoCommand, costCommand, evalCommand, trainCommand, sweepCommand];

@@ -1,0 +1,271 @@
+/**
+ * `nax-native evolve`: the co-design search (lib/search/evolve.ts) with a progress bar and an ETA
+ * for the whole run; Ctrl-C (SIGINT) stops after the candidate in flight, with the checkpoint
+ * saved, so `--resume` continues it.
+ */
+import type { CommandModule } from 'yargs';
+import * as cliProgress from 'cli-progress';
+import * as fs from 'fs';
+import type { CrossbarConfigInput } from '../../crossbar';
+import { NaxError, ErrorCodes, invalid } from '../../errors';
+import { resolveHardware, type HardwareOverrides } from '../../hardware';
+import { evolve, type EvolveOptions, type EvolveProgress } from '../../search/evolve';
+import { EVOLVE_DATASETS } from '../../search/evolve-options';
+import type { EvolveResults } from '../../search/results';
+import type { DatasetName } from '../../data';
+
+export interface EvolveArgs {
+  dataset?: string;
+  dataPath?: string;
+  kernels?: string | number;
+  xbars?: string | number;
+  population?: number;
+  generations?: number;
+  seed?: number;
+  out?: string;
+  device?: string;
+  hardware?: string;
+  variation?: number;
+  readNoise?: number;
+  wireOhms?: number;
+  adcBits?: string | number;
+  adcScaling?: string;
+  quick?: boolean;
+  resume?: boolean;
+  lambda?: number;
+  epochs?: number;
+  trainImages?: number;
+  validationImages?: number;
+  testImages?: number;
+  width?: number;
+  threads?: number;
+  json?: boolean;
+  progress?: boolean;
+}
+
+function readJsonFile(file: string, flag: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new NaxError(ErrorCodes.io, `cannot read ${flag} file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new NaxError(ErrorCodes.config, `expected JSON in ${flag} file ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** "16,32,64" -> [16, 32, 64]; every value must be one of `allowed`. */
+export function parseSizeFlag(flag: string, value: string | number | undefined, allowed: number[]): number[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = String(value).split(',').map((s) => s.trim());
+  const expected = `a comma-separated list of values from {${allowed.join(', ')}}`;
+  if (String(value).trim() === '') throw invalid(flag, expected, value);
+  const sizes = parts.map((p) => {
+    const v = Number(p);
+    if (!/^\d+$/.test(p) || !allowed.includes(v)) throw new NaxError(ErrorCodes.invalidArgument, `expected ${expected} for ${flag}, got ${JSON.stringify(p)}`);
+    return v;
+  });
+  if (new Set(sizes).size !== sizes.length) throw new NaxError(ErrorCodes.invalidArgument, `expected distinct values for ${flag}, got ${JSON.stringify(String(value))}`);
+  return sizes;
+}
+
+export const ALLOWED_KERNELS = [1, 3, 5, 7, 9, 11];
+
+/** Turns CLI flags into evolve() options (validating every flag, naming it in errors). */
+export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
+  if (args.dataset !== undefined && !(EVOLVE_DATASETS as readonly string[]).includes(args.dataset))
+    throw new NaxError(ErrorCodes.invalidArgument, `expected one of ${EVOLVE_DATASETS.join(', ')} for --dataset, got ${JSON.stringify(args.dataset)}`);
+  const hardwareOverrides = args.hardware !== undefined ? (readJsonFile(args.hardware, '--hardware') as HardwareOverrides) : undefined;
+  let hardware: HardwareOverrides | undefined = hardwareOverrides;
+  if (args.adcScaling !== undefined) {
+    if (args.adcScaling !== 'linear' && args.adcScaling !== 'survey')
+      throw new NaxError(ErrorCodes.invalidArgument, `expected one of linear, survey for --adc-scaling, got ${JSON.stringify(args.adcScaling)}`);
+    hardware = { ...(hardware ?? {}), adc: { ...(hardware?.adc ?? {}), energyScaling: args.adcScaling } };
+  }
+  // Crossbar sizes with cost figures in the hardware table (256 included by default).
+  const allowedXbars = Object.keys(resolveHardware(hardware).crossbar).map(Number).sort((a, b) => a - b);
+  const crossbars = parseSizeFlag('--xbars', args.xbars, allowedXbars);
+  const kernels = parseSizeFlag('--kernels', args.kernels, ALLOWED_KERNELS);
+
+  let device: CrossbarConfigInput = {};
+  if (args.device !== undefined) {
+    const d = readJsonFile(args.device, '--device');
+    if (typeof d !== 'object' || d === null || Array.isArray(d)) throw invalid('--device', 'a JSON object (crossbar config)', d);
+    device = { ...(d as CrossbarConfigInput) };
+  }
+  const nonNegative = (flag: string, v: number | undefined) => {
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw invalid(flag, 'a number >= 0', v);
+    return v;
+  };
+  const variation = nonNegative('--variation', args.variation);
+  if (variation !== undefined) device.variation = variation > 0 ? { sigma: variation, distribution: 'lognormal' } : false;
+  const readNoise = nonNegative('--read-noise', args.readNoise);
+  if (readNoise !== undefined) device.readNoise = readNoise;
+  const wire = nonNegative('--wire-ohms', args.wireOhms);
+  if (wire !== undefined) device.parasitics = wire > 0 ? { rWordLine: wire, rBitLine: wire, rSource: 0, rSink: 0 } : false;
+  if (args.adcBits !== undefined) {
+    if (args.adcBits === 'lossless') device.adcBits = 'lossless';
+    else {
+      const bits = Number(args.adcBits);
+      if (!Number.isInteger(bits) || bits < 1 || bits > 24) throw invalid('--adc-bits', 'an integer in [1, 24] or "lossless"', args.adcBits);
+      device.adcBits = bits;
+    }
+  }
+  const positiveInt = (flag: string, v: number | undefined, min = 1) => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw invalid(flag, `an integer >= ${min}`, v);
+    return v;
+  };
+  return {
+    dataset: args.dataset as DatasetName | undefined,
+    dataPath: args.dataPath,
+    kernels,
+    crossbars,
+    population: positiveInt('--population', args.population, 2),
+    generations: positiveInt('--generations', args.generations, 0),
+    seed: positiveInt('--seed', args.seed, 0),
+    outDir: args.out,
+    device: Object.keys(device).length ? device : undefined,
+    hardware,
+    lambda: args.lambda,
+    quick: args.quick,
+    resume: args.resume,
+    network: args.width !== undefined ? { width: positiveInt('--width', args.width) } : undefined,
+    supernet: args.epochs !== undefined || args.trainImages !== undefined ? { epochs: positiveInt('--epochs', args.epochs), images: positiveInt('--train-images', args.trainImages, 2) } : undefined,
+    evaluation:
+      args.validationImages !== undefined || args.testImages !== undefined
+        ? { validationImages: positiveInt('--validation-images', args.validationImages, 10), testImages: positiveInt('--test-images', args.testImages) }
+        : undefined,
+    threads: positiveInt('--threads', args.threads, 0),
+  };
+}
+
+function fmtSeconds(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '--:--';
+  const m = Math.floor(s / 60);
+  return `${m}:${String(Math.round(s % 60)).padStart(2, '0')}`;
+}
+
+const PHASE_LABEL: Record<EvolveProgress['phase'], string> = {
+  data: '1/4 data    ',
+  supernet: '2/4 supernet',
+  search: '3/4 search  ',
+  final: '4/4 final   ',
+  report: '4/4 report  ',
+};
+
+/** Prints the comparison table of a finished run. */
+export function summaryLines(r: EvolveResults): string[] {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const lines = [
+    `model                 ideal    non-ideal  EDAP (J*s*mm^2)  vs best baseline  per layer kernel x crossbar`,
+  ];
+  const best = r.baselines.find((b) => b.name === r.claims.bestBaseline)!;
+  for (const m of [...r.finals, ...r.baselines]) {
+    lines.push(
+      `${m.name.padEnd(20)}  ${pct(m.test.idealAccuracy).padStart(7)}  ${pct(m.test.accuracy).padStart(9)}  ${m.test.edap.toExponential(3).padStart(15)}  ` +
+        `${(100 * (1 - m.test.edap / best.test.edap)).toFixed(1).padStart(15)}%  ${m.layers.map((l) => `${l.kernel}x${l.crossbar}`).join(' ')}`,
+    );
+  }
+  const c = r.claims;
+  lines.push(
+    `chosen vs ${c.bestBaseline}: accuracy ${pct(c.chosenAccuracy)} vs ${pct(c.bestBaselineAccuracy)} (${c.accuracyAtLeastBaseline ? 'ok' : 'LOWER'}), ` +
+      `EDAP ${(100 * c.edapReduction).toFixed(1)}% lower (${c.edapReductionAtLeast17Percent ? 'ok' : 'below 17%'}), mixed crossbars ${c.chosenUsesMixedCrossbars ? 'yes' : 'no'}, ` +
+      `front dominated by a baseline: ${c.frontDominatedByBaseline.length ? c.frontDominatedByBaseline.join(', ') : 'none'}`,
+  );
+  return lines;
+}
+
+export async function evolveHandler(args: EvolveArgs, extra: { signal?: AbortSignal; log?: (line: string) => void } = {}): Promise<EvolveResults> {
+  const options = evolveOptionsFromArgs(args);
+  const log = extra.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const useBar = args.progress ?? !!process.stderr.isTTY;
+  let bar: cliProgress.SingleBar | undefined;
+  let barPhase: string | undefined;
+  const onProgress = (e: EvolveProgress) => {
+    if (!useBar) return;
+    const payload = { phase: PHASE_LABEL[e.phase], message: e.message.slice(0, 60), eta: fmtSeconds(e.etaSeconds), elapsed: fmtSeconds(e.elapsedSeconds) };
+    if (barPhase !== e.phase) {
+      bar?.stop();
+      bar = new cliProgress.SingleBar(
+        { format: '{phase} |{bar}| {value}/{total} | {message} | {elapsed} elapsed, ETA {eta}', stream: process.stderr, hideCursor: true, clearOnComplete: false },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(Math.max(1, e.total), e.done, payload);
+      barPhase = e.phase;
+    } else {
+      bar?.setTotal(Math.max(1, e.total));
+      bar?.update(e.done, payload);
+    }
+  };
+  const quietLog = (line: string) => {
+    if (bar && barPhase) {
+      bar.stop();
+      barPhase = undefined;
+      bar = undefined;
+    }
+    log(line);
+  };
+  try {
+    return await evolve({ ...options, signal: extra.signal, onProgress, log: quietLog });
+  } finally {
+    bar?.stop();
+  }
+}
+
+export const evolveCommand: CommandModule<object, EvolveArgs> = {
+  command: 'evolve',
+  describe: 'Co-design search: per-layer kernel and crossbar size by NSGA-II (accuracy on non-ideal crossbars vs EDAP)',
+  builder: (y) =>
+    y
+      .option('dataset', { type: 'string', choices: [...EVOLVE_DATASETS], default: 'mnist', describe: 'data set (mnist ships with the package)' })
+      .option('data-path', { type: 'string', describe: 'folder with the data set files (cifar10, idx; optional for fashion-mnist)' })
+      .option('kernels', { type: 'string', describe: 'kernel sizes each searchable conv may take', default: '3,5,7' })
+      .option('xbars', { type: 'string', describe: 'crossbar sizes (rows = cols) each layer may take', default: '16,32,64,128' })
+      .option('population', { type: 'number', describe: 'NSGA-II population (default 16; --quick 8)' })
+      .option('generations', { type: 'number', describe: 'generations after the initial one (default 6; --quick 3)' })
+      .option('seed', { type: 'number', default: 0 })
+      .option('out', { type: 'string', default: 'nax-results', describe: 'output folder (results.json, report.html, models/, checkpoints)' })
+      .option('device', { type: 'string', describe: 'JSON file: crossbar device/converter config (merged over the defaults)' })
+      .option('variation', { type: 'number', describe: 'lognormal programming variation sigma (0 = off; default 0.1)' })
+      .option('read-noise', { type: 'number', describe: 'ADC read noise, LSB (default 0: off; slows crossbar runs 60-100x)' })
+      .option('wire-ohms', { type: 'number', describe: 'word/bit-line resistance per cell, ohms (0 = no parasitics; default 2.82)' })
+      .option('adc-bits', { type: 'string', describe: 'ADC bits per conversion, or "lossless" (default: ceil(log2(3*rows)))' })
+      .option('hardware', { type: 'string', describe: 'JSON file: hardware cost figures (merged over the defaults)' })
+      .option('adc-scaling', { type: 'string', choices: ['linear', 'survey'], describe: 'ADC energy vs bits (default linear)' })
+      .option('quick', { type: 'boolean', describe: 'small network, short training and search (about 3 minutes)' })
+      .option('resume', { type: 'boolean', describe: 'continue the run saved in --out' })
+      .option('lambda', { type: 'number', describe: 'weight of normalised EDAP in the scalarised score (default 0.05)' })
+      .option('epochs', { type: 'number', describe: 'supernet training epochs' })
+      .option('train-images', { type: 'number', describe: 'training images for the supernet' })
+      .option('validation-images', { type: 'number', describe: 'held-out images each candidate is scored on' })
+      .option('test-images', { type: 'number', describe: 'test images the final models are scored on' })
+      .option('width', { type: 'number', describe: 'channels of the first ResNet stage' })
+      .option('threads', { type: 'number', describe: 'native threads (default: all cores)' })
+      .option('progress', { type: 'boolean', describe: 'progress bar (default: when stderr is a terminal)' })
+      .option('json', { type: 'boolean', describe: 'print the results summary as JSON' }) as never,
+  handler: async (args) => {
+    const controller = new AbortController();
+    let interrupted = 0;
+    const onSigint = () => {
+      interrupted++;
+      if (interrupted > 1) process.exit(130);
+      process.stderr.write('\nnax-native evolve: stopping after the candidate in flight; the checkpoint is saved (Ctrl-C again to quit now)\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const results = await evolveHandler(args, { signal: controller.signal });
+      if (args.json) console.log(JSON.stringify({ claims: results.claims, finals: results.finals.map(({ costLayers: _c, ...m }) => m), baselines: results.baselines.map(({ costLayers: _c, ...m }) => m), timings: results.timings }, null, 2));
+      else for (const line of summaryLines(results)) console.log(line);
+      console.error(`wrote ${args.out ?? 'nax-results'}/results.json, report.html and models/`);
+    } catch (err) {
+      if ((err as NaxError).code === ErrorCodes.cancelled) process.exitCode = 130;
+      throw err;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  },
+};

@@ -1,0 +1,229 @@
+/**
+ * Options of `evolve()` / `nax-native evolve`: defaults, the --quick preset and validation.
+ *
+ * The defaults are sized so that the whole pipeline (supernet training, search, baselines,
+ * fine-tuning and test evaluation) finishes within 20 minutes on a 2-core machine, --quick within
+ * 3 minutes; every number below is a knob the caller can turn.
+ */
+import type { CrossbarConfigInput } from '../crossbar';
+import { resolveCrossbarConfig, DEFAULT_NON_IDEAL } from '../crossbar';
+import { NaxError, ErrorCodes, expectNumber, expectOneOf, invalid, rejectUnknownKeys } from '../errors';
+import type { DatasetName } from '../data';
+import { resolveHardware, type HardwareConfig, type HardwareOverrides } from '../hardware';
+import { ARCHS, type ArchName } from '../train';
+import { DEFAULT_LAMBDA } from './choose';
+import { DEFAULT_CROSSBAR_SIZES, DEFAULT_KERNEL_SIZES, MAX_CROSSBAR_SIZE } from './genome';
+
+/**
+ * Device and converter defaults of the search: the engine's NAX Table I / PUMA converters (2-bit
+ * cells, 8-bit weights and inputs, 1-bit DAC, ADC resolution ceil(log2(3*rows)), lossless for the
+ * array size) with the project's shared non-ideal preset (DEFAULT_NON_IDEAL, the one `sweep` and
+ * `eval` report), so accuracy depends on the crossbar size for physical reasons:
+ * - parasitics: 2.82 ohm of word-line and bit-line wire per cell (MNSIM), solved exactly: IR drop
+ *   grows with the array side, so large arrays distort the weights most;
+ * - read noise: off by default (the engine draws it per ADC conversion, 60-100x slower runs);
+ *   `--read-noise 0.5` turns it on: each row tile is one more noisy partial sum per column, so it
+ *   penalises small arrays;
+ * - lognormal programming variation, sigma 0.1 of ln G, drawn per cell;
+ * - stuck-at faults: OFF here (the shared preset has 0.1% stuck-on and 0.1% stuck-off cells). At
+ *   that rate a single stuck cell in a most-significant slice moves a weight by up to half its
+ *   range, so accuracy is decided by where the faults happen to fall (46-90% for one network
+ *   depending on the draw), a per-chip lottery the search would only fit; `--device` turns them on.
+ * Everything is seeded per layer, so a candidate's accuracy repeats exactly.
+ */
+export const EVOLVE_DEVICE_DEFAULTS: Readonly<CrossbarConfigInput> = Object.freeze({ ...DEFAULT_NON_IDEAL, stuckAtOn: 0, stuckAtOff: 0, readNoise: 0, seed: 0 });
+
+export const EVOLVE_DATASETS = ['mnist', 'fashion-mnist', 'cifar10', 'idx'] as const;
+
+export interface EvolveNetworkOptions {
+  /** Default: resnet-mnist for 28x28 inputs, resnet20 for CIFAR-10. */
+  arch?: ArchName;
+  /** Channels of the first stage. */
+  width?: number;
+  /** Residual blocks per stage. */
+  blocks?: number;
+}
+
+export interface EvolveSupernetOptions {
+  epochs?: number;
+  /** Training images used (taken from the training split minus the validation images). */
+  images?: number;
+  batchSize?: number;
+  /** Peak learning rate (cosine schedule). */
+  lr?: number;
+}
+
+export interface EvolveFinetuneOptions {
+  /** Epochs of fixed-subnet fine-tuning for each final model and for the baseline network. */
+  epochs?: number;
+  images?: number;
+  lr?: number;
+  /** How many Pareto models are finalised (the chosen one first). */
+  models?: number;
+}
+
+export interface EvolveEvaluationOptions {
+  /** Held-out training images the search scores accuracy on (validation split). */
+  validationImages?: number;
+  /** Test images the final models and baselines are scored on (default: the whole test split). */
+  testImages?: number;
+  /** Training batches that recalibrate each subnet's BatchNorm. */
+  calibrationBatches?: number;
+  calibrationBatchSize?: number;
+  /** Images whose activations set each layer's DAC input range. */
+  scaleImages?: number;
+  batchSize?: number;
+}
+
+export interface EvolveConfig {
+  dataset: DatasetName;
+  dataPath?: string;
+  kernels: number[];
+  crossbars: number[];
+  population: number;
+  generations: number;
+  seed: number;
+  outDir: string;
+  device: CrossbarConfigInput;
+  hardware: HardwareConfig;
+  lambda: number;
+  quick: boolean;
+  network: Required<Pick<EvolveNetworkOptions, 'width' | 'blocks'>> & { arch?: ArchName };
+  supernet: Required<EvolveSupernetOptions>;
+  finetune: Required<EvolveFinetuneOptions>;
+  evaluation: Required<Omit<EvolveEvaluationOptions, 'testImages'>> & { testImages?: number };
+  threads: number;
+}
+
+/** Defaults of a full run (MNIST-sized 28x28 data; CIFAR-10 uses the same numbers on ResNet-20). */
+export const EVOLVE_DEFAULTS = {
+  population: 16,
+  generations: 6,
+  seed: 0,
+  outDir: 'nax-results',
+  network: { width: 8, blocks: 1 },
+  supernet: { epochs: 4, images: 40000, batchSize: 128, lr: 0.1 },
+  finetune: { epochs: 1, images: 10000, lr: 0.01, models: 3 },
+  evaluation: { validationImages: 800, testImages: 10000, calibrationBatches: 8, calibrationBatchSize: 128, scaleImages: 64, batchSize: 200 },
+} as const;
+
+/** --quick: a small network, short training and a short search (about 3 minutes on 2 cores). */
+export const EVOLVE_QUICK = {
+  population: 8,
+  generations: 3,
+  network: { width: 8, blocks: 1 },
+  supernet: { epochs: 1, images: 10000, batchSize: 128, lr: 0.1 },
+  finetune: { epochs: 1, images: 2000, lr: 0.01, models: 2 },
+  evaluation: { validationImages: 250, testImages: 2000, calibrationBatches: 4, calibrationBatchSize: 128, scaleImages: 64, batchSize: 125 },
+} as const;
+
+export interface EvolveOptionsInput {
+  dataset?: DatasetName;
+  dataPath?: string;
+  kernels?: number[];
+  crossbars?: number[];
+  population?: number;
+  generations?: number;
+  seed?: number;
+  outDir?: string;
+  device?: CrossbarConfigInput;
+  hardware?: HardwareOverrides;
+  lambda?: number;
+  quick?: boolean;
+  network?: EvolveNetworkOptions;
+  supernet?: EvolveSupernetOptions;
+  finetune?: EvolveFinetuneOptions;
+  evaluation?: EvolveEvaluationOptions;
+  /** Native threads (0 = all cores; results are identical for any count). */
+  threads?: number;
+}
+
+const TOP_KEYS = [
+  'dataset', 'dataPath', 'kernels', 'crossbars', 'population', 'generations', 'seed', 'outDir', 'device', 'hardware', 'lambda',
+  'quick', 'network', 'supernet', 'finetune', 'evaluation', 'threads',
+];
+
+function section<T extends object>(name: string, value: unknown, keys: string[]): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(name, 'an object', value);
+  rejectUnknownKeys(name, value, keys);
+  return value as Partial<T>;
+}
+
+function sizeList(name: string, value: unknown, fallback: readonly number[], check: (v: number) => boolean, expected: string): number[] {
+  if (value === undefined) return [...fallback];
+  if (!Array.isArray(value) || value.length === 0) throw invalid(name, `a non-empty list of ${expected}`, value);
+  value.forEach((v, i) => {
+    if (typeof v !== 'number' || !check(v)) throw invalid(`${name}[${i}]`, expected, v);
+  });
+  const sorted = [...new Set(value as number[])].sort((a, b) => a - b);
+  if (sorted.length !== value.length) throw invalid(name, 'distinct values', JSON.stringify(value));
+  return sorted;
+}
+
+/** Fills in defaults (the --quick preset first when asked) and validates everything up front. */
+export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConfig {
+  if (typeof input !== 'object' || input === null) throw invalid('options', 'an object', input);
+  rejectUnknownKeys('options', input, TOP_KEYS);
+  const quick = input.quick === undefined ? false : expectOneOf('quick', input.quick, [true, false] as const);
+  const preset = quick ? { ...EVOLVE_DEFAULTS, ...EVOLVE_QUICK } : EVOLVE_DEFAULTS;
+  const dataset = expectOneOf('dataset', input.dataset ?? 'mnist', EVOLVE_DATASETS);
+  if (input.dataPath !== undefined && typeof input.dataPath !== 'string') throw invalid('dataPath', 'a folder path', input.dataPath);
+  if ((dataset === 'cifar10' || dataset === 'idx') && input.dataPath === undefined && !process.env.NAX_DATA_PATH)
+    throw new NaxError(ErrorCodes.invalidArgument, `expected --data-path (dataPath) for data set ${dataset}, got none (mnist and fashion-mnist have built-in locations)`);
+  const kernels = sizeList('kernels', input.kernels, DEFAULT_KERNEL_SIZES, (v) => Number.isInteger(v) && v >= 1 && v <= 15 && v % 2 === 1, 'odd integers in [1, 15]');
+  const crossbars = sizeList('crossbars', input.crossbars, DEFAULT_CROSSBAR_SIZES, (v) => Number.isInteger(v) && v >= 2 && v <= MAX_CROSSBAR_SIZE, `integers in [2, ${MAX_CROSSBAR_SIZE}]`);
+  const population = expectNumber('population', input.population ?? preset.population, { integer: true, min: 2, max: 10000 });
+  const generations = expectNumber('generations', input.generations ?? preset.generations, { integer: true, min: 0, max: 10000 });
+  const seed = expectNumber('seed', input.seed ?? EVOLVE_DEFAULTS.seed, { integer: true, min: 0, max: 2 ** 31 - 1 });
+  const outDir = input.outDir ?? EVOLVE_DEFAULTS.outDir;
+  if (typeof outDir !== 'string' || outDir === '') throw invalid('outDir', 'a folder path', outDir);
+  const lambda = expectNumber('lambda', input.lambda ?? DEFAULT_LAMBDA, { min: 0 });
+  const threads = expectNumber('threads', input.threads ?? 0, { integer: true, min: 0, max: 1024 });
+
+  const device: CrossbarConfigInput = { ...EVOLVE_DEVICE_DEFAULTS, ...(input.device ?? {}) };
+  if (input.device !== undefined && (typeof input.device !== 'object' || input.device === null || Array.isArray(input.device)))
+    throw invalid('device', 'a crossbar config object', input.device);
+  // The genome sets rows and cols per layer; a fixed size here would be silently overridden.
+  for (const key of ['rows', 'cols', 'inputScale', 'threads'] as const)
+    if (input.device && key in input.device) throw new NaxError(ErrorCodes.config, `device.${key} is set by the search (per layer), not by the device config; remove it`);
+  resolveCrossbarConfig({ ...device, rows: crossbars[crossbars.length - 1], cols: crossbars[crossbars.length - 1] });
+  const hardware = resolveHardware(input.hardware);
+
+  const net = section<EvolveNetworkOptions>('network', input.network, ['arch', 'width', 'blocks']);
+  const network = {
+    ...(net.arch !== undefined ? { arch: expectOneOf('network.arch', net.arch, ARCHS) } : {}),
+    width: expectNumber('network.width', net.width ?? preset.network.width, { integer: true, min: 1, max: 512 }),
+    blocks: expectNumber('network.blocks', net.blocks ?? preset.network.blocks, { integer: true, min: 1, max: 16 }),
+  };
+  const sn = section<EvolveSupernetOptions>('supernet', input.supernet, ['epochs', 'images', 'batchSize', 'lr']);
+  const supernet = {
+    epochs: expectNumber('supernet.epochs', sn.epochs ?? preset.supernet.epochs, { integer: true, min: 1, max: 1000 }),
+    images: expectNumber('supernet.images', sn.images ?? preset.supernet.images, { integer: true, min: 2 }),
+    batchSize: expectNumber('supernet.batchSize', sn.batchSize ?? preset.supernet.batchSize, { integer: true, min: 2, max: 4096 }),
+    lr: expectNumber('supernet.lr', sn.lr ?? preset.supernet.lr, { above: 0, max: 10 }),
+  };
+  const ft = section<EvolveFinetuneOptions>('finetune', input.finetune, ['epochs', 'images', 'lr', 'models']);
+  const finetune = {
+    epochs: expectNumber('finetune.epochs', ft.epochs ?? preset.finetune.epochs, { integer: true, min: 0, max: 1000 }),
+    images: expectNumber('finetune.images', ft.images ?? preset.finetune.images, { integer: true, min: 2 }),
+    lr: expectNumber('finetune.lr', ft.lr ?? preset.finetune.lr, { above: 0, max: 10 }),
+    models: expectNumber('finetune.models', ft.models ?? preset.finetune.models, { integer: true, min: 1, max: 100 }),
+  };
+  const ev = section<EvolveEvaluationOptions>('evaluation', input.evaluation, [
+    'validationImages', 'testImages', 'calibrationBatches', 'calibrationBatchSize', 'scaleImages', 'batchSize',
+  ]);
+  const evaluation = {
+    validationImages: expectNumber('evaluation.validationImages', ev.validationImages ?? preset.evaluation.validationImages, { integer: true, min: 10 }),
+    testImages: ev.testImages === undefined ? preset.evaluation.testImages : expectNumber('evaluation.testImages', ev.testImages, { integer: true, min: 1 }),
+    calibrationBatches: expectNumber('evaluation.calibrationBatches', ev.calibrationBatches ?? preset.evaluation.calibrationBatches, { integer: true, min: 1, max: 1000 }),
+    calibrationBatchSize: expectNumber('evaluation.calibrationBatchSize', ev.calibrationBatchSize ?? preset.evaluation.calibrationBatchSize, { integer: true, min: 2, max: 4096 }),
+    scaleImages: expectNumber('evaluation.scaleImages', ev.scaleImages ?? preset.evaluation.scaleImages, { integer: true, min: 1, max: 100000 }),
+    batchSize: expectNumber('evaluation.batchSize', ev.batchSize ?? preset.evaluation.batchSize, { integer: true, min: 1, max: 100000 }),
+  };
+  return {
+    dataset,
+    ...(input.dataPath !== undefined ? { dataPath: input.dataPath } : {}),
+    kernels, crossbars, population, generations, seed, outDir, device, hardware, lambda, quick, network, supernet, finetune, evaluation, threads,
+  };
+}

@@ -1,0 +1,386 @@
+/**
+ * `evolve()`: the co-design pipeline behind `npx nax-native evolve`.
+ *
+ * 1. Data: the training split minus a stratified, seeded validation hold-out; the test split.
+ * 2. Supernet: elastic-kernel ResNet trained single-path one-shot on the training images; its
+ *    checkpoint lives in the output folder (keyed by the settings that shape it), so reruns and
+ *    --resume skip finished epochs.
+ * 3. Search: NSGA-II over (kernel, crossbar) per layer; each new genome is evaluated once (cache by
+ *    genome key): subnet + BN recalibration -> ONNX -> crossbar-mode executor on the validation
+ *    images (non-idealities on) -> accuracy; same lowered layers + mapping -> cost model -> EDAP.
+ *    The homogeneous baselines (smallest kernel, e.g. 3x3, on each crossbar size) are part of the
+ *    initial population, so they are scored by exactly the same path. Every generation (and every
+ *    evaluated candidate) is checkpointed atomically.
+ * 4. Final: the chosen model (lowest EDAP at >= the best baseline's validation accuracy), the
+ *    scalarised pick and the most accurate Pareto model are fine-tuned briefly as fixed subnets;
+ *    the baseline network gets the same fine-tuning. All are scored on the TEST split, ideal and
+ *    non-ideal, and written as ONNX + mapping JSON with results.json and report.html.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { NaxError, ErrorCodes } from '../errors';
+import { loadDataset, subset, validationSplit, type Dataset } from '../data';
+import { buildNetwork, trainModel, TrainModel, type ImageSet, type NetworkSpec, type TrainProgress } from '../train';
+import { Rng } from './random';
+import { genomeKey, type Genome } from './genome';
+import { chooseModel, paretoFront, scalarizedPick, type ChosenModel } from './choose';
+import { runEvolution, type Candidate, type EvolutionResult } from './evolution';
+import { writeFileAtomic } from './checkpoint';
+import {
+  CandidateEvaluator,
+  genomeMapping,
+  homogeneousGenome,
+  networkSearchSpace,
+  subnetKernels,
+  type CandidateResult,
+  type GenomeLayout,
+} from './candidate';
+import { resolveEvolveOptions, type EvolveConfig, type EvolveOptionsInput } from './evolve-options';
+import { buildResults, writeOutputs, type EvolveResults, type FinalModel } from './results';
+
+export type EvolvePhase = 'data' | 'supernet' | 'search' | 'final' | 'report';
+
+/** Progress of a running evolve(): one event per training step, evaluated candidate, final model. */
+export interface EvolveProgress {
+  phase: EvolvePhase;
+  /** Units done / in all within the phase (training steps, candidates, final models). */
+  done: number;
+  total: number;
+  /** Seconds since evolve() started. */
+  elapsedSeconds: number;
+  /** Estimated seconds until the whole run ends (null until there is a rate to go by). */
+  etaSeconds: number | null;
+  message: string;
+  /** Search phase: the generation being evaluated (0 = initial population). */
+  generation?: number;
+  generations?: number;
+}
+
+export interface EvolveOptions extends EvolveOptionsInput {
+  /** Continue from the checkpoints in the output folder (refused if they came from other settings). */
+  resume?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (event: EvolveProgress) => void;
+  /** One-line log messages (default: none). */
+  log?: (line: string) => void;
+  /** Write results.json, report.html and models to the output folder (default true). */
+  write?: boolean;
+}
+
+const SUPERNET_CKPT = 'supernet.ckpt';
+const SUPERNET_META = 'supernet.json';
+const EVOLUTION_CKPT = 'evolution-checkpoint.json';
+const RUN_META = 'run.json';
+
+/** The settings an evolution checkpoint depends on beyond what runEvolution fingerprints itself. */
+function runFingerprint(c: EvolveConfig) {
+  return {
+    dataset: c.dataset,
+    dataPath: c.dataPath ?? null,
+    kernels: c.kernels,
+    crossbars: c.crossbars,
+    seed: c.seed,
+    device: c.device,
+    hardware: c.hardware,
+    network: c.network,
+    supernet: c.supernet,
+    evaluation: { ...c.evaluation, testImages: undefined },
+  };
+}
+
+function supernetFingerprint(c: EvolveConfig, spec: NetworkSpec) {
+  return { dataset: c.dataset, dataPath: c.dataPath ?? null, arch: spec.arch, network: c.network, kernels: c.kernels, seed: c.seed, supernet: c.supernet, validationImages: c.evaluation.validationImages };
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function differences(saved: Record<string, unknown>, wanted: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(wanted)) if (JSON.stringify(saved?.[key]) !== JSON.stringify(wanted[key])) out.push(key);
+  return out;
+}
+
+/** The first `count` of `indices` after a seeded shuffle (a random subset that repeats per seed). */
+function seededPick(indices: Uint32Array, count: number, seed: number): Uint32Array {
+  const shuffled = new Rng(seed).shuffle(Uint32Array.from(indices));
+  return shuffled.subarray(0, Math.min(count, shuffled.length)).slice().sort();
+}
+
+function imageSet(d: Dataset): ImageSet {
+  return { images: d.images, labels: d.labels, count: d.count };
+}
+
+/** Rolling estimate of the run's remaining seconds from measured rates. */
+class EtaModel {
+  stepSeconds: number | null = null;
+  candidateSeconds: number | null = null;
+  remainingSteps = 0;
+  remainingCandidates = 0;
+  /** Final phase, in candidate-evaluation equivalents (crossbar runs on test images + fine-tuning). */
+  finalUnits = 0;
+  remainingFinal = 1;
+  seconds(): number | null {
+    const step = this.stepSeconds;
+    const cand = this.candidateSeconds;
+    if (step === null && this.remainingSteps > 0) return null;
+    if (cand === null) return null;
+    return (step ?? 0) * this.remainingSteps + cand * (this.remainingCandidates + this.finalUnits * this.remainingFinal);
+  }
+}
+
+export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults> {
+  const started = Date.now();
+  const { signal, onProgress } = options;
+  const log = options.log ?? (() => {});
+  const { resume, signal: _s, onProgress: _p, log: _l, write, ...rest } = options;
+  const config = resolveEvolveOptions(rest);
+  const outDir = path.resolve(config.outDir);
+  fs.mkdirSync(outDir, { recursive: true });
+  const eta = new EtaModel();
+  const timings: Record<string, number> = {};
+  const emit = (e: Omit<EvolveProgress, 'elapsedSeconds' | 'etaSeconds'>) =>
+    onProgress?.({ ...e, elapsedSeconds: (Date.now() - started) / 1000, etaSeconds: eta.seconds() });
+  const checkAbort = (where: string) => {
+    if (signal?.aborted) throw new NaxError(ErrorCodes.cancelled, `evolve cancelled during ${where}; rerun with --resume to continue from ${outDir}`);
+  };
+
+  // ---- run settings vs. an existing run in the folder --------------------------------------
+  const fingerprint = runFingerprint(config);
+  const metaFile = path.join(outDir, RUN_META);
+  const evolutionFile = path.join(outDir, EVOLUTION_CKPT);
+  if (resume) {
+    const saved = readJson(metaFile) as { fingerprint?: Record<string, unknown> } | undefined;
+    if (saved?.fingerprint) {
+      const diffs = differences(saved.fingerprint, fingerprint);
+      if (diffs.length)
+        throw new NaxError(ErrorCodes.config, `cannot resume the run in ${outDir}: it used other settings for ${diffs.join(', ')} (rerun without --resume to start over)`);
+    }
+  } else if (fs.existsSync(evolutionFile)) fs.rmSync(evolutionFile);
+  await writeFileAtomic(metaFile, JSON.stringify({ fingerprint, population: config.population, generations: config.generations }, null, 2));
+
+  // ---- 1. data ------------------------------------------------------------------------------
+  emit({ phase: 'data', done: 0, total: 1, message: `loading ${config.dataset}` });
+  let t = Date.now();
+  const [train, test] = await Promise.all([
+    loadDataset({ name: config.dataset, split: 'train', path: config.dataPath }),
+    loadDataset({ name: config.dataset, split: 'test', path: config.dataPath, limit: config.evaluation.testImages }),
+  ]);
+  const validationImages = Math.min(config.evaluation.validationImages, Math.floor(train.count / 2));
+  const split = validationSplit(train, { fraction: validationImages / train.count, seed: config.seed, stratify: true });
+  const trainSet = imageSet(subset(train, seededPick(split.train, config.supernet.images, config.seed + 1)));
+  const finetuneSet = imageSet(subset(train, seededPick(split.train, config.finetune.images, config.seed + 2)));
+  const validationSet = imageSet(subset(train, split.validation));
+  const testSet = imageSet(test);
+  timings.dataSeconds = (Date.now() - t) / 1000;
+  log(`data: ${config.dataset}, ${trainSet.count} training images, ${validationSet.count} validation (held out), ${testSet.count} test`);
+  checkAbort('data loading');
+
+  // ---- 2. supernet --------------------------------------------------------------------------
+  const arch = config.network.arch ?? (train.shape[1] >= 32 ? 'resnet20' : 'resnet-mnist');
+  const spec = buildNetwork(arch, {
+    inputShape: train.shape,
+    classes: train.classes,
+    kernels: config.kernels,
+    width: config.network.width,
+    blocks: arch === 'resnet20' && config.network.arch === undefined ? 3 : config.network.blocks,
+  });
+  const supernet = new TrainModel(spec, { seed: config.seed, threads: config.threads });
+  const stepsPerEpoch = Math.floor(trainSet.count / config.supernet.batchSize);
+  const totalSteps = stepsPerEpoch * config.supernet.epochs;
+  const snFingerprint = supernetFingerprint(config, spec);
+  const snMeta = readJson(path.join(outDir, SUPERNET_META)) as { fingerprint?: Record<string, unknown>; complete?: boolean; history?: unknown } | undefined;
+  const snCkpt = path.join(outDir, SUPERNET_CKPT);
+  const snMatches = !!snMeta?.fingerprint && differences(snMeta.fingerprint, snFingerprint).length === 0 && fs.existsSync(snCkpt);
+  if (!snMatches && fs.existsSync(snCkpt)) fs.rmSync(snCkpt);
+  await writeFileAtomic(path.join(outDir, SUPERNET_META), JSON.stringify({ fingerprint: snFingerprint, complete: false }, null, 2));
+  eta.remainingSteps = totalSteps;
+  // A-priori guess until candidates are measured: one candidate ~ a few training steps.
+  t = Date.now();
+  let lastStepTime = Date.now();
+  let trainedSteps = 0;
+  const train0 = await trainModel(supernet, trainSet, {
+    epochs: config.supernet.epochs,
+    batchSize: config.supernet.batchSize,
+    lr: config.supernet.lr,
+    seed: config.seed,
+    supernet: true,
+    augment: config.dataset === 'cifar10' ? { pad: 4, flip: true } : undefined,
+    checkpoint: snCkpt,
+    resume: true,
+    signal,
+    onProgress: (p: TrainProgress) => {
+      const now = Date.now();
+      const done = (p.epoch - 1) * p.stepsPerEpoch + p.step;
+      trainedSteps++;
+      const dt = (now - lastStepTime) / 1000;
+      lastStepTime = now;
+      eta.stepSeconds = eta.stepSeconds === null ? dt : 0.9 * eta.stepSeconds + 0.1 * dt;
+      eta.remainingSteps = totalSteps - done;
+      if (eta.candidateSeconds === null) eta.candidateSeconds = 6 * eta.stepSeconds;
+      eta.remainingCandidates = config.population * (config.generations + 1);
+      eta.finalUnits = 2 + config.finetune.models * 2;
+      emit({ phase: 'supernet', done, total: totalSteps, message: `supernet epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}, acc ${(100 * p.accuracy).toFixed(1)}%` });
+    },
+  }).catch((err) => {
+    if ((err as NaxError).code === ErrorCodes.cancelled) checkAbort('supernet training (finished epochs are checkpointed)');
+    throw err;
+  });
+  timings.supernetSeconds = (Date.now() - t) / 1000;
+  eta.remainingSteps = 0;
+  await writeFileAtomic(path.join(outDir, SUPERNET_META), JSON.stringify({ fingerprint: snFingerprint, complete: true, history: train0.epochs }, null, 2));
+  log(`supernet: ${train0.epochs.length} epochs (${trainedSteps} steps run now), last train accuracy ${(100 * (train0.epochs.at(-1)?.trainAccuracy ?? 0)).toFixed(2)}%`);
+  checkAbort('supernet training');
+
+  // ---- 3. search ----------------------------------------------------------------------------
+  const layout: GenomeLayout = networkSearchSpace(spec, config.crossbars);
+  const evaluator = new CandidateEvaluator(supernet, {
+    layout,
+    device: config.device,
+    hardware: config.hardware,
+    calibration: trainSet,
+    calibrationBatches: config.evaluation.calibrationBatches,
+    calibrationBatchSize: config.evaluation.calibrationBatchSize,
+    scaleImages: config.evaluation.scaleImages,
+    validation: validationSet,
+    batchSize: config.evaluation.batchSize,
+    threads: config.threads,
+  });
+  const smallestKernel = config.kernels.includes(3) ? 3 : config.kernels[0];
+  const baselineGenomes = config.crossbars.map((x) => homogeneousGenome(layout.space, x, smallestKernel));
+  const generationTotal = config.population;
+  const candidateSeconds: Record<string, number> = {};
+  eta.remainingCandidates = config.population * (config.generations + 1);
+  let evaluatedNow = 0;
+  t = Date.now();
+  const evolution: EvolutionResult<CandidateResult> = await runEvolution<CandidateResult>({
+    space: layout.space,
+    population: config.population,
+    generations: config.generations,
+    seed: config.seed,
+    initialGenomes: baselineGenomes,
+    evaluationChunk: 1,
+    signal,
+    checkpoint: { path: evolutionFile, resume: !!resume },
+    evaluate: async (genomes: Genome[], ctx) => {
+      const results: CandidateResult[] = [];
+      for (const g of genomes) {
+        const t0 = Date.now();
+        results.push(await evaluator.evaluate(g, signal));
+        const dt = (Date.now() - t0) / 1000;
+        candidateSeconds[genomeKey(g)] = dt;
+        evaluatedNow++;
+        eta.candidateSeconds = evaluatedNow === 1 ? dt : 0.8 * (eta.candidateSeconds ?? dt) + 0.2 * dt;
+        eta.remainingCandidates = Math.max(0, (config.generations - ctx.generation + 1) * config.population - 1);
+      }
+      return results;
+    },
+    onEvaluated: (e) => {
+      emit({
+        phase: 'search', done: e.generation * generationTotal + e.done, total: (config.generations + 1) * generationTotal,
+        generation: e.generation, generations: config.generations, message: `generation ${e.generation}/${config.generations}: ${e.done}/${e.total} new, ${e.archiveSize} evaluated`,
+      });
+    },
+    onGeneration: (e) => {
+      eta.remainingCandidates = (config.generations - e.generation) * config.population;
+      const best = e.front[e.front.length - 1];
+      log(`generation ${e.generation}/${e.generations}: ${e.evaluated} evaluated, ${e.cacheHits} cache hits, archive ${e.archiveSize}, front ${e.front.length}` +
+        (best ? `, most accurate ${(100 * best.result.accuracy).toFixed(2)}% at EDAP ${best.result.edap.toExponential(3)}` : ''));
+      emit({ phase: 'search', done: (e.generation + 1) * generationTotal, total: (config.generations + 1) * generationTotal, generation: e.generation, generations: config.generations, message: `generation ${e.generation}/${config.generations} done` });
+    },
+  }).catch((err) => {
+    if ((err as NaxError).code === ErrorCodes.cancelled) checkAbort(`the search (checkpoint ${evolutionFile})`);
+    throw err;
+  });
+  timings.searchSeconds = (Date.now() - t) / 1000;
+  eta.remainingCandidates = 0;
+
+  // ---- 4. choose, fine-tune, test -----------------------------------------------------------
+  const byKey = new Map(evolution.archive.map((c) => [c.key, c]));
+  const baselines = baselineGenomes.map((g) => byKey.get(genomeKey(g))!);
+  const front = paretoFront(evolution.archive);
+  const chosen: ChosenModel<Candidate<CandidateResult>> = chooseModel(front, { baselines, lambda: config.lambda });
+  const scalarized = scalarizedPick(front, { baselines, lambda: config.lambda });
+  const picks: Array<{ role: string; candidate: Candidate<CandidateResult> }> = [{ role: 'chosen', candidate: chosen.candidate }];
+  const addPick = (role: string, c: Candidate<CandidateResult>) => {
+    if (picks.length < config.finetune.models && !picks.some((p) => p.candidate.key === c.key)) picks.push({ role, candidate: c });
+  };
+  addPick('scalarized', scalarized.candidate);
+  addPick('most-accurate', front[front.length - 1]);
+  for (const c of front) addPick('pareto', c);
+
+  t = Date.now();
+  const finals: FinalModel[] = [];
+  const modelsDir = path.join(outDir, 'models');
+  const finalTotal = picks.length + 1;
+  eta.remainingFinal = 1;
+  const finalize = async (genome: Genome) => {
+    checkAbort('the final fine-tuning');
+    const model = await evaluator.subnetModel(genome);
+    if (config.finetune.epochs > 0)
+      await trainModel(model, finetuneSet, {
+        epochs: config.finetune.epochs, batchSize: config.supernet.batchSize, lr: config.finetune.lr, warmupEpochs: 0, seed: config.seed + 3, signal,
+      });
+    return evaluator.prepareModel(model, (await model.evaluate(validationSet, config.evaluation.batchSize)).accuracy);
+  };
+  // Baselines: the same network (smallest kernels) fine-tuned once, then scored on each crossbar size.
+  const baseSub = await finalize(baselineGenomes[0]);
+  emit({ phase: 'final', done: 0, total: finalTotal, message: 'baselines: test split' });
+  const baselineIdeal = await evaluator.idealRun(baseSub, testSet, signal);
+  const baselineFinals: FinalModel[] = [];
+  for (const [i, genome] of baselineGenomes.entries()) {
+    const mapping = genomeMapping(layout.space, genome, config.device);
+    const run = await evaluator.crossbarRun(baseSub, mapping, testSet, signal);
+    baselineFinals.push({
+      role: 'baseline', name: `baseline-xbar${config.crossbars[i]}`, key: genomeKey(genome), genome, mapping,
+      validation: baselines[i].result, test: { idealAccuracy: baselineIdeal, accuracy: run.accuracy, edap: run.cost.total.edap },
+      cost: run.cost, onnx: baseSub.onnx,
+    });
+  }
+  eta.remainingFinal = 1 - 1 / finalTotal;
+  for (const [i, pick] of picks.entries()) {
+    emit({ phase: 'final', done: i + 1, total: finalTotal, message: `fine-tuning and testing ${pick.role} ${pick.candidate.key}` });
+    const sub = await finalize(pick.candidate.genome);
+    const mapping = genomeMapping(layout.space, pick.candidate.genome, config.device);
+    const ideal = await evaluator.idealRun(sub, testSet, signal);
+    const run = await evaluator.crossbarRun(sub, mapping, testSet, signal);
+    finals.push({
+      role: pick.role, name: i === 0 ? 'chosen' : `${pick.role}-${i}`, key: pick.candidate.key, genome: pick.candidate.genome, mapping,
+      validation: pick.candidate.result, test: { idealAccuracy: ideal, accuracy: run.accuracy, edap: run.cost.total.edap },
+      cost: run.cost, onnx: sub.onnx,
+    });
+    eta.remainingFinal = 1 - (i + 2) / finalTotal;
+  }
+  timings.finalSeconds = (Date.now() - t) / 1000;
+  eta.remainingFinal = 0;
+  emit({ phase: 'final', done: finalTotal, total: finalTotal, message: 'final models tested' });
+
+  // ---- outputs ------------------------------------------------------------------------------
+  timings.totalSeconds = (Date.now() - started) / 1000;
+  const results = buildResults({
+    config,
+    spec,
+    layout,
+    evolution,
+    baselines,
+    chosen,
+    scalarized,
+    finals,
+    baselineFinals,
+    supernetHistory: train0.epochs,
+    subnetKernels: (g) => subnetKernels(layout, g),
+    timings: { ...timings, candidateSeconds, evaluatedThisRun: evaluatedNow },
+    resumed: !!resume,
+  });
+  if (write !== false) {
+    emit({ phase: 'report', done: 0, total: 1, message: 'writing results.json, report.html, models' });
+    await writeOutputs(outDir, results, [...finals, ...baselineFinals], modelsDir);
+  }
+  log(`done in ${timings.totalSeconds.toFixed(0)} s; results in ${outDir}`);
+  return results;
+}

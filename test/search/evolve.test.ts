@@ -1,0 +1,148 @@
+/**
+ * End-to-end `evolve()` on a tiny problem (a 4-channel ResNet, a few hundred MNIST images, two
+ * kernel and two crossbar sizes): outputs, invariants of results.json and report.html, and
+ * pipeline-level checkpoint/resume equality (abort mid-search, resume, same result as an
+ * uninterrupted run).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { evolve, type EvolveOptions } from '../../lib/search/evolve';
+import type { EvolveResults } from '../../lib/search/results';
+import { genomeKey } from '../../lib/search/genome';
+import { readOnnx } from '../../lib/onnx/reader';
+
+function tmp(tag: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `nax-evolve-${tag}-`));
+}
+
+const tiny = (outDir: string): EvolveOptions => ({
+  outDir,
+  seed: 5,
+  population: 4,
+  generations: 2,
+  kernels: [3, 5],
+  crossbars: [16, 32],
+  network: { width: 4 },
+  supernet: { epochs: 1, images: 384, batchSize: 64 },
+  finetune: { epochs: 1, images: 128, models: 2 },
+  evaluation: { validationImages: 40, testImages: 60, calibrationBatches: 2, calibrationBatchSize: 64, scaleImages: 16, batchSize: 40 },
+});
+
+/** The parts of results that must not depend on timing, resumption or the folder. */
+function comparable(r: EvolveResults) {
+  const { timings: _t, resumed: _r, config, supernet, ...rest } = r;
+  // Epoch records carry wall seconds; the numbers that matter are loss and accuracy.
+  const epochs = supernet.epochs.map(({ seconds: _s, ...e }) => e);
+  return { ...rest, supernet: { epochs }, config: { ...config, outDir: '' } };
+}
+
+describe('evolve (tiny end-to-end)', () => {
+  const dir = tmp('e2e');
+  let results: EvolveResults;
+  const phases = new Set<string>();
+
+  beforeAll(async () => {
+    results = await evolve({ ...tiny(dir), onProgress: (e) => phases.add(e.phase) });
+  });
+
+  test('writes results.json, report.html and an ONNX + mapping per final model', () => {
+    for (const f of ['results.json', 'report.html', 'models/chosen.onnx', 'models/chosen.mapping.json', 'models/baseline.onnx', 'models/baseline-xbar16.mapping.json', 'models/baseline-xbar32.mapping.json'])
+      expect(fs.existsSync(path.join(dir, f))).toBe(true);
+    const onnx = readOnnx(fs.readFileSync(path.join(dir, 'models/chosen.onnx')));
+    const mapping = JSON.parse(fs.readFileSync(path.join(dir, 'models/chosen.mapping.json'), 'utf8'));
+    const convs = onnx.nodes.filter((n) => n.opType === 'Conv' || n.opType === 'Gemm').map((n) => n.name);
+    expect(Object.keys(mapping.layers).sort()).toEqual([...convs].sort());
+    expect(mapping.default.parasitics).toBeTruthy();
+    expect([...phases]).toEqual(expect.arrayContaining(['data', 'supernet', 'search', 'final', 'report']));
+  });
+
+  test('results.json: every candidate once, baselines among them, a non-dominated front, the claims computed', () => {
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as EvolveResults;
+    expect(saved.format).toBe('nax-evolve-results');
+    expect(saved.seed).toBe(5);
+    const keys = saved.search.candidates.map((c) => c.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(saved.search.evaluations).toBe(keys.length);
+    for (const c of saved.search.candidates) expect(genomeKey(c.genome)).toBe(c.key);
+    expect(saved.baselines.map((b) => b.name)).toEqual(['baseline-xbar16', 'baseline-xbar32']);
+    for (const b of saved.baselines) {
+      expect(keys).toContain(b.key);
+      expect(b.crossbarSizes).toHaveLength(1);
+      expect(b.layers.filter((l) => l.searchableKernel).every((l) => l.kernel === 3)).toBe(true);
+    }
+    const front = saved.search.front.map((k) => saved.search.candidates.find((c) => c.key === k)!.result);
+    for (const a of front)
+      for (const c of saved.search.candidates)
+        expect(c.result.accuracy >= a.accuracy && c.result.edap <= a.edap && (c.result.accuracy > a.accuracy || c.result.edap < a.edap)).toBe(false);
+    expect(saved.finals[0].name).toBe('chosen');
+    expect(saved.finals[0].key).toBe(saved.chosen.key);
+    expect(saved.search.front).toContain(saved.chosen.key);
+    for (const m of [...saved.finals, ...saved.baselines]) {
+      expect(m.test.accuracy).toBeGreaterThanOrEqual(0);
+      expect(m.test.idealAccuracy).toBeLessThanOrEqual(1);
+      expect(m.test.edap).toBeGreaterThan(0);
+      expect(m.costLayers).toHaveLength(10);
+    }
+    const best = saved.baselines.find((b) => b.name === saved.claims.bestBaseline)!;
+    expect(saved.claims.bestBaselineAccuracy).toBe(Math.max(...saved.baselines.map((b) => b.test.accuracy)));
+    expect(saved.claims.edapReduction).toBeCloseTo(1 - saved.finals[0].test.edap / best.test.edap, 12);
+    expect(saved.claims.chosenUsesMixedCrossbars).toBe(new Set(saved.finals[0].genome.crossbars).size > 1);
+    expect(saved.config.device.parasitics).toBeTruthy();
+    expect(typeof saved.timings.totalSeconds).toBe('number');
+    expect(saved).toEqual(JSON.parse(JSON.stringify(results)));
+  });
+
+  test('report.html is self-contained and shows the scatter, the comparison and per-layer choices', () => {
+    const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    expect(html).not.toMatch(/<script|<link|src="http/);
+    expect(html).toContain('Comparison on the test split');
+    expect(html).toContain('Per-layer choices of the final models');
+    expect(html).toContain('baseline-xbar16');
+    expect(html).toContain('stage3.block1.2.conv');
+    expect(html).toContain(results.chosen.key);
+  });
+
+  test('a rerun in the same folder reuses the trained supernet and gives the same result', async () => {
+    const again = await evolve(tiny(dir));
+    expect(comparable(again)).toEqual(comparable(results));
+    expect(again.timings.supernetSeconds as number).toBeLessThan(results.timings.supernetSeconds as number);
+  });
+
+  test('abort mid-search, then --resume: exactly the uninterrupted result', async () => {
+    const dir2 = tmp('resume');
+    const controller = new AbortController();
+    let seen = 0;
+    const err = await evolve({
+      ...tiny(dir2),
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.phase === 'search' && e.generation === 1 && ++seen === 2) controller.abort();
+      },
+    }).then(
+      () => null,
+      (e) => e,
+    );
+    expect(err).not.toBeNull();
+    expect(err.name).toBe('NaxError');
+    expect(err.code).toBe('ERR_NAX_CANCELLED');
+    expect(err.message).toMatch(/--resume/);
+    expect(fs.existsSync(path.join(dir2, 'evolution-checkpoint.json'))).toBe(true);
+    const resumed = await evolve({ ...tiny(dir2), resume: true });
+    expect(resumed.resumed).toBe(true);
+    expect((resumed.timings.evaluatedThisRun as number) < results.search.evaluations).toBe(true);
+    expect(comparable(resumed)).toEqual(comparable(results));
+  });
+
+  test('--resume with other settings is refused, naming them', async () => {
+    const err = await evolve({ ...tiny(dir), crossbars: [16, 64], resume: true }).then(
+      () => null,
+      (e) => e,
+    );
+    expect(err.name).toBe('NaxError');
+    expect(err.code).toBe('ERR_NAX_CONFIG');
+    expect(err.message).toMatch(/crossbars/);
+  });
+});
