@@ -146,9 +146,12 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
 
 namespace {
 
-inline std::size_t chunkSamples(std::size_t passes, std::size_t cycles) {
-  // ~256 conversion rows per chunk keeps a tile's working set in L2.
-  return std::max<std::size_t>(1, 256 / (passes * cycles));
+// Samples per work item: ~256 conversion rows keep a tile's working set in
+// L2; smaller when that leaves threads idle. Results never depend on it.
+inline std::size_t chunkSamples(std::size_t batch, std::size_t passes, std::size_t cycles, int threads) {
+  const std::size_t full = std::max<std::size_t>(1, 256 / (passes * cycles));
+  const std::size_t workers = static_cast<std::size_t>(resolveThreads(threads));
+  return std::max<std::size_t>(1, std::min(full, (batch + workers - 1) / workers));
 }
 
 // Writes the DAC digit planes of samples [b0, b0+count), transposed: k rows,
@@ -255,7 +258,7 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
 
 double CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes) const {
   const auto& g = geometry_;
-  const std::size_t rows = config_.rows, chunk = chunkSamples(passes, g.cycles);
+  const std::size_t rows = config_.rows, chunk = chunkSamples(batch, passes, g.cycles, config_.threads);
   const std::size_t chunks = (batch + chunk - 1) / chunk;
   const double xMax = std::ldexp(1.0, config_.inputBits) - 1;
   std::vector<double> maxima(static_cast<std::size_t>(resolveThreads(config_.threads)), 0.0);
@@ -329,7 +332,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const auto& c = config_;
   const auto& g = geometry_;
   const std::size_t rows = c.rows, cycles = g.cycles;
-  const std::size_t chunk = chunkSamples(passes, cycles);
+  const std::size_t chunk = chunkSamples(batch, passes, cycles, c.threads);
   const std::size_t chunks = (batch + chunk - 1) / chunk;
   const double xMax = std::ldexp(1.0, c.inputBits) - 1;
   const double inputLsb = inputScale / xMax;
@@ -399,7 +402,7 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
   const auto& c = config_;
   const auto& g = geometry_;
   const std::size_t rows = c.rows, cycles = g.cycles;
-  const std::size_t chunk = chunkSamples(passes, cycles);
+  const std::size_t chunk = chunkSamples(batch, passes, cycles, c.threads);
   const std::size_t chunks = (batch + chunk - 1) / chunk;
   const double xMax = std::ldexp(1.0, c.inputBits) - 1;
   const double inputLsb = inputScale / xMax;
