@@ -100,12 +100,16 @@ export function netlist(c: Case, voltages: Float64Array, options: { shortsAsNode
 }
 
 /** Runs ngspice in batch mode; returns the sense currents (amperes) per bit line. */
-export function ngspiceCurrents(c: Case, voltages: Float64Array, options: { shortsAsNodes?: boolean } = {}): Float64Array {
+export function ngspiceCurrents(
+  c: Case,
+  voltages: Float64Array,
+  options: { shortsAsNodes?: boolean; timeoutMs?: number } = {},
+): Float64Array {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nax-spice-'));
   try {
     const file = path.join(dir, 'crossbar.cir');
     fs.writeFileSync(file, netlist(c, voltages, options));
-    const r = spawnSync('ngspice', ['-b', file], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120000 });
+    const r = spawnSync('ngspice', ['-b', file], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: options.timeoutMs ?? 120000 });
     // ngspice -b exits 1 after a .control-only run ("no simulations run"), so
     // success is judged by finding every sense current in the output.
     if (r.error) throw r.error;
