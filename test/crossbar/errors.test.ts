@@ -133,5 +133,10 @@ describe('bad program and run arguments', () => {
       expect(err.name).toBe('NaxError');
       expect(err.code).toBe(code);
     }
+    // The wrapped layer class cannot be built from JS without a programmed layer.
+    const Ctor = (addon as unknown as { NativeCrossbarLayer: new (...args: unknown[]) => unknown }).NativeCrossbarLayer;
+    const err = await rejection(() => new Ctor({}));
+    expect(err.name).toBe('NaxError');
+    expect(err.code).toBe('ERR_NAX_INVALID_ARGUMENT');
   });
 });
