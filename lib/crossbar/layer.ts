@@ -58,7 +58,12 @@ export class CrossbarLayer {
     return new CrossbarLayer(handle, k, n, config);
   }
 
-  /** inputs: batch*k, row-major (one input vector per row). Returns batch*n. */
+  /**
+   * inputs: batch*k, row-major (one input vector per row). Returns batch*n.
+   * Each |x| is quantized to inputBits against config.inputScale (latched from the first run when
+   * unset; larger values clip); samples with negative entries get a second, negative input pass.
+   * With adcRange 'calibrated', the first run also fixes the ADC range. Runs on native threads.
+   */
   async run(inputs: Float32Array, batch: number): Promise<Float32Array> {
     const handle = this.live();
     const b = expectNumber('batch', batch, { integer: true, min: 0, max: 1e9 });
