@@ -114,7 +114,7 @@ export const EVOLVE_QUICK = {
   network: { width: 8, blocks: 1 },
   supernet: { epochs: 1, images: 10000, batchSize: 128, lr: 0.1 },
   finetune: { epochs: 1, images: 2000, lr: 0.01, models: 2 },
-  evaluation: { validationImages: 250, testImages: 2000, calibrationBatches: 4, calibrationBatchSize: 128, scaleImages: 64, batchSize: 125 },
+  evaluation: { validationImages: 250, testImages: 1000, calibrationBatches: 4, calibrationBatchSize: 128, scaleImages: 64, batchSize: 125 },
 } as const;
 
 export interface EvolveOptionsInput {

@@ -1,7 +1,7 @@
 /**
  * `nax-native evolve`: the co-design search (lib/search/evolve.ts) with a progress bar and an ETA
- * for the whole run; Ctrl-C (SIGINT) stops after the candidate in flight, with the checkpoint
- * saved, so `--resume` continues it.
+ * for the whole run; Ctrl-C (SIGINT) aborts the work in flight; every finished candidate (and
+ * supernet epoch) is already checkpointed, so `--resume` continues the run.
  */
 import type { CommandModule } from 'yargs';
 import * as cliProgress from 'cli-progress';
@@ -252,7 +252,7 @@ export const evolveCommand: CommandModule<object, EvolveArgs> = {
     const onSigint = () => {
       interrupted++;
       if (interrupted > 1) process.exit(130);
-      process.stderr.write('\nnax-native evolve: stopping after the candidate in flight; the checkpoint is saved (Ctrl-C again to quit now)\n');
+      process.stderr.write('\nnax-native evolve: stopping; every finished candidate (and supernet epoch) is checkpointed, --resume continues (Ctrl-C again to quit now)\n');
       controller.abort();
     };
     process.on('SIGINT', onSigint);
