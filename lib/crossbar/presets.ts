@@ -1,6 +1,7 @@
 /**
  * Named device/converter settings shared by the commands that report
- * "non-ideal" accuracy (sweep, eval, evolve), so their numbers compare.
+ * "non-ideal" accuracy (sweep, and evolve through EVOLVE_DEVICE_DEFAULTS), so
+ * their numbers compare.
  */
 import type { CrossbarConfigInput } from './config';
 
@@ -10,11 +11,11 @@ import type { CrossbarConfigInput } from './config';
  * - parasitics: 2.82 ohm per cell on word and bit lines (MNSIM; HARDWARE.md), ideal driver and sense;
  * - programming variation: lognormal, sigma 0.1 of ln(G) (a moderate write-verify assumption, not a
  *   published figure);
- * - stuck-at faults: 0.1% stuck-off cells; no stuck-on cells. A stuck-on cell in a high slice
- *   adds up to 1.5x the layer's largest weight, and without fault-aware mapping 0.1% of them took
- *   the bench's MNIST ResNet from 94.5% to 20-60% (depending on where they land), which would
- *   hide every other effect. Set `stuckAtOn` to study them (C.-Y. Chen et al., IEEE Trans. Computers 2015, measured
- *   1.75% stuck-off / 9.04% stuck-on cells on an unrepaired 4 Mb RRAM macro);
+ * - stuck-at faults: off. Without fault-aware mapping, a stuck-on cell in a high slice adds up to
+ *   1.5x the layer's largest weight, and 0.1% stuck-on plus 0.1% stuck-off cells took the bench's MNIST ResNet from 94.5%
+ *   to 20-60% depending on where they landed, hiding every other effect. Set `stuckAtOn` /
+ *   `stuckAtOff` to study them (C.-Y. Chen et al., IEEE Trans. Computers 2015, measured 9.04%
+ *   stuck-on / 1.75% stuck-off cells on an unrepaired 4 Mb RRAM macro);
  * - read noise: off. The engine draws it per ADC conversion, which currently makes runs 60-100x
  *   slower (measured on resnet-mnist at 16x16 and 64x64); turn it on with `readNoise` (LSB) where
  *   the time is affordable.
@@ -24,6 +25,6 @@ export const DEFAULT_NON_IDEAL: Readonly<CrossbarConfigInput> = Object.freeze({
   parasitics: true,
   variation: Object.freeze({ sigma: 0.1, distribution: 'lognormal' as const }),
   stuckAtOn: 0,
-  stuckAtOff: 0.001,
+  stuckAtOff: 0,
   readNoise: 0,
 });
