@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#if defined(__AVX512F__)
+#if defined(__AVX__)
 #include <immintrin.h>
 #endif
 #include <memory>
@@ -49,9 +49,10 @@ inline float lnUnit(float x) {
   std::int32_t mBits = (bits & 0x007FFFFF) | 0x3F800000;
   float m;
   std::memcpy(&m, &mBits, 4);
-  const bool big = m > 1.41421356f;
-  m = big ? m * 0.5f : m;
-  e = big ? e + 1 : e;
+  // Branch-free (so plain AVX2 vectorises it too).
+  const std::int32_t big = m > 1.41421356f;
+  m *= 1.0f - 0.5f * static_cast<float>(big);
+  e += big;
   const float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
   const float series = s * (2.0f + s2 * (0.666666667f + s2 * (0.4f + s2 * (0.285714286f + s2 * 0.222222222f))));
   return static_cast<float>(e) * 0.693147181f + series;
@@ -84,12 +85,13 @@ inline void gaussianLanes(std::uint64_t rowKey, std::uint32_t col0, float* z) {
     // Angle 2*pi*u2 folded into [-pi/2, pi/2]: quarter q = u2 - 1/2 in [-1/2, 1/2),
     // sin(2 pi u2) = -sin(2 pi q), cos(2 pi u2) = -cos(2 pi q); for |q| > 1/4 use
     // sin(2 pi q) = sin(2 pi (sign(q)/2 - q)), cos(2 pi q) = -cos(2 pi (sign(q)/2 - q)).
+    // (Branch-free: outer is 0 or 1.)
     const float q = u2 - 0.5f;
-    const bool outer = std::fabs(q) > 0.25f;
-    const float b = outer ? (q > 0 ? 0.5f - q : -0.5f - q) : q;
+    const float outer = static_cast<float>(std::fabs(q) > 0.25f);
+    const float b = q + outer * (std::copysign(0.5f, q) - 2.0f * q);
     const float sn = sin2Pi(b), cs = cos2Pi(b);
     z[j] = -r * sn;
-    z[16 + j] = outer ? r * cs : -r * cs;
+    z[16 + j] = r * cs * (2.0f * outer - 1.0f);
   }
 }
 
@@ -176,10 +178,23 @@ void buildDigits(const float* inputs, std::size_t k, std::size_t b0, std::size_t
 
 // 64-byte vector types are internal here; without AVX-512 GCC notes an ABI change.
 #pragma GCC diagnostic ignored "-Wpsabi"
-typedef float VF __attribute__((vector_size(64)));
-typedef float VFU __attribute__((vector_size(64), aligned(4)));
-constexpr std::size_t kFusedRows = 8;     // conversion rows per register block
-constexpr std::size_t kFusedCols = 32;    // array columns per register block (two 16-float vectors)
+// Register blocking of the fused kernel follows the host's vector width:
+// AVX-512 8 rows x 2 zmm, AVX 2 rows x 4 ymm, SSE 1 row x 8 xmm (16 vector
+// registers there). Block shapes never change a result (exact integer sums).
+#if defined(__AVX512F__)
+constexpr std::size_t kVecFloats = 16;
+constexpr std::size_t kFusedRows = 8;
+#elif defined(__AVX__)
+constexpr std::size_t kVecFloats = 8;
+constexpr std::size_t kFusedRows = 2;
+#else
+constexpr std::size_t kVecFloats = 4;
+constexpr std::size_t kFusedRows = 1;
+#endif
+typedef float VF __attribute__((vector_size(kVecFloats * 4)));
+typedef float VFU __attribute__((vector_size(kVecFloats * 4), aligned(4)));
+constexpr std::size_t kFusedCols = 32;  // array columns per register block (one read-noise draw block)
+constexpr std::size_t kColVecs = kFusedCols / kVecFloats;
 
 // ADC code of x (in steps): clamp to [0, codeMax], round half to even.
 // Portable form: adding 1.5*2^23 leaves no fraction bits (needs codeMax <= 2^22).
@@ -190,6 +205,10 @@ inline VF adcCode(VF x, VF hi) {
   const __m512 lo = _mm512_mask_max_ps(v, 0xFFFF, v, _mm512_setzero_ps());
   const __m512 c = _mm512_mask_min_ps(lo, 0xFFFF, lo, top);
   return reinterpret_cast<VF>(_mm512_mask_roundscale_ps(c, 0xFFFF, c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+#elif defined(__AVX__)
+  const __m256 c = _mm256_min_ps(_mm256_max_ps(reinterpret_cast<__m256>(x), _mm256_setzero_ps()),
+                                 reinterpret_cast<__m256>(hi));
+  return reinterpret_cast<VF>(_mm256_round_ps(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 #else
   const VF lo = VF{}, magic = VF{} + 12582912.0f;
   x = x < lo ? lo : x;
@@ -199,52 +218,54 @@ inline VF adcCode(VF x, VF hi) {
 }
 
 // One register block of the fused crossbar kernel: ADC inputs of conversion
-// rows r0..r0+7 and array columns col0..col0+31 (digits^T x packed E, kept in
-// registers), converted by the ADC and shift-added over cycles straight into
-// columnSum[sample][col] (sample = r / cycles).
+// rows r0..r0+kFusedRows-1 and array columns col0..col0+31 (digits^T x packed
+// E, kept in registers), converted by the ADC and shift-added over cycles
+// straight into columnSum[sample][col] (sample = r / cycles).
 template <bool kNoise, bool kUnitStep>
 void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDigits, const float* __restrict bp,
                 std::size_t r0, std::size_t cycles, const float* cycleScale, float invStep, float codeMax, float sigma,
                 const std::uint64_t* noiseKeys, float* __restrict columnSum, std::size_t ldSum, std::size_t col0) {
-  VF acc[kFusedRows][2];
+  VF acc[kFusedRows][kColVecs];
 #pragma GCC unroll 8
-  for (std::size_t i = 0; i < kFusedRows; ++i) acc[i][0] = acc[i][1] = VF{};
+  for (std::size_t i = 0; i < kFusedRows; ++i)
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < kColVecs; ++v) acc[i][v] = VF{};
   for (std::size_t p = 0; p < kc; ++p) {
-    const VF b0 = *reinterpret_cast<const VF*>(bp), b1 = *reinterpret_cast<const VF*>(bp + 16);
+    VF b[kColVecs];
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < kColVecs; ++v) b[v] = *reinterpret_cast<const VF*>(bp + v * kVecFloats);
 #pragma GCC unroll 8
     for (std::size_t i = 0; i < kFusedRows; ++i) {
       const float a = digits[i];
-      acc[i][0] += a * b0;
-      acc[i][1] += a * b1;
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < kColVecs; ++v) acc[i][v] += a * b[v];
     }
     digits += ldDigits;
     bp += kFusedCols;
   }
   const VF hi = VF{} + codeMax;
   std::size_t sample = r0 / cycles, cy = r0 % cycles;
-  VF part0 = VF{}, part1 = VF{};
+  VF part[kColVecs];
+  for (std::size_t v = 0; v < kColVecs; ++v) part[v] = VF{};
   auto flush = [&]() {
     VFU* dst = reinterpret_cast<VFU*>(columnSum + sample * ldSum + col0);
-    dst[0] += part0;
-    dst[1] += part1;
-    part0 = part1 = VF{};
+    for (std::size_t v = 0; v < kColVecs; ++v) {
+      dst[v] += part[v];
+      part[v] = VF{};
+    }
   };
   for (std::size_t i = 0; i < kFusedRows; ++i) {
-    VF x0 = acc[i][0], x1 = acc[i][1];
-    if (kNoise) {
-      alignas(64) float z[32];
-      gaussianLanes(noiseKeys[i], static_cast<std::uint32_t>(col0), z);
-      x0 += sigma * *reinterpret_cast<const VF*>(z);
-      x1 += sigma * *reinterpret_cast<const VF*>(z + 16);
-    }
-    if (!kUnitStep) {
-      x0 *= invStep;
-      x1 *= invStep;
-    }
-    // Clamp to the ADC's codes, then round (same codes as round-then-clamp).
+    alignas(64) float z[kFusedCols];
+    if (kNoise) gaussianLanes(noiseKeys[i], static_cast<std::uint32_t>(col0), z);
     const float scale = cycleScale[cy];
-    part0 += adcCode(x0, hi) * scale;
-    part1 += adcCode(x1, hi) * scale;
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < kColVecs; ++v) {
+      VF x = acc[i][v];
+      if (kNoise) x += sigma * *reinterpret_cast<const VF*>(z + v * kVecFloats);
+      if (!kUnitStep) x *= invStep;
+      // Clamp to the ADC's codes, then round (same codes as round-then-clamp).
+      part[v] += adcCode(x, hi) * scale;
+    }
     if (++cy == cycles) {
       flush();
       cy = 0;
