@@ -3,12 +3,15 @@
 //
 // A K x N weight matrix is quantized sign+magnitude, its magnitudes split into
 // bitsPerCell slices, and mapped onto rows x cols arrays (G+ and G- per slice).
-// Programming folds every static effect (conductance levels, variation, stuck
-// cells, parasitic IR drop through each array's transfer matrix) into one
-// effective matrix per row tile, E_t (tileRows x 2*slices*N), in ADC LSB
-// units: ADC input = sum_i digit_i * E_t(i, column). A run then costs one GEMM
-// per row tile over the stacked DAC digit planes of all cycles, followed by a
-// fused ADC + shift-add pass.
+// Programming (crossbar.cc) folds every static effect (conductance levels,
+// variation, stuck cells, parasitic IR drop through each array's transfer
+// matrix) into one effective matrix per row tile, E_t (tileRows x
+// 2*slices*N), in ADC LSB units: ADC input = sum_i digit_i * E_t(i, column).
+// A run (crossbar_run.cc) multiplies the stacked DAC digit planes of all
+// cycles by E_t once per row tile, with the ADC (plus read noise) and the
+// cycle shift-add fused into the product's epilogue, then shift-adds slices,
+// subtracts G-, sums row tiles and rescales. Results are bit-identical for any
+// thread count and batch split.
 #pragma once
 #include <cstddef>
 #include <cstdint>
