@@ -45,6 +45,8 @@ describe('lossless converters, ideal devices', () => {
     { k: 130, n: 33, batch: 17, cfg: { rows: 128, cols: 32, dacBits: 4, perChannel: true }, signed: true },
     { k: 9, n: 5, batch: 3, cfg: { rows: 4, cols: 3, bitsPerCell: 4, weightBits: 5, inputBits: 6, dacBits: 2 }, signed: true },
     { k: 50, n: 7, batch: 6, cfg: { rows: 20, cols: 5, bitsPerCell: 2, weightBits: 4, inputBits: 4, dacBits: 4 }, signed: false },
+    { k: 1, n: 1, batch: 3, cfg: { rows: 64, cols: 64 }, signed: true },
+    { k: 300, n: 1, batch: 2, cfg: { rows: 256, cols: 256, bitsPerCell: 3, weightBits: 7, dacBits: 3, inputBits: 7 }, signed: true },
     // 16-bit inputs on 1024-row arrays: cycle sums beyond float32, the general (unfused) path.
     { k: 1100, n: 3, batch: 2, cfg: { rows: 1024, cols: 2, inputBits: 16, dacBits: 1 }, signed: true },
   ];
@@ -68,10 +70,11 @@ describe('lossless converters, ideal devices', () => {
     });
     const y = await layer.run(x, batch);
     expect(Array.from(y)).toEqual(Array.from(ref.outputs));
-    // Quantization is real: not the float product.
+    // Quantization is real: not the float product, but close to it once
+    // rounding errors average out (inputScale 0.9 also clips x > 0.9).
     const f = matmul(x, batch, w, k, n);
     expect(rms(y, f)).toBeGreaterThan(0);
-    expect(rms(y, f)).toBeLessThan(0.05 * maxAbs(f));
+    if (k >= 8) expect(rms(y, f)).toBeLessThan(0.05 * maxAbs(f));
   });
 
   it('latches the first run\'s max |x| as the input scale when none is given', async () => {
