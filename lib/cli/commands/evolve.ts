@@ -262,8 +262,10 @@ export const evolveCommand: CommandModule<object, EvolveArgs> = {
       else for (const line of summaryLines(results)) console.log(line);
       console.error(`wrote ${args.out ?? 'nax-results'}/results.json, report.html and models/`);
     } catch (err) {
-      if ((err as NaxError).code === ErrorCodes.cancelled) process.exitCode = 130;
-      throw err;
+      if ((err as NaxError).code !== ErrorCodes.cancelled) throw err;
+      // Interrupted on purpose: say how to continue and exit like a shell does after SIGINT.
+      process.stderr.write(`nax-native: ${(err as Error).message}\n`);
+      process.exitCode = 130;
     } finally {
       process.off('SIGINT', onSigint);
     }
