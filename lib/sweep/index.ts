@@ -13,7 +13,7 @@ import { ErrorCodes, NaxError, describeValue, expectNumber, invalid } from '../e
 import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
 import type { Dataset } from '../data/types';
-import { GraphExecutor, calibrateInputScales } from '../runtime/executor';
+import { GraphExecutor, calibrateInputRanges } from '../runtime/executor';
 import { type CrossbarMapping, crossbarBackend, validateMapping } from '../runtime/mapping';
 import { lowerToCrossbarLayers } from '../runtime/lower';
 import { DEFAULT_NON_IDEAL } from '../crossbar/presets';
@@ -96,6 +96,8 @@ export interface SweepResult {
   model: string;
   dataset: { name: string; split: string; source: string; images: number };
   calibrationImages: number;
+  /** Crossbar layers whose calibration inputs went negative: they run (and are costed) as two passes. */
+  signedInputLayers: string[];
   /** The mapping every size used, before rows/cols were set (non-ideal defaults merged in). */
   mapping: CrossbarMapping;
   hardware: HardwareConfig;
@@ -236,8 +238,11 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     const n = Math.min(batchSize, calCount - s);
     calBatches.push({ images: cal.images.subarray(s * calPerImage, (s + n) * calPerImage), dims: [n, ...cal.shape] });
   }
-  const inputScales = await calibrateInputScales(graph, calBatches, { threads });
+  const ranges = await calibrateInputRanges(graph, calBatches, { threads });
+  const inputScales = new Map([...ranges].map(([name, r]) => [name, r.maxAbs]));
   progress({ phase: 'calibrate', done: calCount, total: calCount });
+  // As `nax-native eval` does: signed inputs cost a positive and a negative pass.
+  const costLayers = layers.map((l) => ({ ...l, signedInput: (ranges.get(l.name)?.min ?? 0) < 0 }));
 
   const rows: SweepRow[] = [];
   const costs: NetworkCost[] = [];
@@ -245,7 +250,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     if (options.signal?.aborted) throw new NaxError(ErrorCodes.cancelled, 'sweep cancelled');
     const mapping = sizeMapping(base, size);
     // The cost model validates the mapping against the graph's layers before anything is programmed.
-    const cost = hardwareCost({ model: layers, mapping, hardware });
+    const cost = hardwareCost({ model: costLayers, mapping, hardware });
     progress({ phase: 'program', size, done: 0, total: 0 });
     const backend = crossbarBackend(mapping, { threads });
     try {
@@ -280,6 +285,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     model: label,
     dataset: { name: data.name, split: data.split, source: data.source, images: count },
     calibrationImages: calCount,
+    signedInputLayers: costLayers.filter((l) => l.signedInput).map((l) => l.name),
     mapping: base,
     hardware,
     idealAccuracy: ideal.accuracy,

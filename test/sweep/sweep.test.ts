@@ -7,6 +7,7 @@
  */
 import { loadDataset, type Dataset } from '../../lib/data';
 import { hardwareCost } from '../../lib/hardware';
+import { lowerToCrossbarLayers } from '../../lib/runtime/lower';
 import { type SweepResult, sizeMapping, sweep, sweepReportFiles, DEFAULT_SWEEP_SIZES } from '../../lib/sweep';
 import { DEFAULT_NON_IDEAL } from '../../lib/crossbar/presets';
 import { templateClassifier } from './models';
@@ -46,9 +47,11 @@ test('one row per size, ascending, with sane accuracies and costs', () => {
 });
 
 test('EDAP, energy, latency, area and arrays equal hardwareCost for the same mapping', () => {
-  const graph = templateClassifier(train);
+  // Normalised pixels and the random projection are both signed: two input passes each, as in eval.
+  expect(result.signedInputLayers).toEqual(['project', 'classify']);
+  const layers = lowerToCrossbarLayers(templateClassifier(train)).map((l) => ({ ...l, signedInput: result.signedInputLayers.includes(l.name) }));
   result.rows.forEach((r, i) => {
-    const cost = hardwareCost({ model: graph, mapping: sizeMapping(result.mapping, r.size) });
+    const cost = hardwareCost({ model: layers, mapping: sizeMapping(result.mapping, r.size) });
     expect(cost.total.edap).toBe(r.edap);
     expect(cost.total.energyJoules.total).toBe(r.energyJoules);
     expect(cost.total.latencySeconds).toBe(r.latencySeconds);
@@ -56,6 +59,8 @@ test('EDAP, energy, latency, area and arrays equal hardwareCost for the same map
     expect(cost.total.arrays).toBe(r.arrays);
     expect(result.costs[i].total).toEqual(cost.total);
   });
+  const unsigned = hardwareCost({ model: templateClassifier(train), mapping: sizeMapping(result.mapping, 16) });
+  expect(unsigned.total.crossbarReads * 2).toBe(result.costs[0].total.crossbarReads);
   // 784 x 64 and 64 x 10 layers at 16x16: (49*4 + 4*1) tiles * 4 slices * 2 (G+/G-).
   expect(result.rows[0].arrays).toBe((49 * 4 + 4 * 1) * 4 * 2);
 });
