@@ -107,6 +107,19 @@ Net<T>::Net(std::vector<NodeSpec> specs, int inChannels, int inHeight, int inWid
   const Shape last = nodes_.back().out;
   if (last.h != 1 || last.w != 1 || nodes_.size() < 2) bad("expected the last node to give C x 1 x 1 logits");
   classes_ = last.c;
+  // BatchNorm -> ReLU where the ReLU is the only consumer: one pass, not two.
+  std::vector<int> consumers(nodes_.size(), 0);
+  for (const Node& n : nodes_)
+    for (int in : n.spec.inputs) consumers[in]++;
+  for (std::size_t i = 1; i < nodes_.size(); ++i) {
+    Node& r = nodes_[i];
+    if (r.spec.op != OpKind::Relu) continue;
+    const int b = r.spec.inputs[0];
+    if (nodes_[b].spec.op == OpKind::BatchNorm && consumers[b] == 1) {
+      nodes_[b].fusedRelu = static_cast<int>(i);
+      r.fusedInto = b;
+    }
+  }
 }
 
 template <typename T>
@@ -206,7 +219,13 @@ void Net<T>::forward(const T* images, int n, bool trainMode, bool updateStats, d
   lastTrainMode_ = trainMode;
   for (Node& node : nodes_) {
     node.out.n = n;
-    node.y.resize(node.out.size());
+    if (node.fusedRelu >= 0) {
+      node.y.clear();  // written straight into the ReLU's output
+      nodes_[node.fusedRelu].y.resize(node.out.size());
+    } else {
+      node.y.resize(node.out.size());
+    }
+    if (node.fusedInto >= 0) continue;
     if (node.spec.op == OpKind::Input) {
       // NCHW -> CNHW
       const std::size_t P = node.out.plane();
@@ -240,19 +259,22 @@ void Net<T>::forwardNode(Node& node, bool trainMode, bool updateStats, double mo
       profile_.forwardFlops += 2.0 * cs.cout * cs.patch() * node.out.perChannel();
       break;
     }
-    case OpKind::BatchNorm:
+    case OpKind::BatchNorm: {
+      const bool relu = node.fusedRelu >= 0;
+      T* y = relu ? nodes_[node.fusedRelu].y.data() : node.y.data();
       if (trainMode) {
         node.saveMean.resize(node.out.c);
         node.saveInvStd.resize(node.out.c);
         batchNormTrain(in.out, in.y.data(), values_[node.weight].data(), values_[node.bias].data(), s.eps,
-                       momentumOverride >= 0 ? momentumOverride : s.momentum, node.y.data(), node.saveMean.data(),
+                       momentumOverride >= 0 ? momentumOverride : s.momentum, y, node.saveMean.data(),
                        node.saveInvStd.data(), updateStats ? values_[node.mean].data() : nullptr,
-                       updateStats ? values_[node.var].data() : nullptr, threads_);
+                       updateStats ? values_[node.var].data() : nullptr, threads_, relu);
       } else {
         batchNormInfer(in.out, in.y.data(), values_[node.weight].data(), values_[node.bias].data(),
-                       values_[node.mean].data(), values_[node.var].data(), s.eps, node.y.data(), threads_);
+                       values_[node.mean].data(), values_[node.var].data(), s.eps, y, threads_, relu);
       }
       break;
+    }
     case OpKind::Relu:
       reluForward(count, in.y.data(), node.y.data(), threads_);
       break;
@@ -304,6 +326,7 @@ void Net<T>::backward(bool wantInputGrad) {
   // The last node's gradient was seeded by loss(); clear every other one.
   for (std::size_t i = 0; i + 1 < nodes_.size(); ++i) {
     if (i == 0 && !wantInputGrad) continue;
+    if (nodes_[i].fusedRelu >= 0) continue;  // its gradient is the ReLU's, masked
     nodes_[i].dy.assign(nodes_[i].y.size(), T(0));
   }
   for (std::size_t i = nodes_.size(); i-- > 1;) backwardNode(nodes_[i], wantInputGrad);
@@ -311,6 +334,7 @@ void Net<T>::backward(bool wantInputGrad) {
 
 template <typename T>
 void Net<T>::backwardNode(Node& node, bool wantInputGrad) {
+  if (node.fusedInto >= 0) return;  // done by its BatchNorm
   const NodeSpec& s = node.spec;
   Node& in = nodes_[s.inputs[0]];
   const bool inGrad = s.inputs[0] != 0 || wantInputGrad;
@@ -341,16 +365,20 @@ void Net<T>::backwardNode(Node& node, bool wantInputGrad) {
       profile_.backwardFlops += (dx ? 4.0 : 2.0) * cs.cout * cs.patch() * node.out.perChannel();
       break;
     }
-    case OpKind::BatchNorm:
+    case OpKind::BatchNorm: {
+      const Node* relu = node.fusedRelu >= 0 ? &nodes_[node.fusedRelu] : nullptr;
+      const T* dy = relu ? relu->dy.data() : node.dy.data();
+      const T* reluOut = relu ? relu->y.data() : nullptr;
       if (lastTrainMode_)
         batchNormBackward(in.out, in.y.data(), values_[node.weight].data(), node.saveMean.data(),
-                          node.saveInvStd.data(), node.dy.data(), dx, grads_[node.weight].data(),
-                          grads_[node.bias].data(), threads_);
+                          node.saveInvStd.data(), dy, dx, grads_[node.weight].data(), grads_[node.bias].data(),
+                          threads_, reluOut);
       else
         batchNormInferBackward(in.out, in.y.data(), values_[node.weight].data(), values_[node.mean].data(),
-                               values_[node.var].data(), s.eps, node.dy.data(), dx, grads_[node.weight].data(),
-                               grads_[node.bias].data(), threads_);
+                               values_[node.var].data(), s.eps, dy, dx, grads_[node.weight].data(),
+                               grads_[node.bias].data(), threads_, reluOut);
       break;
+    }
     case OpKind::Relu:
       if (dx) reluBackward(count, node.y.data(), node.dy.data(), dx, threads_);
       break;

@@ -107,6 +107,8 @@ class Net {
     std::vector<T> activeWeight, activeGrad;  // elastic conv: the centre in use
     std::vector<T> perturbed;                 // hardware-aware forward weights
     const T* usedWeight = nullptr;            // what the last forward multiplied by
+    int fusedRelu = -1;   // BatchNorm: index of the ReLU computed in its own pass
+    int fusedInto = -1;   // ReLU: index of the BatchNorm that computes it
   };
   int addParam(const std::string& name, std::vector<int> shape, bool trainable, bool decay, T fill);
   ConvShape convShape(const Node& node) const;

@@ -98,6 +98,11 @@ describe('finite-difference gradient checks (float64)', () => {
   test('batchnorm, inference statistics', () => {
     check([{ op: 'input', inputs: [] }, { op: 'batchnorm', inputs: [0] }, ...head(1)], [3, 4, 4], { train: false });
   });
+  test('batchnorm + relu (fused into one pass), training and inference statistics', () => {
+    const nodes: Spec[] = [{ op: 'input', inputs: [] }, { op: 'conv', inputs: [0], channels: 3, kernel: 3, pad: 1 }, { op: 'batchnorm', inputs: [1] }, { op: 'relu', inputs: [2] }, ...head(3)];
+    check(nodes, [2, 5, 5], { batch: 4 });
+    check(nodes, [2, 5, 5], { train: false });
+  });
   test('relu', () => {
     check([{ op: 'input', inputs: [] }, { op: 'relu', inputs: [0] }, ...head(1)], [2, 5, 5]);
   });
