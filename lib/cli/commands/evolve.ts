@@ -186,11 +186,19 @@ export async function evolveHandler(args: EvolveArgs, extra: { signal?: AbortSig
   let barPhase: string | undefined;
   const onProgress = (e: EvolveProgress) => {
     if (!useBar) return;
-    const payload = { phase: PHASE_LABEL[e.phase], message: e.message.slice(0, 60), eta: fmtSeconds(e.etaSeconds), elapsed: fmtSeconds(e.elapsedSeconds) };
+    const payload = { phase: PHASE_LABEL[e.phase], message: e.message.slice(0, 60), runEta: fmtSeconds(e.etaSeconds), elapsed: fmtSeconds(e.elapsedSeconds) };
     if (barPhase !== e.phase) {
       bar?.stop();
       bar = new cliProgress.SingleBar(
-        { format: '{phase} |{bar}| {value}/{total} | {message} | {elapsed} elapsed, ETA {eta}', stream: process.stderr, hideCursor: true, clearOnComplete: false },
+        {
+          format: '{phase} |{bar}| {value}/{total} | {message} | {elapsed} elapsed, run ETA {runEta}',
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: false,
+          // --progress on a pipe or file: redraw every few seconds instead of never.
+          noTTYOutput: !process.stderr.isTTY,
+          notTTYSchedule: 5000,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(Math.max(1, e.total), e.done, payload);
