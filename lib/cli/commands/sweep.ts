@@ -108,7 +108,14 @@ export function formatSweepResult(result: SweepResult, options: { json?: boolean
 function progressBar(enabled: boolean): { onProgress?: (p: SweepProgress) => void; stop(): void } {
   if (!enabled) return { stop: () => undefined };
   const bar = new cliProgress.SingleBar(
-    { format: '{phase} |{bar}| {value}/{total} images | ETA {eta_formatted}', hideCursor: true, stream: process.stderr },
+    {
+      format: '{phase} |{bar}| {value}/{total} images | ETA {eta_formatted}',
+      hideCursor: true,
+      stream: process.stderr,
+      // --progress on a pipe (CI logs): redraw as lines every few seconds.
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+    },
     cliProgress.Presets.shades_classic,
   );
   let current = '';
