@@ -7,8 +7,8 @@
 import { Graph, Node, Tensor, ValueInfo, attr, createGraph, int64Tensor, node, tensor, valueInfo } from './ir';
 import { inferShapes } from '../runtime/shapes';
 
-/** mulberry32: tiny seeded PRNG for reproducible random weights. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: tiny seeded PRNG, uniform in [0, 1); reproducible random weights and test data. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
