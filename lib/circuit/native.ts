@@ -1,16 +1,10 @@
 /** Typed surface of native/binding/circuit_binding.cc (see lib/circuit/index.ts for the public API). */
-export interface CircuitNativeOptions {
-  rows: number;
-  cols: number;
-  conductances: Float64Array;
-  rWordLine: number;
-  rBitLine: number;
-  rSource: number;
-  rSink: number;
-  threads?: number;
-}
+import type { CircuitOptions, SolveCircuitOptions, TransferMatrixOptions } from './index';
+
+/** The binding reads the validated public options as they are. */
+export type CircuitNativeOptions = CircuitOptions;
 
 export interface CircuitNative {
-  circuitTransferMatrix(options: CircuitNativeOptions & { method?: 'fast' | 'banded' }): Promise<Float64Array>;
-  circuitSolve(options: CircuitNativeOptions & { voltages: Float64Array }): Promise<Float64Array>;
+  circuitTransferMatrix(options: TransferMatrixOptions): Promise<Float64Array>;
+  circuitSolve(options: SolveCircuitOptions): Promise<Float64Array>;
 }

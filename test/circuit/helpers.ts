@@ -3,19 +3,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { CircuitOptions } from '../../lib/circuit';
 
 /** mulberry32: small seeded generator, uniform in [0, 1) (the one the graph builder uses for weights). */
 export { mulberry32 as rng } from '../../lib/onnx/builder';
 
-export interface Case {
-  rows: number;
-  cols: number;
-  conductances: Float64Array;
-  rWordLine: number;
-  rBitLine: number;
-  rSource: number;
-  rSink: number;
-}
+/** One crossbar to solve: the circuit options without the thread count. */
+export type Case = Omit<CircuitOptions, 'threads'>;
 
 /** Device resistances log-uniform in [rMin, rMax] ohms -> conductances in siemens. */
 export function randomConductances(rand: () => number, count: number, rMin = 1e3, rMax = 1e6): Float64Array {
