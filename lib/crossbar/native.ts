@@ -2,6 +2,7 @@
  * Typed surface of the crossbar engine and GEMM entries of the native addon
  * (native/binding/crossbar_binding.cc). Users go through lib/crossbar/layer.ts.
  */
+import type { MappingGeometry, MappingGeometryInput } from './geometry';
 
 /** Flat, fully resolved config as the binding reads it (booleans as 0/1). */
 export interface NativeCrossbarConfig {
@@ -82,16 +83,8 @@ export interface CrossbarNative {
     n: number;
     config: NativeCrossbarConfig;
   }): Promise<NativeCrossbarLayerHandle>;
-  crossbarGeometry(opts: {
-    k: number;
-    n: number;
-    rows: number;
-    cols: number;
-    weightBits: number;
-    bitsPerCell: number;
-    inputBits: number;
-    dacBits: number;
-  }): { rowTiles: number; colTiles: number; slices: number; cycles: number; arrays: number; losslessAdcBits: number };
+  /** The native twin of mappingGeometry (lib/crossbar/geometry.ts), checked against it in the tests. */
+  crossbarGeometry(opts: MappingGeometryInput): Omit<MappingGeometry, 'utilization'> & { losslessAdcBits: number };
   /** C = alpha * op(A) * op(B) + beta * C, row-major, in place on c. */
   gemm(opts: NativeGemmOptions<Float32Array> | NativeGemmOptions<Float64Array>): Promise<void>;
 }
