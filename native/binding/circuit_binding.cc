@@ -34,7 +34,7 @@ CircuitArgs readCircuitArgs(const Napi::CallbackInfo& info) {
   a.spec.rBitLine = resistanceField(opts, "rBitLine");
   a.spec.rSource = resistanceField(opts, "rSource");
   a.spec.rSink = resistanceField(opts, "rSink");
-  a.threads = static_cast<int>(naxb::intField(opts, "threads", 0, 1024, false, 0));
+  a.threads = naxb::threadsField(opts);
   a.conductances = naxb::float64Field(opts, "conductances", a.spec.rows * a.spec.cols);
   return a;
 }

@@ -205,7 +205,7 @@ Napi::Value gemm(const Napi::CallbackInfo& info) {
   const auto ldb = static_cast<std::size_t>(naxb::intField(o, "ldb", 1, lim, false, transB ? k : n));
   const auto ldc = static_cast<std::size_t>(naxb::intField(o, "ldc", 1, lim, false, n));
   const double alpha = naxb::numberField(o, "alpha", false, 1), beta = naxb::numberField(o, "beta", false, 0);
-  const int threads = static_cast<int>(naxb::intField(o, "threads", 0, 1024, false, 0));
+  const int threads = naxb::threadsField(o);
   const std::size_t aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
   if (aCols > lda || bCols > ldb || n > ldc)
     throwNax(env, nax::codes::kOutOfRange, "expected lda, ldb, ldc >= the row lengths of op(A), op(B), C");

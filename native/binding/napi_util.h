@@ -105,6 +105,15 @@ inline Napi::Float32Array float32Field(Napi::Object obj, const char* key, size_t
   return typedArrayField<Napi::Float32Array>(obj, key, napi_float32_array, "Float32Array", expectedLength);
 }
 
+// Optional worker-thread count (0 = all cores), with the one bound every entry uses.
+inline int threadsField(Napi::Object obj) { return static_cast<int>(intField(obj, "threads", 0, 1024, false, 0)); }
+
+// An optional Float32Array (e.g. a bias): its data, or nullptr when the field is undefined.
+inline const float* optionalFloat32Data(Napi::Object obj, const char* key, size_t expectedLength) {
+  if (obj.Get(key).IsUndefined()) return nullptr;
+  return float32Field(obj, key, expectedLength).Data();
+}
+
 // ---- promise worker
 // execute() runs on a libuv worker thread and must not touch JS. resolve()
 // runs on the main thread and builds the result. `keepAlive` holds the JS

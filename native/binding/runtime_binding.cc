@@ -13,6 +13,8 @@ using naxb::float32Field;
 using naxb::intField;
 using naxb::numberField;
 using naxb::objectArg;
+using naxb::optionalFloat32Data;
+using naxb::threadsField;
 using naxb::throwNax;
 
 constexpr long long kMaxDim = 1LL << 30;
@@ -26,14 +28,9 @@ nax::ActivationParams readActivation(Napi::Object o) {
   return a;
 }
 
-nax::Conv2dParams readConv(Napi::Object o) {
-  nax::Conv2dParams p;
-  p.batch = static_cast<int>(intField(o, "batch", 0, kMaxDim));
-  p.inChannels = static_cast<int>(intField(o, "inChannels", 1, kMaxDim));
-  p.height = static_cast<int>(intField(o, "height", 1, kMaxDim));
-  p.width = static_cast<int>(intField(o, "width", 1, kMaxDim));
-  p.outChannels = static_cast<int>(intField(o, "outChannels", 1, kMaxDim));
-  p.groups = static_cast<int>(intField(o, "groups", 1, kMaxDim, false, 1));
+// Kernel, pads, strides and dilations: the same fields and bounds for conv and pooling windows.
+template <typename Params>
+void readWindow(Napi::Object o, Params& p) {
   p.kernelH = static_cast<int>(intField(o, "kernelH", 1, 4096));
   p.kernelW = static_cast<int>(intField(o, "kernelW", 1, 4096));
   p.padTop = static_cast<int>(intField(o, "padTop", 0, 4096, false, 0));
@@ -44,7 +41,18 @@ nax::Conv2dParams readConv(Napi::Object o) {
   p.strideW = static_cast<int>(intField(o, "strideW", 1, 4096, false, 1));
   p.dilationH = static_cast<int>(intField(o, "dilationH", 1, 4096, false, 1));
   p.dilationW = static_cast<int>(intField(o, "dilationW", 1, 4096, false, 1));
-  p.threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+}
+
+nax::Conv2dParams readConv(Napi::Object o) {
+  nax::Conv2dParams p;
+  p.batch = static_cast<int>(intField(o, "batch", 0, kMaxDim));
+  p.inChannels = static_cast<int>(intField(o, "inChannels", 1, kMaxDim));
+  p.height = static_cast<int>(intField(o, "height", 1, kMaxDim));
+  p.width = static_cast<int>(intField(o, "width", 1, kMaxDim));
+  p.outChannels = static_cast<int>(intField(o, "outChannels", 1, kMaxDim));
+  p.groups = static_cast<int>(intField(o, "groups", 1, kMaxDim, false, 1));
+  readWindow(o, p);
+  p.threads = threadsField(o);
   p.activation = readActivation(o);
   if (p.inChannels % p.groups != 0 || p.outChannels % p.groups != 0)
     throwNax(o.Env(), nax::codes::kInvalidArgument, "expected inChannels and outChannels divisible by groups");
@@ -64,8 +72,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     auto input = float32Field(o, "input", inLen);
     auto weights = float32Field(o, "weights", wLen);
     auto output = float32Field(o, "output", outLen);
-    const float* bias = nullptr;
-    if (!o.Get("bias").IsUndefined()) bias = float32Field(o, "bias", static_cast<std::size_t>(p.outChannels)).Data();
+    const float* bias = optionalFloat32Data(o, "bias", static_cast<std::size_t>(p.outChannels));
     const float* in = input.Data();
     const float* w = weights.Data();
     float* out = output.Data();
@@ -85,19 +92,10 @@ Napi::Value Pool2d(const Napi::CallbackInfo& info) {
     p.width = static_cast<int>(intField(o, "width", 1, kMaxDim));
     p.outH = static_cast<int>(intField(o, "outH", 1, kMaxDim));
     p.outW = static_cast<int>(intField(o, "outW", 1, kMaxDim));
-    p.kernelH = static_cast<int>(intField(o, "kernelH", 1, 4096));
-    p.kernelW = static_cast<int>(intField(o, "kernelW", 1, 4096));
-    p.padTop = static_cast<int>(intField(o, "padTop", 0, 4096, false, 0));
-    p.padLeft = static_cast<int>(intField(o, "padLeft", 0, 4096, false, 0));
-    p.padBottom = static_cast<int>(intField(o, "padBottom", 0, 4096, false, 0));
-    p.padRight = static_cast<int>(intField(o, "padRight", 0, 4096, false, 0));
-    p.strideH = static_cast<int>(intField(o, "strideH", 1, 4096, false, 1));
-    p.strideW = static_cast<int>(intField(o, "strideW", 1, 4096, false, 1));
-    p.dilationH = static_cast<int>(intField(o, "dilationH", 1, 4096, false, 1));
-    p.dilationW = static_cast<int>(intField(o, "dilationW", 1, 4096, false, 1));
+    readWindow(o, p);
     p.isMax = intField(o, "isMax", 0, 1) == 1;
     p.countIncludePad = intField(o, "countIncludePad", 0, 1, false, 0) == 1;
-    p.threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    p.threads = threadsField(o);
     const std::size_t planes = static_cast<std::size_t>(p.batch) * p.channels;
     auto input = float32Field(o, "input", planes * p.height * p.width);
     auto output = float32Field(o, "output", planes * p.outH * p.outW);
@@ -114,7 +112,7 @@ Napi::Value GlobalAveragePool(const Napi::CallbackInfo& info) {
     Napi::Object o = objectArg(info, 0, "options");
     const std::size_t planes = static_cast<std::size_t>(intField(o, "planes", 0, kMaxDim));
     const std::size_t spatial = static_cast<std::size_t>(intField(o, "spatial", 1, kMaxDim));
-    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    const int threads = threadsField(o);
     const float* in = float32Field(o, "input", planes * spatial).Data();
     float* out = float32Field(o, "output", planes).Data();
     return naxb::PromiseWorker::start(
@@ -134,7 +132,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
     const bool transB = intField(o, "transB", 0, 1, false, 0) == 1;
     const float alpha = static_cast<float>(numberField(o, "alpha", false, 1.0));
     const float beta = static_cast<float>(numberField(o, "beta", false, 0.0));
-    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    const int threads = threadsField(o);
     const float* a = float32Field(o, "a", m * k).Data();
     const float* b = float32Field(o, "b", k * n).Data();
     float* out = float32Field(o, "output", m * n).Data();
@@ -154,7 +152,7 @@ Napi::Value BatchedMatmul(const Napi::CallbackInfo& info) {
     const std::size_t m = static_cast<std::size_t>(intField(o, "m", 0, kMaxDim));
     const std::size_t n = static_cast<std::size_t>(intField(o, "n", 1, kMaxDim));
     const std::size_t k = static_cast<std::size_t>(intField(o, "k", 1, kMaxDim));
-    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    const int threads = threadsField(o);
     auto aOff = naxb::typedArrayField<Napi::BigInt64Array>(o, "aOffsets", napi_bigint64_array, "BigInt64Array", 0);
     auto bOff = naxb::typedArrayField<Napi::BigInt64Array>(o, "bOffsets", napi_bigint64_array, "BigInt64Array",
                                                            aOff.ElementLength());
@@ -183,11 +181,10 @@ Napi::Value BiasActivation(const Napi::CallbackInfo& info) {
     const std::size_t batch = static_cast<std::size_t>(intField(o, "batch", 0, kMaxDim));
     const std::size_t channels = static_cast<std::size_t>(intField(o, "channels", 1, kMaxDim));
     const std::size_t inner = static_cast<std::size_t>(intField(o, "inner", 1, kMaxDim));
-    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    const int threads = threadsField(o);
     const nax::ActivationParams act = readActivation(o);
     float* data = float32Field(o, "data", batch * channels * inner).Data();
-    const float* bias = nullptr;
-    if (!o.Get("bias").IsUndefined()) bias = float32Field(o, "bias", channels).Data();
+    const float* bias = optionalFloat32Data(o, "bias", channels);
     return naxb::PromiseWorker::start(
         env, [=]() { nax::biasActivation(data, batch, channels, inner, bias, act, threads); }, nullptr, {o});
   });
@@ -220,12 +217,11 @@ Napi::Value ScatterRows(const Napi::CallbackInfo& info) {
     const int group = static_cast<int>(intField(o, "group", 0, kMaxDim, false, 0));
     if ((static_cast<std::size_t>(group) + 1) * n > outChannels)
       throwNax(env, nax::codes::kOutOfRange, "expected (group + 1) * n <= outChannels");
-    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    const int threads = threadsField(o);
     const nax::ActivationParams act = readActivation(o);
     const float* rows = float32Field(o, "rows", batch * pixels * n).Data();
     float* out = float32Field(o, "output", batch * outChannels * pixels).Data();
-    const float* bias = nullptr;
-    if (!o.Get("bias").IsUndefined()) bias = float32Field(o, "bias", outChannels).Data();
+    const float* bias = optionalFloat32Data(o, "bias", outChannels);
     return naxb::PromiseWorker::start(
         env, [=]() { nax::scatterRows(batch, pixels, n, outChannels, group, rows, bias, act, out, threads); }, nullptr,
         {o});
@@ -238,7 +234,7 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
     Napi::Object o = objectArg(info, 0, "options");
     const int op = static_cast<int>(intField(o, "op", 0, 2));
     const bool relu = intField(o, "relu", 0, 1, false, 0) == 1;
-    const int threads = static_cast<int>(intField(o, "threads", 0, 1024, false, 0));
+    const int threads = threadsField(o);
     auto aArr = float32Field(o, "a");
     const std::size_t n = aArr.ElementLength();
     const float* a = aArr.Data();
