@@ -44,6 +44,24 @@ std::vector<int> intList(Napi::Env env, Napi::Value v, const char* name) {
   return out;
 }
 
+// {pad, flip, seed, step}: trainStep's `augment` option and augmentBatch's arguments.
+nax::train::AugmentOptions readAugment(Napi::Object o) {
+  nax::train::AugmentOptions a;
+  a.pad = static_cast<int>(naxb::intField(o, "pad", 0, 64, false, 0));
+  a.flip = o.Get("flip").ToBoolean().Value();
+  a.seed = static_cast<std::uint64_t>(naxb::intField(o, "seed", 0, (1LL << 53), false, 0));
+  a.step = static_cast<std::uint64_t>(naxb::intField(o, "step", 0, (1LL << 53), false, 0));
+  return a;
+}
+
+// A JS array of numbers or strings.
+template <typename V>
+Napi::Array toArray(Napi::Env env, const V& values) {
+  Napi::Array out = Napi::Array::New(env);
+  for (uint32_t i = 0; i < values.size(); ++i) out.Set(i, values[i]);
+  return out;
+}
+
 // A typed array of either precision, read as T (copied only when it differs).
 template <typename T>
 struct TypedInput {
@@ -134,7 +152,7 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
     }
     std::vector<int> shape = intList(env, o.Get("inputShape"), "inputShape");
     if (shape.size() != 3) naxb::throwNax(env, nax::codes::kInvalidArgument, "expected [C, H, W] for inputShape");
-    const int threads = static_cast<int>(naxb::intField(o, "threads", 0, 1024, false, 0));
+    const int threads = naxb::threadsField(o);
     Napi::Value precision = o.Get("precision");
     double64_ = precision.IsString() && precision.As<Napi::String>().Utf8Value() == "float64";
     naxb::guard(env, [&] {
@@ -170,9 +188,7 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
       for (const auto& p : net.paramInfo()) {
         Napi::Object o = Napi::Object::New(env);
         o.Set("name", p.name);
-        Napi::Array shape = Napi::Array::New(env);
-        for (uint32_t d = 0; d < p.shape.size(); ++d) shape.Set(d, p.shape[d]);
-        o.Set("shape", shape);
+        o.Set("shape", toArray(env, p.shape));
         o.Set("trainable", p.trainable);
         o.Set("decay", p.decay);
         out.Set(i++, o);
@@ -213,18 +229,11 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
     Napi::Env env = info.Env();
     auto choices = withNet([](auto& net) { return net.kernelChoices(); });
     Napi::Array out = Napi::Array::New(env);
-    for (uint32_t i = 0; i < choices.size(); ++i) {
-      Napi::Array c = Napi::Array::New(env);
-      for (uint32_t j = 0; j < choices[i].size(); ++j) c.Set(j, choices[i][j]);
-      out.Set(i, c);
-    }
+    for (uint32_t i = 0; i < choices.size(); ++i) out.Set(i, toArray(env, choices[i]));
     return out;
   }
   Napi::Value searchableNames(const Napi::CallbackInfo& info) {
-    auto names = withNet([](auto& net) { return net.searchableNames(); });
-    Napi::Array out = Napi::Array::New(info.Env());
-    for (uint32_t i = 0; i < names.size(); ++i) out.Set(i, names[i]);
-    return out;
+    return toArray(info.Env(), withNet([](auto& net) { return net.searchableNames(); }));
   }
   Napi::Value setKernels(const Napi::CallbackInfo& info) {
     checkIdle(info.Env());
@@ -236,10 +245,7 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
     return info.Env().Undefined();
   }
   Napi::Value kernels(const Napi::CallbackInfo& info) {
-    auto k = withNet([](auto& net) { return net.kernels(); });
-    Napi::Array out = Napi::Array::New(info.Env());
-    for (uint32_t i = 0; i < k.size(); ++i) out.Set(i, k[i]);
-    return out;
+    return toArray(info.Env(), withNet([](auto& net) { return net.kernels(); }));
   }
   Napi::Value setThreads(const Napi::CallbackInfo& info) {
     checkIdle(info.Env());
@@ -295,11 +301,7 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
       nax::train::AugmentOptions aug;
       bool augment = false;
       if (o.Get("augment").IsObject()) {
-        Napi::Object a = o.Get("augment").As<Napi::Object>();
-        aug.pad = static_cast<int>(naxb::intField(a, "pad", 0, 64, false, 0));
-        aug.flip = a.Get("flip").ToBoolean().Value();
-        aug.seed = static_cast<std::uint64_t>(naxb::intField(a, "seed", 0, (1LL << 53), false, 0));
-        aug.step = static_cast<std::uint64_t>(naxb::intField(a, "step", 0, (1LL << 53), false, 0));
+        aug = readAugment(o.Get("augment").As<Napi::Object>());
         augment = aug.pad > 0 || aug.flip;
       }
       net.hardwareAware().step = static_cast<std::uint64_t>(naxb::intField(o, "noiseStep", 0, (1LL << 53), false, 0));
@@ -452,11 +454,7 @@ Napi::Value augmentBatch(const Napi::CallbackInfo& info) {
   if (shape.size() != 3) naxb::throwNax(env, nax::codes::kInvalidArgument, "expected [C, H, W] for shape");
   const int count = static_cast<int>(naxb::intField(o, "count", 1, 1 << 24));
   Napi::Float32Array images = naxb::float32Field(o, "images", static_cast<std::size_t>(count) * shape[0] * shape[1] * shape[2]);
-  nax::train::AugmentOptions a;
-  a.pad = static_cast<int>(naxb::intField(o, "pad", 0, 64, false, 0));
-  a.flip = o.Get("flip").ToBoolean().Value();
-  a.seed = static_cast<std::uint64_t>(naxb::intField(o, "seed", 0, (1LL << 53), false, 0));
-  a.step = static_cast<std::uint64_t>(naxb::intField(o, "step", 0, (1LL << 53), false, 0));
+  const nax::train::AugmentOptions a = readAugment(o);
   Napi::Float32Array out = Napi::Float32Array::New(env, images.ElementLength());
   nax::train::augmentBatch(a, count, shape[0], shape[1], shape[2], images.Data(), out.Data(), 1);
   return out;
@@ -470,7 +468,7 @@ Napi::Value gemmRate(const Napi::CallbackInfo& info) {
   const auto m = static_cast<std::size_t>(naxb::intField(o, "m", 1, 1 << 16));
   const auto n = static_cast<std::size_t>(naxb::intField(o, "n", 1, 1 << 22));
   const auto k = static_cast<std::size_t>(naxb::intField(o, "k", 1, 1 << 16));
-  const int threads = nax::resolveThreads(static_cast<int>(naxb::intField(o, "threads", 0, 1024, false, 0)));
+  const int threads = nax::resolveThreads(naxb::threadsField(o));
   const double minSeconds = naxb::numberField(o, "minSeconds", false, 0.5);
   auto result = std::make_shared<std::array<double, 3>>();
   return naxb::PromiseWorker::start(
