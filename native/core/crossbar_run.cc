@@ -176,6 +176,14 @@ void buildDigits(const float* inputs, std::size_t k, std::size_t b0, std::size_t
     }
 }
 
+// hasNegative[b]: whether sample b0+b has a negative input (else it skips the negative pass).
+void markNegativeSamples(const float* inputs, std::size_t k, std::size_t b0, std::size_t count, char* hasNegative) {
+  for (std::size_t b = 0; b < count; ++b) {
+    const float* x = inputs + (b0 + b) * k;
+    hasNegative[b] = std::any_of(x, x + k, [](float v) { return v < 0; });
+  }
+}
+
 // 64-byte vector types are internal here; without AVX-512 GCC notes an ABI change.
 #pragma GCC diagnostic ignored "-Wpsabi"
 // Register blocking of the fused kernel follows the host's vector width:
@@ -379,10 +387,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
       const std::size_t m = passes * cycles * count, mPad = (m + kFusedRows - 1) / kFusedRows * kFusedRows;
       for (std::size_t i = 0; i < k_; ++i) std::fill(digits.data() + i * mPad + m, digits.data() + (i + 1) * mPad, 0.0f);
       buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digits.data(), mPad);
-      for (std::size_t b = 0; b < count; ++b) {
-        const float* x = inputs + (b0 + b) * k_;
-        hasNegative[b] = std::any_of(x, x + k_, [](float v) { return v < 0; });
-      }
+      markNegativeSamples(inputs, k_, b0, count, hasNegative.data());
       std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
@@ -442,10 +447,7 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * cycles * count;
       buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digits.data(), m);
-      for (std::size_t b = 0; b < count; ++b) {
-        const float* x = inputs + (b0 + b) * k_;
-        hasNegative[b] = std::any_of(x, x + k_, [](float v) { return v < 0; });
-      }
+      markNegativeSamples(inputs, k_, b0, count, hasNegative.data());
       std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
