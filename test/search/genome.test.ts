@@ -3,6 +3,7 @@ import {
   uniformCrossover, validateGenome, type Genome, type SearchSpace,
 } from '../../lib/search';
 import { Rng } from '../../lib/search/random';
+import { allGenomes } from './synthetic';
 
 function errorOf(f: () => unknown): { name: string; code: string; message: string } {
   try {
@@ -15,16 +16,6 @@ function errorOf(f: () => unknown): { name: string; code: string; message: strin
 
 function inSpace(space: SearchSpace, g: Genome): boolean {
   return space.layers.every((l, i) => l.kernelSizes.includes(g.kernels[i]) && l.crossbarSizes.includes(g.crossbars[i]));
-}
-
-function allGenomes(space: SearchSpace): Genome[] {
-  let out: Genome[] = [{ kernels: [], crossbars: [] }];
-  for (const l of space.layers) {
-    const next: Genome[] = [];
-    for (const g of out) for (const k of l.kernelSizes) for (const x of l.crossbarSizes) next.push({ kernels: [...g.kernels, k], crossbars: [...g.crossbars, x] });
-    out = next;
-  }
-  return out;
 }
 
 describe('search space', () => {
