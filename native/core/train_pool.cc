@@ -10,6 +10,17 @@ namespace train {
 
 // All loops split over (channel, sample) planes, which never share outputs.
 
+// Input rows [y0, y1) and columns [x0, x1) of average-pool output (oy, ox),
+// clipped to the image: forward and backward divide by the same count (padding excluded).
+struct AvgWindow {
+  int y0, y1, x0, x1;
+  int count() const { return std::max(1, (y1 - y0) * (x1 - x0)); }
+};
+inline AvgWindow avgWindow(const PoolShape& ps, const Shape& in, int oy, int ox) {
+  return {std::max(0, oy * ps.stride - ps.pad), std::min(in.h, oy * ps.stride - ps.pad + ps.kernel),
+          std::max(0, ox * ps.stride - ps.pad), std::min(in.w, ox * ps.stride - ps.pad + ps.kernel)};
+}
+
 template <typename T>
 void maxPoolForward(const PoolShape& ps, const Shape& in, const T* x, T* y, std::int32_t* argmax, int threads) {
   const int oh = ps.outH(in.h), ow = ps.outW(in.w);
@@ -66,15 +77,12 @@ void avgPoolForward(const PoolShape& ps, const Shape& in, const T* x, T* y, int 
     for (std::size_t p = p0; p < p1; ++p) {
       const T* xp = x + p * in.plane();
       for (int oy = 0; oy < oh; ++oy) {
-        const int y0 = std::max(0, oy * ps.stride - ps.pad), y1 = std::min(in.h, oy * ps.stride - ps.pad + ps.kernel);
         for (int ox = 0; ox < ow; ++ox) {
-          const int x0 = std::max(0, ox * ps.stride - ps.pad);
-          const int x1 = std::min(in.w, ox * ps.stride - ps.pad + ps.kernel);
+          const AvgWindow win = avgWindow(ps, in, oy, ox);
           T sum = 0;
-          for (int iy = y0; iy < y1; ++iy)
-            for (int ix = x0; ix < x1; ++ix) sum += xp[iy * in.w + ix];
-          const int count = std::max(1, (y1 - y0) * (x1 - x0));
-          y[p * outPlane + oy * ow + ox] = sum / static_cast<T>(count);
+          for (int iy = win.y0; iy < win.y1; ++iy)
+            for (int ix = win.x0; ix < win.x1; ++ix) sum += xp[iy * in.w + ix];
+          y[p * outPlane + oy * ow + ox] = sum / static_cast<T>(win.count());
         }
       }
     }
@@ -89,14 +97,11 @@ void avgPoolBackward(const PoolShape& ps, const Shape& in, const T* dy, T* dx, i
     for (std::size_t p = p0; p < p1; ++p) {
       T* dxp = dx + p * in.plane();
       for (int oy = 0; oy < oh; ++oy) {
-        const int y0 = std::max(0, oy * ps.stride - ps.pad), y1 = std::min(in.h, oy * ps.stride - ps.pad + ps.kernel);
         for (int ox = 0; ox < ow; ++ox) {
-          const int x0 = std::max(0, ox * ps.stride - ps.pad);
-          const int x1 = std::min(in.w, ox * ps.stride - ps.pad + ps.kernel);
-          const int count = std::max(1, (y1 - y0) * (x1 - x0));
-          const T g = dy[p * outPlane + oy * ow + ox] / static_cast<T>(count);
-          for (int iy = y0; iy < y1; ++iy)
-            for (int ix = x0; ix < x1; ++ix) dxp[iy * in.w + ix] += g;
+          const AvgWindow win = avgWindow(ps, in, oy, ox);
+          const T g = dy[p * outPlane + oy * ow + ox] / static_cast<T>(win.count());
+          for (int iy = win.y0; iy < win.y1; ++iy)
+            for (int ix = win.x0; ix < win.x1; ++ix) dxp[iy * in.w + ix] += g;
         }
       }
     }
