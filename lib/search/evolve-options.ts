@@ -60,6 +60,12 @@ export interface EvolveFinetuneOptions {
   lr?: number;
   /** How many Pareto models are finalised (the chosen one first). */
   models?: number;
+  /**
+   * How many Pareto models are fine-tuned and re-scored on the validation split before the choice
+   * (at least `models`). Search-time scores use inherited supernet weights; fine-tuning moves every
+   * model's accuracy and its sensitivity to the device, so the choice is made after it.
+   */
+  finalists?: number;
 }
 
 export interface EvolveEvaluationOptions {
@@ -103,7 +109,7 @@ export const EVOLVE_DEFAULTS = {
   outDir: 'nax-results',
   network: { width: 8, blocks: 1 },
   supernet: { epochs: 4, images: 40000, batchSize: 128, lr: 0.1 },
-  finetune: { epochs: 1, images: 10000, lr: 0.01, models: 3 },
+  finetune: { epochs: 1, images: 10000, lr: 0.01, models: 3, finalists: 8 },
   evaluation: { validationImages: 800, testImages: 10000, calibrationBatches: 8, calibrationBatchSize: 128, scaleImages: 64, batchSize: 200 },
 } as const;
 
@@ -113,7 +119,7 @@ export const EVOLVE_QUICK = {
   generations: 3,
   network: { width: 8, blocks: 1 },
   supernet: { epochs: 1, images: 10000, batchSize: 128, lr: 0.1 },
-  finetune: { epochs: 1, images: 2000, lr: 0.01, models: 2 },
+  finetune: { epochs: 1, images: 2000, lr: 0.01, models: 2, finalists: 4 },
   evaluation: { validationImages: 250, testImages: 1000, calibrationBatches: 4, calibrationBatchSize: 128, scaleImages: 64, batchSize: 125 },
 } as const;
 
@@ -203,13 +209,18 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
     batchSize: expectNumber('supernet.batchSize', sn.batchSize ?? preset.supernet.batchSize, { integer: true, min: 2, max: 4096 }),
     lr: expectNumber('supernet.lr', sn.lr ?? preset.supernet.lr, { above: 0, max: 10 }),
   };
-  const ft = section<EvolveFinetuneOptions>('finetune', input.finetune, ['epochs', 'images', 'lr', 'models']);
+  const ft = section<EvolveFinetuneOptions>('finetune', input.finetune, ['epochs', 'images', 'lr', 'models', 'finalists']);
   const finetune = {
     epochs: expectNumber('finetune.epochs', ft.epochs ?? preset.finetune.epochs, { integer: true, min: 0, max: 1000 }),
     images: expectNumber('finetune.images', ft.images ?? preset.finetune.images, { integer: true, min: 2 }),
     lr: expectNumber('finetune.lr', ft.lr ?? preset.finetune.lr, { above: 0, max: 10 }),
     models: expectNumber('finetune.models', ft.models ?? preset.finetune.models, { integer: true, min: 1, max: 100 }),
+    finalists: 0,
   };
+  finetune.finalists = Math.max(
+    finetune.models,
+    expectNumber('finetune.finalists', ft.finalists ?? preset.finetune.finalists, { integer: true, min: 1, max: 100 }),
+  );
   const ev = section<EvolveEvaluationOptions>('evaluation', input.evaluation, [
     'validationImages', 'testImages', 'calibrationBatches', 'calibrationBatchSize', 'scaleImages', 'batchSize',
   ]);

@@ -300,24 +300,32 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   timings.searchSeconds = (Date.now() - t) / 1000;
   eta.remainingCandidates = 0;
 
-  // ---- 4. choose, fine-tune, test -----------------------------------------------------------
+  // ---- 4. fine-tune finalists and baselines, re-score on validation, choose, test -------------
+  // Search-time scores come from weights inherited from the supernet. Fine-tuning moves every
+  // model's accuracy and how it reacts to the device non-idealities, so the choice compares
+  // fine-tuned finalists with the fine-tuned baseline network on the held-out validation split.
+  // The test split is only read after the choice.
   const byKey = new Map(evolution.archive.map((c) => [c.key, c]));
-  const baselines = baselineGenomes.map((g) => byKey.get(genomeKey(g))!);
-  const front = paretoFront(evolution.archive);
-  const chosen: ChosenModel<Candidate<CandidateResult>> = chooseModel(front, { baselines, lambda: config.lambda });
-  const scalarized = scalarizedPick(front, { baselines, lambda: config.lambda });
-  const picks: Array<{ role: string; candidate: Candidate<CandidateResult> }> = [{ role: 'chosen', candidate: chosen.candidate }];
-  const addPick = (role: string, c: Candidate<CandidateResult>) => {
-    if (picks.length < config.finetune.models && !picks.some((p) => p.candidate.key === c.key)) picks.push({ role, candidate: c });
+  const searchBaselines = baselineGenomes.map((g) => byKey.get(genomeKey(g))!);
+  const searchFront = paretoFront(evolution.archive);
+  const searchChosen = chooseModel(searchFront, { baselines: searchBaselines, lambda: config.lambda });
+  const searchScalarized = scalarizedPick(searchFront, { baselines: searchBaselines, lambda: config.lambda });
+  const finalistCandidates: Array<Candidate<CandidateResult>> = [];
+  const addFinalist = (c: Candidate<CandidateResult>) => {
+    if (finalistCandidates.length < config.finetune.finalists && !finalistCandidates.some((f) => f.key === c.key)) finalistCandidates.push(c);
   };
-  addPick('scalarized', scalarized.candidate);
-  addPick('most-accurate', front[front.length - 1]);
-  for (const c of front) addPick('pareto', c);
+  addFinalist(searchChosen.candidate);
+  addFinalist(searchScalarized.candidate);
+  addFinalist(searchFront[searchFront.length - 1]);
+  // The rest spread evenly along the front (it is sorted by EDAP).
+  const spread = Math.max(1, config.finetune.finalists - finalistCandidates.length);
+  for (let i = 0; i < spread && finalistCandidates.length < config.finetune.finalists; i++)
+    addFinalist(searchFront[Math.round((i * (searchFront.length - 1)) / Math.max(1, spread - 1))]);
 
   t = Date.now();
   const finals: FinalModel[] = [];
   const modelsDir = path.join(outDir, 'models');
-  const finalTotal = picks.length + 1;
+  const finalTotal = finalistCandidates.length + 2;
   eta.remainingFinal = 1;
   const finalize = async (genome: Genome) => {
     checkAbort('the final fine-tuning');
@@ -328,9 +336,41 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
       });
     return evaluator.prepareModel(model, (await model.evaluate(validationSet, config.evaluation.batchSize)).accuracy);
   };
+  const rescored = (c: Candidate<CandidateResult>, accuracy: number, idealAccuracy: number): Candidate<CandidateResult> => ({
+    ...c,
+    result: { ...c.result, accuracy, idealAccuracy },
+  });
   // Baselines: the same network (smallest kernels) fine-tuned once, then scored on each crossbar size.
+  emit({ phase: 'final', done: 0, total: finalTotal, message: 'fine-tuning the baseline network' });
   const baseSub = await finalize(baselineGenomes[0]);
-  emit({ phase: 'final', done: 0, total: finalTotal, message: 'baselines: test split' });
+  const baselines: Array<Candidate<CandidateResult>> = [];
+  for (const [i, genome] of baselineGenomes.entries()) {
+    const run = await evaluator.crossbarRun(baseSub, genomeMapping(layout.space, genome, config.device), validationSet, signal);
+    baselines.push(rescored(searchBaselines[i], run.accuracy, baseSub.idealAccuracy));
+  }
+  const finalistSubs = new Map<string, Awaited<ReturnType<typeof finalize>>>();
+  const finalists: Array<Candidate<CandidateResult>> = [];
+  for (const [i, c] of finalistCandidates.entries()) {
+    emit({ phase: 'final', done: i + 1, total: finalTotal, message: `fine-tuning finalist ${i + 1}/${finalistCandidates.length} ${c.key}` });
+    const sub = await finalize(c.genome);
+    const run = await evaluator.crossbarRun(sub, genomeMapping(layout.space, c.genome, config.device), validationSet, signal);
+    finalistSubs.set(c.key, sub);
+    finalists.push(rescored(c, run.accuracy, sub.idealAccuracy));
+    eta.remainingFinal = 1 - (i + 1) / finalTotal;
+  }
+  const front = paretoFront(finalists);
+  const chosen: ChosenModel<Candidate<CandidateResult>> = chooseModel(front, { baselines, lambda: config.lambda });
+  const scalarized = scalarizedPick(front, { baselines, lambda: config.lambda });
+  log(`finalists re-scored after fine-tuning: best baseline ${(100 * Math.max(...baselines.map((b) => b.result.accuracy))).toFixed(2)}%, chosen ${chosen.candidate.key} ${(100 * chosen.candidate.result.accuracy).toFixed(2)}% (${chosen.rule})`);
+  const picks: Array<{ role: string; candidate: Candidate<CandidateResult> }> = [{ role: 'chosen', candidate: chosen.candidate }];
+  const addPick = (role: string, c: Candidate<CandidateResult>) => {
+    if (picks.length < config.finetune.models && !picks.some((p) => p.candidate.key === c.key)) picks.push({ role, candidate: c });
+  };
+  addPick('scalarized', scalarized.candidate);
+  addPick('most-accurate', front[front.length - 1]);
+  for (const c of front) addPick('pareto', c);
+
+  emit({ phase: 'final', done: finalTotal - 1, total: finalTotal, message: 'test split' });
   const baselineIdeal = await evaluator.idealRun(baseSub, testSet, signal);
   const baselineFinals: FinalModel[] = [];
   for (const [i, genome] of baselineGenomes.entries()) {
@@ -342,10 +382,8 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
       cost: run.cost, onnx: baseSub.onnx,
     });
   }
-  eta.remainingFinal = 1 - 1 / finalTotal;
   for (const [i, pick] of picks.entries()) {
-    emit({ phase: 'final', done: i + 1, total: finalTotal, message: `fine-tuning and testing ${pick.role} ${pick.candidate.key}` });
-    const sub = await finalize(pick.candidate.genome);
+    const sub = finalistSubs.get(pick.candidate.key)!;
     const mapping = genomeMapping(layout.space, pick.candidate.genome, config.device);
     const ideal = await evaluator.idealRun(sub, testSet, signal);
     const run = await evaluator.crossbarRun(sub, mapping, testSet, signal);
@@ -354,7 +392,6 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
       validation: pick.candidate.result, test: { idealAccuracy: ideal, accuracy: run.accuracy, edap: run.cost.total.edap },
       cost: run.cost, onnx: sub.onnx,
     });
-    eta.remainingFinal = 1 - (i + 2) / finalTotal;
   }
   timings.finalSeconds = (Date.now() - t) / 1000;
   eta.remainingFinal = 0;
@@ -367,8 +404,9 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     spec,
     layout,
     evolution,
-    baselines,
+    baselines: searchBaselines,
     chosen,
+    finalists: { baselines, finalists },
     scalarized,
     finals,
     baselineFinals,

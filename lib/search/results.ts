@@ -104,6 +104,12 @@ export interface EvolveResults {
   baselines: ResultModel[];
   chosen: { key: string; rule: ChosenModel<Candidate<CandidateResult>>['rule']; validationEdapReduction?: number; score: number; edapReference: number };
   scalarized: { key: string; score: number; lambda: number };
+  /** The fine-tuned finalists and baselines the choice was made from (validation split). */
+  finalists: {
+    rule: string;
+    baselines: Array<{ key: string; validationAccuracy: number; idealAccuracy: number; edap: number }>;
+    models: Array<{ key: string; validationAccuracy: number; idealAccuracy: number; edap: number }>;
+  };
   finals: ResultModel[];
   claims: EvolveClaims;
   timings: Record<string, unknown>;
@@ -137,8 +143,12 @@ export interface BuildResultsInput {
   spec: NetworkSpec;
   layout: GenomeLayout;
   evolution: EvolutionResult<CandidateResult>;
+  /** Search-time baseline scores (supernet weights). */
   baselines: Array<Candidate<CandidateResult>>;
+  /** The choice: made among the finalists, re-scored on validation after fine-tuning. */
   chosen: ChosenModel<Candidate<CandidateResult>>;
+  /** Fine-tuned finalists and baselines with their validation scores after fine-tuning. */
+  finalists: { baselines: Array<Candidate<CandidateResult>>; finalists: Array<Candidate<CandidateResult>> };
   scalarized: { candidate: Candidate<CandidateResult>; score: number };
   finals: FinalModel[];
   baselineFinals: FinalModel[];
@@ -198,6 +208,11 @@ export function buildResults(input: BuildResultsInput): EvolveResults {
     baselines: baselineModels,
     chosen: { key: chosen.candidate.key, rule: chosen.rule, validationEdapReduction: chosen.edapReduction, score: chosen.score, edapReference: chosen.edapReference },
     scalarized: { key: input.scalarized.candidate.key, score: input.scalarized.score, lambda: config.lambda },
+    finalists: {
+      rule: 'the chosen model is picked among these Pareto models after fine-tuning, by their validation scores against the fine-tuned baselines',
+      baselines: input.finalists.baselines.map((c) => ({ key: c.key, validationAccuracy: c.result.accuracy, idealAccuracy: c.result.idealAccuracy, edap: c.result.edap })),
+      models: input.finalists.finalists.map((c) => ({ key: c.key, validationAccuracy: c.result.accuracy, idealAccuracy: c.result.idealAccuracy, edap: c.result.edap })),
+    },
     finals: finalModels,
     claims,
     timings: input.timings,
