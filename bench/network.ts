@@ -12,8 +12,9 @@ import { Bench } from 'tinybench';
 import * as ort from 'onnxruntime-node';
 import { buildResNet20 } from '../lib/onnx/builder';
 import { writeOnnx } from '../lib/onnx/writer';
-import { GraphExecutor, calibrateInputScales } from '../lib/runtime/executor';
-import { crossbarBackend } from '../lib/runtime/mapping';
+import { GraphExecutor, calibrateInputRanges } from '../lib/runtime/executor';
+import { crossbarBackend } from '../lib/runtime/crossbar-backend';
+import { planGraph } from '../lib/plan';
 import { writeResult } from './run';
 
 export interface NetworkRow {
@@ -48,9 +49,9 @@ export async function run(opts: { quick: boolean }): Promise<NetworkRow[]> {
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
   const feeds = { input: new ort.Tensor('float32', input, dims) };
   const ideal = await GraphExecutor.create(graph, { mode: 'ideal' });
-  const scales = await calibrateInputScales(graph, [{ images: input, dims }]);
-  const backend = crossbarBackend({ default: { rows: 64, cols: 64, parasitics: true } });
-  const crossbar = await GraphExecutor.create(graph, { mode: 'crossbar', backend, inputScales: scales });
+  const inputRanges = await calibrateInputRanges(graph, [{ images: input, dims }]);
+  const backend = crossbarBackend(planGraph(graph, { mapping: { default: { rows: 64, cols: 64, parasitics: true } }, inputRanges }));
+  const crossbar = await GraphExecutor.create(graph, { mode: 'crossbar', backend });
 
   const time = opts.quick ? 1500 : 5000;
   const bench = new Bench({ time, warmupTime: 200, iterations: 3 });

@@ -59,7 +59,6 @@ export {
   defaultHardware,
   hardwareSources,
   hardwareSource,
-  defaultCostCrossbar,
   resnetCifarLayers,
   builtinNetworks,
 } from './hardware';
@@ -76,7 +75,7 @@ export type {
   AreaBreakdown,
   SizeCost,
 } from './hardware';
-export { sweep, parseSweepSizes, sizeMapping, sweepTableRows, sweepPlotPoints, sweepReportFiles, DEFAULT_SWEEP_SIZES, SWEEP_SIZE_RANGE } from './sweep';
+export { sweep, parseSweepSizes, sweepTableRows, sweepPlotPoints, sweepReportFiles, DEFAULT_SWEEP_SIZES, SWEEP_SIZE_RANGE } from './sweep';
 export type { SweepOptions, SweepResult, SweepRow, SweepProgress, SweepReportFiles } from './sweep';
 export { DEFAULT_NON_IDEAL } from './crossbar/presets';
 
@@ -91,8 +90,13 @@ export { GraphExecutor, calibrateInputScales, calibrateInputRanges, floatBackend
 export type { ExecutorOptions, ExecutionMode, MatmulBackend, ProgrammedMatrix, Feed, InputRange } from './runtime/executor';
 export { lowerToCrossbarLayers, foldBatchNorm } from './runtime/lower';
 export type { LoweredLayer, LowerOptions } from './runtime/lower';
-export { crossbarBackend, loadMapping, resolveMapping, layerMappingTable } from './runtime/mapping';
-export type { CrossbarMapping, CrossbarBackend, LayerMappingRow } from './runtime/mapping';
+export { crossbarBackend } from './runtime/crossbar-backend';
+export type { CrossbarBackend } from './runtime/crossbar-backend';
+export { classify, calibrate, classifyOnCrossbars } from './runtime/classify';
+export type { LabelledImages, ClassifyOptions, ClassifyResult, CalibrateOptions, CrossbarClassifyOptions, CrossbarClassifyResult } from './runtime/classify';
+// The resolved layer plan: mapping in, one resolved config + geometry per layer out
+export { loadMapping, validateMapping, withCrossbarSize, planLayers, planGraph, layerPlanOf, groupConfig, groupSeed, nonNegativeValues } from './plan';
+export type { CrossbarMapping, CrossbarPlan, LayerPlan, PlanLayerInput, PlanInputRange, PlanOptions, GraphPlanOptions, InputSignSource } from './plan';
 export { evaluateModel } from './runtime/evaluate';
 export type { EvaluateOptions, EvaluateResult, EvalLayerRow } from './runtime/evaluate';
 export type { Value } from './runtime/ops';
@@ -100,8 +104,8 @@ export {
   CrossbarLayer,
   crossbarMatMul,
   resolveCrossbarConfig,
-  resolvedAdcBits,
   DEFAULT_PARASITICS,
+  CROSSBAR_DEFAULTS,
   mappingGeometry,
   magnitudeSlices,
   naxAdcBits,

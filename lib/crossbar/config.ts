@@ -3,7 +3,7 @@
  * / PUMA; wire figures from shared/HARDWARE.md) and validation.
  */
 import { ErrorCodes, NaxError, expectNumber, expectOneOf, invalid, rejectUnknownKeys } from '../errors';
-import { naxAdcBits } from './geometry';
+import { losslessAdcBits, naxAdcBits } from './geometry';
 import type { NativeCrossbarConfig } from './native';
 
 /** Parasitic resistances of one array (DESIGN.md "The crossbar circuit"), ohms. */
@@ -43,10 +43,11 @@ export interface CrossbarConfig {
   /** Input bits applied per DAC cycle; cycles = ceil(inputBits / dacBits). Default 1. */
   dacBits: number;
   /**
-   * ADC resolution per conversion; 'lossless' = losslessAdcBits(rows, dacBits, bitsPerCell).
+   * ADC resolution per conversion, bits (resolved: the input form also takes 'lossless', which
+   * resolves to losslessAdcBits(rows, dacBits, bitsPerCell)).
    * Default: NAX's ceil(log2(3 * rows)), lossless for 2-bit cells and a 1-bit DAC.
    */
-  adcBits: number | 'lossless';
+  adcBits: number;
   /**
    * ADC input range. 'full-scale': rows * (2^dacBits - 1) * (2^bitsPerCell - 1) LSB (one LSB = one
    * DAC digit step times one conductance level step). 'calibrated': the largest ADC input seen in the
@@ -87,11 +88,41 @@ export interface CrossbarConfig {
   ideal: boolean;
 }
 
-/** What callers pass: any subset; parasitics may be `true` for the defaults. */
-export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'variation'>> & {
+/**
+ * What callers pass: any subset; parasitics may be `true` for the defaults, adcBits may be
+ * 'lossless' (enough bits for the array's largest column sum).
+ */
+export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'variation' | 'adcBits'>> & {
+  adcBits?: number | 'lossless';
   parasitics?: Partial<ParasiticsConfig> | boolean;
   variation?: Partial<VariationConfig> | false;
 };
+
+/**
+ * The engine's defaults (DESIGN.md: NAX Table I / PUMA), the only place they are written. adcBits
+ * is absent: its default depends on rows (NAX's rule, naxAdcBits), applied in resolveCrossbarConfig.
+ */
+export const CROSSBAR_DEFAULTS: Readonly<Omit<CrossbarConfig, 'adcBits' | 'inputScale'>> = Object.freeze({
+  rows: 64,
+  cols: 64,
+  bitsPerCell: 2,
+  weightBits: 8,
+  inputBits: 8,
+  dacBits: 1,
+  adcRange: 'full-scale' as const,
+  gOn: 1 / 100e3,
+  gOff: 1 / 600e3,
+  vRead: 0.25,
+  parasitics: false as const,
+  variation: false as const,
+  stuckAtOn: 0,
+  stuckAtOff: 0,
+  readNoise: 0,
+  weightScale: 'per-layer' as const,
+  seed: 0,
+  threads: 0,
+  ideal: false,
+});
 
 export const DEFAULT_PARASITICS: Readonly<ParasiticsConfig> = Object.freeze({
   rWordLine: 2.82,
@@ -120,12 +151,13 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   const num = (name: string, v: unknown, def: number, rule: { min?: number; max?: number; above?: number }): number =>
     v === undefined ? def : expectNumber(`config.${name}`, v, rule);
 
-  const rows = int('rows', p.rows, 64, 1, 4096);
-  const cols = int('cols', p.cols, 64, 1, 4096);
-  const weightBits = int('weightBits', p.weightBits, 8, 2, 16);
-  const bitsPerCell = int('bitsPerCell', p.bitsPerCell, 2, 1, 8);
-  const inputBits = int('inputBits', p.inputBits, 8, 1, 16);
-  const dacBits = int('dacBits', p.dacBits, 1, 1, 8);
+  const d = CROSSBAR_DEFAULTS;
+  const rows = int('rows', p.rows, d.rows, 1, 4096);
+  const cols = int('cols', p.cols, d.cols, 1, 4096);
+  const weightBits = int('weightBits', p.weightBits, d.weightBits, 2, 16);
+  const bitsPerCell = int('bitsPerCell', p.bitsPerCell, d.bitsPerCell, 1, 8);
+  const inputBits = int('inputBits', p.inputBits, d.inputBits, 1, 16);
+  const dacBits = int('dacBits', p.dacBits, d.dacBits, 1, 8);
   if (dacBits > inputBits) throw configError(`expected dacBits <= inputBits (${inputBits}) for config.dacBits, got ${dacBits}`);
   if (bitsPerCell > weightBits - 1)
     throw configError(`expected bitsPerCell <= weightBits - 1 (${weightBits - 1}) for config.bitsPerCell, got ${bitsPerCell}`);
@@ -134,19 +166,20 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
     throw configError(
       `expected rows * (2^dacBits - 1) * (2^bitsPerCell - 1) < 2^24 (exact float32 column sums) for config.rows, got ${maxColumnSum}`,
     );
-  const adcBits: number | 'lossless' =
+  // The one place the ADC rule is applied: every consumer reads the resolved number.
+  const adcBits =
     p.adcBits === undefined
       ? naxAdcBits(rows)
       : p.adcBits === 'lossless'
-        ? 'lossless'
+        ? losslessAdcBits(rows, dacBits, bitsPerCell)
         : expectNumber('config.adcBits', p.adcBits, { integer: true, min: 1, max: 24 });
-  const adcRange = p.adcRange === undefined ? 'full-scale' : expectOneOf('config.adcRange', p.adcRange, ['full-scale', 'calibrated'] as const);
-  const gOn = num('gOn', p.gOn, 1 / 100e3, { above: 0 });
-  const gOff = num('gOff', p.gOff, 1 / 600e3, { above: 0 });
+  const adcRange = p.adcRange === undefined ? d.adcRange : expectOneOf('config.adcRange', p.adcRange, ['full-scale', 'calibrated'] as const);
+  const gOn = num('gOn', p.gOn, d.gOn, { above: 0 });
+  const gOff = num('gOff', p.gOff, d.gOff, { above: 0 });
   if (!(gOn > gOff)) throw configError(`expected gOn > gOff (${gOff} S) for config.gOn, got ${gOn}`);
-  const vRead = num('vRead', p.vRead, 0.25, { above: 0 });
+  const vRead = num('vRead', p.vRead, d.vRead, { above: 0 });
 
-  let parasitics: ParasiticsConfig | false = false;
+  let parasitics: ParasiticsConfig | false = d.parasitics;
   if (p.parasitics === true) parasitics = { ...DEFAULT_PARASITICS };
   else if (p.parasitics !== undefined && p.parasitics !== false) {
     if (typeof p.parasitics !== 'object' || p.parasitics === null || Array.isArray(p.parasitics))
@@ -161,7 +194,7 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
     };
   }
 
-  let variation: VariationConfig | false = false;
+  let variation: VariationConfig | false = d.variation;
   if (p.variation !== undefined && p.variation !== false) {
     if (typeof p.variation !== 'object' || p.variation === null || Array.isArray(p.variation))
       throw invalid('config.variation', 'an object or false', p.variation);
@@ -174,16 +207,16 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
           : expectOneOf('config.variation.distribution', p.variation.distribution, ['lognormal', 'gaussian'] as const),
     };
   }
-  const stuckAtOn = num('stuckAtOn', p.stuckAtOn, 0, { min: 0, max: 1 });
-  const stuckAtOff = num('stuckAtOff', p.stuckAtOff, 0, { min: 0, max: 1 });
+  const stuckAtOn = num('stuckAtOn', p.stuckAtOn, d.stuckAtOn, { min: 0, max: 1 });
+  const stuckAtOff = num('stuckAtOff', p.stuckAtOff, d.stuckAtOff, { min: 0, max: 1 });
   if (stuckAtOn + stuckAtOff > 1)
     throw configError(`expected stuckAtOn + stuckAtOff <= 1 for config.stuckAtOff, got ${stuckAtOn + stuckAtOff}`);
-  const readNoise = num('readNoise', p.readNoise, 0, { min: 0 });
-  const weightScale = p.weightScale === undefined ? 'per-layer' : expectOneOf('config.weightScale', p.weightScale, ['per-layer', 'per-channel'] as const);
+  const readNoise = num('readNoise', p.readNoise, d.readNoise, { min: 0 });
+  const weightScale = p.weightScale === undefined ? d.weightScale : expectOneOf('config.weightScale', p.weightScale, ['per-layer', 'per-channel'] as const);
   const inputScale = p.inputScale === undefined ? undefined : expectNumber('config.inputScale', p.inputScale, { above: 0 });
-  const seed = int('seed', p.seed, 0, 0, Number.MAX_SAFE_INTEGER);
-  const threads = int('threads', p.threads, 0, 0, 1024);
-  const ideal = p.ideal === undefined ? false : expectOneOf('config.ideal', p.ideal, [true, false] as const);
+  const seed = int('seed', p.seed, d.seed, 0, Number.MAX_SAFE_INTEGER);
+  const threads = int('threads', p.threads, d.threads, 0, 1024);
+  const ideal = p.ideal === undefined ? d.ideal : expectOneOf('config.ideal', p.ideal, [true, false] as const);
   return {
     rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, gOn, gOff, vRead, parasitics, variation,
     stuckAtOn, stuckAtOff, readNoise, weightScale, inputScale, seed, threads, ideal,
@@ -200,7 +233,7 @@ export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
     weightBits: c.weightBits,
     inputBits: c.inputBits,
     dacBits: c.dacBits,
-    adcBits: c.adcBits === 'lossless' ? 0 : c.adcBits,
+    adcBits: c.adcBits,
     adcCalibrated: c.adcRange === 'calibrated' ? 1 : 0,
     gOn: c.gOn,
     gOff: c.gOff,

@@ -3,6 +3,7 @@
  * trade-off the co-design search exploits (README's EDAP-per-size table).
  */
 import type { HardwareOverrides } from './config';
+import { withCrossbarSize } from '../plan/mapping';
 import { type CostLayer, type CostMapping, type NetworkCost, hardwareCost } from './model';
 
 export interface SizeCost {
@@ -25,15 +26,7 @@ export function costBySize(
   options: { mapping?: CostMapping; hardware?: HardwareOverrides } = {},
 ): SizeCost[] {
   const rows = sizes.map((size) => {
-    const mapping: CostMapping = {
-      default: { ...options.mapping?.default, rows: size, cols: size },
-      layers: Object.fromEntries(
-        Object.entries(options.mapping?.layers ?? {}).map(([name, o]) => {
-          const { rows: _r, cols: _c, ...rest } = o;
-          return [name, rest];
-        }),
-      ),
-    };
+    const mapping = withCrossbarSize(options.mapping ?? {}, size);
     const cost = hardwareCost({ model: layers, mapping, hardware: options.hardware });
     const adcBits = [...new Set(cost.layers.map((l) => l.crossbar.adcBits))].sort((a, b) => a - b);
     return { size, adcBits, cost, edapRelative: 0 };

@@ -32,41 +32,23 @@
  * - EDAP = energy (J) x latency (s) x area (mm^2), per layer and for the network
  *   (the network's from its totals, not a sum of layer EDAPs).
  */
-import { ErrorCodes, NaxError, describeValue, expectNumber, rejectUnknownKeys } from '../errors';
-import { type CrossbarConfig, resolveCrossbarConfig } from '../crossbar/config';
-import { mappingGeometry } from '../crossbar/geometry';
-import { resolvedAdcBits } from '../crossbar/layer';
-import type { CrossbarMapping } from '../runtime/mapping';
+import { ErrorCodes, NaxError, describeValue } from '../errors';
+import type { CrossbarConfig } from '../crossbar/config';
 import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
-import { lowerToCrossbarLayers } from '../runtime/lower';
+import type { CrossbarMapping } from '../plan/mapping';
+import { type CrossbarPlan, type InputSignSource, type LayerPlan, type PlanLayerInput, planGraph, planLayers } from '../plan/plan';
 import { type CrossbarFigures, type HardwareConfig, type HardwareOverrides, resolveHardware, validateHardware } from './config';
 
 /** The structural part of a lowered layer that the cost model reads (LoweredLayer fits). */
-export interface CostLayer {
-  /** Node name: the key of per-layer mapping overrides. */
-  name: string;
-  opType?: string;
-  /** Inputs of one group's weight matrix (Cin/groups*kh*kw). */
-  k: number;
-  /** Outputs of one group's weight matrix (Cout/groups). */
-  n: number;
-  /** MVMs per inference for each group (H_out*W_out for a conv, 1 for a linear layer on a vector). */
-  outputPixels: number;
-  /** Independent K x N matrices of a grouped conv; 1 otherwise. */
-  groups?: number;
-  /** Signed inputs run as a positive and a negative pass (twice the reads). */
-  signedInput?: boolean;
-}
+export type CostLayer = PlanLayerInput;
 
 /** The crossbar settings the cost model reads (a subset of the crossbar engine's CrossbarConfig). */
 export type CrossbarCostSettings = Pick<CrossbarConfig, 'rows' | 'cols' | 'bitsPerCell' | 'weightBits' | 'inputBits' | 'dacBits' | 'adcBits'>;
 
 /**
- * A per-layer mapping: the executor's (lib/runtime/mapping.ts): a default
- * crossbar config plus per-layer overrides by node name, merged over the
- * default. Settings the cost model does not read (devices, non-idealities,
- * seeds) are validated and ignored.
+ * A per-layer mapping (lib/plan/mapping.ts): a default crossbar config plus per-layer overrides
+ * by node name. hardwareCost resolves it into a plan (lib/plan) like every other consumer.
  */
 export type CostMapping = CrossbarMapping;
 
@@ -138,14 +120,26 @@ export interface NetworkCost {
   };
   /** The resolved hardware configuration used. */
   hardware: HardwareConfig;
+  /** How the plan decided which layers pay a second (negative) input pass. */
+  inputSigns?: InputSignSource;
+  /** With inputSigns 'inferred': whether the graph's own inputs were assumed signed. */
+  graphInputSigned?: boolean;
 }
 
 export interface HardwareCostOptions {
-  /** Lowered crossbar layers, a graph, or an ONNX model (file path or bytes); graphs are lowered here. */
-  model: readonly CostLayer[] | Graph | string | Uint8Array;
+  /** A resolved plan (planGraph / planLayers): what the executor programs, costed as is. */
+  plan?: CrossbarPlan;
+  /**
+   * Instead of a plan: lowered crossbar layers, a graph, or an ONNX model (file path or bytes),
+   * resolved here with `mapping` into a plan (graphs: signed inputs inferred from the graph,
+   * layer lists: each layer's `signedInput`).
+   */
+  model?: readonly CostLayer[] | Graph | string | Uint8Array;
   /** Graph input shapes with batch dim, for graphs with symbolic dims (default: unknown dims = 1). */
   inputShapes?: Record<string, number[]>;
   mapping?: CostMapping;
+  /** For a graph without calibration: whether its inputs may be negative (default true). */
+  graphInputSigned?: boolean;
   /** Overrides of the default hardware figures (merged deeply), or a full resolved config. */
   hardware?: HardwareOverrides;
 }
@@ -228,62 +222,6 @@ export function dacPowerWatts(hw: HardwareConfig, bits: number): number {
   return hw.dac.powerWatts1Bit * 2 ** (bits - 1);
 }
 
-// ---- mapping ----------------------------------------------------------------------
-
-/** Re-labels a crossbar-config error with the mapping path it came from. */
-function atPath<T>(path: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    const err = e as { name?: string; code?: string; message?: string };
-    if (err?.name !== 'NaxError' || typeof err.message !== 'string') throw e;
-    throw new NaxError(err.code ?? ErrorCodes.config, err.message.replace(/\bconfig\b/g, path), { cause: e });
-  }
-}
-
-function settingsOf(c: CrossbarConfig): CrossbarCostSettings {
-  return { rows: c.rows, cols: c.cols, bitsPerCell: c.bitsPerCell, weightBits: c.weightBits, inputBits: c.inputBits, dacBits: c.dacBits, adcBits: c.adcBits };
-}
-
-/** The crossbar engine's defaults (lib/crossbar/config.ts), as the cost model reads them. */
-export const defaultCostCrossbar: Readonly<CrossbarCostSettings> = Object.freeze(settingsOf(resolveCrossbarConfig({})));
-
-/**
- * The settings of each layer: the crossbar engine's resolution and validation
- * (resolveCrossbarConfig) of mapping.default merged with mapping.layers[name],
- * so the cost model sees exactly the crossbars the executor programs.
- */
-export function resolveLayerSettings(layers: readonly CostLayer[], mapping: CostMapping = {}): CrossbarCostSettings[] {
-  if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping))
-    throw new NaxError(ErrorCodes.config, `expected an object for mapping, got ${describeValue(mapping)}`);
-  rejectUnknownKeys('mapping', mapping, ['default', 'layers']);
-  const base = mapping.default ?? {};
-  atPath('mapping.default', () => resolveCrossbarConfig(base));
-  const overrides = mapping.layers ?? {};
-  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))
-    throw new NaxError(ErrorCodes.config, `expected an object for mapping.layers, got ${describeValue(overrides)}`);
-  const names = new Set(layers.map((l) => l.name));
-  for (const name of Object.keys(overrides))
-    if (!names.has(name))
-      throw new NaxError(
-        ErrorCodes.config,
-        `unknown layer mapping.layers.${name}; the model's crossbar layers are ${[...names].join(', ')}`,
-      );
-  return layers.map((l) => {
-    const own = overrides[l.name];
-    if (own === undefined) return settingsOf(resolveCrossbarConfig(base));
-    const path = `mapping.layers.${l.name}`;
-    if (typeof own !== 'object' || own === null || Array.isArray(own))
-      throw new NaxError(ErrorCodes.config, `expected an object for ${path}, got ${describeValue(own)}`);
-    return settingsOf(atPath(path, () => resolveCrossbarConfig({ ...base, ...own })));
-  });
-}
-
-/** The ADC resolution a layer uses (the crossbar engine's rule: a number, or lossless for its crossbar). */
-export function resolveAdcBits(s: Pick<CrossbarCostSettings, 'rows' | 'dacBits' | 'bitsPerCell' | 'adcBits'>): number {
-  return resolvedAdcBits(s as CrossbarConfig);
-}
-
 // ---- the model --------------------------------------------------------------------
 
 function zeroEnergy(): EnergyBreakdown {
@@ -293,23 +231,11 @@ function zeroArea(): AreaBreakdown {
   return { crossbar: 0, adc: 0, dac: 0, sampleHold: 0, shiftAdd: 0, registers: 0, total: 0 };
 }
 
-function checkLayer(i: number, l: CostLayer): void {
-  const path = `model[${i}]`;
-  if (typeof l !== 'object' || l === null) throw new NaxError(ErrorCodes.invalidArgument, `expected a layer object for ${path}, got ${describeValue(l)}`);
-  if (typeof l.name !== 'string' || l.name === '')
-    throw new NaxError(ErrorCodes.invalidArgument, `expected a non-empty string for ${path}.name, got ${describeValue(l.name)}`);
-  expectNumber(`${path}.k`, l.k, { integer: true, min: 1 });
-  expectNumber(`${path}.n`, l.n, { integer: true, min: 1 });
-  expectNumber(`${path}.outputPixels`, l.outputPixels, { integer: true, min: 1 });
-  if (l.groups !== undefined) expectNumber(`${path}.groups`, l.groups, { integer: true, min: 1 });
-}
-
-/** Cost of one layer on the crossbar `s` (validated settings, resolved hardware). */
-export function layerCost(layer: CostLayer, s: CrossbarCostSettings, hw: HardwareConfig): LayerCost {
-  const groups = layer.groups ?? 1;
-  const adcBits = resolveAdcBits(s);
-  const geometry = mappingGeometry({ k: layer.k, n: layer.n, rows: s.rows, cols: s.cols, weightBits: s.weightBits, bitsPerCell: s.bitsPerCell, inputBits: s.inputBits, dacBits: s.dacBits });
-  const arrays = groups * geometry.arrays;
+/** Cost of one planned layer (resolved hardware). */
+export function layerCost(layer: LayerPlan, hw: HardwareConfig): LayerCost {
+  const s = layer.config;
+  const { groups, geometry, arrays } = layer;
+  const adcBits = s.adcBits;
   const passes = layer.signedInput ? 2 : 1;
   const readsPerMvm = passes * geometry.cycles;
   const crossbarReads = layer.outputPixels * readsPerMvm * arrays;
@@ -383,32 +309,37 @@ function isGraph(model: unknown): model is Graph {
   return typeof model === 'object' && model !== null && Array.isArray((model as Graph).nodes) && (model as Graph).initializers instanceof Map;
 }
 
+/** The plan hardwareCost costs: the given one, or `model` + `mapping` resolved into one. */
+function planOf(options: HardwareCostOptions): CrossbarPlan {
+  const { model, mapping } = options;
+  if (options.plan !== undefined) {
+    if (model !== undefined || mapping !== undefined)
+      throw new NaxError(ErrorCodes.invalidArgument, 'expected either a plan or a model (+ mapping) for hardwareCost, got both');
+    if (typeof options.plan !== 'object' || options.plan === null || !Array.isArray(options.plan.layers))
+      throw new NaxError(ErrorCodes.invalidArgument, `expected a crossbar plan (planGraph / planLayers) for plan, got ${describeValue(options.plan)}`);
+    return options.plan;
+  }
+  const graphOptions = { mapping, graphInputSigned: options.graphInputSigned, ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}) };
+  if (Array.isArray(model)) return planLayers(model, { mapping });
+  if (isGraph(model)) return planGraph(model, graphOptions);
+  if (typeof model === 'string') return planGraph(readOnnxFile(model), graphOptions);
+  if (model instanceof Uint8Array) return planGraph(readOnnx(model), graphOptions);
+  throw new NaxError(
+    ErrorCodes.invalidArgument,
+    `expected crossbar layers, a graph, or an ONNX path or bytes for model, got ${describeValue(model)}`,
+  );
+}
+
 /** Per-layer and network energy, latency, area and EDAP (see the file comment for the model). */
 export function hardwareCost(options: HardwareCostOptions): NetworkCost {
   if (typeof options !== 'object' || options === null)
     throw new NaxError(ErrorCodes.invalidArgument, `expected an options object for hardwareCost, got ${describeValue(options)}`);
-  const { model, mapping } = options;
-  let layers: readonly CostLayer[];
-  const lowerOptions = options.inputShapes ? { inputShapes: options.inputShapes } : {};
-  if (Array.isArray(model)) layers = model;
-  else if (isGraph(model)) layers = lowerToCrossbarLayers(model, lowerOptions);
-  else if (typeof model === 'string') layers = lowerToCrossbarLayers(readOnnxFile(model), lowerOptions);
-  else if (model instanceof Uint8Array) layers = lowerToCrossbarLayers(readOnnx(model), lowerOptions);
-  else
-    throw new NaxError(
-      ErrorCodes.invalidArgument,
-      `expected crossbar layers, a graph, or an ONNX path or bytes for model, got ${describeValue(model)}`,
-    );
-  if (layers.length === 0) throw new NaxError(ErrorCodes.invalidArgument, 'expected at least one crossbar layer (Conv, Gemm or MatMul) in model, got none');
-  layers.forEach((l, i) => checkLayer(i, l));
-  const seen = new Set<string>();
-  for (const l of layers) {
-    if (seen.has(l.name)) throw new NaxError(ErrorCodes.invalidArgument, `expected unique layer names in model, got ${JSON.stringify(l.name)} twice`);
-    seen.add(l.name);
-  }
+  const plan = planOf(options);
   const hw = resolveHardware(options.hardware);
-  const settings = resolveLayerSettings(layers, mapping);
-  return combineLayerCosts(layers.map((l, i) => layerCost(l, settings[i], hw)), hw);
+  const cost = combineLayerCosts(plan.layers.map((l) => layerCost(l, hw)), hw);
+  cost.inputSigns = plan.inputSigns;
+  if (plan.graphInputSigned !== undefined) cost.graphInputSigned = plan.graphInputSigned;
+  return cost;
 }
 
 /**

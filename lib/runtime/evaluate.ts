@@ -9,11 +9,11 @@ import { NaxError, ErrorCodes, expectNumber } from '../errors';
 import { Graph, cloneGraph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
 import { writeOnnx } from '../onnx/writer';
-import { Dataset, DatasetName, batches, loadDataset } from '../data';
+import { Dataset, DatasetName, Normalization, batches, loadDataset } from '../data';
 import { hardwareCost } from '../hardware';
-import { GraphExecutor, calibrateInputRanges } from './executor';
-import { CrossbarMapping, crossbarBackend, layerMappingTable, resolveMapping, validateMapping } from './mapping';
-import { LoweredLayer, lowerToCrossbarLayers } from './lower';
+import { type CrossbarMapping, planGraph, validateMapping } from '../plan';
+import { GraphExecutor } from './executor';
+import { calibrate, classify, classifyOnCrossbars } from './classify';
 
 export interface EvaluateOptions {
   /** ONNX file path, bytes, or a graph. */
@@ -30,6 +30,13 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Training images used to calibrate activation scales (default 256). */
   calibrationImages?: number;
+  /**
+   * Input normalisation applied to the [0, 1] pixels before the model sees them: true (default)
+   * for the data set's documented mean/std (torchvision's Normalize; lib/data DEFAULT_NORMALIZATION),
+   * false for plain [0, 1] pixels, or an explicit per-channel {mean, std}. Must match how the
+   * model was trained.
+   */
+  normalize?: boolean | Normalization;
   /** Skip onnxruntime-node (e.g. where it is not installed). */
   skipOrt?: boolean;
   threads?: number;
@@ -54,6 +61,10 @@ export interface EvaluateResult {
   model: string;
   dataset: DatasetName;
   images: number;
+  /** The normalisation applied to the pixels (null: plain [0, 1] pixels). */
+  normalization: Normalization | null;
+  /** Crossbar layers that run (and are costed as) a positive and a negative input pass. */
+  signedInputLayers: string[];
   accuracy: { onnxruntime: number | null; ideal: number; crossbar: number };
   /** Fraction of images where the executor's ideal top-1 equals onnxruntime-node's. */
   idealOrtAgreement: number | null;
@@ -62,20 +73,6 @@ export interface EvaluateResult {
   layers: EvalLayerRow[];
   total: { arrays: number; energyJoules: number; latencySeconds: number; areaMm2: number; edap: number };
   seconds: { onnxruntime: number | null; ideal: number; crossbar: number };
-}
-
-function argmaxRows(logits: ArrayLike<number>, count: number, classes: number, out: Int32Array, offset: number): void {
-  for (let i = 0; i < count; i++) {
-    let best = 0, bestV = -Infinity;
-    for (let c = 0; c < classes; c++) {
-      const v = logits[i * classes + c];
-      if (v > bestV) {
-        bestV = v;
-        best = c;
-      }
-    }
-    out[offset + i] = best;
-  }
 }
 
 /** Model input dims for a batch of `count` data-set images (NCHW or flattened). */
@@ -113,12 +110,13 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
     layers: userMapping.layers,
   };
 
-  // Fail fast on a mapping that names layers this network lacks (before any long run).
-  resolveMapping(mapping, lowerToCrossbarLayers(graph));
-  const test = await loadDataset({ name: options.dataset, path: options.dataPath, split: 'test', limit: options.limit });
+  // Fail fast on a mapping that names layers this network lacks, or a bad setting (before any long run).
+  planGraph(graph, { mapping });
+  const normalize = options.normalize ?? true;
+  const test = await loadDataset({ name: options.dataset, path: options.dataPath, split: 'test', limit: options.limit, normalize });
   let calib: Dataset;
   try {
-    calib = await loadDataset({ name: options.dataset, path: options.dataPath, split: 'train', limit: calibrationImages });
+    calib = await loadDataset({ name: options.dataset, path: options.dataPath, split: 'train', limit: calibrationImages, normalize });
   } catch {
     // No training split at that path: calibrate on the first test images instead.
     calib = { ...test, count: Math.min(calibrationImages, test.count) };
@@ -131,12 +129,19 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
     done += n;
     options.onProgress?.(done, phases * count, phase);
   };
+  const reported = (phase: 'onnxruntime' | 'ideal' | 'crossbar') => {
+    let last = 0;
+    return (d: number) => {
+      progress(d - last, phase);
+      last = d;
+    };
+  };
+  const dims = (data: Dataset) => (n: number) => feedDims(graph, data, n);
 
   // onnxruntime-node reference.
   let ortPred: Int32Array | null = null;
   let ortLogits: Float32Array | null = null;
   let ortSeconds: number | null = null;
-  let classes = 0;
   if (!options.skipOrt) {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
@@ -145,87 +150,65 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
     ortPred = new Int32Array(count);
     for (const b of batches(test, batchSize)) {
       const out = await session.run({ [graph.inputs[0].name]: new ort.Tensor('float32', b.images, feedDims(graph, test, b.count)) });
-      const logits = out[outName];
-      classes = logits.data.length / b.count;
+      const logits = out[outName].data as Float32Array;
+      const classes = logits.length / b.count;
       if (!ortLogits) ortLogits = new Float32Array(count * classes);
-      ortLogits.set(logits.data as Float32Array, b.start * classes);
-      argmaxRows(logits.data as Float32Array, b.count, classes, ortPred, b.start);
+      ortLogits.set(logits, b.start * classes);
+      for (let i = 0; i < b.count; i++) {
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
+        ortPred[b.start + i] = best;
+      }
       progress(b.count, 'onnxruntime');
     }
     ortSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     await session.release();
   }
 
-  // Ideal executor.
+  // Ideal executor, compared logit by logit with onnxruntime-node.
   const ideal = await GraphExecutor.create(graph, { mode: 'ideal', threads: options.threads });
   const idealPred = new Int32Array(count);
   let maxRef = 0, maxDiff = 0;
-  let t0 = process.hrtime.bigint();
-  for (const b of batches(test, batchSize)) {
-    const out = await ideal.runBatch(b.images, feedDims(graph, test, b.count));
-    classes = out.data.length / b.count;
-    argmaxRows(out.data, b.count, classes, idealPred, b.start);
-    if (ortLogits) {
-      for (let i = 0; i < out.data.length; i++) {
-        const r = ortLogits[b.start * classes + i];
+  const idealRun = await classify(ideal, test, {
+    batchSize, feedDims: dims(test), predictions: idealPred, onBatch: reported('ideal'),
+    onLogits: (logits, start, n) => {
+      if (!ortLogits) return;
+      const classes = logits.length / n;
+      for (let i = 0; i < logits.length; i++) {
+        const r = ortLogits[start * classes + i];
         maxRef = Math.max(maxRef, Math.abs(r));
-        maxDiff = Math.max(maxDiff, Math.abs(r - out.data[i]));
+        maxDiff = Math.max(maxDiff, Math.abs(r - logits[i]));
       }
-    }
-    progress(b.count, 'ideal');
-  }
-  const idealSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-
-  // Calibration, then crossbars.
-  const calibDims = feedDims(graph, calib, calib.count);
-  const ranges = await calibrateInputRanges(
-    graph,
-    [...batches(calib, batchSize)].map((b) => ({ images: b.images, dims: [b.count, ...calibDims.slice(1)] })),
-    { threads: options.threads },
-  );
-  const backend = crossbarBackend(mapping, { threads: options.threads });
-  const inputScales = new Map([...ranges].map(([k, r]) => [k, r.maxAbs]));
-  const crossbar = await GraphExecutor.create(graph, { mode: 'crossbar', backend, inputScales, threads: options.threads });
-  const xbarPred = new Int32Array(count);
-  t0 = process.hrtime.bigint();
-  try {
-    for (const b of batches(test, batchSize)) {
-      const out = await crossbar.runBatch(b.images, feedDims(graph, test, b.count));
-      argmaxRows(out.data, b.count, out.data.length / b.count, xbarPred, b.start);
-      progress(b.count, 'crossbar');
-    }
-  } finally {
-    backend.dispose();
-  }
-  const crossbarSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-
-  const accuracy = (pred: Int32Array) => {
-    let ok = 0;
-    for (let i = 0; i < count; i++) if (pred[i] === test.labels[i]) ok++;
-    return ok / count;
-  };
-  let agree: number | null = null;
-  if (ortPred) {
-    let same = 0;
-    for (let i = 0; i < count; i++) if (ortPred[i] === idealPred[i]) same++;
-    agree = same / count;
-  }
-
-  const lowered: LoweredLayer[] = [...crossbar.layers.values()];
-  const table = layerMappingTable(lowered, mapping);
-  const cost = hardwareCost({
-    model: lowered.map((l) => ({ ...l, signedInput: (ranges.get(l.name)?.min ?? 0) < 0 })),
-    mapping,
+    },
   });
-  const layers: EvalLayerRow[] = table.map((row, i) => {
+
+  // Calibration, the plan, then crossbars; the cost model costs the same plan.
+  const inputRanges = await calibrate(graph, calib, { images: calib.count, batchSize, feedDims: dims(calib), threads: options.threads });
+  const plan = planGraph(graph, { mapping, inputRanges, threads: options.threads });
+  const crossbarRun = await classifyOnCrossbars(graph, plan, test, { batchSize, feedDims: dims(test), threads: options.threads, onBatch: reported('crossbar') });
+
+  let agree: number | null = null;
+  let ortAccuracy: number | null = null;
+  if (ortPred) {
+    let same = 0, ok = 0;
+    for (let i = 0; i < count; i++) {
+      if (ortPred[i] === idealPred[i]) same++;
+      if (ortPred[i] === test.labels[i]) ok++;
+    }
+    agree = same / count;
+    ortAccuracy = ok / count;
+  }
+
+  const cost = hardwareCost({ plan });
+  const layers: EvalLayerRow[] = plan.layers.map((l, i) => {
     const c = cost.layers[i];
     return {
-      name: row.name,
-      opType: row.opType,
-      shape: `${row.k} x ${row.n}${row.groups > 1 ? ` x ${row.groups} groups` : ''}`,
-      crossbar: `${row.rows}x${row.cols}`,
-      arrays: row.arrays,
-      utilization: row.utilization,
+      name: l.name,
+      opType: l.opType ?? '',
+      shape: `${l.k} x ${l.n}${l.groups > 1 ? ` x ${l.groups} groups` : ''}`,
+      crossbar: `${l.config.rows}x${l.config.cols}`,
+      arrays: l.arrays,
+      utilization: l.geometry.utilization,
       energyJoules: c.energyJoules.total,
       latencySeconds: c.latencySeconds,
       edap: c.edap,
@@ -235,7 +218,9 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
     model: source,
     dataset: options.dataset,
     images: count,
-    accuracy: { onnxruntime: ortPred ? accuracy(ortPred) : null, ideal: accuracy(idealPred), crossbar: accuracy(xbarPred) },
+    normalization: test.normalization,
+    signedInputLayers: plan.layers.filter((l) => l.signedInput).map((l) => l.name),
+    accuracy: { onnxruntime: ortAccuracy, ideal: idealRun.accuracy, crossbar: crossbarRun.accuracy },
     idealOrtAgreement: agree,
     idealOrtMaxRelativeError: ortLogits ? (maxRef === 0 ? maxDiff : maxDiff / maxRef) : null,
     layers,
@@ -246,6 +231,6 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
       areaMm2: cost.total.areaMm2.total,
       edap: cost.total.edap,
     },
-    seconds: { onnxruntime: ortSeconds, ideal: idealSeconds, crossbar: crossbarSeconds },
+    seconds: { onnxruntime: ortSeconds, ideal: idealRun.seconds, crossbar: crossbarRun.seconds },
   };
 }

@@ -29,22 +29,19 @@ export interface ProgrammedMatrix {
 export interface MatmulBackend {
   readonly name: string;
   /**
-   * @param layer the lowered layer (node name keys per-layer mappings)
+   * @param layer the lowered layer (node name keys the backend's plan)
    * @param group which group's matrix (0 unless grouped conv)
    * @param weights that group's K x N matrix, row-major
-   * @param inputScale calibrated max |input| of the layer (0 when uncalibrated)
    */
-  program(layer: LoweredLayer, group: number, weights: Float32Array, inputScale: number): Promise<ProgrammedMatrix>;
+  program(layer: LoweredLayer, group: number, weights: Float32Array): Promise<ProgrammedMatrix>;
 }
 
 export type ExecutionMode = 'ideal' | 'crossbar';
 
 export interface ExecutorOptions {
   mode?: ExecutionMode;
-  /** Required in crossbar mode. */
+  /** Required in crossbar mode: `crossbarBackend(plan)` (lib/runtime/crossbar-backend.ts) or `floatBackend()`. */
   backend?: MatmulBackend;
-  /** Per-layer calibrated input scales (max |x|) by node name, from {@link calibrateInputScales}. */
-  inputScales?: Map<string, number>;
   /** Native threads (0 = all cores). */
   threads?: number;
   /** Fold BatchNorm into convs (default true). */
@@ -115,11 +112,10 @@ export class GraphExecutor {
     ex.plan(options);
     if (mode === 'crossbar') {
       for (const layer of layers.values()) {
-        const scale = options.inputScales?.get(layer.name) ?? 0;
         const matrices: ProgrammedMatrix[] = [];
         const kn = layer.k * layer.n;
         for (let g = 0; g < layer.groups; g++)
-          matrices.push(await options.backend!.program(layer, g, layer.weights.subarray(g * kn, (g + 1) * kn), scale));
+          matrices.push(await options.backend!.program(layer, g, layer.weights.subarray(g * kn, (g + 1) * kn)));
         ex.programmed.set(layer.name, matrices);
       }
     }

@@ -12,14 +12,13 @@
  * genome's per-layer mapping (device non-idealities on) -> validation accuracy; the executor's
  * lowered layers + the same mapping -> cost model -> EDAP.
  */
-import { NaxError, ErrorCodes } from '../errors';
-import { resolveCrossbarConfig, resolvedAdcBits, type CrossbarConfigInput } from '../crossbar';
-import { hardwareCost, type CostLayer, type CostMapping, type HardwareConfig, type NetworkCost } from '../hardware';
+import type { CrossbarConfigInput } from '../crossbar';
+import { hardwareCost, type HardwareConfig, type NetworkCost } from '../hardware';
 import type { Graph } from '../onnx/ir';
 import { readOnnx } from '../onnx/reader';
-import { GraphExecutor, calibrateInputRanges } from '../runtime/executor';
-import { crossbarBackend, type CrossbarMapping } from '../runtime/mapping';
-import type { LoweredLayer } from '../runtime/lower';
+import { type CrossbarMapping, type CrossbarPlan, planGraph } from '../plan';
+import { GraphExecutor, type InputRange } from '../runtime/executor';
+import { calibrate, classify, classifyOnCrossbars, type LabelledImages } from '../runtime/classify';
 import { exportOnnx, extractSubnet, type ImageSet, type NetworkSpec, type TrainModel } from '../train';
 import { createSearchSpace, validateGenome, type Genome, type SearchSpace } from './genome';
 import type { Objectives } from './choose';
@@ -88,20 +87,6 @@ export function genomeMapping(space: SearchSpace, genome: Genome, device: Crossb
   return { default: { ...device }, layers };
 }
 
-/**
- * The cost model's view of a mapping: every converter setting resolved the way the crossbar
- * engine resolves it (so the ADC bits the cost model charges for are the ones the accuracy run
- * used).
- */
-export function costMapping(mapping: CrossbarMapping, layerNames: string[]): CostMapping {
-  const layers: CostMapping['layers'] = {};
-  for (const name of layerNames) {
-    const c = resolveCrossbarConfig({ ...(mapping.default ?? {}), ...(mapping.layers?.[name] ?? {}) });
-    layers[name] = { rows: c.rows, cols: c.cols, bitsPerCell: c.bitsPerCell, weightBits: c.weightBits, inputBits: c.inputBits, dacBits: c.dacBits, adcBits: resolvedAdcBits(c) };
-  }
-  return { layers };
-}
-
 /** What the search records per candidate (JSON-serialisable; identical on every rerun). */
 export interface CandidateResult extends Objectives {
   /** Validation accuracy in crossbar mode with the device's non-idealities (maximised). */
@@ -120,9 +105,8 @@ export interface CandidateResult extends Objectives {
 interface PreparedSubnet {
   graph: Graph;
   onnx: Uint8Array;
-  inputScales: Map<string, number>;
-  /** Layers whose calibrated inputs go negative: they need a positive and a negative pass. */
-  signedInputs: Set<string>;
+  /** Calibrated input range of each crossbar layer: its DAC full scale and input sign (the plan reads them). */
+  inputRanges: Map<string, InputRange>;
   idealAccuracy: number;
 }
 
@@ -189,12 +173,12 @@ export class CandidateEvaluator {
     return p;
   }
 
-  /** ONNX bytes, graph and calibrated input scales of a trained (sub)network. */
+  /** ONNX bytes, graph and calibrated input ranges of a trained (sub)network. */
   async prepareModel(model: TrainModel, idealAccuracy: number): Promise<PreparedSubnet> {
     const onnx = exportOnnx(model);
     const graph = readOnnx(onnx, { source: 'candidate subnet' });
-    const { inputScales, signedInputs } = await calibrate(graph, this.options.calibration, this.options.scaleImages, this.inputShape, this.options.threads);
-    return { graph, onnx, inputScales, signedInputs, idealAccuracy };
+    const inputRanges = await calibrate(graph, this.labelled(this.options.calibration), { images: this.options.scaleImages, threads: this.options.threads });
+    return { graph, onnx, inputRanges, idealAccuracy };
   }
 
   /** Non-ideal accuracy and EDAP of one genome on the validation images. */
@@ -213,69 +197,26 @@ export class CandidateEvaluator {
     };
   }
 
-  /** Runs `data` through the crossbar executor under `mapping`; also costs the same lowered layers. */
-  async crossbarRun(sub: PreparedSubnet, mapping: CrossbarMapping, data: ImageSet, signal?: AbortSignal): Promise<{ accuracy: number; cost: NetworkCost; layers: LoweredLayer[] }> {
-    const backend = crossbarBackend(mapping, { threads: this.options.threads });
-    try {
-      const executor = await GraphExecutor.create(sub.graph, { mode: 'crossbar', backend, inputScales: sub.inputScales, threads: this.options.threads });
-      const layers = [...executor.layers.values()];
-      const cost = networkCost(layers, mapping, sub.signedInputs, this.options.hardware);
-      const accuracy = await classify(executor, data, this.inputShape, this.options.batchSize, signal);
-      return { accuracy, cost, layers };
-    } finally {
-      backend.dispose();
-    }
+  /** The plan of a prepared subnet under `mapping`: what both the crossbar run and the cost model read. */
+  plan(sub: PreparedSubnet, mapping: CrossbarMapping): CrossbarPlan {
+    return planGraph(sub.graph, { mapping, inputRanges: sub.inputRanges, threads: this.options.threads });
+  }
+
+  /** Runs `data` through the crossbar executor under `mapping`'s plan; the cost model costs the same plan. */
+  async crossbarRun(sub: PreparedSubnet, mapping: CrossbarMapping, data: ImageSet, signal?: AbortSignal): Promise<{ accuracy: number; cost: NetworkCost; plan: CrossbarPlan }> {
+    const plan = this.plan(sub, mapping);
+    const cost = hardwareCost({ plan, hardware: this.options.hardware });
+    const { accuracy } = await classifyOnCrossbars(sub.graph, plan, this.labelled(data), { batchSize: this.options.batchSize, signal, threads: this.options.threads });
+    return { accuracy, cost, plan };
   }
 
   /** Ideal (float) accuracy through the executor on `data` (the exported ONNX as any user would run it). */
   async idealRun(sub: PreparedSubnet, data: ImageSet, signal?: AbortSignal): Promise<number> {
     const executor = await GraphExecutor.create(sub.graph, { mode: 'ideal', threads: this.options.threads });
-    return classify(executor, data, this.inputShape, this.options.batchSize, signal);
+    return (await classify(executor, this.labelled(data), { batchSize: this.options.batchSize, signal })).accuracy;
   }
-}
 
-/** Cost of lowered layers under a mapping; signed-input layers pay their second pass. */
-export function networkCost(layers: readonly LoweredLayer[], mapping: CrossbarMapping, signedInputs: Set<string>, hardware: HardwareConfig): NetworkCost {
-  const costLayers: CostLayer[] = layers.map((l) => ({
-    name: l.name,
-    opType: l.opType,
-    k: l.k,
-    n: l.n,
-    outputPixels: l.outputPixels,
-    groups: l.groups,
-    signedInput: signedInputs.has(l.name),
-  }));
-  return hardwareCost({ model: costLayers, mapping: costMapping(mapping, layers.map((l) => l.name)), hardware });
-}
-
-/** Per-layer max |input| (DAC full scale) and which layers see negative inputs, on the first `count` images. */
-async function calibrate(graph: Graph, data: ImageSet, count: number, shape: [number, number, number], threads: number) {
-  const n = Math.min(count, data.count);
-  const size = shape[0] * shape[1] * shape[2];
-  const ranges = await calibrateInputRanges(graph, [{ images: data.images.subarray(0, n * size), dims: [n, ...shape] }], { threads });
-  const inputScales = new Map<string, number>();
-  const signedInputs = new Set<string>();
-  for (const [name, r] of ranges) {
-    inputScales.set(name, r.maxAbs);
-    if (r.min < 0) signedInputs.add(name);
+  private labelled(data: ImageSet): LabelledImages {
+    return { ...data, shape: this.inputShape };
   }
-  return { inputScales, signedInputs };
-}
-
-/** Top-1 accuracy of an executor on a labelled image set. */
-export async function classify(executor: GraphExecutor, data: ImageSet, shape: [number, number, number], batchSize: number, signal?: AbortSignal): Promise<number> {
-  const size = shape[0] * shape[1] * shape[2];
-  let correct = 0;
-  for (let start = 0; start < data.count; start += batchSize) {
-    if (signal?.aborted) throw new NaxError(ErrorCodes.cancelled, 'evaluation was cancelled');
-    const n = Math.min(batchSize, data.count - start);
-    const out = await executor.runBatch(data.images.subarray(start * size, (start + n) * size), [n, ...shape]);
-    const classes = out.data.length / n;
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (out.data[i * classes + c] > out.data[i * classes + best]) best = c;
-      if (best === data.labels[start + i]) correct++;
-    }
-  }
-  return correct / Math.max(1, data.count);
 }

@@ -379,7 +379,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     baselineFinals.push({
       role: 'baseline', name: `baseline-xbar${config.crossbars[i]}`, key: genomeKey(genome), genome, mapping,
       validation: baselines[i].result, test: { idealAccuracy: baselineIdeal, accuracy: run.accuracy, edap: run.cost.total.edap },
-      cost: run.cost, onnx: baseSub.onnx,
+      plan: run.plan, cost: run.cost, onnx: baseSub.onnx,
     });
   }
   for (const [i, pick] of picks.entries()) {
@@ -390,7 +390,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     finals.push({
       role: pick.role, name: i === 0 ? 'chosen' : `${pick.role}-${i}`, key: pick.candidate.key, genome: pick.candidate.genome, mapping,
       validation: pick.candidate.result, test: { idealAccuracy: ideal, accuracy: run.accuracy, edap: run.cost.total.edap },
-      cost: run.cost, onnx: sub.onnx,
+      plan: run.plan, cost: run.cost, onnx: sub.onnx,
     });
   }
   timings.finalSeconds = (Date.now() - t) / 1000;

@@ -11,7 +11,7 @@ import type { Genome } from './genome';
 import type { Candidate, EvolutionResult } from './evolution';
 import type { ChosenModel } from './choose';
 import type { CandidateResult, GenomeLayout } from './candidate';
-import type { CrossbarMapping } from '../runtime/mapping';
+import type { CrossbarMapping, CrossbarPlan } from '../plan';
 import type { EvolveConfig } from './evolve-options';
 import { writeFileAtomic } from './checkpoint';
 import { renderEvolveReport } from './html-report';
@@ -36,6 +36,8 @@ export interface FinalModel {
   key: string;
   genome: Genome;
   mapping: CrossbarMapping;
+  /** The mapping resolved for the test split: what was programmed and what was costed. */
+  plan: CrossbarPlan;
   /** The search's validation scores of its genome. */
   validation: CandidateResult;
   test: TestScores;
@@ -63,6 +65,8 @@ export interface ResultModel {
   test: TestScores;
   /** Per-layer cost on the test-time mapping (energy J, latency s, area mm^2, arrays). */
   costLayers: Array<{ layer: string; arrays: number; utilization: number; adcBits: number; energyJoules: number; latencySeconds: number; areaMm2: number }>;
+  /** Per-layer resolved plan of the test run (the single source the executor and the cost model read). */
+  plan: Array<{ layer: string; rows: number; cols: number; adcBits: number; arrays: number; groupSeeds: number[]; signedInput: boolean; inputScale: number | null }>;
   files: { onnx: string; mapping: string };
 }
 
@@ -133,6 +137,10 @@ function resultModel(m: FinalModel, layout: GenomeLayout): ResultModel {
     costLayers: m.cost.layers.map((l) => ({
       layer: l.name, arrays: l.arrays, utilization: l.utilization, adcBits: l.crossbar.adcBits,
       energyJoules: l.energyJoules.total, latencySeconds: l.latencySeconds, areaMm2: l.areaMm2.total,
+    })),
+    plan: m.plan.layers.map((l) => ({
+      layer: l.name, rows: l.config.rows, cols: l.config.cols, adcBits: l.config.adcBits, arrays: l.arrays,
+      groupSeeds: l.groupSeeds, signedInput: l.signedInput, inputScale: l.config.inputScale ?? null,
     })),
     files: m.role === 'baseline' ? { onnx: 'models/baseline.onnx', mapping: `models/${m.name}.mapping.json` } : { onnx: `models/${m.name}.onnx`, mapping: `models/${m.name}.mapping.json` },
   };

@@ -13,9 +13,9 @@ import { ErrorCodes, NaxError, describeValue, expectNumber, invalid } from '../e
 import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
 import type { Dataset } from '../data/types';
-import { GraphExecutor, calibrateInputRanges } from '../runtime/executor';
-import { type CrossbarMapping, crossbarBackend, validateMapping } from '../runtime/mapping';
-import { lowerToCrossbarLayers } from '../runtime/lower';
+import { GraphExecutor } from '../runtime/executor';
+import { calibrate, classify, classifyOnCrossbars } from '../runtime/classify';
+import { type CrossbarMapping, planGraph, validateMapping, withCrossbarSize } from '../plan';
 import { DEFAULT_NON_IDEAL } from '../crossbar/presets';
 import { type HardwareConfig, type HardwareOverrides, type NetworkCost, hardwareCost, resolveHardware } from '../hardware';
 
@@ -143,16 +143,6 @@ function loadGraph(model: SweepOptions['model']): { graph: Graph; label: string 
   throw invalid('model', 'an ONNX file path, ONNX bytes or a graph', model);
 }
 
-/** The mapping for one size: non-ideal defaults, the user's settings, then size x size everywhere. */
-export function sizeMapping(base: CrossbarMapping, size: number): CrossbarMapping {
-  const layers: Record<string, NonNullable<CrossbarMapping['default']>> = {};
-  for (const [name, o] of Object.entries(base.layers ?? {})) {
-    const { rows: _r, cols: _c, ...rest } = o;
-    layers[name] = rest;
-  }
-  return { default: { ...base.default, rows: size, cols: size }, layers };
-}
-
 function checkInputShape(graph: Graph, shape: readonly number[]): void {
   const dims = graph.inputs[0]?.dims;
   if (!dims || dims.length !== 4) return; // leave exotic inputs to the executor's own checks
@@ -162,40 +152,6 @@ function checkInputShape(graph: Graph, shape: readonly number[]): void {
       ErrorCodes.sizeMismatch,
       `expected images of shape [${want.join(', ')}] for model input ${graph.inputs[0].name}, got data set images of shape [${shape.join(', ')}]`,
     );
-}
-
-function argmaxCorrect(out: Float32Array | Float64Array, classes: number, labels: Uint8Array): number {
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (out[i * classes + c] > out[i * classes + best]) best = c;
-    if (best === labels[i]) correct++;
-  }
-  return correct;
-}
-
-async function accuracyOf(
-  ex: GraphExecutor,
-  data: Dataset,
-  count: number,
-  batchSize: number,
-  signal: AbortSignal | undefined,
-  report: (done: number) => void,
-): Promise<{ accuracy: number; seconds: number }> {
-  const perImage = data.shape[0] * data.shape[1] * data.shape[2];
-  let correct = 0;
-  const started = performance.now();
-  for (let start = 0; start < count; start += batchSize) {
-    if (signal?.aborted) throw new NaxError(ErrorCodes.cancelled, 'sweep cancelled');
-    const n = Math.min(batchSize, count - start);
-    const out = await ex.runBatch(data.images.subarray(start * perImage, (start + n) * perImage), [n, ...data.shape]);
-    const classes = out.data.length / n;
-    if (!Number.isInteger(classes) || classes < 2)
-      throw new NaxError(ErrorCodes.sizeMismatch, `expected a [batch, classes] model output, got dims [${out.dims.join(', ')}]`);
-    correct += argmaxCorrect(out.data as Float32Array, classes, data.labels.subarray(start, start + n));
-    report(start + n);
-  }
-  return { accuracy: correct / count, seconds: (performance.now() - started) / 1000 };
 }
 
 /**
@@ -219,65 +175,52 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   const hardware = resolveHardware(options.hardware ?? {});
   const { graph, label } = loadGraph(options.model);
   checkInputShape(graph, data.shape);
-  const layers = lowerToCrossbarLayers(graph);
   const progress = options.onProgress ?? (() => undefined);
 
   // Ideal (float) accuracy: size-independent, computed once.
   progress({ phase: 'ideal', done: 0, total: count });
   const idealEx = await GraphExecutor.create(graph, { mode: 'ideal', threads });
-  const ideal = await accuracyOf(idealEx, data, count, batchSize, options.signal, (done) => progress({ phase: 'ideal', done, total: count }));
+  const ideal = await classify(idealEx, data, { batchSize, limit: count, signal: options.signal, onBatch: (done) => progress({ phase: 'ideal', done, total: count }) });
 
-  // Per-layer input scales from calibration images (ideal mode), shared by every size.
+  // Per-layer input ranges from calibration images (ideal mode), shared by every size: each
+  // plan takes its input scales and signed-input layers (two passes, run and costed) from them.
   const cal = options.calibration ?? data;
   checkInputShape(graph, cal.shape);
   const calCount = Math.min(expectNumber('calibrationImages', options.calibrationImages ?? 256, { integer: true, min: 1 }), cal.count);
-  const calPerImage = cal.shape[0] * cal.shape[1] * cal.shape[2];
   progress({ phase: 'calibrate', done: 0, total: calCount });
-  const calBatches: { images: Float32Array; dims: number[] }[] = [];
-  for (let s = 0; s < calCount; s += batchSize) {
-    const n = Math.min(batchSize, calCount - s);
-    calBatches.push({ images: cal.images.subarray(s * calPerImage, (s + n) * calPerImage), dims: [n, ...cal.shape] });
-  }
-  const ranges = await calibrateInputRanges(graph, calBatches, { threads });
-  const inputScales = new Map([...ranges].map(([name, r]) => [name, r.maxAbs]));
+  const inputRanges = await calibrate(graph, cal, { images: calCount, batchSize, threads });
   progress({ phase: 'calibrate', done: calCount, total: calCount });
-  // As `nax-native eval` does: signed inputs cost a positive and a negative pass.
-  const costLayers = layers.map((l) => ({ ...l, signedInput: (ranges.get(l.name)?.min ?? 0) < 0 }));
 
   const rows: SweepRow[] = [];
   const costs: NetworkCost[] = [];
+  let signedInputLayers: string[] = [];
   for (const size of sizes) {
     if (options.signal?.aborted) throw new NaxError(ErrorCodes.cancelled, 'sweep cancelled');
-    const mapping = sizeMapping(base, size);
-    // The cost model validates the mapping against the graph's layers before anything is programmed.
-    const cost = hardwareCost({ model: costLayers, mapping, hardware });
+    // The plan validates the mapping against the graph's layers before anything is programmed.
+    const plan = planGraph(graph, { mapping: withCrossbarSize(base, size), inputRanges, threads });
+    signedInputLayers = plan.layers.filter((l) => l.signedInput).map((l) => l.name);
+    const cost = hardwareCost({ plan, hardware });
     progress({ phase: 'program', size, done: 0, total: 0 });
-    const backend = crossbarBackend(mapping, { threads });
-    try {
-      const t0 = performance.now();
-      const ex = await GraphExecutor.create(graph, { mode: 'crossbar', backend, inputScales, threads });
-      const programSeconds = (performance.now() - t0) / 1000;
-      const run = await accuracyOf(ex, data, count, batchSize, options.signal, (done) => progress({ phase: 'evaluate', size, done, total: count }));
-      const t = cost.total;
-      rows.push({
-        size,
-        adcBits: [...new Set(cost.layers.map((l) => l.crossbar.adcBits))].sort((a, b) => a - b),
-        arrays: t.arrays,
-        utilization: t.utilization,
-        idealAccuracy: ideal.accuracy,
-        nonIdealAccuracy: run.accuracy,
-        energyJoules: t.energyJoules.total,
-        latencySeconds: t.latencySeconds,
-        areaMm2: t.areaMm2.total,
-        edap: t.edap,
-        edapRelative: 0,
-        programSeconds,
-        imagesPerSecond: count / run.seconds,
-      });
-      costs.push(cost);
-    } finally {
-      backend.dispose();
-    }
+    const run = await classifyOnCrossbars(graph, plan, data, {
+      batchSize, limit: count, signal: options.signal, threads, onBatch: (done) => progress({ phase: 'evaluate', size, done, total: count }),
+    });
+    const t = cost.total;
+    rows.push({
+      size,
+      adcBits: [...new Set(cost.layers.map((l) => l.crossbar.adcBits))].sort((a, b) => a - b),
+      arrays: t.arrays,
+      utilization: t.utilization,
+      idealAccuracy: ideal.accuracy,
+      nonIdealAccuracy: run.accuracy,
+      energyJoules: t.energyJoules.total,
+      latencySeconds: t.latencySeconds,
+      areaMm2: t.areaMm2.total,
+      edap: t.edap,
+      edapRelative: 0,
+      programSeconds: run.programSeconds,
+      imagesPerSecond: count / run.seconds,
+    });
+    costs.push(cost);
   }
   const best = Math.min(...rows.map((r) => r.edap));
   for (const r of rows) r.edapRelative = r.edap / best;
@@ -285,7 +228,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     model: label,
     dataset: { name: data.name, split: data.split, source: data.source, images: count },
     calibrationImages: calCount,
-    signedInputLayers: costLayers.filter((l) => l.signedInput).map((l) => l.name),
+    signedInputLayers,
     mapping: base,
     hardware,
     idealAccuracy: ideal.accuracy,

@@ -13,8 +13,8 @@ import {
 } from '../../lib/hardware';
 import { attr, createGraph, node, tensor, valueInfo } from '../../lib/onnx/ir';
 import type { LoweredLayer } from '../../lib/runtime/lower';
-import { resolveMapping } from '../../lib/runtime/mapping';
-import { resolvedAdcBits } from '../../lib/crossbar/layer';
+import { planLayers } from '../../lib/plan';
+import { resolveCrossbarConfig } from '../../lib/crossbar/config';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 function expectClose(actual: number, expected: number, tol = 1e-12): void {
@@ -114,10 +114,14 @@ describe('hand-computed examples (default 32 nm figures, shared/HARDWARE.md)', (
       initializers: new Map([['w', w]]),
     });
     const mapping = { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, dacBits: 2, adcBits: 'lossless' as const } };
-    const fromGraph = hardwareCost({ model: graph, mapping });
+    const fromGraph = hardwareCost({ model: graph, mapping, graphInputSigned: false });
     const byHand = hardwareCost({ model: [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64 }], mapping });
     expect(fromGraph.layers[0].arrays).toBe(byHand.layers[0].arrays);
     expect(fromGraph.total.edap).toBe(byHand.total.edap);
+    // Its input is the graph input: assumed signed by default (normalised images), so two passes.
+    const signed = hardwareCost({ model: graph, mapping });
+    expect(signed.layers[0].readsPerMvm).toBe(2 * byHand.layers[0].readsPerMvm);
+    expect(hardwareCost({ model: [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64, signedInput: true }], mapping }).total).toEqual(signed.total);
   });
 });
 
@@ -146,18 +150,24 @@ describe('array counts: one definition with the crossbar engine (lib/crossbar/ge
     }
   });
 
-  test("per-layer settings equal the executor's resolveMapping for the same mapping", () => {
+  test("per-layer settings are the plan's, which the executor's backend programs", () => {
     const layers = resnetCifarLayers();
     const mapping = {
       default: { rows: 32, cols: 32, inputBits: 6, parasitics: true },
       layers: { conv1: { rows: 16, cols: 16, dacBits: 2 }, 'layer2.1.conv2': { rows: 128, cols: 64, adcBits: 'lossless' as const }, fc: { adcBits: 5 } },
     };
-    const configs = resolveMapping(mapping, layers as unknown as LoweredLayer[]);
+    const plan = planLayers(layers, { mapping });
     const cost = hardwareCost({ model: layers, mapping });
-    for (const l of cost.layers) {
-      const c = configs.get(l.name)!;
-      expect([l.name, l.crossbar]).toEqual([l.name, { rows: c.rows, cols: c.cols, bitsPerCell: c.bitsPerCell, weightBits: c.weightBits, inputBits: c.inputBits, dacBits: c.dacBits, adcBits: resolvedAdcBits(c) }]);
-    }
+    expect(hardwareCost({ plan }).total).toEqual(cost.total);
+    cost.layers.forEach((l, i) => {
+      const c = plan.layers[i].config;
+      expect([l.name, l.crossbar]).toEqual([plan.layers[i].name, { rows: c.rows, cols: c.cols, bitsPerCell: c.bitsPerCell, weightBits: c.weightBits, inputBits: c.inputBits, dacBits: c.dacBits, adcBits: c.adcBits }]);
+      expect(l.arrays).toBe(plan.layers[i].arrays);
+      // The plan's config is fully resolved: resolving it again changes nothing.
+      expect(resolveCrossbarConfig(c)).toEqual(c);
+    });
+    // 'lossless' is resolved to a number once, in the plan.
+    expect(plan.layers.find((l) => l.name === 'layer2.1.conv2')!.config.adcBits).toBe(Math.ceil(Math.log2(128 * 3 + 1)));
   });
 
   test('grouped convs: groups independent matrices, groups x the arrays, latency of one group', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { costHandler } from '../../lib/cli/commands/cost';
+import { costHandler, formatCostResult } from '../../lib/cli/commands/cost';
 import { hardwareCost, resnetCifarLayers } from '../../lib/hardware';
 import { type Graph, type Node, type Tensor, attr, createGraph, node, tensor, valueInfo } from '../../lib/onnx/ir';
 import { writeOnnx } from '../../lib/onnx/writer';
@@ -48,12 +48,17 @@ function resnet20Graph(): Graph {
   return createGraph({ nodes, inputs: [valueInfo('input', ['batch', 3, 32, 32])], outputs: [valueInfo('logits', ['batch', 10])], initializers: inits });
 }
 
+function signedStem<T extends { signedInput?: boolean }>(layers: T[]): T[] {
+  return layers.map((l, i) => (i === 0 ? { ...l, signedInput: true } : l));
+}
+
 describe('cost of ONNX models (reader + lowering)', () => {
   const mapping = { default: { rows: 32, cols: 32 }, layers: { 'layer3.2.conv2': { rows: 128, cols: 128 } } };
 
   test('a ResNet-20 ONNX model (bytes, graph) costs exactly what its layer shapes cost', () => {
     const graph = resnet20Graph();
-    const shapes = resnetCifarLayers({ shortcut: 'B' });
+    // The graph's input (normalised images) is assumed signed; every later conv follows a ReLU.
+    const shapes = signedStem(resnetCifarLayers({ shortcut: 'B' }));
     const fromShapes = hardwareCost({ model: shapes, mapping });
     const fromGraph = hardwareCost({ model: graph, mapping });
     const fromBytes = hardwareCost({ model: writeOnnx(graph), mapping });
@@ -72,9 +77,14 @@ describe('cost of ONNX models (reader + lowering)', () => {
       fs.writeFileSync(mapFile, JSON.stringify(mapping));
       const r = costHandler({ model: file, mapping: mapFile });
       if (r.kind !== 'network') throw new Error('expected a network result');
-      expect(r.cost.total).toEqual(hardwareCost({ model: resnetCifarLayers({ shortcut: 'B' }), mapping }).total);
+      expect(r.cost.total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })), mapping }).total);
+      expect(formatCostResult(r)).toContain('input signs inferred from the graph: the model input assumed signed');
+      expect(formatCostResult(r)).toMatch(/two passes: conv1$/m);
+      const unsigned = costHandler({ model: file, mapping: mapFile, nonNegativeInput: true });
+      if (unsigned.kind !== 'network') throw new Error('expected a network result');
+      expect(unsigned.cost.total).toEqual(hardwareCost({ model: resnetCifarLayers({ shortcut: 'B' }), mapping }).total);
       // The library reads the path too (default mapping: 64x64).
-      expect(hardwareCost({ model: file }).total).toEqual(hardwareCost({ model: resnetCifarLayers({ shortcut: 'B' }) }).total);
+      expect(hardwareCost({ model: file }).total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })) }).total);
       const e = (() => {
         try {
           hardwareCost({ model: path.join(dir, 'missing.onnx') });

@@ -6,8 +6,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { GraphExecutor, calibrateInputScales } from '../../lib/runtime/executor';
-import { crossbarBackend, layerMappingTable, loadMapping } from '../../lib/runtime/mapping';
+import { GraphExecutor, calibrateInputRanges } from '../../lib/runtime/executor';
+import { crossbarBackend } from '../../lib/runtime/crossbar-backend';
+import { loadMapping, planGraph } from '../../lib/plan';
 import { lowerToCrossbarLayers } from '../../lib/runtime/lower';
 import { leNet, mobileNetBlock } from './models';
 import { randomImages, relativeError } from './ort';
@@ -18,7 +19,7 @@ const images = randomImages(4 * 784, 8);
 test('ideal crossbars reproduce ideal mode (1e-5)', async () => {
   const g = leNet();
   const ideal = await (await GraphExecutor.create(g)).runBatch(images, dims);
-  const backend = crossbarBackend({ default: { ideal: true } });
+  const backend = crossbarBackend(planGraph(g, { mapping: { default: { ideal: true } } }));
   const out = await (await GraphExecutor.create(g, { mode: 'crossbar', backend })).runBatch(images, dims);
   expect(relativeError(ideal.data, out.data)).toBeLessThan(1e-5);
   backend.dispose();
@@ -26,16 +27,20 @@ test('ideal crossbars reproduce ideal mode (1e-5)', async () => {
 
 test('calibrated 8-bit crossbars stay within a few percent; parasitics and variation move outputs further', async () => {
   const g = leNet();
-  const scales = await calibrateInputScales(g, [{ images, dims }]);
-  expect([...scales.keys()]).toEqual(lowerToCrossbarLayers(g).map((l) => l.name));
-  for (const s of scales.values()) expect(s).toBeGreaterThan(0);
+  const inputRanges = await calibrateInputRanges(g, [{ images, dims }]);
+  expect([...inputRanges.keys()]).toEqual(lowerToCrossbarLayers(g).map((l) => l.name));
+  for (const r of inputRanges.values()) expect(r.maxAbs).toBeGreaterThan(0);
+  // The plan takes every layer's DAC full scale from calibration.
+  const quantPlan = planGraph(g, { mapping: { default: { rows: 64, cols: 64 } }, inputRanges });
+  for (const l of quantPlan.layers) expect(l.config.inputScale).toBe(inputRanges.get(l.name)!.maxAbs);
   // Compare pre-softmax logits: drop the softmax by reading the last Gemm.
   const ideal = await (await GraphExecutor.create(g)).runBatch(images, dims);
-  const quant = crossbarBackend({ default: { rows: 64, cols: 64 } });
-  const q = await (await GraphExecutor.create(g, { mode: 'crossbar', backend: quant, inputScales: scales })).runBatch(images, dims);
+  const quant = crossbarBackend(quantPlan);
+  const q = await (await GraphExecutor.create(g, { mode: 'crossbar', backend: quant })).runBatch(images, dims);
   const errQ = relativeError(ideal.data, q.data);
-  const noisy = crossbarBackend({ default: { rows: 64, cols: 64, parasitics: true, variation: { sigma: 0.2, distribution: 'lognormal' }, seed: 3 } });
-  const n = await (await GraphExecutor.create(g, { mode: 'crossbar', backend: noisy, inputScales: scales })).runBatch(images, dims);
+  const noisyMapping = { default: { rows: 64, cols: 64, parasitics: true, variation: { sigma: 0.2, distribution: 'lognormal' as const }, seed: 3 } };
+  const noisy = crossbarBackend(planGraph(g, { mapping: noisyMapping, inputRanges }));
+  const n = await (await GraphExecutor.create(g, { mode: 'crossbar', backend: noisy })).runBatch(images, dims);
   const errN = relativeError(ideal.data, n.data);
   console.log(`LeNet softmax outputs vs ideal: 8-bit crossbars ${errQ.toExponential(2)}, + parasitics + 20% variation ${errN.toExponential(2)}`);
   expect(errQ).toBeGreaterThan(0);
@@ -52,20 +57,23 @@ test('per-layer overrides by node name (object and JSON file); unknown names are
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nax-map-')), 'mapping.json');
   fs.writeFileSync(file, JSON.stringify({ default: { rows: 32, cols: 32 }, layers: { [name]: { rows: 16, cols: 16 } } }));
   const mapping = loadMapping(file);
-  const table = layerMappingTable(layers, mapping);
-  expect(table[1]).toMatchObject({ name, rows: 16, cols: 16 });
-  expect(table[0]).toMatchObject({ rows: 32, cols: 32 });
+  const plan = planGraph(g, { mapping });
+  expect(plan.layers[1]).toMatchObject({ name, config: expect.objectContaining({ rows: 16, cols: 16 }) });
+  expect(plan.layers[0].config).toMatchObject({ rows: 32, cols: 32 });
   // Depthwise: 24 groups of a 9 x 1 matrix -> 24 * (1 * 1 * 4 slices * 2) arrays.
-  const dw = table.find((r) => r.groups === 24)!;
+  const dw = plan.layers.find((r) => r.groups === 24)!;
   expect(dw.arrays).toBe(24 * 4 * 2);
-  const backend = crossbarBackend(mapping);
+  expect(new Set(dw.groupSeeds).size).toBe(24);
+  const backend = crossbarBackend(plan);
   await GraphExecutor.create(g, { mode: 'crossbar', backend });
-  expect(backend.configs.get(name)!.rows).toBe(16);
-  expect(backend.configs.get(layers[0].name)!.rows).toBe(32);
   backend.dispose();
-  expect(() => layerMappingTable(layers, { layers: { nope: { rows: 8 } } })).toThrow(
+  expect(() => planGraph(g, { mapping: { layers: { nope: { rows: 8 } } } })).toThrow(
     expect.objectContaining({ name: 'NaxError', code: 'ERR_NAX_CONFIG', message: expect.stringContaining(layers[0].name) }),
   );
+  // A plan made for another model is refused by name.
+  const other = crossbarBackend(planGraph(leNet()));
+  await expect(GraphExecutor.create(g, { mode: 'crossbar', backend: other })).rejects.toMatchObject({ name: 'NaxError', message: expect.stringContaining('make the plan from the same model') });
+  other.dispose();
   fs.writeFileSync(file, '{ not json');
   expect(() => loadMapping(file)).toThrow(expect.objectContaining({ code: 'ERR_NAX_CONFIG' }));
 });

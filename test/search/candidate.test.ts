@@ -6,10 +6,10 @@ import { loadDataset } from '../../lib/data';
 import { buildNetwork, TrainModel, exportOnnx } from '../../lib/train';
 import { hardwareCost, resolveHardware } from '../../lib/hardware';
 import { naxAdcBits } from '../../lib/crossbar';
+import { planLayers } from '../../lib/plan';
 import { genomeKey, validateGenome } from '../../lib/search/genome';
 import {
   CandidateEvaluator,
-  costMapping,
   genomeMapping,
   homogeneousGenome,
   networkSearchSpace,
@@ -71,17 +71,18 @@ describe('networkSearchSpace', () => {
     }
   });
 
-  test('genomeMapping: device config as default, each layer its own crossbar; cost mapping resolves the ADC like the engine', () => {
+  test('genomeMapping: device config as default, each layer its own crossbar; the plan resolves the ADC like the engine', () => {
     const g = homogeneousGenome(layout.space, 16);
     g.crossbars[1] = 64;
     const m = genomeMapping(layout.space, g, EVOLVE_DEVICE_DEFAULTS);
     expect(m.default).toEqual({ ...EVOLVE_DEVICE_DEFAULTS });
     expect(m.layers!['stage1.block1.1.conv']).toEqual({ rows: 64, cols: 64 });
     expect(m.layers!['fc']).toEqual({ rows: 16, cols: 16 });
-    const c = costMapping(m, Object.keys(m.layers!));
-    expect(c.layers!['stage1.block1.1.conv'].adcBits).toBe(naxAdcBits(64));
-    expect(c.layers!['stem.conv'].adcBits).toBe(naxAdcBits(16));
-    expect(c.layers!['stem.conv'].weightBits).toBe(8);
+    const plan = planLayers(Object.keys(m.layers!).map((name) => ({ name, k: 9, n: 8, outputPixels: 1 })), { mapping: m });
+    const byName = new Map(plan.layers.map((l) => [l.name, l.config]));
+    expect(byName.get('stage1.block1.1.conv')!.adcBits).toBe(naxAdcBits(64));
+    expect(byName.get('stem.conv')!.adcBits).toBe(naxAdcBits(16));
+    expect(byName.get('stem.conv')!.weightBits).toBe(8);
   });
 });
 
@@ -123,11 +124,18 @@ describe('CandidateEvaluator', () => {
     const sub = await evaluator.subnetModel(g);
     const mapping = genomeMapping(layout.space, g, EVOLVE_DEVICE_DEFAULTS);
     const names = layout.space.layers.map((l) => l.name);
-    const direct = hardwareCost({ model: exportOnnx(sub), mapping: costMapping(mapping, names) });
-    // The stem sees normalised (signed) pixels: a second pass the direct route does not charge.
+    const direct = hardwareCost({ model: exportOnnx(sub), mapping });
+    // Without calibration the plan infers input signs from the graph: the stem sees normalised
+    // (signed) pixels, every later layer a ReLU output. Calibration finds the same, so the
+    // independent route gives the same EDAP.
+    expect(direct.inputSigns).toBe('inferred');
     expect(direct.layers.map((l) => l.name)).toEqual(names);
     expect(a.arrays).toBe(direct.total.arrays);
-    expect(a.edap).toBeGreaterThan(direct.total.edap);
+    expect(a.edap).toBe(direct.total.edap);
+    // With the input assumed non-negative the stem loses its second pass.
+    const unsignedStem = hardwareCost({ model: exportOnnx(sub), mapping, graphInputSigned: false });
+    expect(unsignedStem.layers[0].readsPerMvm * 2).toBe(direct.layers[0].readsPerMvm);
+    expect(a.edap).toBeGreaterThan(unsignedStem.total.edap);
     const stem = direct.layers[0];
     expect(stem.k).toBe(25);
     expect(a.areaMm2).toBeCloseTo(direct.total.areaMm2.total, 12);

@@ -8,7 +8,8 @@
 import { loadDataset, type Dataset } from '../../lib/data';
 import { hardwareCost } from '../../lib/hardware';
 import { lowerToCrossbarLayers } from '../../lib/runtime/lower';
-import { type SweepResult, sizeMapping, sweep, sweepReportFiles, DEFAULT_SWEEP_SIZES } from '../../lib/sweep';
+import { type SweepResult, sweep, sweepReportFiles, DEFAULT_SWEEP_SIZES } from '../../lib/sweep';
+import { withCrossbarSize } from '../../lib/plan';
 import { DEFAULT_NON_IDEAL } from '../../lib/crossbar/presets';
 import { templateClassifier } from './models';
 
@@ -51,7 +52,7 @@ test('EDAP, energy, latency, area and arrays equal hardwareCost for the same map
   expect(result.signedInputLayers).toEqual(['project', 'classify']);
   const layers = lowerToCrossbarLayers(templateClassifier(train)).map((l) => ({ ...l, signedInput: result.signedInputLayers.includes(l.name) }));
   result.rows.forEach((r, i) => {
-    const cost = hardwareCost({ model: layers, mapping: sizeMapping(result.mapping, r.size) });
+    const cost = hardwareCost({ model: layers, mapping: withCrossbarSize(result.mapping, r.size) });
     expect(cost.total.edap).toBe(r.edap);
     expect(cost.total.energyJoules.total).toBe(r.energyJoules);
     expect(cost.total.latencySeconds).toBe(r.latencySeconds);
@@ -59,7 +60,8 @@ test('EDAP, energy, latency, area and arrays equal hardwareCost for the same map
     expect(cost.total.arrays).toBe(r.arrays);
     expect(result.costs[i].total).toEqual(cost.total);
   });
-  const unsigned = hardwareCost({ model: templateClassifier(train), mapping: sizeMapping(result.mapping, 16) });
+  // The same layers listed without signs are costed as unsigned (one pass).
+  const unsigned = hardwareCost({ model: lowerToCrossbarLayers(templateClassifier(train)), mapping: withCrossbarSize(result.mapping, 16) });
   expect(unsigned.total.crossbarReads * 2).toBe(result.costs[0].total.crossbarReads);
   // 784 x 64 and 64 x 10 layers at 16x16: (49*4 + 4*1) tiles * 4 slices * 2 (G+/G-).
   expect(result.rows[0].arrays).toBe((49 * 4 + 4 * 1) * 4 * 2);

@@ -2,9 +2,9 @@ import type { CommandModule } from 'yargs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ErrorCodes, NaxError, describeValue } from '../../errors';
+import { readJsonFile } from '../../json-file';
 import { readOnnxFile } from '../../onnx/reader';
-import { lowerToCrossbarLayers } from '../../runtime/lower';
-import { loadMapping } from '../../runtime/mapping';
+import { loadMapping, planGraph } from '../../plan';
 import {
   type CostLayer,
   type CostMapping,
@@ -39,52 +39,59 @@ export interface CostArgs {
   adcsPerArray?: number;
   json?: boolean;
   markdown?: boolean;
+  /** ONNX models: the model's input is never negative ([0, 1] pixels), so its first layers need no negative pass. */
+  nonNegativeInput?: boolean;
 }
 
 export type CostResult =
-  | { kind: 'network'; cost: NetworkCost }
-  | { kind: 'sizes'; sizes: SizeCost[] }
+  | { kind: 'network'; cost: NetworkCost; inputSigns: string }
+  | { kind: 'sizes'; sizes: SizeCost[]; inputSigns: string }
   | { kind: 'figures'; hardware: HardwareConfig };
 
-function readJson(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new NaxError(ErrorCodes.io, `cannot read ${what} ${file}: ${(e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new NaxError(ErrorCodes.config, `expected JSON in ${what} ${file}: ${(e as Error).message}`);
-  }
+/** The crossbar layers of a model, and how their input signs (a second, negative input pass) were decided. */
+export interface CostModelLayers {
+  layers: CostLayer[];
+  /** One line for the output: where each layer's `signedInput` came from. */
+  inputSigns: string;
 }
 
 /**
- * The crossbar layers of `model`: an ONNX file (lowered: BatchNorm folded,
- * Conv/Gemm/MatMul as K x N), a built-in network, or a JSON list
- * (`[...]` or `{ layers: [...] }`).
+ * The crossbar layers of `model`: an ONNX file (lowered as the executor lowers it: BatchNorm
+ * folded, Conv/Gemm/MatMul as K x N; signed inputs inferred from the graph, the graph input
+ * assumed signed unless `nonNegativeInput`), a built-in network, or a JSON list (`[...]` or
+ * `{ layers: [...] }`, signs as each layer's `signedInput` says).
  */
-export function loadCostLayers(model: string): CostLayer[] {
-  if (builtinNetworks[model] && !fs.existsSync(model)) return builtinNetworks[model]();
+export function loadCostLayers(model: string, options: { nonNegativeInput?: boolean } = {}): CostModelLayers {
+  const given = 'input signs as listed (a layer with signedInput: true pays a second, negative input pass)';
+  if (builtinNetworks[model] && !fs.existsSync(model)) return { layers: builtinNetworks[model](), inputSigns: given };
   const ext = path.extname(model).toLowerCase();
-  if (ext === '.onnx') return lowerToCrossbarLayers(readOnnxFile(model));
+  if (ext === '.onnx') {
+    const graphInputSigned = !options.nonNegativeInput;
+    const plan = planGraph(readOnnxFile(model), { graphInputSigned });
+    const signed = plan.layers.filter((l) => l.signedInput).map((l) => l.name);
+    return {
+      layers: plan.layers.map((l) => ({ name: l.name, opType: l.opType, k: l.k, n: l.n, outputPixels: l.outputPixels, groups: l.groups, signedInput: l.signedInput })),
+      inputSigns:
+        `input signs inferred from the graph: the model input assumed ${graphInputSigned ? 'signed (normalised data; --non-negative-input for [0, 1] pixels)' : 'non-negative (--non-negative-input)'}, ` +
+        `layers after ReLU-like ops unsigned; two passes: ${signed.length ? signed.join(', ') : 'none'}`,
+    };
+  }
   if (ext !== '.json')
     throw new NaxError(
       ErrorCodes.invalidArgument,
       `expected an .onnx model, a built-in network (${Object.keys(builtinNetworks).join(', ')}) or a .json layer list for model, got ${JSON.stringify(model)}`,
     );
-  const value = readJson(model, 'layer list');
+  const value = readJsonFile(model, 'layer list');
   const layers = Array.isArray(value) ? value : (value as { layers?: unknown })?.layers;
   if (!Array.isArray(layers))
     throw new NaxError(ErrorCodes.invalidArgument, `expected an array of layers (or { "layers": [...] }) in ${model}, got ${describeValue(value)}`);
-  return layers as CostLayer[];
+  return { layers: layers as CostLayer[], inputSigns: given };
 }
 
 /** Runs the cost model for the CLI's arguments (exported for tests). */
 export function costHandler(args: CostArgs): CostResult {
   const mapping: CostMapping = args.mapping ? loadMapping(args.mapping) : {};
-  const hardware = (args.hardware ? readJson(args.hardware, 'hardware config') : {}) as HardwareOverrides & {
+  const hardware = (args.hardware ? readJsonFile(args.hardware, 'hardware config') : {}) as HardwareOverrides & {
     adc?: Record<string, unknown>;
   };
   if (typeof hardware !== 'object' || hardware === null || Array.isArray(hardware))
@@ -98,15 +105,15 @@ export function costHandler(args: CostArgs): CostResult {
   if (args.figures) return { kind: 'figures', hardware: resolveHardware(hardware) };
   if (args.model === undefined)
     throw new NaxError(ErrorCodes.invalidArgument, 'expected a model (an .onnx file, a built-in network or a .json layer list), got none');
-  const layers = loadCostLayers(args.model);
+  const { layers, inputSigns } = loadCostLayers(args.model, { nonNegativeInput: args.nonNegativeInput });
   if (args.sizes !== undefined) {
     const sizes = args.sizes.split(',').map((s) => Number(s.trim()));
     if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1))
       throw new NaxError(ErrorCodes.invalidArgument, `expected comma-separated positive integers for --sizes, got ${JSON.stringify(args.sizes)}`);
-    return { kind: 'sizes', sizes: costBySize(layers, sizes, { mapping, hardware }) };
+    return { kind: 'sizes', sizes: costBySize(layers, sizes, { mapping, hardware }), inputSigns };
   }
   if (args.xbar !== undefined) mapping.default = { ...mapping.default, rows: args.xbar, cols: args.xbar };
-  return { kind: 'network', cost: hardwareCost({ model: layers, mapping, hardware }) };
+  return { kind: 'network', cost: hardwareCost({ model: layers, mapping, hardware }), inputSigns };
 }
 
 /** The text the command prints. */
@@ -124,8 +131,8 @@ export function formatCostResult(result: CostResult, options: { json?: boolean; 
     );
   }
   const table = options.markdown ? markdownTable : textTable;
-  if (result.kind === 'sizes') return table(sizeTableRows(result.sizes));
-  return `${table(costTableRows(result.cost))}\n\n${table(breakdownRows(result.cost))}`;
+  if (result.kind === 'sizes') return `${table(sizeTableRows(result.sizes))}\n\n${result.inputSigns}`;
+  return `${table(costTableRows(result.cost))}\n\n${table(breakdownRows(result.cost))}\n\n${result.inputSigns}`;
 }
 
 export const costCommand: CommandModule<object, CostArgs> = {
@@ -144,6 +151,10 @@ export const costCommand: CommandModule<object, CostArgs> = {
       .option('hardware', { type: 'string', describe: 'hardware config JSON (overrides the defaults, merged deeply)' })
       .option('adc-scaling', { choices: ['linear', 'survey'] as const, describe: 'ADC energy vs bits: linear (PUMA) or survey (4x/bit)' })
       .option('adcs-per-array', { type: 'number', describe: 'ADCs shared by the columns of one array' })
+      .option('non-negative-input', {
+        type: 'boolean',
+        describe: 'ONNX models: the input is never negative ([0, 1] pixels), so the first layers need no negative input pass',
+      })
       .option('json', { type: 'boolean', describe: 'print JSON' })
       .option('markdown', { type: 'boolean', describe: 'print markdown tables' }) as never,
   // async: errors reject parseAsync, and the CLI entry prints them as one line.

@@ -8,9 +8,11 @@ import type { CommandModule } from 'yargs';
 import * as cliProgress from 'cli-progress';
 import type { DatasetName } from '../../data';
 import { DATASET_NAMES } from '../../data';
-import { expectOneOf } from '../../errors';
+import type { Normalization } from '../../data';
+import { DEFAULT_NORMALIZATION } from '../../data';
+import { ErrorCodes, NaxError, expectOneOf } from '../../errors';
 import { evaluateModel, EvaluateResult } from '../../runtime/evaluate';
-import { loadMapping } from '../../runtime/mapping';
+import { loadMapping } from '../../plan';
 
 export interface EvalCommandOptions {
   model: string;
@@ -24,6 +26,33 @@ export interface EvalCommandOptions {
   json?: boolean;
   progress?: boolean;
   skipOrt?: boolean;
+  /** 'dataset' (default), 'none', or "MEAN:STD" with comma-separated per-channel values. */
+  normalize?: string;
+}
+
+/**
+ * `--normalize`: 'dataset' (the data set's documented mean/std, as torchvision examples train
+ * with), 'none' (plain [0, 1] pixels) or "MEAN:STD" (e.g. "0.5:0.5" or "0.49,0.48,0.45:0.25,0.24,0.26").
+ */
+export function parseNormalizeFlag(value: string | undefined): boolean | Normalization {
+  if (value === undefined || value === 'dataset') return true;
+  if (value === 'none') return false;
+  const parts = value.split(':');
+  const list = (text: string | undefined) => (text ?? '').split(',').map((v) => (v.trim() === '' ? NaN : Number(v)));
+  const mean = list(parts[0]);
+  const std = list(parts[1]);
+  if (parts.length !== 2 || mean.length !== std.length || [...mean, ...std].some((v) => !Number.isFinite(v)) || std.some((v) => v <= 0))
+    throw new NaxError(
+      ErrorCodes.invalidArgument,
+      `expected dataset, none or MEAN:STD (per-channel comma-separated numbers, std > 0, e.g. 0.5:0.5) for --normalize, got ${JSON.stringify(value)}`,
+    );
+  return { mean, std };
+}
+
+function describeNormalization(r: EvaluateResult): string {
+  if (!r.normalization) return 'plain [0, 1] pixels (--normalize none)';
+  const isDefault = JSON.stringify(r.normalization) === JSON.stringify(DEFAULT_NORMALIZATION[r.dataset]);
+  return `(x - mean) / std with mean ${r.normalization.mean.join(', ')}, std ${r.normalization.std.join(', ')}${isDefault ? ` (the ${r.dataset} default; --normalize none for [0, 1] pixels)` : ''}`;
 }
 
 export async function evalHandler(o: EvalCommandOptions): Promise<EvaluateResult> {
@@ -45,6 +74,7 @@ export async function evalHandler(o: EvalCommandOptions): Promise<EvaluateResult
       batchSize: o.batchSize,
       threads: o.threads,
       skipOrt: o.skipOrt,
+      normalize: parseNormalizeFlag(o.normalize),
       onProgress: (done, total, phase) => {
         if (!bar) return;
         if (!started) {
@@ -64,9 +94,11 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(2)}
 export function formatEval(r: EvaluateResult): string {
   const lines = [
     `model ${r.model} on ${r.dataset} (${r.images} test images)`,
+    `  input            : ${describeNormalization(r)}`,
     `  onnxruntime-node : ${pct(r.accuracy.onnxruntime)}`,
     `  executor ideal   : ${pct(r.accuracy.ideal)}  (top-1 agreement with onnxruntime-node ${pct(r.idealOrtAgreement)}, max logit rel. error ${r.idealOrtMaxRelativeError === null ? 'n/a' : r.idealOrtMaxRelativeError.toExponential(2)})`,
     `  crossbars        : ${pct(r.accuracy.crossbar)}`,
+    `  signed inputs    : ${r.signedInputLayers.length ? `${r.signedInputLayers.join(', ')} (calibration inputs go negative: a positive and a negative pass, run and costed)` : 'none'}`,
     `  total: ${r.total.arrays} arrays, ${(r.total.energyJoules * 1e6).toFixed(3)} uJ, ${(r.total.latencySeconds * 1e6).toFixed(2)} us, ${r.total.areaMm2.toFixed(3)} mm^2, EDAP ${r.total.edap.toExponential(3)} J*s*mm^2 per image`,
   ];
   return lines.join('\n');
@@ -86,6 +118,11 @@ export const evalCommand: CommandModule<object, EvalCommandOptions> = {
       .option('batch-size', { type: 'number', default: 100 })
       .option('threads', { type: 'number', describe: 'native threads (default: all cores)' })
       .option('skip-ort', { type: 'boolean', describe: 'do not run onnxruntime-node' })
+      .option('normalize', {
+        type: 'string',
+        default: 'dataset',
+        describe: "input normalisation the model was trained with: 'dataset' (the data set's mean/std), 'none' ([0, 1] pixels) or MEAN:STD",
+      })
       .option('progress', { type: 'boolean', describe: 'progress bar (default: on a TTY)' })
       .option('json', { type: 'boolean', describe: 'print JSON' }) as never,
   handler: async (args) => {

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { ErrorCodes, NaxError, describeValue, expectNumber, expectOneOf } from '../../errors';
 import { DATASET_NAMES, loadDataset } from '../../data';
 import type { Dataset, DatasetName } from '../../data';
-import { loadMapping } from '../../runtime/mapping';
+import { loadMapping } from '../../plan';
 import type { HardwareOverrides } from '../../hardware';
 import { textTable } from '../../hardware';
 import { type SweepProgress, type SweepResult, parseSweepSizes, sweep, sweepReportFiles, sweepTableRows, DEFAULT_SWEEP_SIZES } from '../../sweep';

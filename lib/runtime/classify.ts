@@ -1,0 +1,133 @@
+/**
+ * The one classification loop that `nax-native eval`, `sweep` and the search's candidate
+ * evaluation share: calibrate each crossbar layer's input range on a few images (ideal mode),
+ * resolve the plan with those ranges (input scales and signed-input layers: lib/plan), program
+ * the network on crossbars from the plan, and stream labelled images through it for top-1
+ * accuracy.
+ */
+import { ErrorCodes, NaxError, expectNumber } from '../errors';
+import type { Graph } from '../onnx/ir';
+import type { CrossbarPlan } from '../plan/plan';
+import { crossbarBackend } from './crossbar-backend';
+import { GraphExecutor, type InputRange, calibrateInputRanges } from './executor';
+
+/** Images with labels, NCHW float32 (a lib/data Dataset or a trainer ImageSet fits). */
+export interface LabelledImages {
+  images: Float32Array;
+  labels: ArrayLike<number>;
+  count: number;
+  /** [C, H, W] of one image. */
+  shape: readonly number[];
+}
+
+/** Model input dims for `count` images; default NCHW ([count, C, H, W]). */
+export type FeedDims = (count: number) => number[];
+
+export interface ClassifyOptions {
+  /** Images per executor batch. */
+  batchSize: number;
+  /** Score only the first `limit` images (default all). */
+  limit?: number;
+  feedDims?: FeedDims;
+  signal?: AbortSignal;
+  /** After each batch: images done so far. */
+  onBatch?: (done: number) => void;
+  /** Filled with each image's top-1 class (length >= the images scored). */
+  predictions?: Int32Array;
+  /** Each batch's logits ([count, classes] row-major) with the index of its first image. */
+  onLogits?: (logits: Float32Array, start: number, count: number) => void;
+}
+
+export interface ClassifyResult {
+  /** Top-1 accuracy (fraction). */
+  accuracy: number;
+  correct: number;
+  images: number;
+  seconds: number;
+}
+
+function nchw(shape: readonly number[]): FeedDims {
+  return (count) => [count, ...shape];
+}
+
+function imageSize(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Top-1 accuracy of `executor` on `data`, streamed in batches. */
+export async function classify(executor: GraphExecutor, data: LabelledImages, options: ClassifyOptions): Promise<ClassifyResult> {
+  const batchSize = expectNumber('batchSize', options.batchSize, { integer: true, min: 1 });
+  const count = options.limit === undefined ? data.count : Math.min(data.count, expectNumber('limit', options.limit, { integer: true, min: 1 }));
+  const dims = options.feedDims ?? nchw(data.shape);
+  const size = imageSize(data.shape);
+  let correct = 0;
+  const started = performance.now();
+  for (let start = 0; start < count; start += batchSize) {
+    if (options.signal?.aborted) throw new NaxError(ErrorCodes.cancelled, 'evaluation was cancelled');
+    const n = Math.min(batchSize, count - start);
+    const out = await executor.runBatch(data.images.subarray(start * size, (start + n) * size), dims(n));
+    const logits = out.data as Float32Array;
+    const classes = logits.length / n;
+    if (!Number.isInteger(classes) || classes < 2)
+      throw new NaxError(ErrorCodes.sizeMismatch, `expected a [batch, classes] model output, got dims [${out.dims.join(', ')}]`);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
+      if (options.predictions) options.predictions[start + i] = best;
+      if (best === data.labels[start + i]) correct++;
+    }
+    options.onLogits?.(logits, start, n);
+    options.onBatch?.(start + n);
+  }
+  return { accuracy: correct / Math.max(1, count), correct, images: count, seconds: (performance.now() - started) / 1000 };
+}
+
+export interface CalibrateOptions {
+  /** Images used (the first ones of `data`). */
+  images: number;
+  /** Images per ideal-mode batch (default: all in one batch). */
+  batchSize?: number;
+  feedDims?: FeedDims;
+  threads?: number;
+}
+
+/** Each crossbar layer's input range (max |x|, min) over the first `images` images, in ideal mode. */
+export async function calibrate(graph: Graph, data: Pick<LabelledImages, 'images' | 'count' | 'shape'>, options: CalibrateOptions): Promise<Map<string, InputRange>> {
+  const count = Math.min(expectNumber('calibrationImages', options.images, { integer: true, min: 1 }), data.count);
+  const batchSize = options.batchSize === undefined ? count : expectNumber('batchSize', options.batchSize, { integer: true, min: 1 });
+  const dims = options.feedDims ?? nchw(data.shape);
+  const size = imageSize(data.shape);
+  const batches: { images: Float32Array; dims: number[] }[] = [];
+  for (let s = 0; s < count; s += batchSize) {
+    const n = Math.min(batchSize, count - s);
+    batches.push({ images: data.images.subarray(s * size, (s + n) * size), dims: dims(n) });
+  }
+  return calibrateInputRanges(graph, batches, { threads: options.threads });
+}
+
+export interface CrossbarClassifyOptions extends ClassifyOptions {
+  threads?: number;
+}
+
+export interface CrossbarClassifyResult extends ClassifyResult {
+  /** Wall time to program every layer (quantize, variation, parasitic transfer matrices), seconds. */
+  programSeconds: number;
+}
+
+/** Programs `graph` on crossbars exactly as `plan` says, scores `data`, and frees the arrays. */
+export async function classifyOnCrossbars(
+  graph: Graph,
+  plan: CrossbarPlan,
+  data: LabelledImages,
+  options: CrossbarClassifyOptions,
+): Promise<CrossbarClassifyResult> {
+  const backend = crossbarBackend(plan);
+  try {
+    const t0 = performance.now();
+    const executor = await GraphExecutor.create(graph, { mode: 'crossbar', backend, threads: options.threads });
+    const programSeconds = (performance.now() - t0) / 1000;
+    return { ...(await classify(executor, data, options)), programSeconds };
+  } finally {
+    backend.dispose();
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The executor's crossbar-engine backend: each group of each lowered layer is programmed once
+ * (lib/crossbar CrossbarLayer) with exactly the config its plan entry holds (lib/plan); the
+ * backend resolves and defaults nothing itself.
+ */
+import { ErrorCodes, NaxError } from '../errors';
+import { CrossbarLayer } from '../crossbar/layer';
+import { type CrossbarPlan, groupConfig, layerPlanOf } from '../plan/plan';
+import type { MatmulBackend } from './executor';
+
+export interface CrossbarBackend extends MatmulBackend {
+  /** The plan every layer is programmed from. */
+  readonly plan: CrossbarPlan;
+  /** Frees every programmed layer. */
+  dispose(): void;
+}
+
+export function crossbarBackend(plan: CrossbarPlan): CrossbarBackend {
+  if (!plan || !Array.isArray(plan.layers))
+    throw new NaxError(ErrorCodes.invalidArgument, 'expected a crossbar plan (planGraph / planLayers) for crossbarBackend');
+  const programmed: CrossbarLayer[] = [];
+  return {
+    name: 'crossbar',
+    plan,
+    async program(layer, group, weights) {
+      const entry = layerPlanOf(plan, layer.name);
+      if (entry.k !== layer.k || entry.n !== layer.n || entry.groups !== layer.groups)
+        throw new NaxError(
+          ErrorCodes.sizeMismatch,
+          `layer ${layer.name} is ${layer.groups} x ${layer.k} x ${layer.n} (groups x K x N) but its plan entry is ${entry.groups} x ${entry.k} x ${entry.n}; make the plan from the same model`,
+        );
+      const xb = await CrossbarLayer.program({ weights, k: layer.k, n: layer.n, config: groupConfig(entry, group) });
+      programmed.push(xb);
+      return { run: (rows, count) => xb.run(rows, count) };
+    },
+    dispose() {
+      for (const l of programmed) l.dispose();
+      programmed.length = 0;
+    },
+  };
+}
