@@ -4,21 +4,32 @@
  * backend resolves and defaults nothing itself.
  */
 import { ErrorCodes, NaxError } from '../errors';
-import { CrossbarLayer } from '../crossbar/layer';
+import type { CrossbarConfig } from '../crossbar/config';
+import { CrossbarLayer, type CrossbarLayerState } from '../crossbar/layer';
 import { type CrossbarPlan, groupConfig, layerPlanOf } from '../plan/plan';
 import type { MatmulBackend } from './executor';
 
 export interface CrossbarBackend extends MatmulBackend {
   /** The plan every layer is programmed from. */
   readonly plan: CrossbarPlan;
+  /** What was programmed so far, per layer and group: its config and the native engine's own report. */
+  programmed(): ProgrammedGroup[];
   /** Frees every programmed layer. */
   dispose(): void;
+}
+
+export interface ProgrammedGroup {
+  layer: string;
+  group: number;
+  config: CrossbarConfig;
+  /** The native engine's state: ADC bits and arrays as it programmed them. */
+  state: CrossbarLayerState;
 }
 
 export function crossbarBackend(plan: CrossbarPlan): CrossbarBackend {
   if (!plan || !Array.isArray(plan.layers))
     throw new NaxError(ErrorCodes.invalidArgument, 'expected a crossbar plan (planGraph / planLayers) for crossbarBackend');
-  const programmed: CrossbarLayer[] = [];
+  const programmed: Array<{ layer: string; group: number; xb: CrossbarLayer }> = [];
   return {
     name: 'crossbar',
     plan,
@@ -30,11 +41,14 @@ export function crossbarBackend(plan: CrossbarPlan): CrossbarBackend {
           `layer ${layer.name} is ${layer.groups} x ${layer.k} x ${layer.n} (groups x K x N) but its plan entry is ${entry.groups} x ${entry.k} x ${entry.n}; make the plan from the same model`,
         );
       const xb = await CrossbarLayer.program({ weights, k: layer.k, n: layer.n, config: groupConfig(entry, group) });
-      programmed.push(xb);
+      programmed.push({ layer: layer.name, group, xb });
       return { run: (rows, count) => xb.run(rows, count) };
     },
+    programmed() {
+      return programmed.map(({ layer, group, xb }) => ({ layer, group, config: xb.config, state: xb.state() }));
+    },
     dispose() {
-      for (const l of programmed) l.dispose();
+      for (const l of programmed) l.xb.dispose();
       programmed.length = 0;
     },
   };

@@ -15,7 +15,9 @@ import { loadDataset } from '../../lib/data';
 import { GraphBuilder } from '../../lib/onnx/builder';
 import { attr, valueInfo } from '../../lib/onnx/ir';
 import { writeOnnxFile } from '../../lib/onnx/writer';
-import { evalHandler, formatEval } from '../../lib/cli/commands/eval';
+import { evalHandler, formatEval, parseNormalizeFlag } from '../../lib/cli/commands/eval';
+import { costHandler } from '../../lib/cli/commands/cost';
+import { leNet } from './models';
 import { mappingGeometry } from '../../lib/crossbar/geometry';
 
 async function classMeanModel(file: string): Promise<void> {
@@ -80,4 +82,34 @@ test('eval errors: missing model file and unknown mapping layer', async () => {
   await expect(
     evalHandler({ model: path.join(dir, 'm.onnx'), dataset: 'mnist', limit: 10, mapping: path.join(dir, 'map.json'), skipOrt: true }),
   ).rejects.toMatchObject({ name: 'NaxError', code: 'ERR_NAX_CONFIG', message: expect.stringContaining('conv99') });
+});
+
+test('cost and eval of the same model and crossbar agree (one plan); normalisation is an explicit option shown in the output', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nax-eval-cost-'));
+  const file = path.join(dir, 'lenet.onnx');
+  writeOnnxFile(file, leNet());
+  // Normalised MNIST (the default): the first conv sees negative pixels, every later layer a ReLU output.
+  const r = await evalHandler({ model: file, dataset: 'mnist', limit: 40, xbar: 64, skipOrt: true, progress: false });
+  const c = costHandler({ model: file, xbar: 64 });
+  if (c.kind !== 'network') throw new Error('expected a network cost');
+  expect(r.signedInputLayers).toEqual([c.cost.layers[0].name]);
+  expect(c.cost.layers.map((l) => l.readsPerMvm)).toEqual([16, 8, 8, 8, 8]);
+  expect(c.cost.total.edap).toBe(r.total.edap);
+  expect(c.cost.total.energyJoules.total).toBe(r.total.energyJoules);
+  expect(r.normalization).toEqual({ mean: [0.1307], std: [0.3081] });
+  expect(formatEval(r)).toContain('(x - mean) / std with mean 0.1307, std 0.3081 (the mnist default; --normalize none for [0, 1] pixels)');
+  // [0, 1] pixels: no layer is signed, and the cost command says the same with --non-negative-input.
+  const plain = await evalHandler({ model: file, dataset: 'mnist', limit: 40, xbar: 64, skipOrt: true, progress: false, normalize: 'none' });
+  const c2 = costHandler({ model: file, xbar: 64, nonNegativeInput: true });
+  if (c2.kind !== 'network') throw new Error('expected a network cost');
+  expect(plain.normalization).toBeNull();
+  expect(plain.signedInputLayers).toEqual([]);
+  expect(c2.cost.total.edap).toBe(plain.total.edap);
+  expect(plain.total.edap).toBeLessThan(r.total.edap);
+  expect(formatEval(plain)).toContain('plain [0, 1] pixels');
+  // An explicit mean:std.
+  const custom = await evalHandler({ model: file, dataset: 'mnist', limit: 10, xbar: 64, skipOrt: true, progress: false, normalize: '0.5:0.5' });
+  expect(custom.normalization).toEqual({ mean: [0.5], std: [0.5] });
+  for (const bad of ['0.5', '0.5:0', 'x:y', '0.1,0.2:0.3'])
+    expect(() => parseNormalizeFlag(bad)).toThrow(expect.objectContaining({ name: 'NaxError', message: expect.stringContaining('--normalize') }));
 });

@@ -11,6 +11,10 @@ import { evolve, type EvolveOptions } from '../../lib/search/evolve';
 import type { EvolveResults } from '../../lib/search/results';
 import { genomeKey } from '../../lib/search/genome';
 import { readOnnx } from '../../lib/onnx/reader';
+import { planGraph } from '../../lib/plan';
+import { crossbarBackend } from '../../lib/runtime/crossbar-backend';
+import { GraphExecutor } from '../../lib/runtime/executor';
+import { hardwareCost } from '../../lib/hardware';
 
 function tmp(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `nax-evolve-${tag}-`));
@@ -55,6 +59,38 @@ describe('evolve (tiny end-to-end)', () => {
     expect(Object.keys(mapping.layers).sort()).toEqual([...convs].sort());
     expect(mapping.default.parasitics).toBeTruthy();
     expect([...phases]).toEqual(expect.arrayContaining(['data', 'supernet', 'search', 'final', 'report']));
+  });
+
+  test('the plan is the single source: arrays, ADC bits and seeds agree in the executor, the cost model and results.json', async () => {
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as EvolveResults;
+    const chosen = saved.finals[0];
+    const graph = readOnnx(fs.readFileSync(path.join(dir, chosen.files.onnx)));
+    const mapping = JSON.parse(fs.readFileSync(path.join(dir, chosen.files.mapping), 'utf8'));
+    // The test run's calibration, as results.json records it: DAC full scale and input sign per layer.
+    const inputRanges = new Map(chosen.plan.map((l) => [l.layer, { maxAbs: l.inputScale ?? 0, min: l.signedInput ? -1 : 0 }]));
+    const plan = planGraph(graph, { mapping, inputRanges });
+    const cost = hardwareCost({ plan, hardware: saved.config.hardware });
+    const backend = crossbarBackend(plan);
+    try {
+      await GraphExecutor.create(graph, { mode: 'crossbar', backend });
+      const programmed = backend.programmed();
+      expect(plan.layers.map((l) => l.name)).toEqual(chosen.plan.map((l) => l.layer));
+      plan.layers.forEach((l, i) => {
+        const recorded = chosen.plan[i];
+        const groups = programmed.filter((p) => p.layer === l.name);
+        // Executor (what the native engine programmed) == plan == results.json == cost model.
+        expect(groups.map((g) => g.config.seed)).toEqual(recorded.groupSeeds);
+        expect(groups.map((g) => g.state.adcBits)).toEqual(groups.map(() => recorded.adcBits));
+        expect(groups.reduce((a, g) => a + g.state.arrays, 0)).toBe(recorded.arrays);
+        expect([l.config.adcBits, l.arrays, l.groupSeeds, l.signedInput]).toEqual([recorded.adcBits, recorded.arrays, recorded.groupSeeds, recorded.signedInput]);
+        expect([cost.layers[i].crossbar.adcBits, cost.layers[i].arrays]).toEqual([recorded.adcBits, recorded.arrays]);
+        expect(chosen.costLayers[i]).toMatchObject({ layer: l.name, arrays: recorded.arrays, adcBits: recorded.adcBits });
+        expect(groups.map((g) => g.config.inputScale)).toEqual(groups.map(() => recorded.inputScale ?? undefined));
+      });
+      expect(cost.total.edap).toBe(chosen.test.edap);
+    } finally {
+      backend.dispose();
+    }
   });
 
   test('results.json: every candidate once, baselines among them, a non-dominated front, the claims computed', () => {

@@ -1,0 +1,127 @@
+/**
+ * The resolved layer plan (lib/plan): one resolved config per layer, seeds per group, input
+ * scales and signs from calibration or from the graph, and errors that name the mapping path.
+ */
+import { attr, createGraph, node, tensor, valueInfo } from '../../lib/onnx/ir';
+import { planGraph, planLayers, groupSeed, nonNegativeValues, withCrossbarSize } from '../../lib/plan';
+import { resolveCrossbarConfig, losslessAdcBits, naxAdcBits, mappingGeometry } from '../../lib/crossbar';
+import { mobileNetBlock, leNet } from '../runtime/models';
+
+function errorOf(fn: () => unknown): { name: string; code: string; message: string } {
+  try {
+    fn();
+  } catch (e) {
+    return e as { name: string; code: string; message: string };
+  }
+  throw new Error('expected an error');
+}
+
+const layers = [
+  { name: 'a', k: 100, n: 20, outputPixels: 16 },
+  { name: 'b', k: 9, n: 4, outputPixels: 16, groups: 3 },
+];
+
+test('every layer gets a fully resolved config: defaults, overrides, the ADC rule, geometry', () => {
+  const plan = planLayers(layers, { mapping: { default: { rows: 32, cols: 32 }, layers: { b: { rows: 16, cols: 8, adcBits: 'lossless', dacBits: 2 } } } });
+  const [a, b] = plan.layers;
+  expect(a.config).toEqual(resolveCrossbarConfig({ rows: 32, cols: 32 }));
+  expect(a.config.adcBits).toBe(naxAdcBits(32));
+  expect(b.config.adcBits).toBe(losslessAdcBits(16, 2, 2));
+  expect(b.geometry).toEqual(mappingGeometry({ k: 9, n: 4, ...b.config }));
+  expect(b.arrays).toBe(3 * b.geometry.arrays);
+  // Resolved means resolved: a second resolution is a fixed point.
+  for (const l of plan.layers) expect(resolveCrossbarConfig(l.config)).toEqual(l.config);
+  expect(plan.inputSigns).toBe('given');
+});
+
+test('seeds: one per group, derived from the mapping seed and the layer name, stable', () => {
+  const p0 = planLayers(layers, { mapping: { default: { seed: 7 } } });
+  const p1 = planLayers(layers, { mapping: { default: { seed: 7 } } });
+  expect(p1).toEqual(p0);
+  const b = p0.layers[1];
+  expect(b.groupSeeds).toEqual([0, 1, 2].map((g) => groupSeed(7, 'b', g)));
+  expect(new Set([...p0.layers[0].groupSeeds, ...b.groupSeeds]).size).toBe(4);
+  const other = planLayers(layers, { mapping: { default: { seed: 8 } } });
+  expect(other.layers[1].groupSeeds).not.toEqual(b.groupSeeds);
+});
+
+test('input scales and signs from calibration; a fixed inputScale and threads in the mapping win', () => {
+  const inputRanges = new Map([
+    ['a', { maxAbs: 2.5, min: -1 }],
+    ['b', { maxAbs: 0.75, min: 0 }],
+  ]);
+  const plan = planLayers(layers, { mapping: { layers: { b: { inputScale: 4, threads: 1 } } }, inputRanges, threads: 2 });
+  expect(plan.inputSigns).toBe('calibrated');
+  expect(plan.layers.map((l) => [l.config.inputScale, l.signedInput, l.config.threads])).toEqual([
+    [2.5, true, 2],
+    [4, false, 1],
+  ]);
+  // Without calibration a layer list's own signedInput decides.
+  const given = planLayers([{ ...layers[0], signedInput: true }, layers[1]]);
+  expect(given.layers.map((l) => [l.signedInput, l.config.inputScale])).toEqual([
+    [true, undefined],
+    [false, undefined],
+  ]);
+});
+
+test('errors name the mapping path, the unknown layer, or the bad layer field', () => {
+  let e = errorOf(() => planLayers(layers, { mapping: { layers: { b: { rows: 0 } } } }));
+  expect([e.name, e.code]).toEqual(['NaxError', 'ERR_NAX_OUT_OF_RANGE']);
+  expect(e.message).toContain('mapping.layers.b.rows');
+  e = errorOf(() => planLayers(layers, { mapping: { default: { adcBits: 'auto' as never } } }));
+  expect(e.message).toContain('mapping.default.adcBits');
+  e = errorOf(() => planLayers(layers, { mapping: { layers: { c: { rows: 8 } } } }));
+  expect([e.code, e.message]).toEqual(['ERR_NAX_CONFIG', 'unknown layer mapping.layers.c; the model\'s crossbar layers are a, b']);
+  e = errorOf(() => planLayers([{ name: 'a', k: 0, n: 1, outputPixels: 1 }]));
+  expect(e.message).toContain('model[0].k');
+  e = errorOf(() => planLayers(layers, { threads: -1 }));
+  expect(e.message).toContain('threads');
+  e = errorOf(() => planLayers(layers, { mapping: { layers: { a: 5 as never } } }));
+  expect([e.code, e.message]).toEqual(['ERR_NAX_CONFIG', 'expected an object for mapping.layers.a, got 5']);
+});
+
+test('withCrossbarSize puts every layer on size x size, keeping the other per-layer settings', () => {
+  const m = withCrossbarSize({ default: { rows: 64, cols: 64, parasitics: true }, layers: { a: { rows: 8, cols: 8, adcBits: 5 } } }, 16);
+  expect(m).toEqual({ default: { rows: 16, cols: 16, parasitics: true }, layers: { a: { adcBits: 5 } } });
+});
+
+describe('input signs inferred from the graph', () => {
+  test('LeNet: only the first conv sees the (signed) graph input; after ReLU and MaxPool inputs are >= 0', () => {
+    const plan = planGraph(leNet());
+    expect(plan.inputSigns).toBe('inferred');
+    expect(plan.layers.map((l) => l.signedInput)).toEqual([true, false, false, false, false]);
+    expect(planGraph(leNet(), { graphInputSigned: false }).layers.every((l) => !l.signedInput)).toBe(true);
+  });
+
+  test('MobileNet block: Clip(0, 6), BatchNorm, residual Add of a signed value, LeakyRelu, Concat', () => {
+    const plan = planGraph(mobileNetBlock(), { graphInputSigned: false });
+    // conv0 <- input (non-negative here), conv1 <- Clip, conv2 <- Clip, conv3 <- BN output (signed),
+    // conv4 <- Add(signed, relu) (signed), fc <- GAP(Concat(pools of LeakyRelu(signed))) (signed).
+    expect(plan.layers.map((l) => l.signedInput)).toEqual([false, false, false, true, true, true]);
+  });
+
+  test('op rules: constants, Pad values, Max/Min, Sub', () => {
+    const pos = tensor('pos', [1], new Float32Array([2]));
+    const neg = tensor('neg', [1], new Float32Array([-2]));
+    const g = createGraph({
+      nodes: [
+        node('Relu', ['x'], ['r']),
+        node('Add', ['r', 'pos'], ['addPos']),
+        node('Add', ['r', 'neg'], ['addNeg']),
+        node('Sub', ['r', 'r'], ['sub']),
+        node('Max', ['x', 'r'], ['max']),
+        node('Min', ['x', 'r'], ['min']),
+        node('Pad', ['r'], ['padZero'], { mode: attr.string('constant'), pads: attr.ints([0, 0, 1, 1]) }),
+        node('Pad', ['r'], ['padNeg'], { mode: attr.string('constant'), pads: attr.ints([0, 0, 1, 1]), value: attr.float(-1) }),
+        node('Clip', ['x'], ['clip'], { min: attr.float(0), max: attr.float(6) }),
+      ],
+      inputs: [valueInfo('x', [1, 4])],
+      outputs: [valueInfo('addPos', [1, 4])],
+      initializers: new Map([['pos', pos], ['neg', neg]]),
+      opset: 9,
+    });
+    const s = nonNegativeValues(g, { graphInputSigned: true });
+    for (const name of ['r', 'pos', 'addPos', 'max', 'padZero', 'clip']) expect([name, s.has(name)]).toEqual([name, true]);
+    for (const name of ['x', 'neg', 'addNeg', 'sub', 'min', 'padNeg']) expect([name, s.has(name)]).toEqual([name, false]);
+  });
+});
