@@ -29,24 +29,23 @@ export {
   encodeGenome,
   decodeGenome,
   paretoFront,
-  chooseModel,
-  scalarizedPick,
-  scalarizedScore,
   fastNonDominatedSort,
   crowdingDistance,
   Rng,
   DEFAULT_KERNEL_SIZES,
   DEFAULT_CROSSBAR_SIZES,
 } from './search';
-export type { Genome, SearchSpace, Candidate, EvolutionOptions, EvolutionResult, GenerationEvent, Objectives, ChosenModel } from './search';
+export type { Genome, SearchSpace, Candidate, EvolutionOptions, EvolutionResult, GenerationEvent, Objectives } from './search';
 // The co-design search pipeline (`nax-native evolve`)
-export { evolve } from './search/evolve';
-export type { EvolveOptions, EvolveProgress, EvolvePhase } from './search/evolve';
-export { resolveEvolveOptions, EVOLVE_DEFAULTS, EVOLVE_QUICK, EVOLVE_DEVICE_DEFAULTS } from './search/evolve-options';
-export type { EvolveConfig, EvolveOptionsInput } from './search/evolve-options';
-export { networkSearchSpace, subnetKernels, genomeMapping, homogeneousGenome, CandidateEvaluator } from './search/candidate';
-export type { CandidateResult, GenomeLayout, GeneLayer } from './search/candidate';
-export type { EvolveResults, ResultModel, EvolveClaims, TestScores } from './search/results';
+export { chooseModel, scalarizedPick, scalarizedScore } from './codesign';
+export type { ChosenModel } from './codesign';
+export { evolve } from './codesign';
+export type { EvolveOptions, EvolveProgress, EvolvePhase } from './codesign';
+export { resolveEvolveOptions, EVOLVE_DEFAULTS, EVOLVE_QUICK, EVOLVE_DEVICE_DEFAULTS } from './codesign';
+export type { EvolveConfig, EvolveOptionsInput } from './codesign';
+export { networkSearchSpace, subnetKernels, genomeMapping, homogeneousGenome, CandidateEvaluator } from './codesign';
+export type { CandidateResult, GenomeLayout, GeneLayer } from './codesign';
+export type { EvolveResults, ResultModel, EvolveClaims, TestScores } from './codesign';
 export { transferMatrix, solveCircuit, idealCurrents, MAX_CROSSBAR_SIDE } from './circuit';
 export type { CircuitOptions, TransferMatrixOptions, SolveCircuitOptions } from './circuit';
 export {

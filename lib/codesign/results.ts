@@ -7,13 +7,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { NetworkCost } from '../hardware';
 import type { NetworkSpec, EpochRecord } from '../train';
-import type { Genome } from './genome';
-import type { Candidate, EvolutionResult } from './evolution';
+import type { Genome } from '../search/genome';
+import type { Candidate, EvolutionResult } from '../search/evolution';
 import type { ChosenModel } from './choose';
 import type { CandidateResult, GenomeLayout } from './candidate';
 import type { CrossbarMapping } from '../runtime/mapping';
 import type { EvolveConfig } from './evolve-options';
-import { writeFileAtomic } from './checkpoint';
+import { writeFileAtomic } from '../search/checkpoint';
 import { renderEvolveReport } from './html-report';
 
 export const RESULTS_FORMAT = 'nax-evolve-results';

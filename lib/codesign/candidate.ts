@@ -21,8 +21,8 @@ import { GraphExecutor, calibrateInputRanges } from '../runtime/executor';
 import { crossbarBackend, type CrossbarMapping } from '../runtime/mapping';
 import type { LoweredLayer } from '../runtime/lower';
 import { exportOnnx, extractSubnet, type ImageSet, type NetworkSpec, type TrainModel } from '../train';
-import { createSearchSpace, validateGenome, type Genome, type SearchSpace } from './genome';
-import type { Objectives } from './choose';
+import { createSearchSpace, validateGenome, type Genome, type SearchSpace } from '../search/genome';
+import type { Objectives } from '../search/pareto';
 
 /** One crossbar layer of the network as the genome sees it. */
 export interface GeneLayer {
