@@ -17,7 +17,8 @@ import { checkSupported } from '../onnx/reader';
 import { LoweredLayer, defaultInputShapes, foldBatchNorm, lowerNode } from './lower';
 import { ActivationOptions, ConvGeometryOptions, runtimeNative } from './native';
 import { Value, allocValue, broadcastBinary, fromTensor, runSmallOp, tsOps } from './ops';
-import { convAttributes, inferShapes, matmulShape, poolAttributes } from './shapes';
+import { convAttributes, inferShapes, poolAttributes } from './shapes';
+import { matmulShape } from './dims';
 
 /** One programmed weight matrix (one group of a lowered layer) on some matmul hardware. */
 export interface ProgrammedMatrix {

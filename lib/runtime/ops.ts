@@ -9,7 +9,7 @@
  */
 import { NaxError, ErrorCodes } from '../errors';
 import { DataType, Node, Tensor, TensorData, attrFloat, attrInt, attrInts, shapeSize } from '../onnx/ir';
-import { broadcastShapes, reshapeDims } from './shapes';
+import { broadcastShapes, reshapeDims } from './dims';
 
 export type NumArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array;
 
