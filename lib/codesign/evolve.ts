@@ -37,7 +37,8 @@ import {
   type GenomeLayout,
 } from './candidate';
 import { resolveEvolveOptions, type EvolveConfig, type EvolveOptionsInput } from './evolve-options';
-import { buildResults, writeOutputs, type EvolveResults, type FinalModel } from './results';
+import { buildResults, type EvolveResults, type FinalModel } from './results';
+import { writeOutputs } from './outputs';
 
 export type EvolvePhase = 'data' | 'supernet' | 'search' | 'final' | 'report';
 
