@@ -295,6 +295,3 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     seconds: (performance.now() - started) / 1000,
   };
 }
-
-export { sweepTableRows, sweepReportFiles, sweepPlotPoints } from './report';
-export type { SweepReportFiles } from './report';
