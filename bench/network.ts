@@ -12,7 +12,8 @@ import { Bench } from 'tinybench';
 import * as ort from 'onnxruntime-node';
 import { buildResNet20 } from '../lib/onnx/builder';
 import { writeOnnx } from '../lib/onnx/writer';
-import { GraphExecutor, calibrateInputScales } from '../lib/runtime/executor';
+import { GraphExecutor } from '../lib/runtime/executor';
+import { calibrateInputScales } from '../lib/runtime/calibrate';
 import { crossbarBackend } from '../lib/runtime/mapping';
 import { writeResult } from './run';
 

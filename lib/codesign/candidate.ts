@@ -17,7 +17,8 @@ import { resolveCrossbarConfig, resolvedAdcBits, type CrossbarConfigInput } from
 import { hardwareCost, type CostLayer, type CostMapping, type HardwareConfig, type NetworkCost } from '../hardware';
 import type { Graph } from '../onnx/ir';
 import { readOnnx } from '../onnx/reader';
-import { GraphExecutor, calibrateInputRanges } from '../runtime/executor';
+import { calibrateInputRanges } from '../runtime/calibrate';
+import { GraphExecutor } from '../runtime/executor';
 import { crossbarBackend, type CrossbarMapping } from '../runtime/mapping';
 import type { LoweredLayer } from '../runtime/lower';
 import { exportOnnx, extractSubnet, type ImageSet, type NetworkSpec, type TrainModel } from '../train';

@@ -11,7 +11,8 @@ import { readOnnx, readOnnxFile } from '../onnx/reader';
 import { writeOnnx } from '../onnx/writer';
 import { Dataset, DatasetName, batches, loadDataset } from '../data';
 import { hardwareCost } from '../hardware';
-import { GraphExecutor, calibrateInputRanges } from './executor';
+import { calibrateInputRanges } from './calibrate';
+import { GraphExecutor } from './executor';
 import { CrossbarMapping, crossbarBackend, layerMappingTable, resolveMapping, validateMapping } from './mapping';
 import { LoweredLayer, lowerToCrossbarLayers } from './lower';
 

@@ -15,7 +15,7 @@ import { CrossbarConfig, CrossbarConfigInput, resolveCrossbarConfig } from '../c
 import { CrossbarLayer } from '../crossbar/layer';
 import { mappingGeometry } from '../crossbar/geometry';
 import { LoweredLayer } from './lower';
-import type { MatmulBackend } from './executor';
+import type { MatmulBackend } from './backend';
 
 export interface CrossbarMapping {
   /** Config for every layer without an override (engine defaults when omitted). */

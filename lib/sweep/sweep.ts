@@ -13,7 +13,8 @@ import { ErrorCodes, NaxError, describeValue, expectNumber, invalid } from '../e
 import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
 import type { Dataset } from '../data/types';
-import { GraphExecutor, calibrateInputRanges } from '../runtime/executor';
+import { calibrateInputRanges } from '../runtime/calibrate';
+import { GraphExecutor } from '../runtime/executor';
 import { type CrossbarMapping, crossbarBackend, validateMapping } from '../runtime/mapping';
 import { lowerToCrossbarLayers } from '../runtime/lower';
 import { DEFAULT_NON_IDEAL } from '../crossbar/presets';

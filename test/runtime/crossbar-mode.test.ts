@@ -6,7 +6,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { GraphExecutor, calibrateInputScales } from '../../lib/runtime/executor';
+import { GraphExecutor } from '../../lib/runtime/executor';
+import { calibrateInputScales } from '../../lib/runtime/calibrate';
 import { crossbarBackend, layerMappingTable, loadMapping } from '../../lib/runtime/mapping';
 import { lowerToCrossbarLayers } from '../../lib/runtime/lower';
 import { leNet, mobileNetBlock } from './models';
