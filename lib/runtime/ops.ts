@@ -2,7 +2,7 @@
  * The executor's TypeScript kernels: elementwise ops with numpy broadcasting,
  * shape/layout ops and the small integer ops PyTorch's exporter emits. They
  * run on whole batches in tight typed-array loops. Conv, Gemm, MatMul and
- * pooling run natively (executor.ts).
+ * pooling run natively (ideal-kernels.ts).
  *
  * Runtime values carry int64 as Float64Array (exact up to 2^53): enough for
  * shapes and indices, and every kernel stays on plain numbers.
