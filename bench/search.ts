@@ -15,8 +15,8 @@ import { resolveHardware } from '../lib/hardware';
 import { buildNetwork, TrainModel } from '../lib/train';
 import { Rng } from '../lib/search/random';
 import { randomGenome } from '../lib/search/genome';
-import { CandidateEvaluator, networkSearchSpace } from '../lib/search/candidate';
-import { EVOLVE_DEFAULTS, EVOLVE_DEVICE_DEFAULTS, EVOLVE_QUICK } from '../lib/search/evolve-options';
+import { CandidateEvaluator, networkSearchSpace } from '../lib/codesign/candidate';
+import { EVOLVE_DEFAULTS, EVOLVE_DEVICE_DEFAULTS, EVOLVE_QUICK } from '../lib/codesign/evolve-options';
 import { writeResult } from './run';
 
 export interface SearchBenchRow {

@@ -29,24 +29,23 @@ export {
   encodeGenome,
   decodeGenome,
   paretoFront,
-  chooseModel,
-  scalarizedPick,
-  scalarizedScore,
   fastNonDominatedSort,
   crowdingDistance,
   Rng,
   DEFAULT_KERNEL_SIZES,
   DEFAULT_CROSSBAR_SIZES,
 } from './search';
-export type { Genome, SearchSpace, Candidate, EvolutionOptions, EvolutionResult, GenerationEvent, Objectives, ChosenModel } from './search';
+export type { Genome, SearchSpace, Candidate, EvolutionOptions, EvolutionResult, GenerationEvent, Objectives } from './search';
 // The co-design search pipeline (`nax-native evolve`)
-export { evolve } from './search/evolve';
-export type { EvolveOptions, EvolveProgress, EvolvePhase } from './search/evolve';
-export { resolveEvolveOptions, EVOLVE_DEFAULTS, EVOLVE_QUICK, EVOLVE_DEVICE_DEFAULTS } from './search/evolve-options';
-export type { EvolveConfig, EvolveOptionsInput } from './search/evolve-options';
-export { networkSearchSpace, subnetKernels, genomeMapping, homogeneousGenome, CandidateEvaluator } from './search/candidate';
-export type { CandidateResult, GenomeLayout, GeneLayer } from './search/candidate';
-export type { EvolveResults, ResultModel, EvolveClaims, TestScores } from './search/results';
+export { chooseModel, scalarizedPick, scalarizedScore } from './codesign';
+export type { ChosenModel } from './codesign';
+export { evolve } from './codesign';
+export type { EvolveOptions, EvolveProgress, EvolvePhase } from './codesign';
+export { resolveEvolveOptions, EVOLVE_DEFAULTS, EVOLVE_QUICK, EVOLVE_DEVICE_DEFAULTS } from './codesign';
+export type { EvolveConfig, EvolveOptionsInput } from './codesign';
+export { networkSearchSpace, subnetKernels, genomeMapping, homogeneousGenome, CandidateEvaluator } from './codesign';
+export type { CandidateResult, GenomeLayout, GeneLayer } from './codesign';
+export type { EvolveResults, ResultModel, EvolveClaims, TestScores } from './codesign';
 export { transferMatrix, solveCircuit, idealCurrents, MAX_CROSSBAR_SIDE } from './circuit';
 export type { CircuitOptions, TransferMatrixOptions, SolveCircuitOptions } from './circuit';
 export {
@@ -86,8 +85,12 @@ export { supportedOps } from './onnx/supported';
 export { GraphBuilder, buildResNet20 } from './onnx/builder';
 export { tensor, int64Tensor, node, valueInfo, attr, createGraph, cloneGraph, shapeSize } from './onnx/ir';
 export type { Graph, Node, Tensor, ValueInfo, AttributeValue, DataType } from './onnx/ir';
-export { GraphExecutor, calibrateInputScales, calibrateInputRanges, floatBackend } from './runtime/executor';
-export type { ExecutorOptions, ExecutionMode, MatmulBackend, ProgrammedMatrix, Feed, InputRange } from './runtime/executor';
+export { GraphExecutor } from './runtime/executor';
+export type { ExecutorOptions, ExecutionMode, Feed } from './runtime/executor';
+export { floatBackend } from './runtime/backend';
+export type { MatmulBackend, ProgrammedMatrix } from './runtime/backend';
+export { calibrateInputScales, calibrateInputRanges } from './runtime/calibrate';
+export type { InputRange } from './runtime/calibrate';
 export { lowerToCrossbarLayers, foldBatchNorm } from './runtime/lower';
 export type { LoweredLayer, LowerOptions } from './runtime/lower';
 export { crossbarBackend } from './runtime/crossbar-backend';

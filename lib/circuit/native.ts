@@ -1,5 +1,5 @@
 /** Typed surface of native/binding/circuit_binding.cc (see lib/circuit/index.ts for the public API). */
-import type { CircuitOptions, SolveCircuitOptions, TransferMatrixOptions } from './index';
+import type { CircuitOptions, SolveCircuitOptions, TransferMatrixOptions } from './options';
 
 /** The binding reads the validated public options as they are. */
 export type CircuitNativeOptions = CircuitOptions;

@@ -2,14 +2,14 @@
  * The executor's TypeScript kernels: elementwise ops with numpy broadcasting,
  * shape/layout ops and the small integer ops PyTorch's exporter emits. They
  * run on whole batches in tight typed-array loops. Conv, Gemm, MatMul and
- * pooling run natively (executor.ts).
+ * pooling run natively (ideal-kernels.ts).
  *
  * Runtime values carry int64 as Float64Array (exact up to 2^53): enough for
  * shapes and indices, and every kernel stays on plain numbers.
  */
 import { NaxError, ErrorCodes } from '../errors';
 import { DataType, Node, Tensor, TensorData, attrFloat, attrInt, attrInts, shapeSize } from '../onnx/ir';
-import { broadcastShapes, reshapeDims } from './shapes';
+import { broadcastShapes, reshapeDims } from './dims';
 
 export type NumArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array;
 

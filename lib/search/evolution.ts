@@ -19,7 +19,7 @@ import { NaxError, ErrorCodes, expectNumber, invalid } from '../errors';
 import { Rng, type RngState } from './random';
 import { type Genome, type SearchSpace, genomeKey, randomGenome, mutateGenome, uniformCrossover, validateGenome, spaceSize, cloneGenome } from './genome';
 import { rankAndCrowd, binaryTournament, environmentalSelection } from './nsga2';
-import { type Objectives, objectiveVector, paretoFront } from './choose';
+import { type Objectives, objectiveVector, paretoFront } from './pareto';
 import {
   type EvolutionCheckpoint,
   type EvolutionFingerprint,

@@ -1,4 +1,4 @@
-/** Search core: genomes, NSGA-II, the evolution loop with checkpoints, model choice. */
+/** Generic multi-objective search: genomes, NSGA-II, the Pareto front, the evolution loop with checkpoints. */
 export { Rng } from './random';
 export type { RngState } from './random';
 export {
@@ -27,8 +27,8 @@ export {
   environmentalSelection,
 } from './nsga2';
 export type { FrontSorting, RankedPoints } from './nsga2';
-export { paretoFront, scalarizedScore, scalarizedPick, chooseModel, objectiveVector, DEFAULT_LAMBDA } from './choose';
-export type { Objectives, Scored, ChooseOptions, ChosenModel } from './choose';
+export { paretoFront, objectiveVector } from './pareto';
+export type { Objectives, Scored } from './pareto';
 export { runEvolution } from './evolution';
 export type { Candidate, EvaluationContext, EvaluationEvent, GenerationEvent, EvolutionOptions, EvolutionResult } from './evolution';
 export { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint';

@@ -3,7 +3,7 @@
  * lib/report, one point per size) and a self-contained HTML page.
  */
 import { type PlotPoint, renderHtmlReport, scatterSvg } from '../report';
-import type { SweepResult } from './index';
+import type { SweepResult } from './sweep';
 
 export type SweepTableRow = Record<string, string | number>;
 

@@ -6,7 +6,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { GraphExecutor, calibrateInputRanges } from '../../lib/runtime/executor';
+import { GraphExecutor } from '../../lib/runtime/executor';
+import { calibrateInputRanges } from '../../lib/runtime/calibrate';
 import { crossbarBackend } from '../../lib/runtime/crossbar-backend';
 import { loadMapping, planGraph } from '../../lib/plan';
 import { lowerToCrossbarLayers } from '../../lib/runtime/lower';

@@ -9,7 +9,8 @@
 import { writeOnnx } from '../../lib/onnx/writer';
 import { readOnnx } from '../../lib/onnx/reader';
 import { Graph } from '../../lib/onnx/ir';
-import { GraphExecutor, floatBackend } from '../../lib/runtime/executor';
+import { GraphExecutor } from '../../lib/runtime/executor';
+import { floatBackend } from '../../lib/runtime/backend';
 import { leNet, legacyExport, mlp, mobileNetBlock, resNet20 } from './models';
 import { ortRun, randomImages, relativeError } from './ort';
 

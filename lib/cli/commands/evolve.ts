@@ -1,5 +1,5 @@
 /**
- * `nax-native evolve`: the co-design search (lib/search/evolve.ts) with a progress bar and an ETA
+ * `nax-native evolve`: the co-design search (lib/codesign/evolve.ts) with a progress bar and an ETA
  * for the whole run; Ctrl-C (SIGINT) aborts the work in flight; every finished candidate (and
  * supernet epoch) is already checkpointed, so `--resume` continues the run.
  */
@@ -9,9 +9,9 @@ import * as fs from 'fs';
 import type { CrossbarConfigInput } from '../../crossbar';
 import { NaxError, ErrorCodes, invalid } from '../../errors';
 import { resolveHardware, type HardwareOverrides } from '../../hardware';
-import { evolve, type EvolveOptions, type EvolveProgress } from '../../search/evolve';
-import { EVOLVE_DATASETS } from '../../search/evolve-options';
-import type { EvolveResults } from '../../search/results';
+import { evolve, type EvolveOptions, type EvolveProgress } from '../../codesign/evolve';
+import { EVOLVE_DATASETS } from '../../codesign/evolve-options';
+import type { EvolveResults } from '../../codesign/results';
 import type { DatasetName } from '../../data';
 
 export interface EvolveArgs {

@@ -17,11 +17,12 @@ import { hardwareCost, type HardwareConfig, type NetworkCost } from '../hardware
 import type { Graph } from '../onnx/ir';
 import { readOnnx } from '../onnx/reader';
 import { type CrossbarMapping, type CrossbarPlan, planGraph } from '../plan';
-import { GraphExecutor, type InputRange } from '../runtime/executor';
+import { GraphExecutor } from '../runtime/executor';
+import type { InputRange } from '../runtime/calibrate';
 import { calibrate, classify, classifyOnCrossbars, type LabelledImages } from '../runtime/classify';
 import { exportOnnx, extractSubnet, type ImageSet, type NetworkSpec, type TrainModel } from '../train';
-import { createSearchSpace, validateGenome, type Genome, type SearchSpace } from './genome';
-import type { Objectives } from './choose';
+import { createSearchSpace, validateGenome, type Genome, type SearchSpace } from '../search/genome';
+import type { Objectives } from '../search/pareto';
 
 /** One crossbar layer of the network as the genome sees it. */
 export interface GeneLayer {

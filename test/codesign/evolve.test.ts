@@ -7,8 +7,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { evolve, type EvolveOptions } from '../../lib/search/evolve';
-import type { EvolveResults } from '../../lib/search/results';
+import { evolve, type EvolveOptions } from '../../lib/codesign/evolve';
+import type { EvolveResults } from '../../lib/codesign/results';
 import { genomeKey } from '../../lib/search/genome';
 import { readOnnx } from '../../lib/onnx/reader';
 import { planGraph } from '../../lib/plan';

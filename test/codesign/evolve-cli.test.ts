@@ -4,7 +4,7 @@
  */
 import { buildCli } from '../../lib/cli';
 import { evolveOptionsFromArgs, parseSizeFlag } from '../../lib/cli/commands/evolve';
-import { resolveEvolveOptions, EVOLVE_DEFAULTS, EVOLVE_QUICK, EVOLVE_DEVICE_DEFAULTS } from '../../lib/search/evolve-options';
+import { resolveEvolveOptions, EVOLVE_DEFAULTS, EVOLVE_QUICK, EVOLVE_DEVICE_DEFAULTS } from '../../lib/codesign/evolve-options';
 
 function caught(fn: () => unknown): { name: string; code: string; message: string } {
   try {

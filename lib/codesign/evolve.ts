@@ -21,11 +21,12 @@ import * as path from 'path';
 import { NaxError, ErrorCodes } from '../errors';
 import { loadDataset, subset, validationSplit, type Dataset } from '../data';
 import { buildNetwork, trainModel, TrainModel, type ImageSet, type NetworkSpec, type TrainProgress } from '../train';
-import { Rng } from './random';
-import { genomeKey, type Genome } from './genome';
-import { chooseModel, paretoFront, scalarizedPick, type ChosenModel } from './choose';
-import { runEvolution, type Candidate, type EvolutionResult } from './evolution';
-import { writeFileAtomic } from './checkpoint';
+import { Rng } from '../search/random';
+import { genomeKey, type Genome } from '../search/genome';
+import { paretoFront } from '../search/pareto';
+import { chooseModel, scalarizedPick, type ChosenModel } from './choose';
+import { runEvolution, type Candidate, type EvolutionResult } from '../search/evolution';
+import { writeFileAtomic } from '../search/checkpoint';
 import {
   CandidateEvaluator,
   genomeMapping,
@@ -36,7 +37,8 @@ import {
   type GenomeLayout,
 } from './candidate';
 import { resolveEvolveOptions, type EvolveConfig, type EvolveOptionsInput } from './evolve-options';
-import { buildResults, writeOutputs, type EvolveResults, type FinalModel } from './results';
+import { buildResults, type EvolveResults, type FinalModel } from './results';
+import { writeOutputs } from './outputs';
 
 export type EvolvePhase = 'data' | 'supernet' | 'search' | 'final' | 'report';
 

@@ -1,5 +1,5 @@
-import { Rng } from '../../lib/search/random';
-import { fastNonDominatedSort, objectiveVector, paretoFront, scalarizedScore, scalarizedPick, chooseModel, type Scored } from '../../lib/search';
+import type { Scored } from '../../lib/search';
+import { scalarizedScore, scalarizedPick, chooseModel } from '../../lib/codesign';
 
 const c = (key: string, accuracy: number, edap: number): Scored => ({ key, result: { accuracy, edap } });
 
@@ -12,21 +12,7 @@ const CANDIDATES = [
   c('f', 0.9, 100), // same objectives as a
 ];
 
-describe('front and model choice', () => {
-  test('paretoFront: non-dominated subset, EDAP ascending, equal points kept and ordered by key', () => {
-    expect(paretoFront(CANDIDATES).map((x) => x.key)).toEqual(['a', 'f', 'b', 'c', 'e']);
-    expect(paretoFront([])).toEqual([]);
-  });
-
-  test('paretoFront sweep agrees with non-dominated sorting on random sets with ties', () => {
-    const rng = new Rng(12);
-    for (let trial = 0; trial < 50; trial++) {
-      const cands = Array.from({ length: 1 + rng.int(80) }, (_, i) => c(`k${i}`, rng.int(6) / 5, 1 + rng.int(6)));
-      const expected = fastNonDominatedSort(cands.map((x) => objectiveVector(x.result))).fronts[0].map((i) => cands[i].key).sort();
-      expect(paretoFront(cands).map((x) => x.key).sort()).toEqual(expected);
-    }
-  });
-
+describe('model choice', () => {
   test('scalarised score = accuracy - lambda * edap / reference', () => {
     expect(scalarizedScore({ accuracy: 0.9, edap: 50 }, 0.1, 200)).toBeCloseTo(0.9 - 0.025, 12);
     // default reference without baselines: the largest EDAP (1000)

@@ -12,7 +12,7 @@ import type { DatasetName } from '../data';
 import { resolveHardware, type HardwareConfig, type HardwareOverrides } from '../hardware';
 import { ARCHS, type ArchName } from '../train';
 import { DEFAULT_LAMBDA } from './choose';
-import { DEFAULT_CROSSBAR_SIZES, DEFAULT_KERNEL_SIZES, MAX_CROSSBAR_SIZE } from './genome';
+import { DEFAULT_CROSSBAR_SIZES, DEFAULT_KERNEL_SIZES, MAX_CROSSBAR_SIZE } from '../search/genome';
 
 /**
  * Device and converter defaults of the search: the engine's NAX Table I / PUMA converters (2-bit

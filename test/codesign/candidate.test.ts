@@ -14,8 +14,8 @@ import {
   homogeneousGenome,
   networkSearchSpace,
   subnetKernels,
-} from '../../lib/search/candidate';
-import { EVOLVE_DEVICE_DEFAULTS } from '../../lib/search/evolve-options';
+} from '../../lib/codesign/candidate';
+import { EVOLVE_DEVICE_DEFAULTS } from '../../lib/codesign/evolve-options';
 
 const spec = buildNetwork('resnet-mnist', { kernels: [3, 5, 7], width: 4 });
 

@@ -1,6 +1,6 @@
 /**
- * Picking answers from evaluated candidates: the Pareto front, the scalarised score and the
- * "chosen model".
+ * Picking the answer from evaluated candidates: the scalarised score and the "chosen model"
+ * (the front itself is lib/search/pareto.ts).
  *
  * Scalarised score (NAX's accuracy/EDAP trade-off as a single number):
  *   score = accuracy - lambda * edap / edapReference
@@ -16,51 +16,9 @@
  * with the highest scalarised score.
  */
 import { NaxError, ErrorCodes, expectNumber } from '../errors';
-
-export interface Objectives {
-  /** Fraction correct in [0, 1] (maximised). */
-  accuracy: number;
-  /** Energy-delay-area product (minimised); any consistent unit, e.g. J*s*mm^2. */
-  edap: number;
-}
-
-export interface Scored {
-  key: string;
-  result: Objectives;
-}
+import { byEdapThenAccuracy, type Objectives, type Scored } from '../search/pareto';
 
 export const DEFAULT_LAMBDA = 0.05;
-
-/** Minimisation vector used by NSGA-II. */
-export function objectiveVector(result: Objectives): [number, number] {
-  return [-result.accuracy, result.edap];
-}
-
-/**
- * Non-dominated subset, sorted by EDAP ascending (ties: accuracy descending, then key). Equal
- * objective pairs do not dominate each other, so duplicates are all kept. O(N log N) sweep:
- * after sorting, a point survives iff no earlier (cheaper or equal) point is more accurate, or
- * equally accurate and strictly cheaper.
- */
-export function paretoFront<T extends Scored>(candidates: readonly T[]): T[] {
-  const sorted = candidates.slice().sort(byEdapThenAccuracy);
-  const front: T[] = [];
-  let bestAccuracy = -Infinity;
-  let bestAccuracyEdap = Infinity;
-  for (const c of sorted) {
-    const { accuracy, edap } = c.result;
-    if (accuracy > bestAccuracy) {
-      front.push(c);
-      bestAccuracy = accuracy;
-      bestAccuracyEdap = edap;
-    } else if (accuracy === bestAccuracy && edap === bestAccuracyEdap) front.push(c);
-  }
-  return front;
-}
-
-function byEdapThenAccuracy(a: Scored, b: Scored): number {
-  return a.result.edap - b.result.edap || b.result.accuracy - a.result.accuracy || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-}
 
 export function scalarizedScore(result: Objectives, lambda: number, edapReference: number): number {
   return result.accuracy - (lambda * result.edap) / edapReference;

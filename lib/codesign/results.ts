@@ -1,20 +1,16 @@
 /**
  * What `evolve()` returns and writes: results.json (every candidate, the front, the baselines,
  * the final models on the test split, the configs, seed and timings), the exported models
- * (ONNX + mapping JSON) and report.html.
+ * (ONNX + mapping JSON) and report.html (./outputs.ts writes them).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import type { NetworkCost } from '../hardware';
 import type { NetworkSpec, EpochRecord } from '../train';
-import type { Genome } from './genome';
-import type { Candidate, EvolutionResult } from './evolution';
+import type { Genome } from '../search/genome';
+import type { Candidate, EvolutionResult } from '../search/evolution';
 import type { ChosenModel } from './choose';
 import type { CandidateResult, GenomeLayout } from './candidate';
 import type { CrossbarMapping, CrossbarPlan } from '../plan';
 import type { EvolveConfig } from './evolve-options';
-import { writeFileAtomic } from './checkpoint';
-import { renderEvolveReport } from './html-report';
 
 export const RESULTS_FORMAT = 'nax-evolve-results';
 export const RESULTS_VERSION = 1;
@@ -226,21 +222,4 @@ export function buildResults(input: BuildResultsInput): EvolveResults {
     timings: input.timings,
     resumed: input.resumed,
   };
-}
-
-/** results.json, report.html and models/ (ONNX + mapping JSON per final model; one ONNX for the baselines). */
-export async function writeOutputs(outDir: string, results: EvolveResults, models: FinalModel[], modelsDir = path.join(outDir, 'models')): Promise<void> {
-  fs.mkdirSync(modelsDir, { recursive: true });
-  let baselineWritten = false;
-  for (const m of models) {
-    const stem = m.role === 'baseline' ? 'baseline' : m.name;
-    if (m.role !== 'baseline' || !baselineWritten) {
-      fs.writeFileSync(path.join(modelsDir, `${stem}.onnx.tmp`), m.onnx);
-      fs.renameSync(path.join(modelsDir, `${stem}.onnx.tmp`), path.join(modelsDir, `${stem}.onnx`));
-      baselineWritten ||= m.role === 'baseline';
-    }
-    await writeFileAtomic(path.join(modelsDir, `${m.name}.mapping.json`), JSON.stringify(m.mapping, null, 2) + '\n');
-  }
-  await writeFileAtomic(path.join(outDir, 'results.json'), JSON.stringify(results, null, 1) + '\n');
-  await writeFileAtomic(path.join(outDir, 'report.html'), await renderEvolveReport(results));
 }
