@@ -1,6 +1,6 @@
 /**
  * Where crossbar-mode layers run (./executor.ts): the backend interface, and the float
- * reference backend. The crossbar engine's backend is ./mapping.ts's crossbarBackend.
+ * reference backend. The crossbar engine's backend is ./crossbar-backend.ts's crossbarBackend (from a plan, lib/plan).
  */
 import type { LoweredLayer } from './lower';
 import { runtimeNative } from './native';
