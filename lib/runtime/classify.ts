@@ -9,7 +9,8 @@ import { ErrorCodes, NaxError, expectNumber } from '../errors';
 import type { Graph } from '../onnx/ir';
 import type { CrossbarPlan } from '../plan/plan';
 import { crossbarBackend } from './crossbar-backend';
-import { GraphExecutor, type InputRange, calibrateInputRanges } from './executor';
+import { type InputRange, calibrateInputRanges } from './calibrate';
+import { GraphExecutor } from './executor';
 
 /** Images with labels, NCHW float32 (a lib/data Dataset or a trainer ImageSet fits). */
 export interface LabelledImages {

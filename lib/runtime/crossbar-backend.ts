@@ -7,7 +7,7 @@ import { ErrorCodes, NaxError } from '../errors';
 import type { CrossbarConfig } from '../crossbar/config';
 import { CrossbarLayer, type CrossbarLayerState } from '../crossbar/layer';
 import { type CrossbarPlan, groupConfig, layerPlanOf } from '../plan/plan';
-import type { MatmulBackend } from './executor';
+import type { MatmulBackend } from './backend';
 
 export interface CrossbarBackend extends MatmulBackend {
   /** The plan every layer is programmed from. */
