@@ -219,3 +219,11 @@ describe('createProgressBar', () => {
     expect(text()).toContain('2/4 images');
   });
 });
+
+test('no command re-implements a shared helper (progress bar, JSON reading)', () => {
+  const commandsDir = path.join(__dirname, '..', '..', 'lib', 'cli', 'commands');
+  for (const file of fs.readdirSync(commandsDir)) {
+    const source = fs.readFileSync(path.join(commandsDir, file), 'utf8');
+    expect({ file, cliProgress: source.includes("'cli-progress'"), jsonParse: source.includes('JSON.parse') }).toEqual({ file, cliProgress: false, jsonParse: false });
+  }
+});
