@@ -11,6 +11,7 @@
  */
 import { ErrorCodes, NaxError, expectNumber, expectOneOf, expectTypedArray, invalid, rejectUnknownKeys } from '../errors';
 import { callNative, loadAddon } from '../native';
+import { MAX_THREADS } from '../crossbar/config';
 import type { CircuitOptions, SolveCircuitOptions, TransferMatrixOptions } from './options';
 
 /** Largest word-line or bit-line count accepted. */
@@ -31,7 +32,7 @@ function checkCircuit(options: unknown, extraKeys: readonly string[]): CircuitOp
   const rBitLine = expectNumber('rBitLine', o.rBitLine, { min: 0 });
   const rSource = expectNumber('rSource', o.rSource, { min: 0 });
   const rSink = expectNumber('rSink', o.rSink, { min: 0 });
-  const threads = o.threads === undefined ? 0 : expectNumber('threads', o.threads, { integer: true, min: 0, max: 1024 });
+  const threads = o.threads === undefined ? 0 : expectNumber('threads', o.threads, { integer: true, min: 0, max: MAX_THREADS });
   const conductances = expectTypedArray('conductances', o.conductances, Float64Array, rows * cols);
   for (let k = 0; k < conductances.length; k++) {
     if (!(conductances[k] > 0))

@@ -6,11 +6,11 @@
  * 3 minutes; every number below is a knob the caller can turn.
  */
 import type { CrossbarConfigInput } from '../crossbar';
-import { resolveCrossbarConfig, DEFAULT_NON_IDEAL } from '../crossbar';
+import { resolveCrossbarConfig, DEFAULT_NON_IDEAL, MAX_THREADS } from '../crossbar';
 import { NaxError, ErrorCodes, expectNumber, expectOneOf, invalid, rejectUnknownKeys } from '../errors';
 import type { DatasetName } from '../data';
 import { resolveHardware, type HardwareConfig, type HardwareOverrides } from '../hardware';
-import { ARCHS, type ArchName } from '../train';
+import { ARCHS, KERNEL_SIZE_RULE, isKernelSize, type ArchName } from '../train';
 import { DEFAULT_LAMBDA } from './choose';
 import { DEFAULT_CROSSBAR_SIZES, DEFAULT_KERNEL_SIZES, MAX_CROSSBAR_SIZE } from '../search/genome';
 
@@ -177,7 +177,7 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
   if (input.dataPath !== undefined && typeof input.dataPath !== 'string') throw invalid('dataPath', 'a folder path', input.dataPath);
   if ((dataset === 'cifar10' || dataset === 'idx') && input.dataPath === undefined && !process.env.NAX_DATA_PATH)
     throw new NaxError(ErrorCodes.invalidArgument, `expected --data-path (dataPath) for data set ${dataset}, got none (mnist and fashion-mnist have built-in locations)`);
-  const kernels = sizeList('kernels', input.kernels, DEFAULT_KERNEL_SIZES, (v) => Number.isInteger(v) && v >= 1 && v <= 15 && v % 2 === 1, 'odd integers in [1, 15]');
+  const kernels = sizeList('kernels', input.kernels, DEFAULT_KERNEL_SIZES, isKernelSize, KERNEL_SIZE_RULE);
   const crossbars = sizeList('crossbars', input.crossbars, DEFAULT_CROSSBAR_SIZES, (v) => Number.isInteger(v) && v >= 2 && v <= MAX_CROSSBAR_SIZE, `integers in [2, ${MAX_CROSSBAR_SIZE}]`);
   const population = expectNumber('population', input.population ?? preset.population, { integer: true, min: 2, max: 10000 });
   const generations = expectNumber('generations', input.generations ?? preset.generations, { integer: true, min: 0, max: 10000 });
@@ -185,7 +185,7 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
   const outDir = input.outDir ?? EVOLVE_DEFAULTS.outDir;
   if (typeof outDir !== 'string' || outDir === '') throw invalid('outDir', 'a folder path', outDir);
   const lambda = expectNumber('lambda', input.lambda ?? DEFAULT_LAMBDA, { min: 0 });
-  const threads = expectNumber('threads', input.threads ?? 0, { integer: true, min: 0, max: 1024 });
+  const threads = expectNumber('threads', input.threads ?? 0, { integer: true, min: 0, max: MAX_THREADS });
 
   const device: CrossbarConfigInput = { ...EVOLVE_DEVICE_DEFAULTS, ...(input.device ?? {}) };
   if (input.device !== undefined && (typeof input.device !== 'object' || input.device === null || Array.isArray(input.device)))

@@ -102,6 +102,13 @@ export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'v
  * The engine's defaults (DESIGN.md: NAX Table I / PUMA), the only place they are written. adcBits
  * is absent: its default depends on rows (NAX's rule, naxAdcBits), applied in resolveCrossbarConfig.
  */
+/**
+ * Most native threads any `threads` option accepts (0 = all cores): the crossbar config, the
+ * circuit solver, the layer plan, evolve() and every CLI --threads. One bound, so a typo such as
+ * 1000000 fails at once instead of reaching a thread pool.
+ */
+export const MAX_THREADS = 1024;
+
 export const CROSSBAR_DEFAULTS: Readonly<Omit<CrossbarConfig, 'adcBits' | 'inputScale'>> = Object.freeze({
   rows: 64,
   cols: 64,
@@ -215,7 +222,7 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   const weightScale = p.weightScale === undefined ? d.weightScale : expectOneOf('config.weightScale', p.weightScale, ['per-layer', 'per-channel'] as const);
   const inputScale = p.inputScale === undefined ? undefined : expectNumber('config.inputScale', p.inputScale, { above: 0 });
   const seed = int('seed', p.seed, d.seed, 0, Number.MAX_SAFE_INTEGER);
-  const threads = int('threads', p.threads, d.threads, 0, 1024);
+  const threads = int('threads', p.threads, d.threads, 0, MAX_THREADS);
   const ideal = p.ideal === undefined ? d.ideal : expectOneOf('config.ideal', p.ideal, [true, false] as const);
   return {
     rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, gOn, gOff, vRead, parasitics, variation,

@@ -6,7 +6,7 @@
  * the mapping again or applies a default of its own (shared/DESIGN.md, "Data flow").
  */
 import { ErrorCodes, NaxError, describeValue, expectNumber } from '../errors';
-import { type CrossbarConfig, type CrossbarConfigInput, resolveCrossbarConfig } from '../crossbar/config';
+import { type CrossbarConfig, type CrossbarConfigInput, MAX_THREADS, resolveCrossbarConfig } from '../crossbar/config';
 import { type MappingGeometry, mappingGeometry } from '../crossbar/geometry';
 import type { Graph } from '../onnx/ir';
 import { type LowerOptions, type LoweredLayer, foldBatchNorm, lowerFolded } from '../runtime/lower';
@@ -148,7 +148,7 @@ function resolveLayers(
     seen.add(l.name);
   }
   const mapping = validateMapping(options.mapping ?? {});
-  const threads = options.threads === undefined ? undefined : expectNumber('threads', options.threads, { integer: true, min: 0, max: 1024 });
+  const threads = options.threads === undefined ? undefined : expectNumber('threads', options.threads, { integer: true, min: 0, max: MAX_THREADS });
   const base = mapping.default ?? {};
   atPath('mapping.default', () => resolveCrossbarConfig(base));
   const overrides = mapping.layers ?? {};

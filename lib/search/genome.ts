@@ -6,6 +6,7 @@
  */
 import { NaxError, ErrorCodes, expectNumber, invalid, rejectUnknownKeys } from '../errors';
 import type { Rng } from './random';
+import { KERNEL_SIZE_RULE, isKernelSize } from '../train/network';
 
 export const DEFAULT_KERNEL_SIZES: readonly number[] = [3, 5, 7];
 export const DEFAULT_CROSSBAR_SIZES: readonly number[] = [16, 32, 64, 128];
@@ -45,17 +46,16 @@ function checkChoices(name: string, list: unknown, check: (v: number) => boolean
   return (list as number[]).slice().sort((a, b) => a - b);
 }
 
-const isKernel = (v: number) => Number.isInteger(v) && v >= 1 && v % 2 === 1 && v <= 15;
 const isCrossbar = (v: number) => Number.isInteger(v) && v >= 2 && v <= MAX_CROSSBAR_SIZE;
 
 /**
- * Builds and checks a search space. Kernel sizes: odd integers 1..15 (odd so 'same' padding keeps
- * the feature map size). Crossbar sizes: integers 2..1024 (NAX: 16..128; 256 is allowed).
+ * Builds and checks a search space. Kernel sizes: the network builder's rule (KERNEL_SIZE_RULE,
+ * lib/train/network.ts). Crossbar sizes: integers 2..1024 (NAX: 16..128; 256 is allowed).
  */
 export function createSearchSpace(options: SearchSpaceOptions): SearchSpace {
   if (typeof options !== 'object' || options === null) throw invalid('space', 'an object', options);
   rejectUnknownKeys('space', options, ['layers', 'kernelSizes', 'crossbarSizes']);
-  const kernelSizes = checkChoices('kernelSizes', options.kernelSizes ?? DEFAULT_KERNEL_SIZES, isKernel, 'odd integers in [1, 15]');
+  const kernelSizes = checkChoices('kernelSizes', options.kernelSizes ?? DEFAULT_KERNEL_SIZES, isKernelSize, KERNEL_SIZE_RULE);
   const crossbarSizes = checkChoices('crossbarSizes', options.crossbarSizes ?? DEFAULT_CROSSBAR_SIZES, isCrossbar, `integers in [2, ${MAX_CROSSBAR_SIZE}]`);
   let specs: Array<{ name: string; kernelSizes?: number[]; crossbarSizes?: number[] }>;
   if (typeof options.layers === 'number') {
@@ -73,7 +73,7 @@ export function createSearchSpace(options: SearchSpaceOptions): SearchSpace {
     rejectUnknownKeys(`layers[${i}]`, spec, ['name', 'kernelSizes', 'crossbarSizes']);
     return {
       name: spec.name,
-      kernelSizes: spec.kernelSizes ? checkChoices(`layers[${i}].kernelSizes`, spec.kernelSizes, isKernel, 'odd integers in [1, 15]') : kernelSizes.slice(),
+      kernelSizes: spec.kernelSizes ? checkChoices(`layers[${i}].kernelSizes`, spec.kernelSizes, isKernelSize, KERNEL_SIZE_RULE) : kernelSizes.slice(),
       crossbarSizes: spec.crossbarSizes
         ? checkChoices(`layers[${i}].crossbarSizes`, spec.crossbarSizes, isCrossbar, `integers in [2, ${MAX_CROSSBAR_SIZE}]`)
         : crossbarSizes.slice(),

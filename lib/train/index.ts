@@ -1,5 +1,5 @@
 /** Native training: network descriptions, trainer loop, supernet subnets, checkpoints, ONNX export. */
-export { buildNetwork, searchableConvs, NetworkBuilder, ARCHS } from './network';
+export { buildNetwork, searchableConvs, NetworkBuilder, ARCHS, MAX_KERNEL_SIZE, KERNEL_SIZE_RULE, isKernelSize } from './network';
 export type { ArchName, ArchOptions, NetworkSpec } from './network';
 export { TrainModel } from './model';
 export type { ModelOptions, ModelState, EvalResult, ImageSet } from './model';

@@ -15,6 +15,15 @@ export interface NetworkSpec {
   nodes: TrainNodeSpec[];
 }
 
+/** Largest kernel a searchable conv may offer (the elastic weight is MAX x MAX at most). */
+export const MAX_KERNEL_SIZE = 15;
+/** The kernel-size rule in words, for every error that enforces it. */
+export const KERNEL_SIZE_RULE = `odd integers in [1, ${MAX_KERNEL_SIZE}]`;
+/** Kernel sizes are odd, so 'same' padding keeps the feature map size, and at most MAX_KERNEL_SIZE. */
+export function isKernelSize(k: unknown): k is number {
+  return typeof k === 'number' && Number.isInteger(k) && k >= 1 && k <= MAX_KERNEL_SIZE && k % 2 === 1;
+}
+
 export const ARCHS = ['resnet20', 'resnet-mnist', 'lenet'] as const;
 export type ArchName = (typeof ARCHS)[number];
 
@@ -99,10 +108,9 @@ export class NetworkBuilder {
 
 function checkKernels(kernels: number[] | undefined): number[] {
   const list = kernels ?? [3];
-  if (!Array.isArray(list) || list.length === 0) throw invalid('kernels', 'a non-empty array of odd kernel sizes', list);
+  if (!Array.isArray(list) || list.length === 0) throw invalid('kernels', `a non-empty array of ${KERNEL_SIZE_RULE}`, list);
   list.forEach((k, i) => {
-    expectNumber(`kernels[${i}]`, k, { integer: true, min: 1, max: 15 });
-    if (k % 2 === 0) throw invalid(`kernels[${i}]`, 'an odd kernel size', k);
+    if (!isKernelSize(k)) throw invalid(`kernels[${i}]`, KERNEL_SIZE_RULE, k);
   });
   return [...new Set(list)].sort((a, b) => a - b);
 }

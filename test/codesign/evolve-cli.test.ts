@@ -3,7 +3,8 @@
  * the allowed values) before any work starts; good flags become evolve() options.
  */
 import { buildCli } from '../../lib/cli';
-import { evolveOptionsFromArgs, parseSizeFlag } from '../../lib/cli/commands/evolve';
+import { evolveOptionsFromArgs } from '../../lib/cli/commands/evolve';
+import { choicesRule, parseIntegerList } from '../../lib/cli/flags';
 import { resolveEvolveOptions, EVOLVE_DEFAULTS, EVOLVE_QUICK, EVOLVE_DEVICE_DEFAULTS } from '../../lib/codesign/evolve-options';
 
 function caught(fn: () => unknown): { name: string; code: string; message: string } {
@@ -29,7 +30,7 @@ describe('evolve CLI flags', () => {
 
   test('--xbars accepts the hardware table sizes (256 included), and sizes a --hardware file adds', () => {
     expect(evolveOptionsFromArgs({ xbars: '16,256' }).crossbars).toEqual([16, 256]);
-    expect(parseSizeFlag('--xbars', '8,16', [8, 16, 32])).toEqual([8, 16]);
+    expect(parseIntegerList('--xbars', '8,16', choicesRule([8, 16, 32]))).toEqual([8, 16]);
   });
 
   test('bad --kernels, --dataset, --population, --variation, --adc-bits each name their flag', () => {

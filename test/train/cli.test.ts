@@ -6,7 +6,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { trainHandler, parseKernelList } from '../../lib/cli/commands/train';
+import { trainHandler } from '../../lib/cli/commands/train';
+import { parseKernelSizes } from '../../lib/cli/flags';
 import { loadCheckpoint } from '../../lib/train';
 
 let mnist = true;
@@ -21,9 +22,9 @@ beforeAll(async () => {
 
 describe('nax-native train', () => {
   test('kernel lists', () => {
-    expect(parseKernelList('kernels', '3,5,7')).toEqual([3, 5, 7]);
-    expect(parseKernelList('kernels', undefined)).toBeUndefined();
-    expect(() => parseKernelList('kernels', '3,4')).toThrow(expect.objectContaining({ name: 'NaxError', code: 'ERR_NAX_INVALID_ARGUMENT' }));
+    expect(parseKernelSizes('--kernels', '3,5,7')).toEqual([3, 5, 7]);
+    expect(parseKernelSizes('--kernels', undefined)).toBeUndefined();
+    expect(() => parseKernelSizes('--kernels', '3,4')).toThrow(expect.objectContaining({ name: 'NaxError', code: 'ERR_NAX_INVALID_ARGUMENT' }));
   });
 
   test('supernet on a tiny subset: checkpoint + ONNX, identical bytes for the same seed', async () => {

@@ -5,6 +5,7 @@ import { ErrorCodes, NaxError, describeValue } from '../../errors';
 import { readJsonFile } from '../../json-file';
 import { readOnnxFile } from '../../onnx/reader';
 import { loadMapping, planGraph } from '../../plan';
+import { parseIntegerList, readJsonObject, sharedOptions } from '../flags';
 import {
   type CostLayer,
   type CostMapping,
@@ -91,11 +92,7 @@ export function loadCostLayers(model: string, options: { nonNegativeInput?: bool
 /** Runs the cost model for the CLI's arguments (exported for tests). */
 export function costHandler(args: CostArgs): CostResult {
   const mapping: CostMapping = args.mapping ? loadMapping(args.mapping) : {};
-  const hardware = (args.hardware ? readJsonFile(args.hardware, 'hardware config') : {}) as HardwareOverrides & {
-    adc?: Record<string, unknown>;
-  };
-  if (typeof hardware !== 'object' || hardware === null || Array.isArray(hardware))
-    throw new NaxError(ErrorCodes.config, `expected an object in hardware config ${args.hardware}, got ${describeValue(hardware)}`);
+  const hardware = args.hardware ? readJsonObject<HardwareOverrides & { adc?: Record<string, unknown> }>(args.hardware, '--hardware') : {};
   if (args.adcScaling !== undefined || args.adcsPerArray !== undefined)
     hardware.adc = {
       ...hardware.adc,
@@ -105,13 +102,9 @@ export function costHandler(args: CostArgs): CostResult {
   if (args.figures) return { kind: 'figures', hardware: resolveHardware(hardware) };
   if (args.model === undefined)
     throw new NaxError(ErrorCodes.invalidArgument, 'expected a model (an .onnx file, a built-in network or a .json layer list), got none');
+  const sizes = parseIntegerList('--sizes', args.sizes, { what: 'positive integers', allows: (size) => size >= 1 });
   const { layers, inputSigns } = loadCostLayers(args.model, { nonNegativeInput: args.nonNegativeInput });
-  if (args.sizes !== undefined) {
-    const sizes = args.sizes.split(',').map((s) => Number(s.trim()));
-    if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1))
-      throw new NaxError(ErrorCodes.invalidArgument, `expected comma-separated positive integers for --sizes, got ${JSON.stringify(args.sizes)}`);
-    return { kind: 'sizes', sizes: costBySize(layers, sizes, { mapping, hardware }), inputSigns };
-  }
+  if (sizes !== undefined) return { kind: 'sizes', sizes: costBySize(layers, sizes, { mapping, hardware }), inputSigns };
   if (args.xbar !== undefined) mapping.default = { ...mapping.default, rows: args.xbar, cols: args.xbar };
   return { kind: 'network', cost: hardwareCost({ model: layers, mapping, hardware }), inputSigns };
 }
@@ -155,7 +148,7 @@ export const costCommand: CommandModule<object, CostArgs> = {
         type: 'boolean',
         describe: 'ONNX models: the input is never negative ([0, 1] pixels), so the first layers need no negative input pass',
       })
-      .option('json', { type: 'boolean', describe: 'print JSON' })
+      .option('json', sharedOptions.json)
       .option('markdown', { type: 'boolean', describe: 'print markdown tables' }) as never,
   // async: errors reject parseAsync, and the CLI entry prints them as one line.
   handler: async (args) => {

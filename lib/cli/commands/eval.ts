@@ -5,7 +5,6 @@
  * the cost model's energy, latency and EDAP.
  */
 import type { CommandModule } from 'yargs';
-import * as cliProgress from 'cli-progress';
 import type { DatasetName } from '../../data';
 import { DATASET_NAMES } from '../../data';
 import type { Normalization } from '../../data';
@@ -13,6 +12,7 @@ import { DEFAULT_NORMALIZATION } from '../../data';
 import { ErrorCodes, NaxError, expectOneOf } from '../../errors';
 import { evaluateModel, EvaluateResult } from '../../runtime/evaluate';
 import { loadMapping } from '../../plan';
+import { createProgressBar, parseThreads, sharedOptions } from '../flags';
 
 export interface EvalCommandOptions {
   model: string;
@@ -56,13 +56,11 @@ function describeNormalization(r: EvaluateResult): string {
 }
 
 export async function evalHandler(o: EvalCommandOptions): Promise<EvaluateResult> {
+  const threads = parseThreads(o.threads);
   const dataset = expectOneOf('dataset', o.dataset ?? 'mnist', DATASET_NAMES);
+  const normalize = parseNormalizeFlag(o.normalize);
   const mapping = o.mapping ? loadMapping(o.mapping) : undefined;
-  const showBar = o.progress ?? (!o.json && process.stderr.isTTY === true);
-  const bar = showBar
-    ? new cliProgress.SingleBar({ format: 'eval [{bar}] {percentage}% | {value}/{total} images | {phase}', stream: process.stderr }, cliProgress.Presets.shades_classic)
-    : undefined;
-  let started = false;
+  const bar = createProgressBar('eval [{bar}] {percentage}% | {value}/{total} images | {phase}', o);
   try {
     return await evaluateModel({
       model: o.model,
@@ -72,20 +70,14 @@ export async function evalHandler(o: EvalCommandOptions): Promise<EvaluateResult
       xbar: o.xbar,
       mapping,
       batchSize: o.batchSize,
-      threads: o.threads,
+      threads,
       skipOrt: o.skipOrt,
-      normalize: parseNormalizeFlag(o.normalize),
-      onProgress: (done, total, phase) => {
-        if (!bar) return;
-        if (!started) {
-          bar.start(total, 0, { phase });
-          started = true;
-        }
-        bar.update(done, { phase });
-      },
+      normalize,
+      // One bar over every phase (the total counts each phase's images).
+      onProgress: (done, total, phase) => bar.update('eval', done, total, { phase }),
     });
   } finally {
-    bar?.stop();
+    bar.stop();
   }
 }
 
@@ -116,15 +108,15 @@ export const evalCommand: CommandModule<object, EvalCommandOptions> = {
       .option('mapping', { type: 'string', describe: 'JSON mapping: { "default": {...}, "layers": { "<node name>": {...} } }' })
       .option('limit', { type: 'number', describe: 'evaluate only the first N test images' })
       .option('batch-size', { type: 'number', default: 100 })
-      .option('threads', { type: 'number', describe: 'native threads (default: all cores)' })
+      .option('threads', sharedOptions.threads)
       .option('skip-ort', { type: 'boolean', describe: 'do not run onnxruntime-node' })
       .option('normalize', {
         type: 'string',
         default: 'dataset',
         describe: "input normalisation the model was trained with: 'dataset' (the data set's mean/std), 'none' ([0, 1] pixels) or MEAN:STD",
       })
-      .option('progress', { type: 'boolean', describe: 'progress bar (default: on a TTY)' })
-      .option('json', { type: 'boolean', describe: 'print JSON' }) as never,
+      .option('progress', sharedOptions.progress)
+      .option('json', sharedOptions.json) as never,
   handler: async (args) => {
     const r = await evalHandler(args);
     if (args.json) {

@@ -4,8 +4,6 @@
  * supernet epoch) is already checkpointed, so `--resume` continues the run.
  */
 import type { CommandModule } from 'yargs';
-import * as cliProgress from 'cli-progress';
-import * as fs from 'fs';
 import type { CrossbarConfigInput } from '../../crossbar';
 import { NaxError, ErrorCodes, invalid } from '../../errors';
 import { resolveHardware, type HardwareOverrides } from '../../hardware';
@@ -13,6 +11,7 @@ import { evolve, type EvolveOptions, type EvolveProgress } from '../../codesign/
 import { EVOLVE_DATASETS } from '../../codesign/evolve-options';
 import type { EvolveResults } from '../../codesign/results';
 import type { DatasetName } from '../../data';
+import { choicesRule, createProgressBar, parseIntegerList, parseKernelSizes, parseThreads, readJsonObject, sharedOptions } from '../flags';
 
 export interface EvolveArgs {
   dataset?: string;
@@ -43,42 +42,12 @@ export interface EvolveArgs {
   progress?: boolean;
 }
 
-function readJsonFile(file: string, flag: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new NaxError(ErrorCodes.io, `cannot read ${flag} file ${file}: ${(e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new NaxError(ErrorCodes.config, `expected JSON in ${flag} file ${file}: ${(e as Error).message}`);
-  }
-}
-
-/** "16,32,64" -> [16, 32, 64]; every value must be one of `allowed`. */
-export function parseSizeFlag(flag: string, value: string | number | undefined, allowed: number[]): number[] | undefined {
-  if (value === undefined) return undefined;
-  const parts = String(value).split(',').map((s) => s.trim());
-  const expected = `a comma-separated list of values from {${allowed.join(', ')}}`;
-  if (String(value).trim() === '') throw invalid(flag, expected, value);
-  const sizes = parts.map((p) => {
-    const v = Number(p);
-    if (!/^\d+$/.test(p) || !allowed.includes(v)) throw new NaxError(ErrorCodes.invalidArgument, `expected ${expected} for ${flag}, got ${JSON.stringify(p)}`);
-    return v;
-  });
-  if (new Set(sizes).size !== sizes.length) throw new NaxError(ErrorCodes.invalidArgument, `expected distinct values for ${flag}, got ${JSON.stringify(String(value))}`);
-  return sizes;
-}
-
-export const ALLOWED_KERNELS = [1, 3, 5, 7, 9, 11];
-
 /** Turns CLI flags into evolve() options (validating every flag, naming it in errors). */
 export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
   if (args.dataset !== undefined && !(EVOLVE_DATASETS as readonly string[]).includes(args.dataset))
     throw new NaxError(ErrorCodes.invalidArgument, `expected one of ${EVOLVE_DATASETS.join(', ')} for --dataset, got ${JSON.stringify(args.dataset)}`);
-  const hardwareOverrides = args.hardware !== undefined ? (readJsonFile(args.hardware, '--hardware') as HardwareOverrides) : undefined;
+  const threads = parseThreads(args.threads);
+  const hardwareOverrides = args.hardware !== undefined ? readJsonObject<HardwareOverrides>(args.hardware, '--hardware') : undefined;
   let hardware: HardwareOverrides | undefined = hardwareOverrides;
   if (args.adcScaling !== undefined) {
     if (args.adcScaling !== 'linear' && args.adcScaling !== 'survey')
@@ -87,15 +56,10 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
   }
   // Crossbar sizes with cost figures in the hardware table (256 included by default).
   const allowedXbars = Object.keys(resolveHardware(hardware).crossbar).map(Number).sort((a, b) => a - b);
-  const crossbars = parseSizeFlag('--xbars', args.xbars, allowedXbars);
-  const kernels = parseSizeFlag('--kernels', args.kernels, ALLOWED_KERNELS);
+  const crossbars = parseIntegerList('--xbars', args.xbars, choicesRule(allowedXbars));
+  const kernels = parseKernelSizes('--kernels', args.kernels, { distinct: true });
 
-  let device: CrossbarConfigInput = {};
-  if (args.device !== undefined) {
-    const d = readJsonFile(args.device, '--device');
-    if (typeof d !== 'object' || d === null || Array.isArray(d)) throw invalid('--device', 'a JSON object (crossbar config)', d);
-    device = { ...(d as CrossbarConfigInput) };
-  }
+  const device: CrossbarConfigInput = args.device !== undefined ? { ...readJsonObject<CrossbarConfigInput>(args.device, '--device') } : {};
   const nonNegative = (flag: string, v: number | undefined) => {
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw invalid(flag, 'a number >= 0', v);
     return v;
@@ -138,7 +102,7 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
       args.validationImages !== undefined || args.testImages !== undefined
         ? { validationImages: positiveInt('--validation-images', args.validationImages, 10), testImages: positiveInt('--test-images', args.testImages) }
         : undefined,
-    threads: positiveInt('--threads', args.threads, 0),
+    threads,
   };
 }
 
@@ -181,45 +145,18 @@ export function summaryLines(r: EvolveResults): string[] {
 export async function evolveHandler(args: EvolveArgs, extra: { signal?: AbortSignal; log?: (line: string) => void } = {}): Promise<EvolveResults> {
   const options = evolveOptionsFromArgs(args);
   const log = extra.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const useBar = args.progress ?? !!process.stderr.isTTY;
-  let bar: cliProgress.SingleBar | undefined;
-  let barPhase: string | undefined;
-  const onProgress = (e: EvolveProgress) => {
-    if (!useBar) return;
-    const payload = { phase: PHASE_LABEL[e.phase], message: e.message.slice(0, 60), runEta: fmtSeconds(e.etaSeconds), elapsed: fmtSeconds(e.elapsedSeconds) };
-    if (barPhase !== e.phase) {
-      bar?.stop();
-      bar = new cliProgress.SingleBar(
-        {
-          format: '{phase} |{bar}| {value}/{total} | {message} | {elapsed} elapsed, run ETA {runEta}',
-          stream: process.stderr,
-          hideCursor: true,
-          clearOnComplete: false,
-          // --progress on a pipe or file: redraw every few seconds instead of never.
-          noTTYOutput: !process.stderr.isTTY,
-          notTTYSchedule: 5000,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      bar.start(Math.max(1, e.total), e.done, payload);
-      barPhase = e.phase;
-    } else {
-      bar?.setTotal(Math.max(1, e.total));
-      bar?.update(e.done, payload);
-    }
-  };
+  const bar = createProgressBar('{phase} |{bar}| {value}/{total} | {message} | {elapsed} elapsed, run ETA {runEta}', args);
+  const onProgress = (e: EvolveProgress) =>
+    bar.update(e.phase, e.done, e.total, { phase: PHASE_LABEL[e.phase], message: e.message.slice(0, 60), runEta: fmtSeconds(e.etaSeconds), elapsed: fmtSeconds(e.elapsedSeconds) });
+  // A log line ends the bar; the next progress event starts a new one below it.
   const quietLog = (line: string) => {
-    if (bar && barPhase) {
-      bar.stop();
-      barPhase = undefined;
-      bar = undefined;
-    }
+    bar.stop();
     log(line);
   };
   try {
     return await evolve({ ...options, signal: extra.signal, onProgress, log: quietLog });
   } finally {
-    bar?.stop();
+    bar.stop();
   }
 }
 
@@ -251,9 +188,9 @@ export const evolveCommand: CommandModule<object, EvolveArgs> = {
       .option('validation-images', { type: 'number', describe: 'held-out images each candidate is scored on' })
       .option('test-images', { type: 'number', describe: 'test images the final models are scored on' })
       .option('width', { type: 'number', describe: 'channels of the first ResNet stage' })
-      .option('threads', { type: 'number', describe: 'native threads (default: all cores)' })
-      .option('progress', { type: 'boolean', describe: 'progress bar (default: when stderr is a terminal)' })
-      .option('json', { type: 'boolean', describe: 'print the results summary as JSON' }) as never,
+      .option('threads', sharedOptions.threads)
+      .option('progress', sharedOptions.progress)
+      .option('json', { ...sharedOptions.json, describe: 'print the results summary as JSON' }) as never,
   handler: async (args) => {
     const controller = new AbortController();
     let interrupted = 0;

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import * as os from 'os';
 import { loadAddon } from '../../native';
+import { sharedOptions } from '../flags';
 
 export interface InfoResult {
   node: string;
@@ -17,7 +18,7 @@ export function infoHandler(): InfoResult {
 export const infoCommand: CommandModule<object, { json?: boolean }> = {
   command: 'info',
   describe: 'Show the native addon, thread count and machine',
-  builder: (y) => y.option('json', { type: 'boolean', describe: 'print JSON' }) as never,
+  builder: (y) => y.option('json', sharedOptions.json) as never,
   handler: (args) => {
     const info = infoHandler();
     if (args.json) console.log(JSON.stringify(info, null, 2));

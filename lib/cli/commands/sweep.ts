@@ -1,14 +1,14 @@
 import type { CommandModule } from 'yargs';
-import * as cliProgress from 'cli-progress';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ErrorCodes, NaxError, describeValue, expectNumber, expectOneOf } from '../../errors';
+import { ErrorCodes, NaxError, expectNumber, expectOneOf } from '../../errors';
 import { DATASET_NAMES, loadDataset } from '../../data';
 import type { Dataset, DatasetName } from '../../data';
 import { loadMapping } from '../../plan';
 import type { HardwareOverrides } from '../../hardware';
 import { textTable } from '../../hardware';
 import { type SweepProgress, type SweepResult, parseSweepSizes, sweep, sweepReportFiles, sweepTableRows, DEFAULT_SWEEP_SIZES } from '../../sweep';
+import { createProgressBar, parseThreads, readJsonObject, sharedOptions } from '../flags';
 
 export interface SweepArgs {
   model?: string;
@@ -26,29 +26,12 @@ export interface SweepArgs {
   progress?: boolean;
 }
 
-function readHardware(file: string): HardwareOverrides {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new NaxError(ErrorCodes.io, `cannot read hardware config ${file}: ${(e as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new NaxError(ErrorCodes.config, `expected JSON in hardware config ${file}: ${(e as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new NaxError(ErrorCodes.config, `expected an object in hardware config ${file}, got ${describeValue(value)}`);
-  return value as HardwareOverrides;
-}
-
 /**
  * Runs the sweep for the CLI's arguments (exported for tests); validates every flag before
  * loading data. With `out`, writes sweep.json, sweep.svg and sweep.html there.
  */
 export async function sweepHandler(args: SweepArgs, onProgress?: (p: SweepProgress) => void): Promise<SweepResult> {
+  const threads = parseThreads(args.threads);
   if (args.model === undefined) throw new NaxError(ErrorCodes.invalidArgument, 'expected a model (an .onnx file) for model, got none');
   if (!fs.existsSync(args.model)) throw new NaxError(ErrorCodes.io, `model file ${args.model} does not exist (expected an .onnx file)`);
   const sizes = parseSweepSizes(args.sizes ?? DEFAULT_SWEEP_SIZES.join(','), '--sizes');
@@ -56,9 +39,8 @@ export async function sweepHandler(args: SweepArgs, onProgress?: (p: SweepProgre
   const limit = args.limit === undefined ? undefined : expectNumber('--limit', args.limit, { integer: true, min: 1 });
   const calibration = expectNumber('--calibration', args.calibration ?? 256, { integer: true, min: 1 });
   const batchSize = args.batchSize === undefined ? undefined : expectNumber('--batch-size', args.batchSize, { integer: true, min: 1 });
-  const threads = args.threads === undefined ? undefined : expectNumber('--threads', args.threads, { integer: true, min: 0 });
   const mapping = args.mapping ? loadMapping(args.mapping) : undefined;
-  const hardware = args.hardware ? readHardware(args.hardware) : undefined;
+  const hardware = args.hardware ? readJsonObject<HardwareOverrides>(args.hardware, '--hardware') : undefined;
 
   const dataset = await loadDataset({ name, split: 'test', path: args.dataPath, limit });
   // Input scales come from training images, so the test images stay unseen.
@@ -105,36 +87,6 @@ export function formatSweepResult(result: SweepResult, options: { json?: boolean
   return `${head}\n${textTable(sweepTableRows(result))}`;
 }
 
-function progressBar(enabled: boolean): { onProgress?: (p: SweepProgress) => void; stop(): void } {
-  if (!enabled) return { stop: () => undefined };
-  const bar = new cliProgress.SingleBar(
-    {
-      format: '{phase} |{bar}| {value}/{total} images | ETA {eta_formatted}',
-      hideCursor: true,
-      stream: process.stderr,
-      // --progress on a pipe (CI logs): redraw as lines every few seconds.
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let current = '';
-  return {
-    onProgress(p) {
-      const phase = p.size === undefined ? p.phase : `${p.phase} ${p.size}x${p.size}`;
-      if (phase !== current) {
-        if (current) bar.stop();
-        current = phase;
-        bar.start(Math.max(p.total, 1), p.done, { phase });
-      } else bar.update(p.done, { phase });
-    },
-    stop() {
-      if (current) bar.stop();
-      current = '';
-    },
-  };
-}
-
 export const sweepCommand: CommandModule<object, SweepArgs> = {
   command: 'sweep <model>',
   describe: 'Ideal and non-ideal accuracy, energy, latency, area and EDAP of a model on each homogeneous crossbar size',
@@ -152,14 +104,18 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       })
       .option('hardware', { type: 'string', describe: 'hardware config JSON for the cost model (overrides the defaults)' })
       .option('batch-size', { type: 'number', describe: 'images per executor batch (default 100)' })
-      .option('threads', { type: 'number', describe: 'native threads (default: all cores)' })
-      .option('json', { type: 'boolean', describe: 'print JSON' })
+      .option('threads', sharedOptions.threads)
+      .option('json', sharedOptions.json)
       .option('out', { type: 'string', describe: 'folder for sweep.json, sweep.svg and sweep.html' })
-      .option('progress', { type: 'boolean', describe: 'progress bar on stderr (default: when stderr is a terminal)' }) as never,
+      .option('progress', sharedOptions.progress) as never,
   handler: async (args) => {
-    const bar = progressBar(!args.json && (args.progress ?? Boolean(process.stderr.isTTY)));
+    const bar = createProgressBar('{phase} |{bar}| {value}/{total} images | ETA {eta_formatted}', args);
+    const onProgress = (p: SweepProgress) => {
+      const phase = p.size === undefined ? p.phase : `${p.phase} ${p.size}x${p.size}`;
+      bar.update(phase, p.done, p.total, { phase });
+    };
     try {
-      const result = await sweepHandler(args, bar.onProgress);
+      const result = await sweepHandler(args, onProgress);
       bar.stop();
       console.log(formatSweepResult(result, args));
       if (args.out) console.log(`\nwrote ${['sweep.json', 'sweep.svg', 'sweep.html'].map((f) => path.join(args.out!, f)).join(', ')}`);

@@ -4,13 +4,13 @@
  * every epoch, evaluates on the test split and exports ONNX.
  */
 import type { CommandModule } from 'yargs';
-import * as cliProgress from 'cli-progress';
 import * as fs from 'fs';
 import { loadDataset } from '../../data';
 import type { DatasetName } from '../../data';
-import { expectOneOf, invalid } from '../../errors';
+import { expectOneOf } from '../../errors';
 import { ARCHS, buildNetwork, exportOnnx, extractSubnet, trainModel, TrainModel, writeFileAtomic } from '../../train';
 import type { ArchName, EpochRecord, TrainProgress } from '../../train';
+import { createProgressBar, parseKernelSizes, parseThreads, sharedOptions } from '../flags';
 
 export interface TrainCommandOptions {
   arch?: ArchName;
@@ -34,6 +34,8 @@ export interface TrainCommandOptions {
   checkpoint?: string;
   resume?: boolean;
   progress?: boolean;
+  /** The result goes to stdout as JSON: no progress bar unless `progress` asks for one. */
+  json?: boolean;
   log?: (line: string) => void;
 }
 
@@ -49,16 +51,9 @@ export interface TrainCommandResult {
   checkpoint: string;
 }
 
-export function parseKernelList(name: string, value: unknown): number[] | undefined {
-  if (value === undefined) return undefined;
-  const list = Array.isArray(value) ? value.flatMap((v) => String(v).split(',')) : String(value).split(',');
-  const nums = list.filter((s) => s.trim() !== '').map(Number);
-  if (nums.length === 0 || nums.some((k) => !Number.isInteger(k) || k < 1 || k % 2 === 0)) throw invalid(name, 'a comma-separated list of odd kernel sizes', value);
-  return nums;
-}
-
 export async function trainHandler(o: TrainCommandOptions): Promise<TrainCommandResult> {
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const threads = parseThreads(o.threads);
   const dataset = expectOneOf('dataset', o.dataset ?? 'mnist', ['mnist', 'fashion-mnist', 'cifar10'] as const);
   const arch = expectOneOf('arch', o.arch ?? (dataset === 'cifar10' ? 'resnet20' : 'resnet-mnist'), ARCHS);
   const [trainSet, testSet] = await Promise.all([
@@ -67,22 +62,14 @@ export async function trainHandler(o: TrainCommandOptions): Promise<TrainCommand
   ]);
   const spec = buildNetwork(arch, { inputShape: trainSet.shape, classes: trainSet.classes, kernels: o.kernels, width: o.width, blocks: o.blocks });
   const seed = o.seed ?? 0;
-  const model = new TrainModel(spec, { seed, threads: o.threads });
+  const model = new TrainModel(spec, { seed, threads });
   const epochs = o.epochs ?? 4;
   const checkpoint = o.checkpoint ?? (o.out ? `${o.out}.ckpt` : 'nax-train.ckpt');
   const batchSize = o.batchSize ?? 128;
-  const steps = Math.floor(trainSet.count / batchSize);
-
-  let bar: cliProgress.SingleBar | undefined;
-  if (o.progress ?? process.stderr.isTTY) {
-    bar = new cliProgress.SingleBar(
-      { format: 'epoch {epoch}/{epochs} |{bar}| {percentage}% | loss {loss} | acc {acc} | {speed} img/s | ETA {eta_formatted}', etaBuffer: 50, stream: process.stderr },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(epochs * steps, 0, { epoch: 1, epochs, loss: '-', acc: '-', speed: '-' });
-  }
+  // One bar over the whole run (ETA to the last epoch), restarted below each epoch's log line.
+  const bar = createProgressBar('epoch {epoch}/{epochs} |{bar}| {percentage}% | loss {loss} | acc {acc} | {speed} img/s | ETA {eta_formatted}', o, { etaBuffer: 50 });
   const onProgress = (p: TrainProgress) =>
-    bar?.update((p.epoch - 1) * p.stepsPerEpoch + p.step, {
+    bar.update(`epoch ${p.epoch}`, (p.epoch - 1) * p.stepsPerEpoch + p.step, p.epochs * p.stepsPerEpoch, {
       epoch: p.epoch, epochs: p.epochs, loss: p.loss.toFixed(4), acc: (100 * p.accuracy).toFixed(2) + '%', speed: p.imagesPerSecond.toFixed(0),
     });
   let result;
@@ -93,21 +80,20 @@ export async function trainHandler(o: TrainCommandOptions): Promise<TrainCommand
       validation: o.supernet ? undefined : testSet,
       checkpoint, resume: o.resume, onProgress,
       onEpoch: (r: EpochRecord) => {
-        bar?.stop();
+        bar.stop();
         log(`epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, train acc ${(100 * r.trainAccuracy).toFixed(2)}%` +
           (r.validation ? `, test acc ${(100 * r.validation.accuracy).toFixed(2)}%` : '') + `, ${r.seconds.toFixed(1)} s`);
-        if (bar && r.epoch < epochs) bar.start(epochs * steps, r.epoch * steps, { epoch: r.epoch + 1, epochs, loss: '-', acc: '-', speed: '-' });
       },
     });
   } finally {
-    bar?.stop();
+    bar.stop();
   }
   // The exported model: the trained network, or one subnet of the supernet
   // with BatchNorm statistics recalibrated on training batches.
   const choices = model.kernelChoices();
   const exportedKernels = o.subnet ?? choices.map((c) => Math.max(...c));
   const final = o.supernet || o.subnet
-    ? await extractSubnet(model, exportedKernels, { threads: o.threads, calibration: trainSet, calibrationBatches: 20 })
+    ? await extractSubnet(model, exportedKernels, { threads, calibration: trainSet, calibrationBatches: 20 })
     : model;
   const test = await final.evaluate(testSet);
   log(`test accuracy ${(100 * test.accuracy).toFixed(2)}% (${test.correct}/${test.count}), kernels [${exportedKernels.join(',')}]`);
@@ -126,7 +112,7 @@ export async function trainHandler(o: TrainCommandOptions): Promise<TrainCommand
 interface TrainArgs {
   arch?: string; dataset?: string; dataPath?: string; epochs?: number; batchSize?: number; lr?: number; weightDecay?: number;
   kernels?: string; supernet?: boolean; subnet?: string; width?: number; blocks?: number; seed?: number; threads?: number;
-  limit?: number; testLimit?: number; out?: string; checkpoint?: string; resume?: boolean; json?: boolean;
+  limit?: number; testLimit?: number; out?: string; checkpoint?: string; resume?: boolean; progress?: boolean; json?: boolean;
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
@@ -147,20 +133,21 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('width', { type: 'number', describe: 'channels of the first stage' })
       .option('blocks', { type: 'number', describe: 'residual blocks per stage' })
       .option('seed', { type: 'number', default: 0 })
-      .option('threads', { type: 'number', describe: 'native threads (default: all cores)' })
+      .option('threads', sharedOptions.threads)
       .option('limit', { type: 'number', describe: 'train on the first N training images' })
       .option('test-limit', { type: 'number', describe: 'evaluate on the first N test images' })
       .option('out', { type: 'string', describe: 'ONNX file to write' })
       .option('checkpoint', { type: 'string', describe: 'checkpoint file (default: <out>.ckpt or nax-train.ckpt)' })
       .option('resume', { type: 'boolean', describe: 'continue from the checkpoint' })
-      .option('json', { type: 'boolean', describe: 'print the result as JSON' }) as never,
+      .option('progress', sharedOptions.progress)
+      .option('json', { ...sharedOptions.json, describe: 'print the result as JSON' }) as never,
   handler: async (args) => {
     const r = await trainHandler({
       arch: args.arch as ArchName | undefined, dataset: args.dataset as DatasetName | undefined, dataPath: args.dataPath,
       epochs: args.epochs, batchSize: args.batchSize, lr: args.lr, weightDecay: args.weightDecay,
-      kernels: parseKernelList('kernels', args.kernels), supernet: args.supernet, subnet: parseKernelList('subnet', args.subnet),
+      kernels: parseKernelSizes('--kernels', args.kernels), supernet: args.supernet, subnet: parseKernelSizes('--subnet', args.subnet),
       width: args.width, blocks: args.blocks, seed: args.seed, threads: args.threads, limit: args.limit, testLimit: args.testLimit,
-      out: args.out, checkpoint: args.checkpoint, resume: args.resume,
+      out: args.out, checkpoint: args.checkpoint, resume: args.resume, progress: args.progress, json: args.json,
     });
     if (args.json) console.log(JSON.stringify(r, null, 2));
     else if (fs.existsSync(r.checkpoint)) console.log(`checkpoint: ${r.checkpoint}`);

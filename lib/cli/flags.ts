@@ -1,0 +1,152 @@
+/**
+ * What every `nax-native` command shares: reading a JSON flag file, comma-separated integer
+ * lists, the kernel-size and --threads rules, the shared yargs options and the progress bar.
+ * Each rule is written once here (or in the library that owns it), so the commands agree on
+ * limits and on the message shape "expected X for --flag, got Y".
+ */
+import * as cliProgress from 'cli-progress';
+import type { Options } from 'yargs';
+import { MAX_THREADS } from '../crossbar/config';
+import { ErrorCodes, NaxError, describeValue, expectNumber } from '../errors';
+import { readJsonFile } from '../json-file';
+import { KERNEL_SIZE_RULE, isKernelSize } from '../train/network';
+
+/**
+ * The JSON object in the file a flag names (--hardware, --device): ERR_NAX_IO when it cannot be
+ * read, ERR_NAX_CONFIG when it is not JSON or not an object.
+ */
+export function readJsonObject<T extends object = Record<string, unknown>>(file: string, flag: string): T {
+  const value = readJsonFile(file, `${flag} file`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new NaxError(ErrorCodes.config, `expected a JSON object in ${flag} file ${file}, got ${describeValue(value)}`);
+  return value as T;
+}
+
+/** A list flag as yargs hands it over: "3,5,7", a single number, or one entry per repeated flag. */
+export type ListFlagValue = string | number | ReadonlyArray<string | number>;
+
+export interface IntegerListRule {
+  /** The allowed values in words, plural: "odd integers in [1, 15]", "positive integers". */
+  what: string;
+  /** Which integers are allowed (default: every non-negative integer). */
+  allows?: (value: number) => boolean;
+  /** Reject a value listed twice. */
+  distinct?: boolean;
+}
+
+/**
+ * "16,32,64" -> [16, 32, 64], in the order given. Every entry is a plain decimal integer the
+ * rule allows; errors (ERR_NAX_INVALID_ARGUMENT) read "expected a comma-separated list of
+ * <what> for <flag>, got <the bad entry>".
+ */
+export function parseIntegerList(flag: string, value: ListFlagValue | undefined, rule: IntegerListRule): number[] | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? value.join(',') : String(value);
+  const expected = `a comma-separated list of ${rule.distinct ? 'distinct ' : ''}${rule.what}`;
+  const fail = (got: string) => new NaxError(ErrorCodes.invalidArgument, `expected ${expected} for ${flag}, got ${JSON.stringify(got)}`);
+  if (text.trim() === '') throw fail(text);
+  const list = text.split(',').map((part) => {
+    const entry = part.trim();
+    const v = Number(entry);
+    if (!/^\d+$/.test(entry) || (rule.allows !== undefined && !rule.allows(v))) throw fail(entry);
+    return v;
+  });
+  if (rule.distinct && new Set(list).size !== list.length) throw fail(text);
+  return list;
+}
+
+/** A rule for a list drawn from fixed choices (each at most once), e.g. the crossbar sizes the hardware table knows. */
+export function choicesRule(choices: readonly number[]): IntegerListRule {
+  return { what: `values from {${choices.join(', ')}}`, allows: (v) => choices.includes(v), distinct: true };
+}
+
+/** Kernel sizes by the network builder's rule (KERNEL_SIZE_RULE); `distinct` for a set of choices, not for a per-layer list. */
+export function parseKernelSizes(flag: string, value: ListFlagValue | undefined, options: { distinct?: boolean } = {}): number[] | undefined {
+  return parseIntegerList(flag, value, { what: KERNEL_SIZE_RULE, allows: isKernelSize, distinct: options.distinct });
+}
+
+/**
+ * --threads: an integer in [0, MAX_THREADS] (0 = all cores), the bound the crossbar config
+ * itself enforces. Commands call this before loading anything, so a typo fails at once instead
+ * of reaching a thread pool (ERR_NAX_OUT_OF_RANGE, or ERR_NAX_INVALID_ARGUMENT for a non-integer).
+ */
+export function parseThreads(value: unknown, flag = '--threads'): number | undefined {
+  return value === undefined ? undefined : expectNumber(flag, value, { integer: true, min: 0, max: MAX_THREADS });
+}
+
+/** yargs definitions of the flags several commands take (their handlers validate them with the functions above). */
+export const sharedOptions = {
+  threads: { type: 'number', describe: `native threads, 0 to ${MAX_THREADS} (default 0: all cores)` },
+  progress: {
+    type: 'boolean',
+    describe: 'progress bar on stderr (default: when stderr is a terminal and not --json; on a pipe it prints a line every 5 s)',
+  },
+  json: { type: 'boolean', describe: 'print JSON' },
+} satisfies Record<string, Options>;
+
+export interface ProgressFlags {
+  progress?: boolean;
+  json?: boolean;
+}
+
+/** --progress decides when given; otherwise a bar when the stream is a terminal and the output is not --json. */
+export function progressEnabled(flags: ProgressFlags, stream: { isTTY?: boolean } = process.stderr): boolean {
+  return flags.progress ?? (!flags.json && stream.isTTY === true);
+}
+
+/** A command's progress bar; every method does nothing when the bar is off. */
+export interface ProgressBar {
+  readonly enabled: boolean;
+  /** Shows `done` of `total` for `stage`; a new stage (a phase, an epoch) ends the current bar and starts a new one. */
+  update(stage: string, done: number, total: number, payload?: Record<string, unknown>): void;
+  /** Ends the current bar (before printing a line, and at the end); the next update starts a new one. */
+  stop(): void;
+}
+
+export interface ProgressBarOptions {
+  /** Where the bar goes (default: process.stderr, so stdout stays the command's output). */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Updates the ETA averages over (cli-progress default 10). */
+  etaBuffer?: number;
+}
+
+/**
+ * The one progress bar of the CLI: a cli-progress SingleBar with the command's `format` (its own
+ * tokens: {phase}, {eta_formatted}, ...). On a pipe or file (--progress in CI logs) it prints a
+ * line every 5 s instead of redrawing.
+ */
+export function createProgressBar(format: string, flags: ProgressFlags, options: ProgressBarOptions = {}): ProgressBar {
+  const stream = options.stream ?? process.stderr;
+  if (!progressEnabled(flags, stream)) return { enabled: false, update: () => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    {
+      format,
+      stream,
+      hideCursor: true,
+      clearOnComplete: false,
+      noTTYOutput: !stream.isTTY,
+      notTTYSchedule: 5000,
+      ...(options.etaBuffer !== undefined ? { etaBuffer: options.etaBuffer } : {}),
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let stage: string | undefined;
+  return {
+    enabled: true,
+    update(next, done, total, payload = {}) {
+      const barTotal = Math.max(1, total);
+      if (next !== stage) {
+        if (stage !== undefined) bar.stop();
+        stage = next;
+        bar.start(barTotal, done, payload);
+      } else {
+        bar.setTotal(barTotal);
+        bar.update(done, payload);
+      }
+    },
+    stop() {
+      if (stage !== undefined) bar.stop();
+      stage = undefined;
+    },
+  };
+}
