@@ -13,6 +13,7 @@
 #include "circuit.h"
 #include "crossbar_detail.h"
 #include "error.h"
+#include "format.h"
 #include "parallel.h"
 #include "rng.h"
 
@@ -20,7 +21,7 @@ namespace nax {
 namespace {
 
 using crossbar_detail::roundHalfUp;
-inline std::string num(double v) { return crossbar_detail::formatNumber(v); }
+inline std::string num(double v) { return formatNumber(v); }
 
 constexpr const char* kConfigCode = "ERR_NAX_CONFIG";  // lib/errors.ts ErrorCodes.config
 

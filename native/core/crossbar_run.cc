@@ -16,6 +16,7 @@
 #include "crossbar.h"
 #include "crossbar_detail.h"
 #include "error.h"
+#include "format.h"
 #include "gemm.h"
 #include "parallel.h"
 #include "rng.h"
@@ -24,7 +25,7 @@ namespace nax {
 namespace {
 
 using crossbar_detail::roundHalfUp;
-inline std::string num(double v) { return crossbar_detail::formatNumber(v); }
+inline std::string num(double v) { return formatNumber(v); }
 
 constexpr std::uint64_t kStreamReadNoise = 0x524541444eull;
 
