@@ -22,12 +22,14 @@
 #include <mutex>
 #include <vector>
 
+#include "aligned.h"
 #include "circuit.h"
 #include "circuit_graph.h"
 #include "circuit_ordering.h"
 #include "error.h"
 #include "format.h"
 #include "parallel.h"
+#include "simd.h"
 
 namespace nax {
 
@@ -38,87 +40,37 @@ namespace {
 // Numeric kernels. Fronts are dense m x ld row-major; only the strict upper
 // triangle is meaningful (diagonals are implied by zero row sums).
 
-#if defined(__GNUC__) && (defined(__AVX512F__) || defined(__AVX__))
-typedef double v4d __attribute__((vector_size(32)));
-typedef double v4du __attribute__((vector_size(32), aligned(8)));
-#define NAX_CIRCUIT_VEC 1
-#endif
-
 constexpr int MR = 6;   // rows per register tile
-constexpr int NR = 8;   // columns per register tile
+constexpr int NR = 8;   // columns per register tile: two vectors of four doubles
 constexpr int NB = 24;  // pivots per blocked step (panel height; measured best 16-32)
+using V4 = simd::Vec<double, 4>;
 
 inline std::size_t roundUp(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
 
-// acc[MR][NR] = sum_k a[k*MR + r] * b[k*NR + c]  (a, b packed panels)
+// acc[MR][NR] = sum_k a[k*MR + r] * b[k*NR + c]  (a, b packed panels; b and
+// acc 32-byte aligned)
 inline void microKernel(int kc, const double* __restrict a, const double* __restrict b, double* __restrict acc) {
-#ifdef NAX_CIRCUIT_VEC
-  v4d c00 = {0, 0, 0, 0}, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00,
-      c41 = c00, c50 = c00, c51 = c00;
+  V4 c[MR][2];
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; ++r) c[r][0] = c[r][1] = V4{};
   for (int k = 0; k < kc; ++k) {
-    v4d b0 = *reinterpret_cast<const v4d*>(b + k * NR);
-    v4d b1 = *reinterpret_cast<const v4d*>(b + k * NR + 4);
+    const V4 b0 = simd::load<V4>(b + k * NR), b1 = simd::load<V4>(b + k * NR + 4);
     const double* ak = a + k * MR;
-    v4d x;
-    x = v4d{ak[0], ak[0], ak[0], ak[0]};
-    c00 += x * b0;
-    c01 += x * b1;
-    x = v4d{ak[1], ak[1], ak[1], ak[1]};
-    c10 += x * b0;
-    c11 += x * b1;
-    x = v4d{ak[2], ak[2], ak[2], ak[2]};
-    c20 += x * b0;
-    c21 += x * b1;
-    x = v4d{ak[3], ak[3], ak[3], ak[3]};
-    c30 += x * b0;
-    c31 += x * b1;
-    x = v4d{ak[4], ak[4], ak[4], ak[4]};
-    c40 += x * b0;
-    c41 += x * b1;
-    x = v4d{ak[5], ak[5], ak[5], ak[5]};
-    c50 += x * b0;
-    c51 += x * b1;
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; ++r) {
+      c[r][0] += ak[r] * b0;
+      c[r][1] += ak[r] * b1;
+    }
   }
-  v4d* o = reinterpret_cast<v4d*>(acc);
-  o[0] = c00;
-  o[1] = c01;
-  o[2] = c10;
-  o[3] = c11;
-  o[4] = c20;
-  o[5] = c21;
-  o[6] = c30;
-  o[7] = c31;
-  o[8] = c40;
-  o[9] = c41;
-  o[10] = c50;
-  o[11] = c51;
-#else
-  for (int t = 0; t < MR * NR; ++t) acc[t] = 0;
-  for (int k = 0; k < kc; ++k)
-    for (int r = 0; r < MR; ++r)
-      for (int c = 0; c < NR; ++c) acc[r * NR + c] += a[k * MR + r] * b[k * NR + c];
-#endif
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; ++r) {
+    simd::store(acc + r * NR, c[r][0]);
+    simd::store(acc + r * NR + 4, c[r][1]);
+  }
 }
 
-// 64-byte aligned scratch (packed panels are read with aligned vector loads).
-// Over-allocates instead of aligned_alloc, which MSVC lacks.
-struct AlignedBuffer {
-  std::unique_ptr<double[]> raw;
-  double* p = nullptr;
-  std::size_t cap = 0;
-  double* get(std::size_t count) {
-    if (count > cap) {
-      cap = roundUp(std::max<std::size_t>(count, 64), 64);
-      raw.reset(new double[cap + 8]);
-      const auto addr = reinterpret_cast<std::uintptr_t>(raw.get());
-      p = reinterpret_cast<double*>((addr + 63) & ~static_cast<std::uintptr_t>(63));
-    }
-    return p;
-  }
-};
-
 struct Workspace {
-  AlignedBuffer packA, packB;
+  AlignedBuffer<double> packA, packB;
 };
 
 // F[i][j] -= sum_k W[k][i] * W[k][j] for rows i in [i0, i1) and columns
@@ -143,13 +95,8 @@ void trailingUpdateTiles(double* F, std::size_t ld, int m, const double* W, std:
       microKernel(kc, packA, bp, acc);
       for (int r = 0; r < rows; ++r) {
         double* fr = F + static_cast<std::size_t>(r0 + r) * ld + c0;
-#ifdef NAX_CIRCUIT_VEC
-        v4du* f4 = reinterpret_cast<v4du*>(fr);
-        f4[0] -= *reinterpret_cast<const v4d*>(acc + r * NR);
-        f4[1] -= *reinterpret_cast<const v4d*>(acc + r * NR + 4);
-#else
-        for (int c = 0; c < NR; ++c) fr[c] -= acc[r * NR + c];
-#endif
+        simd::storeU(fr, simd::loadU<V4>(fr) - simd::load<V4>(acc + r * NR));
+        simd::storeU(fr + 4, simd::loadU<V4>(fr + 4) - simd::load<V4>(acc + r * NR + 4));
       }
     }
   }

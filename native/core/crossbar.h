@@ -17,25 +17,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <new>
 #include <vector>
 
-namespace nax {
+#include "aligned.h"
 
-// 64-byte aligned storage for vector kernels.
-template <typename T>
-struct AlignedAllocator {
-  using value_type = T;
-  AlignedAllocator() = default;
-  template <typename U>
-  AlignedAllocator(const AlignedAllocator<U>&) {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))); }
-  void deallocate(T* p, std::size_t) { ::operator delete[](p, std::align_val_t(64)); }
-  template <typename U>
-  bool operator==(const AlignedAllocator<U>&) const { return true; }
-  template <typename U>
-  bool operator!=(const AlignedAllocator<U>&) const { return false; }
-};
+namespace nax {
 
 enum class VariationKind { kNone = 0, kLognormal = 1, kGaussian = 2 };
 
