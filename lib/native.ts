@@ -9,6 +9,7 @@ import { NaxError, ErrorCodes } from './errors';
 import type { CrossbarNative } from './crossbar/native';
 import type { CircuitNative } from './circuit/native';
 import type { TrainNative } from './train/native';
+import type { RuntimeNative } from './runtime/native';
 
 /** Package root: lib/ (ts-jest) and dist/ (compiled) both sit one level below. */
 export const packageRoot = path.resolve(__dirname, '..');
@@ -19,13 +20,37 @@ export interface NativeVersion {
   threads: number;
 }
 
+/** Options of the one matrix-product entry (native/binding/gemm_binding.cc), row-major. */
+export interface NativeGemmOptions<T extends Float32Array | Float64Array> {
+  transA?: boolean;
+  transB?: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha?: number;
+  beta?: number;
+  a: T;
+  /** Row stride of a in elements; default the row length of a. */
+  lda?: number;
+  b: T;
+  ldb?: number;
+  c: T;
+  ldc?: number;
+  /** 0 = all cores. */
+  threads?: number;
+}
+
 export interface NativeCore {
   version(): NativeVersion;
+  /** C = alpha * op(A) * op(B) + beta * C in place on c: sgemm for Float32Arrays, dgemm for Float64Arrays. */
+  gemm(opts: NativeGemmOptions<Float32Array> | NativeGemmOptions<Float64Array>): Promise<void>;
 }
 
 // Concerns extend this interface (circuit, crossbar, train, ...).
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface NativeAddon extends NativeCore, TrainNative, CrossbarNative, CircuitNative {}
+export interface NativeAddon extends NativeCore, TrainNative, CrossbarNative, CircuitNative {
+  /** The graph executor's kernels (native/binding/runtime_binding.cc). */
+  runtime: RuntimeNative;
+}
 
 let cached: NativeAddon | undefined;
 
@@ -76,6 +101,11 @@ export async function callNative<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw rethrowNative(err, site);
   }
+}
+
+/** The native GEMM (C = alpha * op(A) * op(B) + beta * C, in place on c), through callNative. */
+export function gemm(opts: NativeGemmOptions<Float32Array> | NativeGemmOptions<Float64Array>): Promise<void> {
+  return callNative(() => loadAddon().gemm(opts));
 }
 
 /** Same, for synchronous native calls. */

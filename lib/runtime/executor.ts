@@ -14,6 +14,7 @@
 import { NaxError, ErrorCodes, expectNumber } from '../errors';
 import { Graph, Node, Tensor, attrFloat, attrInt, consumersOf } from '../onnx/ir';
 import { checkSupported } from '../onnx/reader';
+import { gemm } from '../native';
 import { LoweredLayer, defaultInputShapes, foldBatchNorm, lowerNode } from './lower';
 import { ActivationOptions, ConvGeometryOptions, runtimeNative } from './native';
 import { Value, allocValue, broadcastBinary, fromTensor, runSmallOp, tsOps } from './ops';
@@ -443,9 +444,9 @@ async function gemmIdeal(nd: Node, ins: Value[], threads: number): Promise<Value
     out = broadcastBinary(allocValue('float32', [m, n]), float32(nd, ins[2]), 'float32', (_z, c) => c, nd);
   } else out = allocValue('float32', [m, n]);
   if (m * n === 0) return out;
-  await runtimeNative().gemm({
-    m, n, k, transA, transB, alpha, beta: ins[2] ? beta : 0, threads,
-    a: a.data as Float32Array, b: b.data as Float32Array, output: out.data as Float32Array,
+  await gemm({
+    m, n, k, transA: transA === 1, transB: transB === 1, alpha, beta: ins[2] ? beta : 0, threads,
+    a: a.data as Float32Array, b: b.data as Float32Array, c: out.data as Float32Array,
   });
   return out;
 }
@@ -464,7 +465,7 @@ async function matmulIdeal(nd: Node, ins: Value[], threads: number): Promise<Val
   if (B.length === 2) {
     // All of A's leading dims collapse into rows: one GEMM.
     const m = a.data.length / k;
-    await rt.gemm({ m, n, k, threads, a: a.data as Float32Array, b: b.data as Float32Array, output: out.data as Float32Array });
+    await gemm({ m, n, k, threads, a: a.data as Float32Array, b: b.data as Float32Array, c: out.data as Float32Array });
     return out;
   }
   const m = A[A.length - 2];
@@ -602,7 +603,7 @@ export function floatBackend(threads = 0): MatmulBackend {
         async run(rows, count) {
           const out = new Float32Array(count * layer.n);
           if (count > 0)
-            await runtimeNative().gemm({ m: count, n: layer.n, k: layer.k, threads, a: rows, b: w, output: out });
+            await gemm({ m: count, n: layer.n, k: layer.k, threads, a: rows, b: w, c: out });
           return out;
         },
       };

@@ -1,6 +1,7 @@
 /**
  * Typed surface of the executor's native kernels (native/binding/runtime_binding.cc).
  * Each call writes into a caller-allocated `output` and resolves when done.
+ * Matrix products go through the one GEMM entry (lib/native.ts `gemm`).
  */
 import { loadAddon } from '../native';
 
@@ -41,11 +42,6 @@ export interface RuntimeNative {
     isMax: 0 | 1; countIncludePad?: 0 | 1; threads?: number; input: Float32Array; output: Float32Array;
   }): Promise<void>;
   globalAveragePool(o: { planes: number; spatial: number; threads?: number; input: Float32Array; output: Float32Array }): Promise<void>;
-  /** output (m x n) = alpha * op(a) * op(b) + beta * output. */
-  gemm(o: {
-    m: number; n: number; k: number; transA?: 0 | 1; transB?: 0 | 1; alpha?: number; beta?: number; threads?: number;
-    a: Float32Array; b: Float32Array; output: Float32Array;
-  }): Promise<void>;
   batchedMatmul(o: {
     m: number; n: number; k: number; threads?: number; a: Float32Array; b: Float32Array;
     aOffsets: BigInt64Array; bOffsets: BigInt64Array; output: Float32Array;
@@ -64,6 +60,6 @@ let cached: RuntimeNative | undefined;
 
 /** The runtime kernels of the loaded addon. */
 export function runtimeNative(): RuntimeNative {
-  if (!cached) cached = (loadAddon() as unknown as { runtime: RuntimeNative }).runtime;
+  if (!cached) cached = loadAddon().runtime;
   return cached;
 }

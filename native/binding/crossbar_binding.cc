@@ -1,14 +1,13 @@
-// N-API glue for the crossbar engine and the GEMM kernels:
+// N-API glue for the crossbar engine:
 //   crossbarProgram(opts) -> Promise<NativeCrossbarLayer>
 //   NativeCrossbarLayer#run(inputs, batch) -> Promise<Float32Array>
-//   crossbarGeometry(opts), gemm(opts) -> Promise<void> (writes c in place).
+//   crossbarGeometry(opts) -> the mapping's tile counts.
 // Arguments are validated in lib/crossbar first; these checks keep bad input
 // from ever reaching the core unchecked.
 #include <map>
 #include <memory>
 
 #include "core/crossbar.h"
-#include "core/gemm.h"
 #include "napi_util.h"
 
 namespace {
@@ -191,56 +190,6 @@ Napi::Value crossbarGeometry(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// gemm({ transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads }):
-// Float32Arrays -> sgemm, Float64Arrays -> dgemm; c is updated in place.
-Napi::Value gemm(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = naxb::objectArg(info, 0, "options");
-  const bool transA = o.Get("transA").ToBoolean(), transB = o.Get("transB").ToBoolean();
-  const long long lim = 1LL << 31;
-  const auto m = static_cast<std::size_t>(naxb::intField(o, "m", 0, lim));
-  const auto n = static_cast<std::size_t>(naxb::intField(o, "n", 0, lim));
-  const auto k = static_cast<std::size_t>(naxb::intField(o, "k", 0, lim));
-  const auto lda = static_cast<std::size_t>(naxb::intField(o, "lda", 1, lim, false, transA ? m : k));
-  const auto ldb = static_cast<std::size_t>(naxb::intField(o, "ldb", 1, lim, false, transB ? k : n));
-  const auto ldc = static_cast<std::size_t>(naxb::intField(o, "ldc", 1, lim, false, n));
-  const double alpha = naxb::numberField(o, "alpha", false, 1), beta = naxb::numberField(o, "beta", false, 0);
-  const int threads = naxb::threadsField(o);
-  const std::size_t aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
-  if (aCols > lda || bCols > ldb || n > ldc)
-    throwNax(env, nax::codes::kOutOfRange, "expected lda, ldb, ldc >= the row lengths of op(A), op(B), C");
-  auto need = [](std::size_t r, std::size_t c, std::size_t ld) { return r == 0 || c == 0 ? 0 : (r - 1) * ld + c; };
-  Napi::Value av = o.Get("a");
-  const bool isDouble = av.IsTypedArray() && av.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
-  auto checkLen = [&](const char* name, Napi::TypedArray arr, std::size_t min) {
-    if (arr.ElementLength() < min)
-      throwNax(env, nax::codes::kSizeMismatch, std::string("expected ") + name + " to have at least " +
-                                                   std::to_string(min) + " elements, got " +
-                                                   std::to_string(arr.ElementLength()));
-  };
-  if (isDouble) {
-    auto a = naxb::float64Field(o, "a"), b = naxb::float64Field(o, "b"), c = naxb::float64Field(o, "c");
-    checkLen("a", a, need(aRows, aCols, lda));
-    checkLen("b", b, need(bRows, bCols, ldb));
-    checkLen("c", c, need(m, n, ldc));
-    const double *ap = a.Data(), *bp = b.Data();
-    double* cp = c.Data();
-    return naxb::PromiseWorker::start(
-        env, [=]() { nax::dgemm(transA, transB, m, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc, threads); }, nullptr,
-        {a, b, c});
-  }
-  auto a = naxb::float32Field(o, "a"), b = naxb::float32Field(o, "b"), c = naxb::float32Field(o, "c");
-  checkLen("a", a, need(aRows, aCols, lda));
-  checkLen("b", b, need(bRows, bCols, ldb));
-  checkLen("c", c, need(m, n, ldc));
-  const float *ap = a.Data(), *bp = b.Data();
-  float* cp = c.Data();
-  const float fa = static_cast<float>(alpha), fb = static_cast<float>(beta);
-  return naxb::PromiseWorker::start(
-      env, [=]() { nax::sgemm(transA, transB, m, n, k, fa, ap, lda, bp, ldb, fb, cp, ldc, threads); }, nullptr,
-      {a, b, c});
-}
-
 void init(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = NativeCrossbarLayer::define(env);
   constructors()[env] = std::make_unique<Napi::FunctionReference>(Napi::Persistent(ctor));
@@ -249,7 +198,6 @@ void init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeCrossbarLayer", ctor);
   exports.Set("crossbarProgram", Napi::Function::New(env, crossbarProgram, "crossbarProgram"));
   exports.Set("crossbarGeometry", Napi::Function::New(env, crossbarGeometry, "crossbarGeometry"));
-  exports.Set("gemm", Napi::Function::New(env, gemm, "gemm"));
 }
 
 NAX_EXPORTS(init);

@@ -124,9 +124,6 @@ describe('bad program and run arguments', () => {
       [() => addon.crossbarProgram({ weights: w, k: 4, n: 3, config: { ...good, rSink: -5 } }), 'ERR_NAX_OUT_OF_RANGE'],
       [() => addon.crossbarProgram({ weights: w, k: 5, n: 3, config: good }), 'ERR_NAX_SIZE_MISMATCH'],
       [() => addon.crossbarProgram({ weights: w, k: 4, n: 3, config: undefined as unknown as NativeCrossbarConfig }), 'ERR_NAX_INVALID_ARGUMENT'],
-      [() => addon.gemm({ m: 2, n: 2, k: 2, a: new Float32Array(3), b: new Float32Array(4), c: new Float32Array(4) }), 'ERR_NAX_SIZE_MISMATCH'],
-      [() => addon.gemm({ m: 2, n: 2, k: 2, a: new Float32Array(4), b: new Float64Array(4) as unknown as Float32Array, c: new Float32Array(4) }), 'ERR_NAX_INVALID_ARGUMENT'],
-      [() => addon.gemm({ m: 2, n: 2, k: 3, lda: 2, a: new Float32Array(6), b: new Float32Array(6), c: new Float32Array(4) }), 'ERR_NAX_OUT_OF_RANGE'],
     ];
     for (const [fn, code] of cases) {
       const err = await rejection(async () => fn());

@@ -68,6 +68,25 @@ describe('gemm', () => {
     expect(Array.from(c2)).toEqual([2, 4, 6]);
   });
 
+  it('checks its own arguments: bad sizes, mixed precisions and short strides are NaxErrors', async () => {
+    const addon = loadAddon();
+    const cases: Array<[() => Promise<unknown>, string]> = [
+      [() => addon.gemm({ m: 2, n: 2, k: 2, a: new Float32Array(3), b: new Float32Array(4), c: new Float32Array(4) }), 'ERR_NAX_SIZE_MISMATCH'],
+      [() => addon.gemm({ m: 2, n: 2, k: 2, a: new Float32Array(4), b: new Float64Array(4) as unknown as Float32Array, c: new Float32Array(4) }), 'ERR_NAX_INVALID_ARGUMENT'],
+      [() => addon.gemm({ m: 2, n: 2, k: 3, lda: 2, a: new Float32Array(6), b: new Float32Array(6), c: new Float32Array(4) }), 'ERR_NAX_OUT_OF_RANGE'],
+    ];
+    for (const [call, code] of cases) {
+      let caught: { name?: string; code?: string } | undefined;
+      try {
+        await call();
+      } catch (err) {
+        caught = err as typeof caught;
+      }
+      expect(caught?.name).toBe('NaxError');
+      expect(caught?.code).toBe(code);
+    }
+  });
+
   it('is bit-identical for any thread count and independent of m', async () => {
     const addon = loadAddon();
     const m = 301, n = 97, k = 1000;
