@@ -23,8 +23,6 @@ namespace {
 using crossbar_detail::roundHalfUp;
 inline std::string num(double v) { return formatNumber(v); }
 
-constexpr const char* kConfigCode = "ERR_NAX_CONFIG";  // lib/errors.ts ErrorCodes.config
-
 // RNG streams: each effect draws from its own stream so turning one on does
 // not change another's draws (read noise: crossbar_run.cc).
 constexpr std::uint64_t kStreamVariation = 0x5641524941544eull;
@@ -71,19 +69,19 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
   checkInt("dacBits", c.dacBits, 1, 8);
   checkInt("adcBits", c.adcBits, 0, 24);
   if (c.dacBits > c.inputBits)
-    throw Error(kConfigCode, "expected dacBits <= inputBits (" + std::to_string(c.inputBits) + ") for dacBits, got " +
+    throw Error(codes::kConfig, "expected dacBits <= inputBits (" + std::to_string(c.inputBits) + ") for dacBits, got " +
                                  std::to_string(c.dacBits));
   if (c.bitsPerCell > c.weightBits - 1)
-    throw Error(kConfigCode, "expected bitsPerCell <= weightBits - 1 (" + std::to_string(c.weightBits - 1) +
+    throw Error(codes::kConfig, "expected bitsPerCell <= weightBits - 1 (" + std::to_string(c.weightBits - 1) +
                                  ") for bitsPerCell, got " + std::to_string(c.bitsPerCell));
   // Column sums are integers carried exactly in float32 GEMMs.
   const double maxSum = static_cast<double>(c.rows) * ((1 << c.dacBits) - 1) * ((1 << c.bitsPerCell) - 1);
   if (maxSum >= 16777216.0)
-    throw Error(kConfigCode, "expected rows * (2^dacBits - 1) * (2^bitsPerCell - 1) < 2^24 for rows, got " + num(maxSum));
+    throw Error(codes::kConfig, "expected rows * (2^dacBits - 1) * (2^bitsPerCell - 1) < 2^24 for rows, got " + num(maxSum));
   checkNumber("gOff", c.gOff, 0, true);
   checkNumber("gOn", c.gOn, 0, true);
   if (!(c.gOn > c.gOff))
-    throw Error(kConfigCode, "expected gOn > gOff (" + num(c.gOff) + " S) for gOn, got " + num(c.gOn));
+    throw Error(codes::kConfig, "expected gOn > gOff (" + num(c.gOff) + " S) for gOn, got " + num(c.gOn));
   checkNumber("vRead", c.vRead, 0, true);
   checkNumber("parasitics.rWordLine", c.rWordLine, 0, false);
   checkNumber("parasitics.rBitLine", c.rBitLine, 0, false);
@@ -93,7 +91,7 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
   checkNumber("stuckAtOn", c.stuckAtOn, 0, false, 1);
   checkNumber("stuckAtOff", c.stuckAtOff, 0, false, 1);
   if (c.stuckAtOn + c.stuckAtOff > 1)
-    throw Error(kConfigCode, "expected stuckAtOn + stuckAtOff <= 1 for stuckAtOff, got " + num(c.stuckAtOn + c.stuckAtOff));
+    throw Error(codes::kConfig, "expected stuckAtOn + stuckAtOff <= 1 for stuckAtOff, got " + num(c.stuckAtOn + c.stuckAtOff));
   checkNumber("readNoise", c.readNoise, 0, false);
   checkNumber("inputScale", c.inputScale, 0, false);
 }

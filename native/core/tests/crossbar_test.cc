@@ -245,7 +245,7 @@ TEST_CASE("invalid configs throw nax::Error with the codes lib/crossbar uses") {
   c.rows = 5000;
   CHECK_THROWS_CODE(program(c), nax::codes::kOutOfRange);
   c = baseConfig(16, 16, 2, 8, 4, 8);
-  CHECK_THROWS_CODE(program(c), std::string("ERR_NAX_CONFIG"));
+  CHECK_THROWS_CODE(program(c), nax::codes::kConfig);
   c = baseConfig(16, 16, 2, 8, 8, 1);
   c.gOn = NAN;
   CHECK_THROWS_CODE(program(c), nax::codes::kInvalidArgument);
