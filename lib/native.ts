@@ -42,6 +42,8 @@ export interface NativeGemmOptions<T extends Float32Array | Float64Array> {
 
 export interface NativeCore {
   version(): NativeVersion;
+  /** The class native code makes its errors with (once per environment, right after loading). */
+  setErrorClass(errorClass: new (code: string, message: string) => Error): void;
   /** C = alpha * op(A) * op(B) + beta * C in place on c: sgemm for Float32Arrays, dgemm for Float64Arrays. */
   gemm(opts: NativeGemmOptions<Float32Array> | NativeGemmOptions<Float64Array>): Promise<void>;
 }
@@ -71,7 +73,10 @@ export function loadAddon(): NativeAddon {
     }
     try {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      cached = require(candidate) as NativeAddon;
+      const addon = require(candidate) as NativeAddon;
+      // Native errors become real NaxError instances with a stable .code.
+      addon.setErrorClass(NaxError);
+      cached = addon;
       return cached;
     } catch (err) {
       failures.push(`${candidate}: ${(err as Error).message}`);
@@ -92,7 +97,8 @@ export function loadAddon(): NativeAddon {
 
 /**
  * Calls an async native function and re-throws its error as a NaxError with
- * the JS call site's stack (native rejections carry no useful stack).
+ * the JS call site's stack (native rejections carry no useful stack). Every
+ * native call in lib/ goes through this or callNativeSync.
  */
 export async function callNative<T>(fn: () => Promise<T>): Promise<T> {
   const site = new Error();
@@ -118,10 +124,18 @@ export function callNativeSync<T>(fn: () => T): T {
 }
 
 function rethrowNative(err: unknown, site: Error): NaxError {
-  if (err instanceof NaxError) return err;
+  if (err instanceof NaxError) {
+    // Native code makes NaxErrors (setErrorClass); one rejected after an async worker has no JS frames: give it the call site's.
+    if (!/\n\s+at /.test(err.stack ?? '')) err.stack = `${err.name}: ${err.message}\n${frames(site)}`;
+    return err;
+  }
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : ErrorCodes.internal;
   const out = new NaxError(code, typeof e?.message === 'string' ? e.message : String(err));
-  out.stack = `NaxError: ${out.message}\n${(site.stack ?? '').split('\n').slice(1).join('\n')}`;
+  out.stack = `NaxError: ${out.message}\n${frames(site)}`;
   return out;
+}
+
+function frames(site: Error): string {
+  return (site.stack ?? '').split('\n').slice(1).join('\n');
 }

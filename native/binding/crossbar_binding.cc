@@ -4,7 +4,6 @@
 //   crossbarGeometry(opts) -> the mapping's tile counts.
 // Arguments are validated in lib/crossbar first; these checks keep bad input
 // from ever reaching the core unchecked.
-#include <map>
 #include <memory>
 
 #include "core/crossbar.h"
@@ -133,12 +132,6 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
   std::shared_ptr<nax::CrossbarLayer> layer_;
 };
 
-// Constructor per environment (worker_threads each load the addon).
-std::map<napi_env, std::unique_ptr<Napi::FunctionReference>>& constructors() {
-  static std::map<napi_env, std::unique_ptr<Napi::FunctionReference>> m;
-  return m;
-}
-
 Napi::Value crossbarProgram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object opts = naxb::objectArg(info, 0, "options");
@@ -161,8 +154,8 @@ Napi::Value crossbarProgram(const Napi::CallbackInfo& info) {
                                                        config);
       },
       [result](Napi::Env env) -> Napi::Value {
-        auto& ctor = constructors()[env];
-        return ctor->New({Napi::External<std::shared_ptr<nax::CrossbarLayer>>::New(env, result.get())});
+        return naxb::addonData(env).crossbarLayer.New(
+            {Napi::External<std::shared_ptr<nax::CrossbarLayer>>::New(env, result.get())});
       },
       {weights});
 }
@@ -192,9 +185,7 @@ Napi::Value crossbarGeometry(const Napi::CallbackInfo& info) {
 
 void init(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = NativeCrossbarLayer::define(env);
-  constructors()[env] = std::make_unique<Napi::FunctionReference>(Napi::Persistent(ctor));
-  napi_env raw = env;
-  env.AddCleanupHook([raw]() { constructors().erase(raw); });
+  naxb::addonData(env).crossbarLayer = Napi::Persistent(ctor);  // per environment (worker_threads)
   exports.Set("NativeCrossbarLayer", ctor);
   exports.Set("crossbarProgram", Napi::Function::New(env, crossbarProgram, "crossbarProgram"));
   exports.Set("crossbarGeometry", Napi::Function::New(env, crossbarGeometry, "crossbarGeometry"));

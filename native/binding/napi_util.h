@@ -1,6 +1,7 @@
-// Shared N-API glue: registration of binding files, argument checks that
-// throw NaxError with a stable code, typed-array views, and a promise worker
-// that keeps its JS inputs alive and never lets a C++ exception escape.
+// Shared N-API glue: registration of binding files, per-environment state,
+// argument checks that throw NaxError with a stable code, typed-array views,
+// and a promise worker that keeps its JS inputs alive and never lets a C++
+// exception escape.
 #pragma once
 #include <napi.h>
 
@@ -28,8 +29,23 @@ struct Registrar {
 #define NAX_CONCAT(a, b) NAX_CONCAT_INNER(a, b)
 #define NAX_EXPORTS(fn) static ::naxb::Registrar NAX_CONCAT(naxRegistrar_, __LINE__)(fn)
 
+// ---- per-environment state: one per JS environment that loads the addon
+// (the main thread and each worker_thread), held as napi instance data and
+// freed with the environment. Never a static: statics are shared by all.
+struct AddonData {
+  Napi::FunctionReference errorClass;     // lib/errors.ts NaxError (setErrorClass)
+  Napi::FunctionReference crossbarLayer;  // the NativeCrossbarLayer class
+};
+inline AddonData& addonData(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
+
 // ---- errors
+// An instance of the project's NaxError (new NaxError(code, message)) once
+// lib/native.ts has handed the class over; before that, a plain Error with
+// the same name and code.
 inline Napi::Error makeNaxError(Napi::Env env, const std::string& code, const std::string& message) {
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (data && !data->errorClass.IsEmpty())
+    return Napi::Error(env, data->errorClass.New({Napi::String::New(env, code), Napi::String::New(env, message)}));
   Napi::Error err = Napi::Error::New(env, message);
   err.Value().Set("name", Napi::String::New(env, "NaxError"));
   err.Value().Set("code", Napi::String::New(env, code));
