@@ -3,10 +3,11 @@
  * (never a crash), and conv2d agrees with a direct TypeScript convolution
  * for strides, dilations, asymmetric pads and groups.
  */
-import { runtimeNative } from '../../lib/runtime/native';
+import { loadAddon } from '../../lib/native';
 import { randomImages } from './ort';
 
-const rt = () => runtimeNative();
+// The binding's entries themselves (lib/ calls them through runtimeNative(), routed through callNative).
+const rt = () => loadAddon().runtime;
 
 function directConv(x: Float32Array, w: Float32Array, n: number, c: number, h: number, wd: number, m: number, g: number, kh: number, kw: number, pads: number[], s: number[], d: number[]) {
   const oh = Math.floor((h + pads[0] + pads[2] - d[0] * (kh - 1) - 1) / s[0]) + 1;
