@@ -3,7 +3,7 @@
  * / PUMA; wire figures from shared/HARDWARE.md) and validation.
  */
 import { ErrorCodes, NaxError, expectNumber, expectOneOf, invalid, rejectUnknownKeys } from '../errors';
-import { naxAdcBits } from './geometry';
+import { losslessAdcBits, naxAdcBits } from './geometry';
 import type { NativeCrossbarConfig } from './native';
 
 /** Parasitic resistances of one array (DESIGN.md "The crossbar circuit"), ohms. */
@@ -190,7 +190,12 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   };
 }
 
-/** The flat form the native binding reads. */
+/** ADC bits a resolved config uses per conversion ('lossless' resolved by the one rule, losslessAdcBits). */
+export function resolvedAdcBits(config: CrossbarConfig): number {
+  return config.adcBits === 'lossless' ? losslessAdcBits(config.rows, config.dacBits, config.bitsPerCell) : config.adcBits;
+}
+
+/** The flat form the native binding reads: every field resolved, no defaults left to the C++ side. */
 export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
   const r = c.parasitics || { rWordLine: 0, rBitLine: 0, rSource: 0, rSink: 0 };
   return {
@@ -200,7 +205,7 @@ export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
     weightBits: c.weightBits,
     inputBits: c.inputBits,
     dacBits: c.dacBits,
-    adcBits: c.adcBits === 'lossless' ? 0 : c.adcBits,
+    adcBits: resolvedAdcBits(c),
     adcCalibrated: c.adcRange === 'calibrated' ? 1 : 0,
     gOn: c.gOn,
     gOff: c.gOff,

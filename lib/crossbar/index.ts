@@ -1,7 +1,7 @@
 /** Crossbar engine: configuration, mapping geometry, programmed layers. */
-export { CrossbarLayer, crossbarMatMul, resolvedAdcBits } from './layer';
+export { CrossbarLayer, crossbarMatMul } from './layer';
 export type { ProgramOptions, CrossbarLayerState } from './layer';
-export { resolveCrossbarConfig, toNativeConfig, DEFAULT_PARASITICS } from './config';
+export { resolveCrossbarConfig, resolvedAdcBits, toNativeConfig, DEFAULT_PARASITICS } from './config';
 export { DEFAULT_NON_IDEAL } from './presets';
 export type {
   CrossbarConfig,

@@ -6,7 +6,7 @@
 import { ErrorCodes, NaxError, expectNumber, expectTypedArray, invalid } from '../errors';
 import { callNative, callNativeSync, loadAddon } from '../native';
 import { CrossbarConfig, CrossbarConfigInput, resolveCrossbarConfig, toNativeConfig } from './config';
-import { MappingGeometry, losslessAdcBits, mappingGeometry } from './geometry';
+import { MappingGeometry, mappingGeometry } from './geometry';
 import type { NativeCrossbarLayerHandle } from './native';
 
 export interface ProgramOptions {
@@ -118,9 +118,4 @@ export async function crossbarMatMul(
   } finally {
     layer.dispose();
   }
-}
-
-/** ADC bits a resolved config uses per conversion. */
-export function resolvedAdcBits(config: CrossbarConfig): number {
-  return config.adcBits === 'lossless' ? losslessAdcBits(config.rows, config.dacBits, config.bitsPerCell) : config.adcBits;
 }

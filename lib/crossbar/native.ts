@@ -4,7 +4,7 @@
  */
 import type { MappingGeometry, MappingGeometryInput } from './geometry';
 
-/** Flat, fully resolved config as the binding reads it (booleans as 0/1). */
+/** Flat, fully resolved config as the binding reads it (booleans as 0/1); every field is required. */
 export interface NativeCrossbarConfig {
   rows: number;
   cols: number;
@@ -12,7 +12,7 @@ export interface NativeCrossbarConfig {
   weightBits: number;
   inputBits: number;
   dacBits: number;
-  /** 0 = lossless. */
+  /** Resolved ADC bits per conversion, 1..24 ('lossless' resolved by resolvedAdcBits). */
   adcBits: number;
   adcCalibrated: 0 | 1;
   gOn: number;
@@ -66,5 +66,5 @@ export interface CrossbarNative {
     config: NativeCrossbarConfig;
   }): Promise<NativeCrossbarLayerHandle>;
   /** The native twin of mappingGeometry (lib/crossbar/geometry.ts), checked against it in the tests. */
-  crossbarGeometry(opts: MappingGeometryInput): Omit<MappingGeometry, 'utilization'> & { losslessAdcBits: number };
+  crossbarGeometry(opts: MappingGeometryInput): Omit<MappingGeometry, 'utilization'>;
 }

@@ -35,7 +35,7 @@
 import { ErrorCodes, NaxError, describeValue, expectNumber, rejectUnknownKeys } from '../errors';
 import { type CrossbarConfig, resolveCrossbarConfig } from '../crossbar/config';
 import { mappingGeometry } from '../crossbar/geometry';
-import { resolvedAdcBits } from '../crossbar/layer';
+import { resolvedAdcBits } from '../crossbar/config';
 import type { CrossbarMapping } from '../runtime/mapping';
 import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';

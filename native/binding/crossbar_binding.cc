@@ -13,34 +13,37 @@ namespace {
 
 using naxb::throwNax;
 
+// Every field is required: lib/crossbar/config.ts toNativeConfig resolves them
+// all (adcBits included); the core checks the values.
 nax::CrossbarConfig readConfig(Napi::Object o) {
+  const naxb::RequiredFields f(o, "config");
   nax::CrossbarConfig c;
-  c.rows = static_cast<int>(naxb::intField(o, "rows", 1, 4096));
-  c.cols = static_cast<int>(naxb::intField(o, "cols", 1, 4096));
-  c.bitsPerCell = static_cast<int>(naxb::intField(o, "bitsPerCell", 1, 8));
-  c.weightBits = static_cast<int>(naxb::intField(o, "weightBits", 2, 16));
-  c.inputBits = static_cast<int>(naxb::intField(o, "inputBits", 1, 16));
-  c.dacBits = static_cast<int>(naxb::intField(o, "dacBits", 1, 8));
-  c.adcBits = static_cast<int>(naxb::intField(o, "adcBits", 0, 24));
-  c.adcCalibrated = naxb::intField(o, "adcCalibrated", 0, 1) == 1;
-  c.gOn = naxb::numberField(o, "gOn");
-  c.gOff = naxb::numberField(o, "gOff");
-  c.vRead = naxb::numberField(o, "vRead");
-  c.parasitics = naxb::intField(o, "parasitics", 0, 1) == 1;
-  c.rWordLine = naxb::numberField(o, "rWordLine");
-  c.rBitLine = naxb::numberField(o, "rBitLine");
-  c.rSource = naxb::numberField(o, "rSource");
-  c.rSink = naxb::numberField(o, "rSink");
-  c.variation = static_cast<nax::VariationKind>(naxb::intField(o, "variation", 0, 2));
-  c.variationSigma = naxb::numberField(o, "variationSigma");
-  c.stuckAtOn = naxb::numberField(o, "stuckAtOn");
-  c.stuckAtOff = naxb::numberField(o, "stuckAtOff");
-  c.readNoise = naxb::numberField(o, "readNoise");
-  c.perChannel = naxb::intField(o, "perChannel", 0, 1) == 1;
-  c.inputScale = naxb::numberField(o, "inputScale");
-  c.seed = static_cast<std::uint64_t>(naxb::intField(o, "seed", 0, 9007199254740991LL));
-  c.threads = static_cast<int>(naxb::intField(o, "threads", 0, 1024));
-  c.ideal = naxb::intField(o, "ideal", 0, 1) == 1;
+  c.rows = static_cast<int>(f.integer("rows", 1, 4096));
+  c.cols = static_cast<int>(f.integer("cols", 1, 4096));
+  c.bitsPerCell = static_cast<int>(f.integer("bitsPerCell", 1, 8));
+  c.weightBits = static_cast<int>(f.integer("weightBits", 2, 16));
+  c.inputBits = static_cast<int>(f.integer("inputBits", 1, 16));
+  c.dacBits = static_cast<int>(f.integer("dacBits", 1, 8));
+  c.adcBits = static_cast<int>(f.integer("adcBits", 1, 24));
+  c.adcCalibrated = f.flag("adcCalibrated");
+  c.gOn = f.number("gOn");
+  c.gOff = f.number("gOff");
+  c.vRead = f.number("vRead");
+  c.parasitics = f.flag("parasitics");
+  c.rWordLine = f.number("rWordLine");
+  c.rBitLine = f.number("rBitLine");
+  c.rSource = f.number("rSource");
+  c.rSink = f.number("rSink");
+  c.variation = static_cast<nax::VariationKind>(f.integer("variation", 0, 2));
+  c.variationSigma = f.number("variationSigma");
+  c.stuckAtOn = f.number("stuckAtOn");
+  c.stuckAtOff = f.number("stuckAtOff");
+  c.readNoise = f.number("readNoise");
+  c.perChannel = f.flag("perChannel");
+  c.inputScale = f.number("inputScale");
+  c.seed = static_cast<std::uint64_t>(f.integer("seed", 0, 9007199254740991LL));
+  c.threads = static_cast<int>(f.integer("threads", 0, 1024));
+  c.ideal = f.flag("ideal");
   return c;
 }
 
@@ -109,7 +112,7 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
     o.Set("slices", static_cast<double>(g.slices));
     o.Set("cycles", static_cast<double>(g.cycles));
     o.Set("arrays", static_cast<double>(g.arrays));
-    o.Set("adcBits", layer->adcBitsResolved());
+    o.Set("adcBits", layer->config().adcBits);
     o.Set("adcRangeLsb", layer->adcRangeLsb());
     o.Set("inputScale", layer->inputScale());
     o.Set("effectiveWidth", static_cast<double>(layer->effectiveWidth()));
@@ -163,15 +166,16 @@ Napi::Value crossbarProgram(const Napi::CallbackInfo& info) {
 Napi::Value crossbarGeometry(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object opts = naxb::objectArg(info, 0, "options");
-  const long long k = naxb::intField(opts, "k", 1, 1LL << 40);
-  const long long n = naxb::intField(opts, "n", 1, 1LL << 40);
+  const naxb::RequiredFields f(opts, "");
+  const long long k = f.integer("k", 1, 1LL << 40);
+  const long long n = f.integer("n", 1, 1LL << 40);
   nax::CrossbarConfig c;
-  c.rows = static_cast<int>(naxb::intField(opts, "rows", 1, 4096));
-  c.cols = static_cast<int>(naxb::intField(opts, "cols", 1, 4096));
-  c.weightBits = static_cast<int>(naxb::intField(opts, "weightBits", 2, 16));
-  c.bitsPerCell = static_cast<int>(naxb::intField(opts, "bitsPerCell", 1, 16));
-  c.inputBits = static_cast<int>(naxb::intField(opts, "inputBits", 1, 32));
-  c.dacBits = static_cast<int>(naxb::intField(opts, "dacBits", 1, 32));
+  c.rows = static_cast<int>(f.integer("rows", 1, 4096));
+  c.cols = static_cast<int>(f.integer("cols", 1, 4096));
+  c.weightBits = static_cast<int>(f.integer("weightBits", 2, 16));
+  c.bitsPerCell = static_cast<int>(f.integer("bitsPerCell", 1, 16));
+  c.inputBits = static_cast<int>(f.integer("inputBits", 1, 32));
+  c.dacBits = static_cast<int>(f.integer("dacBits", 1, 32));
   nax::CrossbarGeometry g = nax::crossbarGeometry(static_cast<std::size_t>(k), static_cast<std::size_t>(n), c);
   Napi::Object o = Napi::Object::New(env);
   o.Set("rowTiles", static_cast<double>(g.rowTiles));
@@ -179,7 +183,6 @@ Napi::Value crossbarGeometry(const Napi::CallbackInfo& info) {
   o.Set("slices", static_cast<double>(g.slices));
   o.Set("cycles", static_cast<double>(g.cycles));
   o.Set("arrays", static_cast<double>(g.arrays));
-  o.Set("losslessAdcBits", nax::losslessAdcBits(c.rows, std::min(c.dacBits, 8), std::min(c.bitsPerCell, 8)));
   return o;
 }
 

@@ -100,6 +100,41 @@ inline long long intField(Napi::Object obj, const char* key, long long lo, long 
   return static_cast<long long>(d);
 }
 
+// Required fields of one options object, for entries that receive fully
+// resolved values (lib/ fills every default): a missing field is an error
+// naming it with the object's path, e.g. "expected a number for
+// config.adcBits, got undefined". Nothing is defaulted here.
+class RequiredFields {
+ public:
+  RequiredFields(Napi::Object obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+
+  double number(const char* key) const {
+    Napi::Value v = obj_.Get(key);
+    if (!v.IsNumber())
+      throwNax(obj_.Env(), nax::codes::kInvalidArgument, "expected a number for " + name(key) + ", got " + describe(v));
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d))
+      throwNax(obj_.Env(), nax::codes::kInvalidArgument,
+               "expected a finite number for " + name(key) + ", got " + std::to_string(d));
+    return d;
+  }
+  long long integer(const char* key, long long lo, long long hi) const {
+    const double d = number(key);
+    if (d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
+      throwNax(obj_.Env(), nax::codes::kOutOfRange,
+               "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "] for " + name(key) +
+                   ", got " + std::to_string(d));
+    return static_cast<long long>(d);
+  }
+  // 0 or 1 (booleans cross as numbers).
+  bool flag(const char* key) const { return integer(key, 0, 1) == 1; }
+
+ private:
+  std::string name(const char* key) const { return path_.empty() ? std::string(key) : path_ + "." + key; }
+  Napi::Object obj_;
+  std::string path_;
+};
+
 template <typename TA>
 inline TA typedArrayField(Napi::Object obj, const char* key, napi_typedarray_type type, const char* typeName,
                           size_t expectedLength /* 0 = any */) {

@@ -45,11 +45,6 @@ void checkNumber(const char* name, double v, double lo, bool loExclusive, double
 
 }  // namespace
 
-int losslessAdcBits(int rows, int dacBits, int bitsPerCell) {
-  const double maxSum = static_cast<double>(rows) * ((1 << dacBits) - 1) * ((1 << bitsPerCell) - 1);
-  return static_cast<int>(std::ceil(std::log2(maxSum + 1)));
-}
-
 CrossbarGeometry crossbarGeometry(std::size_t k, std::size_t n, const CrossbarConfig& c) {
   CrossbarGeometry g;
   g.rowTiles = (k + c.rows - 1) / c.rows;
@@ -67,7 +62,7 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
   checkInt("weightBits", c.weightBits, 2, 16);
   checkInt("inputBits", c.inputBits, 1, 16);
   checkInt("dacBits", c.dacBits, 1, 8);
-  checkInt("adcBits", c.adcBits, 0, 24);
+  checkInt("adcBits", c.adcBits, 1, 24);
   if (c.dacBits > c.inputBits)
     throw Error(codes::kConfig, "expected dacBits <= inputBits (" + std::to_string(c.inputBits) + ") for dacBits, got " +
                                  std::to_string(c.dacBits));
@@ -107,8 +102,6 @@ CrossbarLayer::CrossbarLayer(const float* weights, std::size_t k, std::size_t n,
       throw Error(codes::kInvalidArgument, "expected a finite number for weights[" + std::to_string(i) + "], got " +
                                                num(weights[i]));
   geometry_ = crossbarGeometry(k, n, config_);
-  adcBits_ = config_.adcBits > 0 ? config_.adcBits
-                                 : losslessAdcBits(config_.rows, config_.dacBits, config_.bitsPerCell);
   if (config_.ideal) {
     weightsIdeal_.assign(weights, weights + k * n);
     return;

@@ -130,7 +130,7 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
     if (adcRange_ == 0) adcRange_ = std::max(calibrateAdc(inputs, batch, scale, passes), 1.0);
     range = adcRange_;
   }
-  const double codeMax = std::ldexp(1.0, adcBits_) - 1;
+  const double codeMax = std::ldexp(1.0, config_.adcBits) - 1;
   const double step = std::max(1.0, range / codeMax);  // LSB units per ADC code
   // The fused kernel sums each column's integer codes over cycles in float:
   // exact while codeMax * sum_c 2^(c*dacBits) < 2^24 (the step and the
@@ -333,7 +333,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const double xMax = std::ldexp(1.0, c.inputBits) - 1;
   const double inputLsb = inputScale / xMax;
   const float invStep = static_cast<float>(1.0 / step);
-  const float codeMax = static_cast<float>(std::ldexp(1.0, adcBits_) - 1);
+  const float codeMax = static_cast<float>(std::ldexp(1.0, config_.adcBits) - 1);
   const float sigma = static_cast<float>(c.readNoise);
   const ShiftAdd shift(cycles, g.slices, c, step);
   const std::vector<float> cycleScale(shift.cycleScale.begin(), shift.cycleScale.end());
@@ -400,7 +400,7 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
   const double xMax = std::ldexp(1.0, c.inputBits) - 1;
   const double inputLsb = inputScale / xMax;
   const float invStep = static_cast<float>(1.0 / step);
-  const float codeMax = static_cast<float>(std::ldexp(1.0, adcBits_) - 1);
+  const float codeMax = static_cast<float>(std::ldexp(1.0, config_.adcBits) - 1);
   const float sigma = static_cast<float>(c.readNoise);
   const ShiftAdd shift(cycles, g.slices, c, step);
   const std::size_t paddedWidth = (width_ + kFusedCols - 1) / kFusedCols * kFusedCols;

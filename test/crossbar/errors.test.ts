@@ -130,6 +130,13 @@ describe('bad program and run arguments', () => {
       expect(err.name).toBe('NaxError');
       expect(err.code).toBe(code);
     }
+    // The binding defaults nothing: a missing field is named, and the core has no "adcBits 0 = lossless".
+    const { adcBits: _omitted, ...missing } = good;
+    const absent = await rejection(() => addon.crossbarProgram({ weights: w, k: 4, n: 3, config: missing as NativeCrossbarConfig }));
+    expect([absent.name, absent.code, absent.message]).toEqual(['NaxError', 'ERR_NAX_INVALID_ARGUMENT', 'expected a number for config.adcBits, got undefined']);
+    const zero = await rejection(() => addon.crossbarProgram({ weights: w, k: 4, n: 3, config: { ...good, adcBits: 0 } }));
+    expect(zero.code).toBe('ERR_NAX_OUT_OF_RANGE');
+    expect(zero.message).toMatch(/config\.adcBits/);
     // The wrapped layer class cannot be built from JS without a programmed layer.
     const Ctor = (addon as unknown as { NativeCrossbarLayer: new (...args: unknown[]) => unknown }).NativeCrossbarLayer;
     const err = await rejection(() => new Ctor({}));

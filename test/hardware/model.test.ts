@@ -14,7 +14,7 @@ import {
 import { attr, createGraph, node, tensor, valueInfo } from '../../lib/onnx/ir';
 import type { LoweredLayer } from '../../lib/runtime/lower';
 import { resolveMapping } from '../../lib/runtime/mapping';
-import { resolvedAdcBits } from '../../lib/crossbar/layer';
+import { resolvedAdcBits } from '../../lib/crossbar/config';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 function expectClose(actual: number, expected: number, tol = 1e-12): void {

@@ -250,6 +250,10 @@ TEST_CASE("invalid configs throw nax::Error with the codes lib/crossbar uses") {
   c.gOn = NAN;
   CHECK_THROWS_CODE(program(c), nax::codes::kInvalidArgument);
   c = baseConfig(16, 16, 2, 8, 8, 1);
+  c.adcBits = 0;  // no "0 = lossless" in the core: lib/crossbar resolves the rule
+  CHECK_THROWS_CODE(program(c), nax::codes::kOutOfRange);
+  CHECK_THROWS_CODE(program(nax::CrossbarConfig{}), nax::codes::kOutOfRange);  // no defaults either
+  c = baseConfig(16, 16, 2, 8, 8, 1);
   std::vector<float> bad = w;
   bad[5] = INFINITY;
   CHECK_THROWS_CODE((nax::CrossbarLayer(bad.data(), 4, 3, c)), nax::codes::kInvalidArgument);
