@@ -20,32 +20,41 @@ export interface NativeVersion {
   threads: number;
 }
 
-/** Options of the one matrix-product entry (native/binding/gemm_binding.cc), row-major. */
+/** Options of gemm() below, row-major: C = alpha * op(A) * op(B) + beta * C. */
 export interface NativeGemmOptions<T extends Float32Array | Float64Array> {
+  /** Default false. */
   transA?: boolean;
+  /** Default false. */
   transB?: boolean;
   m: number;
   n: number;
   k: number;
+  /** Default 1. */
   alpha?: number;
+  /** Default 0 (C is not read). */
   beta?: number;
   a: T;
-  /** Row stride of a in elements; default the row length of a. */
+  /** Row stride of a in elements; default the row length of a as stored (transA ? m : k). */
   lda?: number;
   b: T;
+  /** Default transB ? k : n. */
   ldb?: number;
   c: T;
+  /** Default n. */
   ldc?: number;
-  /** 0 = all cores. */
+  /** 0 (default) = all cores. */
   threads?: number;
 }
+
+/** What the binding reads (native/binding/gemm_binding.cc): every field resolved. */
+export type NativeGemmArgs<T extends Float32Array | Float64Array> = Required<NativeGemmOptions<T>>;
 
 export interface NativeCore {
   version(): NativeVersion;
   /** The class native code makes its errors with (once per environment, right after loading). */
   setErrorClass(errorClass: new (code: string, message: string) => Error): void;
   /** C = alpha * op(A) * op(B) + beta * C in place on c: sgemm for Float32Arrays, dgemm for Float64Arrays. */
-  gemm(opts: NativeGemmOptions<Float32Array> | NativeGemmOptions<Float64Array>): Promise<void>;
+  gemm(args: NativeGemmArgs<Float32Array> | NativeGemmArgs<Float64Array>): Promise<void>;
 }
 
 // Concerns extend this interface (circuit, crossbar, train, ...).
@@ -109,9 +118,21 @@ export async function callNative<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The native GEMM (C = alpha * op(A) * op(B) + beta * C, in place on c), through callNative. */
+/** The native GEMM (C = alpha * op(A) * op(B) + beta * C, in place on c), defaults resolved, through callNative. */
 export function gemm(opts: NativeGemmOptions<Float32Array> | NativeGemmOptions<Float64Array>): Promise<void> {
-  return callNative(() => loadAddon().gemm(opts));
+  const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  const args = {
+    ...opts,
+    transA,
+    transB,
+    alpha: opts.alpha ?? 1,
+    beta: opts.beta ?? 0,
+    lda: opts.lda ?? (transA ? opts.m : opts.k),
+    ldb: opts.ldb ?? (transB ? opts.k : opts.n),
+    ldc: opts.ldc ?? opts.n,
+    threads: opts.threads ?? 0,
+  } as NativeGemmArgs<Float32Array> | NativeGemmArgs<Float64Array>;
+  return callNative(() => loadAddon().gemm(args));
 }
 
 /** Same, for synchronous native calls. */

@@ -11,20 +11,22 @@ namespace {
 using naxb::throwNax;
 
 // gemm({ transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads }):
-// Float32Arrays -> sgemm, Float64Arrays -> dgemm; c is updated in place.
+// Float32Arrays -> sgemm, Float64Arrays -> dgemm; c is updated in place. Every
+// field is required (lib/native.ts gemm() resolves the defaults).
 Napi::Value gemm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = naxb::objectArg(info, 0, "options");
-  const bool transA = o.Get("transA").ToBoolean(), transB = o.Get("transB").ToBoolean();
+  const naxb::RequiredFields f(o, "");
+  const bool transA = f.boolean("transA"), transB = f.boolean("transB");
   const long long lim = 1LL << 31;
-  const auto m = static_cast<std::size_t>(naxb::intField(o, "m", 0, lim));
-  const auto n = static_cast<std::size_t>(naxb::intField(o, "n", 0, lim));
-  const auto k = static_cast<std::size_t>(naxb::intField(o, "k", 0, lim));
-  const auto lda = static_cast<std::size_t>(naxb::intField(o, "lda", 1, lim, false, transA ? m : k));
-  const auto ldb = static_cast<std::size_t>(naxb::intField(o, "ldb", 1, lim, false, transB ? k : n));
-  const auto ldc = static_cast<std::size_t>(naxb::intField(o, "ldc", 1, lim, false, n));
-  const double alpha = naxb::numberField(o, "alpha", false, 1), beta = naxb::numberField(o, "beta", false, 0);
-  const int threads = naxb::threadsField(o);
+  const auto m = static_cast<std::size_t>(f.integer("m", 0, lim));
+  const auto n = static_cast<std::size_t>(f.integer("n", 0, lim));
+  const auto k = static_cast<std::size_t>(f.integer("k", 0, lim));
+  const auto lda = static_cast<std::size_t>(f.integer("lda", 0, lim));
+  const auto ldb = static_cast<std::size_t>(f.integer("ldb", 0, lim));
+  const auto ldc = static_cast<std::size_t>(f.integer("ldc", 0, lim));
+  const double alpha = f.number("alpha"), beta = f.number("beta");
+  const int threads = static_cast<int>(f.integer("threads", 0, 1024));
   const std::size_t aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
   if (aCols > lda || bCols > ldb || n > ldc)
     throwNax(env, nax::codes::kOutOfRange, "expected lda, ldb, ldc >= the row lengths of op(A), op(B), C");

@@ -126,8 +126,14 @@ class RequiredFields {
                    ", got " + std::to_string(d));
     return static_cast<long long>(d);
   }
-  // 0 or 1 (booleans cross as numbers).
+  // 0 or 1 (booleans crossing as numbers).
   bool flag(const char* key) const { return integer(key, 0, 1) == 1; }
+  bool boolean(const char* key) const {
+    Napi::Value v = obj_.Get(key);
+    if (!v.IsBoolean())
+      throwNax(obj_.Env(), nax::codes::kInvalidArgument, "expected a boolean for " + name(key) + ", got " + describe(v));
+    return v.As<Napi::Boolean>().Value();
+  }
 
  private:
   std::string name(const char* key) const { return path_.empty() ? std::string(key) : path_ + "." + key; }
