@@ -3,7 +3,7 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
-#include <memory>
+#include <utility>
 #include <new>
 
 namespace nax {
@@ -25,29 +25,40 @@ struct AlignedAllocator {
   bool operator!=(const AlignedAllocator<U>&) const { return false; }
 };
 
-// Scratch that grows on demand: get(count) returns at least count elements,
-// uninitialised; contents are not kept when it grows.
+// An uninitialised 64-byte aligned array. reserve(count) makes room for at
+// least count elements, growing in multiples of 64 without keeping the
+// contents (scratch that is rewritten before each use).
 template <typename T>
-class AlignedBuffer {
+class AlignedArray {
  public:
-  AlignedBuffer() = default;
-  explicit AlignedBuffer(std::size_t count) { get(count); }
-  T* get(std::size_t count) {
-    if (count > capacity_ || !data_) {
-      // Multiples of 64 elements, so slowly growing requests rarely reallocate.
-      capacity_ = (std::max<std::size_t>(count, 64) + 63) / 64 * 64;
-      data_.reset(static_cast<T*>(::operator new[](capacity_ * sizeof(T), std::align_val_t(kAlignBytes))));
-    }
-    return data_.get();
+  AlignedArray() = default;
+  explicit AlignedArray(std::size_t count)
+      : data_(static_cast<T*>(::operator new[](std::max<std::size_t>(count, 1) * sizeof(T),
+                                                std::align_val_t(kAlignBytes)))),
+        size_(count) {}
+  ~AlignedArray() { ::operator delete[](data_, std::align_val_t(kAlignBytes)); }
+  AlignedArray(AlignedArray&& other) noexcept : data_(other.data_), size_(other.size_) {
+    other.data_ = nullptr;
+    other.size_ = 0;
   }
-  T* data() const { return data_.get(); }
+  AlignedArray& operator=(AlignedArray&& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    return *this;
+  }
+  AlignedArray(const AlignedArray&) = delete;
+  AlignedArray& operator=(const AlignedArray&) = delete;
+
+  T* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  T* reserve(std::size_t count) {
+    if (count > size_ || !data_) *this = AlignedArray((std::max<std::size_t>(count, 64) + 63) / 64 * 64);
+    return data_;
+  }
 
  private:
-  struct Free {
-    void operator()(T* p) const { ::operator delete[](p, std::align_val_t(kAlignBytes)); }
-  };
-  std::unique_ptr<T, Free> data_;
-  std::size_t capacity_ = 0;
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
 };
 
 }  // namespace nax

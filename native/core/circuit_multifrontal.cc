@@ -48,29 +48,43 @@ using V4 = simd::Vec<double, 4>;
 inline std::size_t roundUp(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
 
 // acc[MR][NR] = sum_k a[k*MR + r] * b[k*NR + c]  (a, b packed panels; b and
-// acc 32-byte aligned)
+// acc 32-byte aligned). Written out register by register: the compiler keeps
+// all twelve accumulators in registers.
 inline void microKernel(int kc, const double* __restrict a, const double* __restrict b, double* __restrict acc) {
-  V4 c[MR][2];
-#pragma GCC unroll 6
-  for (int r = 0; r < MR; ++r) c[r][0] = c[r][1] = V4{};
+  V4 c00 = {0, 0, 0, 0}, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00,
+     c41 = c00, c50 = c00, c51 = c00;
   for (int k = 0; k < kc; ++k) {
     const V4 b0 = simd::load<V4>(b + k * NR), b1 = simd::load<V4>(b + k * NR + 4);
     const double* ak = a + k * MR;
-#pragma GCC unroll 6
-    for (int r = 0; r < MR; ++r) {
-      c[r][0] += ak[r] * b0;
-      c[r][1] += ak[r] * b1;
-    }
+    V4 x;
+    x = V4{ak[0], ak[0], ak[0], ak[0]};
+    c00 += x * b0;
+    c01 += x * b1;
+    x = V4{ak[1], ak[1], ak[1], ak[1]};
+    c10 += x * b0;
+    c11 += x * b1;
+    x = V4{ak[2], ak[2], ak[2], ak[2]};
+    c20 += x * b0;
+    c21 += x * b1;
+    x = V4{ak[3], ak[3], ak[3], ak[3]};
+    c30 += x * b0;
+    c31 += x * b1;
+    x = V4{ak[4], ak[4], ak[4], ak[4]};
+    c40 += x * b0;
+    c41 += x * b1;
+    x = V4{ak[5], ak[5], ak[5], ak[5]};
+    c50 += x * b0;
+    c51 += x * b1;
   }
-#pragma GCC unroll 6
+  const V4 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
   for (int r = 0; r < MR; ++r) {
-    simd::store(acc + r * NR, c[r][0]);
-    simd::store(acc + r * NR + 4, c[r][1]);
+    simd::store(acc + r * NR, rows[r][0]);
+    simd::store(acc + r * NR + 4, rows[r][1]);
   }
 }
 
 struct Workspace {
-  AlignedBuffer<double> packA, packB;
+  AlignedArray<double> packA, packB;
 };
 
 // F[i][j] -= sum_k W[k][i] * W[k][j] for rows i in [i0, i1) and columns
@@ -123,7 +137,7 @@ void trailingUpdate(double* F, std::size_t ld, int m, const double* W, std::size
   const double work = static_cast<double>(i1 - i0) * (m - colFrom) * kc;
   if (threads <= 1 || work < 4.0e6 || tiles < 2) {
     trailingUpdateTiles(F, ld, m, W, ldw, kc, i0, i1, colFrom, upper, 0, tiles, packedB, bColBase,
-                        ws.packA.get(static_cast<std::size_t>(kc) * MR));
+                        ws.packA.reserve(static_cast<std::size_t>(kc) * MR));
     return;
   }
   // Balance: tile t costs ~ number of column tiles it touches.
@@ -194,7 +208,7 @@ void partialFactor(double* F, std::size_t ld, int m, int ne, int dStart, int gSt
     // the grid start may be < k1: zero those W entries.
     for (int k = 0; k < kc; ++k)
       for (int j = colBase; j < k1; ++j) W[static_cast<std::size_t>(k) * ld + j] = 0;
-    double* pb = ws.packB.get(static_cast<std::size_t>(roundUp(m - colBase, NR)) * kc + 8);
+    double* pb = ws.packB.reserve(static_cast<std::size_t>(roundUp(m - colBase, NR)) * kc + 8);
     packColumns(W.data(), ld, kc, colBase, m, pb);
     // Rows after the panel up to the drivers: full upper rows.
     trailingUpdate(F, ld, m, W.data(), ld, kc, k1, std::max(k1, dStart), k1, true, pb, colBase, ws, threads);

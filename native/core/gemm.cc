@@ -190,7 +190,7 @@ void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::si
 
   parallelFor(mBlocks * nBlocks, workers, [&](std::size_t t0, std::size_t t1, int) {
     const std::size_t kcMax = std::min(KC, k);
-    AlignedBuffer<T> bBuffer(kcMax * nc), aBuffer(kcMax * mc);
+    AlignedArray<T> bBuffer(kcMax * nc), aBuffer(kcMax * mc);
     T* const bPack = bBuffer.data();
     T* const aPack = aBuffer.data();
     alignas(64) T tile[MR * NR];
