@@ -7,7 +7,7 @@
  * Run: npx tsx bench/gemm.ts [--quick]   (or npm run bench -- --only gemm)
  */
 import { Bench } from 'tinybench';
-import { loadAddon } from '../lib/native';
+import { gemm, loadAddon } from '../lib/native';
 import { writeResult } from './run';
 
 export interface GemmRow {
@@ -45,7 +45,7 @@ export async function run(opts: { quick: boolean }): Promise<GemmRow[]> {
         const a = filled(ctor as new (n: number) => Float32Array | Float64Array, m * k, 1);
         const b = filled(ctor as new (n: number) => Float32Array | Float64Array, k * n, 2);
         const c = new ctor(m * n);
-        const call = () => addon.gemm({ m, n, k, a, b, c, threads } as Parameters<typeof addon.gemm>[0]);
+        const call = () => gemm({ m, n, k, a, b, c, threads } as Parameters<typeof gemm>[0]);
         await call();
         const bench = new Bench({ time, warmupTime: 50 });
         bench.add(`${precision} ${m}x${n}x${k} threads=${threads || 'all'}`, call);

@@ -12,7 +12,7 @@
  * Run: npx tsx bench/mvm.ts [--quick]   (or npm run bench -- --only mvm)
  */
 import { Bench } from 'tinybench';
-import { loadAddon } from '../lib/native';
+import { gemm } from '../lib/native';
 import { CrossbarLayer, CrossbarConfigInput, mappingGeometry } from '../lib/crossbar';
 import { writeResult } from './run';
 
@@ -62,7 +62,6 @@ export interface MvmRow {
 }
 
 export async function run(opts: { quick: boolean }): Promise<MvmRow[]> {
-  const addon = loadAddon();
   const k = 576, n = 64, batch = 256;
   const weights = randomFloats(k * n, 1, -1, 1);
   const inputs = randomFloats(batch * k, 2, 0, 1);
@@ -85,7 +84,7 @@ export async function run(opts: { quick: boolean }): Promise<MvmRow[]> {
     const bench = new Bench({ time, warmupTime: 50 });
     bench
       .add(`gemm ${size}`, async () => {
-        await addon.gemm({ m: batch * gemmRepeat, n, k, a: gemmInputs, b: weights, c: gemmOut, threads: 0 });
+        await gemm({ m: batch * gemmRepeat, n, k, a: gemmInputs, b: weights, c: gemmOut, threads: 0 });
       })
       .add(`ideal ${size}`, async () => {
         await ideal.run(inputs, batch);
@@ -100,7 +99,7 @@ export async function run(opts: { quick: boolean }): Promise<MvmRow[]> {
     await bench.run();
     console.table(bench.table());
     const ms = (i: number): number => (bench.tasks[i].result?.mean ?? NaN) / (i === 0 ? gemmRepeat : 1);
-    const gemmTask = () => addon.gemm({ m: batch * gemmRepeat, n, k, a: gemmInputs, b: weights, c: gemmOut, threads: 0 });
+    const gemmTask = () => gemm({ m: batch * gemmRepeat, n, k, a: gemmInputs, b: weights, c: gemmOut, threads: 0 });
     const cpuGemm = (await cpuMsPerCall(gemmTask, time)) / gemmRepeat;
     const cpuOn = await cpuMsPerCall(() => wired.run(inputs, batch), time);
     const cpuOff = await cpuMsPerCall(() => plain.run(inputs, batch), time);

@@ -3,6 +3,7 @@
  * `.code` (tests and callers match on it) and a message of one shape:
  * "expected X for NAME, got Y".
  */
+/** The stable codes. Native code throws the same list (native/core/error_codes.h; test/native/error-codes.test.ts keeps them equal). */
 export const ErrorCodes = {
   invalidArgument: 'ERR_NAX_INVALID_ARGUMENT',
   outOfRange: 'ERR_NAX_OUT_OF_RANGE',

@@ -9,6 +9,7 @@ import { NaxError, ErrorCodes } from './errors';
 import type { CrossbarNative } from './crossbar/native';
 import type { CircuitNative } from './circuit/native';
 import type { TrainNative } from './train/native';
+import type { RuntimeNative } from './runtime/native';
 
 /** Package root: lib/ (ts-jest) and dist/ (compiled) both sit one level below. */
 export const packageRoot = path.resolve(__dirname, '..');
@@ -19,13 +20,48 @@ export interface NativeVersion {
   threads: number;
 }
 
+/** Options of gemm() below, row-major: C = alpha * op(A) * op(B) + beta * C. */
+export interface NativeGemmOptions<T extends Float32Array | Float64Array> {
+  /** Default false. */
+  transA?: boolean;
+  /** Default false. */
+  transB?: boolean;
+  m: number;
+  n: number;
+  k: number;
+  /** Default 1. */
+  alpha?: number;
+  /** Default 0 (C is not read). */
+  beta?: number;
+  a: T;
+  /** Row stride of a in elements; default the row length of a as stored (transA ? m : k). */
+  lda?: number;
+  b: T;
+  /** Default transB ? k : n. */
+  ldb?: number;
+  c: T;
+  /** Default n. */
+  ldc?: number;
+  /** 0 (default) = all cores. */
+  threads?: number;
+}
+
+/** What the binding reads (native/binding/gemm_binding.cc): every field resolved. */
+export type NativeGemmArgs<T extends Float32Array | Float64Array> = Required<NativeGemmOptions<T>>;
+
 export interface NativeCore {
   version(): NativeVersion;
+  /** The class native code makes its errors with (once per environment, right after loading). */
+  setErrorClass(errorClass: new (code: string, message: string) => Error): void;
+  /** C = alpha * op(A) * op(B) + beta * C in place on c: sgemm for Float32Arrays, dgemm for Float64Arrays. */
+  gemm(args: NativeGemmArgs<Float32Array> | NativeGemmArgs<Float64Array>): Promise<void>;
 }
 
 // Concerns extend this interface (circuit, crossbar, train, ...).
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface NativeAddon extends NativeCore, TrainNative, CrossbarNative, CircuitNative {}
+export interface NativeAddon extends NativeCore, TrainNative, CrossbarNative, CircuitNative {
+  /** The graph executor's kernels (native/binding/runtime_binding.cc). */
+  runtime: RuntimeNative;
+}
 
 let cached: NativeAddon | undefined;
 
@@ -46,7 +82,10 @@ export function loadAddon(): NativeAddon {
     }
     try {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      cached = require(candidate) as NativeAddon;
+      const addon = require(candidate) as NativeAddon;
+      // Native errors become real NaxError instances with a stable .code.
+      addon.setErrorClass(NaxError);
+      cached = addon;
       return cached;
     } catch (err) {
       failures.push(`${candidate}: ${(err as Error).message}`);
@@ -67,7 +106,8 @@ export function loadAddon(): NativeAddon {
 
 /**
  * Calls an async native function and re-throws its error as a NaxError with
- * the JS call site's stack (native rejections carry no useful stack).
+ * the JS call site's stack (native rejections carry no useful stack). Every
+ * native call in lib/ goes through this or callNativeSync.
  */
 export async function callNative<T>(fn: () => Promise<T>): Promise<T> {
   const site = new Error();
@@ -76,6 +116,23 @@ export async function callNative<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw rethrowNative(err, site);
   }
+}
+
+/** The native GEMM (C = alpha * op(A) * op(B) + beta * C, in place on c), defaults resolved, through callNative. */
+export function gemm(opts: NativeGemmOptions<Float32Array> | NativeGemmOptions<Float64Array>): Promise<void> {
+  const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  const args = {
+    ...opts,
+    transA,
+    transB,
+    alpha: opts.alpha ?? 1,
+    beta: opts.beta ?? 0,
+    lda: opts.lda ?? (transA ? opts.m : opts.k),
+    ldb: opts.ldb ?? (transB ? opts.k : opts.n),
+    ldc: opts.ldc ?? opts.n,
+    threads: opts.threads ?? 0,
+  } as NativeGemmArgs<Float32Array> | NativeGemmArgs<Float64Array>;
+  return callNative(() => loadAddon().gemm(args));
 }
 
 /** Same, for synchronous native calls. */
@@ -88,10 +145,18 @@ export function callNativeSync<T>(fn: () => T): T {
 }
 
 function rethrowNative(err: unknown, site: Error): NaxError {
-  if (err instanceof NaxError) return err;
+  if (err instanceof NaxError) {
+    // Native code makes NaxErrors (setErrorClass); one rejected after an async worker has no JS frames: give it the call site's.
+    if (!/\n\s+at /.test(err.stack ?? '')) err.stack = `${err.name}: ${err.message}\n${frames(site)}`;
+    return err;
+  }
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : ErrorCodes.internal;
   const out = new NaxError(code, typeof e?.message === 'string' ? e.message : String(err));
-  out.stack = `NaxError: ${out.message}\n${(site.stack ?? '').split('\n').slice(1).join('\n')}`;
+  out.stack = `NaxError: ${out.message}\n${frames(site)}`;
   return out;
+}
+
+function frames(site: Error): string {
+  return (site.stack ?? '').split('\n').slice(1).join('\n');
 }

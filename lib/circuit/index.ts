@@ -48,8 +48,7 @@ function checkCircuit(options: unknown, extraKeys: readonly string[]): CircuitOp
 export async function transferMatrix(options: TransferMatrixOptions): Promise<Float64Array> {
   const spec = checkCircuit(options, ['method']);
   const method = options.method === undefined ? 'fast' : expectOneOf('method', options.method, ['fast', 'banded'] as const);
-  const addon = loadAddon();
-  return callNative(() => addon.circuitTransferMatrix({ ...spec, method }));
+  return callNative(() => loadAddon().circuitTransferMatrix({ ...spec, method }));
 }
 
 /**
@@ -65,8 +64,7 @@ export async function solveCircuit(options: SolveCircuitOptions): Promise<Float6
       ErrorCodes.sizeMismatch,
       `expected voltages to have a multiple of rows (${spec.rows}) elements, got ${voltages.length}`,
     );
-  const addon = loadAddon();
-  return callNative(() => addon.circuitSolve({ ...spec, voltages }));
+  return callNative(() => loadAddon().circuitSolve({ ...spec, voltages }));
 }
 
 /** Ideal (parasitic-free) output currents I = V . G in amperes, for comparisons. */

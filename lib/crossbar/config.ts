@@ -230,7 +230,7 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   };
 }
 
-/** The flat form the native binding reads. */
+/** The flat form the native binding reads: every field resolved, no defaults left to the C++ side. */
 export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
   const r = c.parasitics || { rWordLine: 0, rBitLine: 0, rSource: 0, rSink: 0 };
   return {

@@ -92,8 +92,9 @@ export class CrossbarLayer {
 
   /** Frees the programmed arrays now (runs in flight finish first). */
   dispose(): void {
-    this.handle?.dispose();
+    const handle = this.handle;
     this.handle = undefined;
+    if (handle) callNativeSync(() => handle.dispose());
   }
 
   private live(): NativeCrossbarLayerHandle {

@@ -1,10 +1,10 @@
 /**
- * Typed surface of the crossbar engine and GEMM entries of the native addon
+ * Typed surface of the crossbar engine entries of the native addon
  * (native/binding/crossbar_binding.cc). Users go through lib/crossbar/layer.ts.
  */
 import type { MappingGeometry, MappingGeometryInput } from './geometry';
 
-/** Flat, fully resolved config as the binding reads it (booleans as 0/1). */
+/** Flat, fully resolved config as the binding reads it (booleans as 0/1); every field is required. */
 export interface NativeCrossbarConfig {
   rows: number;
   cols: number;
@@ -12,7 +12,7 @@ export interface NativeCrossbarConfig {
   weightBits: number;
   inputBits: number;
   dacBits: number;
-  /** 0 = lossless. */
+  /** Resolved ADC bits per conversion, 1..24 ('lossless' is resolved to bits by resolveCrossbarConfig). */
   adcBits: number;
   adcCalibrated: 0 | 1;
   gOn: number;
@@ -58,24 +58,6 @@ export interface NativeCrossbarLayerHandle {
   dispose(): void;
 }
 
-export interface NativeGemmOptions<T extends Float32Array | Float64Array> {
-  transA?: boolean;
-  transB?: boolean;
-  m: number;
-  n: number;
-  k: number;
-  alpha?: number;
-  beta?: number;
-  a: T;
-  lda?: number;
-  b: T;
-  ldb?: number;
-  c: T;
-  ldc?: number;
-  /** 0 = all cores. */
-  threads?: number;
-}
-
 export interface CrossbarNative {
   crossbarProgram(opts: {
     weights: Float32Array;
@@ -84,7 +66,5 @@ export interface CrossbarNative {
     config: NativeCrossbarConfig;
   }): Promise<NativeCrossbarLayerHandle>;
   /** The native twin of mappingGeometry (lib/crossbar/geometry.ts), checked against it in the tests. */
-  crossbarGeometry(opts: MappingGeometryInput): Omit<MappingGeometry, 'utilization'> & { losslessAdcBits: number };
-  /** C = alpha * op(A) * op(B) + beta * C, row-major, in place on c. */
-  gemm(opts: NativeGemmOptions<Float32Array> | NativeGemmOptions<Float64Array>): Promise<void>;
+  crossbarGeometry(opts: MappingGeometryInput): Omit<MappingGeometry, 'utilization'>;
 }

@@ -3,7 +3,7 @@
  * reference backend. The crossbar engine's backend is ./crossbar-backend.ts's crossbarBackend (from a plan, lib/plan).
  */
 import type { LoweredLayer } from './lower';
-import { runtimeNative } from './native';
+import { gemm } from '../native';
 
 /** One programmed weight matrix (one group of a lowered layer) on some matmul hardware. */
 export interface ProgrammedMatrix {
@@ -36,7 +36,7 @@ export function floatBackend(threads = 0): MatmulBackend {
         async run(rows, count) {
           const out = new Float32Array(count * layer.n);
           if (count > 0)
-            await runtimeNative().gemm({ m: count, n: layer.n, k: layer.k, threads, a: rows, b: w, output: out });
+            await gemm({ m: count, n: layer.n, k: layer.k, threads, a: rows, b: w, c: out });
           return out;
         },
       };

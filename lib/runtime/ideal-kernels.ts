@@ -5,6 +5,7 @@
  */
 import { NaxError, ErrorCodes } from '../errors';
 import { Node, attrFloat, attrInt } from '../onnx/ir';
+import { gemm } from '../native';
 import { matmulShape } from './dims';
 import { ActivationOptions, ConvGeometryOptions, runtimeNative } from './native';
 import { Value, allocValue, broadcastBinary } from './ops';
@@ -77,9 +78,9 @@ export async function gemmIdeal(nd: Node, ins: Value[], threads: number): Promis
     out = broadcastBinary(allocValue('float32', [m, n]), float32(nd, ins[2]), 'float32', (_z, c) => c, nd);
   } else out = allocValue('float32', [m, n]);
   if (m * n === 0) return out;
-  await runtimeNative().gemm({
-    m, n, k, transA, transB, alpha, beta: ins[2] ? beta : 0, threads,
-    a: a.data as Float32Array, b: b.data as Float32Array, output: out.data as Float32Array,
+  await gemm({
+    m, n, k, transA: transA === 1, transB: transB === 1, alpha, beta: ins[2] ? beta : 0, threads,
+    a: a.data as Float32Array, b: b.data as Float32Array, c: out.data as Float32Array,
   });
   return out;
 }
@@ -98,7 +99,7 @@ export async function matmulIdeal(nd: Node, ins: Value[], threads: number): Prom
   if (B.length === 2) {
     // All of A's leading dims collapse into rows: one GEMM.
     const m = a.data.length / k;
-    await rt.gemm({ m, n, k, threads, a: a.data as Float32Array, b: b.data as Float32Array, output: out.data as Float32Array });
+    await gemm({ m, n, k, threads, a: a.data as Float32Array, b: b.data as Float32Array, c: out.data as Float32Array });
     return out;
   }
   const m = A[A.length - 2];

@@ -1,8 +1,9 @@
 /**
  * Typed surface of the executor's native kernels (native/binding/runtime_binding.cc).
  * Each call writes into a caller-allocated `output` and resolves when done.
+ * Matrix products go through the one GEMM entry (lib/native.ts `gemm`).
  */
-import { loadAddon } from '../native';
+import { callNative, loadAddon } from '../native';
 
 export interface ActivationOptions {
   /** 0 none, 1 relu, 2 clip(clipMin, clipMax), 3 leaky relu(alpha). */
@@ -41,11 +42,6 @@ export interface RuntimeNative {
     isMax: 0 | 1; countIncludePad?: 0 | 1; threads?: number; input: Float32Array; output: Float32Array;
   }): Promise<void>;
   globalAveragePool(o: { planes: number; spatial: number; threads?: number; input: Float32Array; output: Float32Array }): Promise<void>;
-  /** output (m x n) = alpha * op(a) * op(b) + beta * output. */
-  gemm(o: {
-    m: number; n: number; k: number; transA?: 0 | 1; transB?: 0 | 1; alpha?: number; beta?: number; threads?: number;
-    a: Float32Array; b: Float32Array; output: Float32Array;
-  }): Promise<void>;
   batchedMatmul(o: {
     m: number; n: number; k: number; threads?: number; a: Float32Array; b: Float32Array;
     aOffsets: BigInt64Array; bOffsets: BigInt64Array; output: Float32Array;
@@ -60,10 +56,29 @@ export interface RuntimeNative {
   elementwise(o: { op: 0 | 1 | 2; relu?: 0 | 1; threads?: number; a: Float32Array; b: Float32Array; output: Float32Array }): Promise<void>;
 }
 
-let cached: RuntimeNative | undefined;
+let routed: RuntimeNative | undefined;
 
-/** The runtime kernels of the loaded addon. */
+/**
+ * The runtime kernels of the loaded addon, every call routed through
+ * callNative (a NaxError with the JS call site's stack on failure). Tests of
+ * the binding's own checks call `loadAddon().runtime` directly.
+ */
 export function runtimeNative(): RuntimeNative {
-  if (!cached) cached = (loadAddon() as unknown as { runtime: RuntimeNative }).runtime;
-  return cached;
+  if (routed) return routed;
+  const raw = loadAddon().runtime;
+  const route =
+    <K extends keyof RuntimeNative>(name: K) =>
+    (options: Parameters<RuntimeNative[K]>[0]): Promise<void> =>
+      callNative(() => (raw[name] as (o: typeof options) => Promise<void>)(options));
+  routed = {
+    conv2d: route('conv2d'),
+    pool2d: route('pool2d'),
+    globalAveragePool: route('globalAveragePool'),
+    batchedMatmul: route('batchedMatmul'),
+    biasActivation: route('biasActivation'),
+    im2rowBatch: route('im2rowBatch'),
+    scatterRows: route('scatterRows'),
+    elementwise: route('elementwise'),
+  };
+  return routed;
 }

@@ -52,11 +52,10 @@ export class TrainModel {
   constructor(spec: NetworkSpec, options: ModelOptions = {}) {
     this.spec = spec;
     this.precision = options.precision ?? 'float32';
-    const addon = loadAddon();
     this.native = callNativeSync(
-      () => new addon.TrainNet({ nodes: spec.nodes, inputShape: spec.inputShape, precision: this.precision, threads: options.threads ?? 0 }),
+      () => new (loadAddon().TrainNet)({ nodes: spec.nodes, inputShape: spec.inputShape, precision: this.precision, threads: options.threads ?? 0 }),
     );
-    this.params = this.native.paramInfo();
+    this.params = callNativeSync(() => this.native.paramInfo());
     this.initialize(options.seed ?? 0);
   }
 
@@ -90,8 +89,8 @@ export class TrainModel {
         const bound = 1 / Math.sqrt(fanIn);
         for (let j = 0; j < size; j++) values[j] = (rng.nextFloat() * 2 - 1) * bound;
       }
-      this.native.setParam(i, values);
-      if (p.trainable) this.native.setVelocity(i, values.map(() => 0));
+      callNativeSync(() => this.native.setParam(i, values));
+      if (p.trainable) callNativeSync(() => this.native.setVelocity(i, values.map(() => 0)));
     });
   }
 
@@ -101,34 +100,35 @@ export class TrainModel {
     return i;
   }
   getParam(name: string): TrainArray {
-    return this.native.getParam(this.paramIndex(name));
+    const i = this.paramIndex(name);
+    return callNativeSync(() => this.native.getParam(i));
   }
   setParam(name: string, values: TrainArray): void {
     callNativeSync(() => this.native.setParam(this.paramIndex(name), values));
   }
 
   kernelChoices(): number[][] {
-    return this.native.kernelChoices();
+    return callNativeSync(() => this.native.kernelChoices());
   }
   searchableNames(): string[] {
-    return this.native.searchableNames();
+    return callNativeSync(() => this.native.searchableNames());
   }
   kernels(): number[] {
-    return this.native.kernels();
+    return callNativeSync(() => this.native.kernels());
   }
   setKernels(kernels: number[]): void {
     callNativeSync(() => this.native.setKernels(kernels));
   }
   setThreads(threads: number): void {
-    this.native.setThreads(threads);
+    callNativeSync(() => this.native.setThreads(threads));
   }
 
   state(): ModelState {
     const params: ModelState['params'] = {};
     const velocity: ModelState['velocity'] = {};
     this.params.forEach((p, i) => {
-      params[p.name] = this.native.getParam(i);
-      if (p.trainable) velocity[p.name] = this.native.getVelocity(i);
+      params[p.name] = callNativeSync(() => this.native.getParam(i));
+      if (p.trainable) velocity[p.name] = callNativeSync(() => this.native.getVelocity(i));
     });
     return { params, velocity, kernels: this.kernels() };
   }

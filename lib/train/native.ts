@@ -81,6 +81,4 @@ export interface TrainNative {
     seed?: number;
     step?: number;
   }): Float32Array;
-  /** Times nax::sgemm (row-major, no transposes) on an m x k by k x n product. */
-  trainGemmRate(options: { m: number; n: number; k: number; threads?: number; minSeconds?: number }): Promise<{ gflops: number; seconds: number; repeats: number }>;
 }

@@ -47,8 +47,8 @@ export async function extractSubnet(supernet: TrainModel, kernels: number[], opt
   const sub = new TrainModel(spec, { threads: options.threads, precision: options.precision });
   const convKernel = new Map<string, number>();
   for (const n of spec.nodes) if (n.op === 'conv') convKernel.set(`${n.name}.weight`, n.kernel ?? 1);
-  supernet.params.forEach((p, i) => {
-    let values = supernet.native.getParam(i);
+  supernet.params.forEach((p) => {
+    let values = supernet.getParam(p.name);
     const k = convKernel.get(p.name);
     if (k !== undefined && p.shape[2] !== k) values = centreKernel(values, p.shape, k);
     sub.setParam(p.name, values);

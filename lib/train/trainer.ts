@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import { NaxError, ErrorCodes, expectNumber } from '../errors';
-import { callNative } from '../native';
+import { callNative, callNativeSync } from '../native';
 import { Rng } from '../search/random';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { TrainModel } from './model';
@@ -141,7 +141,7 @@ export async function trainModel(model: TrainModel, data: ImageSet, options: Tra
     history = c.meta.history;
   }
 
-  if (o.hardwareAware) model.native.setHardwareAware({ enabled: true, seed: o.seed, weightBits: 8, ...o.hardwareAware });
+  if (o.hardwareAware) callNativeSync(() => model.native.setHardwareAware({ enabled: true, seed: o.seed, weightBits: 8, ...o.hardwareAware }));
   const images = new Float32Array(batchSize * inputSize);
   const labels = new Uint8Array(batchSize);
   const t0 = Date.now();
@@ -187,7 +187,7 @@ export async function trainModel(model: TrainModel, data: ImageSet, options: Tra
       o.onEpoch?.(record);
     }
   } finally {
-    if (o.hardwareAware) model.native.setHardwareAware({ enabled: false });
+    if (o.hardwareAware) callNativeSync(() => model.native.setHardwareAware({ enabled: false }));
   }
   return { epochs: history, seconds: (Date.now() - t0) / 1000 };
 }

@@ -1,4 +1,5 @@
-// Addon entry: every binding file registers its exports through NAX_EXPORTS.
+// Addon entry: per-environment state, the error class, and every binding
+// file's exports (registered through NAX_EXPORTS).
 #include "napi_util.h"
 
 namespace {
@@ -10,8 +11,22 @@ Napi::Value version(const Napi::CallbackInfo& info) {
   return v;
 }
 
+// setErrorClass(NaxError): the class native errors are made with, from now on
+// in this environment (lib/native.ts calls it once after loading).
+Napi::Value setErrorClass(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsFunction())
+    naxb::throwNax(env, nax::codes::kInvalidArgument,
+                   "expected a class for errorClass, got " +
+                       (info.Length() ? naxb::describe(info[0]) : std::string("nothing")));
+  naxb::addonData(env).errorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new naxb::AddonData());  // deleted with the environment
   exports.Set("version", Napi::Function::New(env, version, "version"));
+  exports.Set("setErrorClass", Napi::Function::New(env, setErrorClass, "setErrorClass"));
   for (auto fn : naxb::registry()) fn(env, exports);
   return exports;
 }

@@ -1,48 +1,49 @@
-// N-API glue for the crossbar engine and the GEMM kernels:
+// N-API glue for the crossbar engine:
 //   crossbarProgram(opts) -> Promise<NativeCrossbarLayer>
 //   NativeCrossbarLayer#run(inputs, batch) -> Promise<Float32Array>
-//   crossbarGeometry(opts), gemm(opts) -> Promise<void> (writes c in place).
+//   crossbarGeometry(opts) -> the mapping's tile counts.
 // Arguments are validated in lib/crossbar first; these checks keep bad input
 // from ever reaching the core unchecked.
-#include <map>
 #include <memory>
 
 #include "core/crossbar.h"
-#include "core/gemm.h"
 #include "napi_util.h"
 
 namespace {
 
 using naxb::throwNax;
 
+// Every field is required: lib/crossbar/config.ts toNativeConfig resolves them
+// all (adcBits included); the core checks the values.
 nax::CrossbarConfig readConfig(Napi::Object o) {
+  const naxb::RequiredFields f(o, "config");
   nax::CrossbarConfig c;
-  c.rows = static_cast<int>(naxb::intField(o, "rows", 1, 4096));
-  c.cols = static_cast<int>(naxb::intField(o, "cols", 1, 4096));
-  c.bitsPerCell = static_cast<int>(naxb::intField(o, "bitsPerCell", 1, 8));
-  c.weightBits = static_cast<int>(naxb::intField(o, "weightBits", 2, 16));
-  c.inputBits = static_cast<int>(naxb::intField(o, "inputBits", 1, 16));
-  c.dacBits = static_cast<int>(naxb::intField(o, "dacBits", 1, 8));
-  c.adcBits = static_cast<int>(naxb::intField(o, "adcBits", 0, 24));
-  c.adcCalibrated = naxb::intField(o, "adcCalibrated", 0, 1) == 1;
-  c.gOn = naxb::numberField(o, "gOn");
-  c.gOff = naxb::numberField(o, "gOff");
-  c.vRead = naxb::numberField(o, "vRead");
-  c.parasitics = naxb::intField(o, "parasitics", 0, 1) == 1;
-  c.rWordLine = naxb::numberField(o, "rWordLine");
-  c.rBitLine = naxb::numberField(o, "rBitLine");
-  c.rSource = naxb::numberField(o, "rSource");
-  c.rSink = naxb::numberField(o, "rSink");
-  c.variation = static_cast<nax::VariationKind>(naxb::intField(o, "variation", 0, 2));
-  c.variationSigma = naxb::numberField(o, "variationSigma");
-  c.stuckAtOn = naxb::numberField(o, "stuckAtOn");
-  c.stuckAtOff = naxb::numberField(o, "stuckAtOff");
-  c.readNoise = naxb::numberField(o, "readNoise");
-  c.perChannel = naxb::intField(o, "perChannel", 0, 1) == 1;
-  c.inputScale = naxb::numberField(o, "inputScale");
-  c.seed = static_cast<std::uint64_t>(naxb::intField(o, "seed", 0, 9007199254740991LL));
-  c.threads = static_cast<int>(naxb::intField(o, "threads", 0, 1024));
-  c.ideal = naxb::intField(o, "ideal", 0, 1) == 1;
+  c.rows = static_cast<int>(f.integer("rows", 1, 4096));
+  c.cols = static_cast<int>(f.integer("cols", 1, 4096));
+  c.bitsPerCell = static_cast<int>(f.integer("bitsPerCell", 1, 8));
+  c.weightBits = static_cast<int>(f.integer("weightBits", 2, 16));
+  c.inputBits = static_cast<int>(f.integer("inputBits", 1, 16));
+  c.dacBits = static_cast<int>(f.integer("dacBits", 1, 8));
+  c.adcBits = static_cast<int>(f.integer("adcBits", 1, 24));
+  c.adcCalibrated = f.flag("adcCalibrated");
+  c.gOn = f.number("gOn");
+  c.gOff = f.number("gOff");
+  c.vRead = f.number("vRead");
+  c.parasitics = f.flag("parasitics");
+  c.rWordLine = f.number("rWordLine");
+  c.rBitLine = f.number("rBitLine");
+  c.rSource = f.number("rSource");
+  c.rSink = f.number("rSink");
+  c.variation = static_cast<nax::VariationKind>(f.integer("variation", 0, 2));
+  c.variationSigma = f.number("variationSigma");
+  c.stuckAtOn = f.number("stuckAtOn");
+  c.stuckAtOff = f.number("stuckAtOff");
+  c.readNoise = f.number("readNoise");
+  c.perChannel = f.flag("perChannel");
+  c.inputScale = f.number("inputScale");
+  c.seed = static_cast<std::uint64_t>(f.integer("seed", 0, 9007199254740991LL));
+  c.threads = static_cast<int>(f.integer("threads", 0, 1024));
+  c.ideal = f.flag("ideal");
   return c;
 }
 
@@ -111,7 +112,7 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
     o.Set("slices", static_cast<double>(g.slices));
     o.Set("cycles", static_cast<double>(g.cycles));
     o.Set("arrays", static_cast<double>(g.arrays));
-    o.Set("adcBits", layer->adcBitsResolved());
+    o.Set("adcBits", layer->config().adcBits);
     o.Set("adcRangeLsb", layer->adcRangeLsb());
     o.Set("inputScale", layer->inputScale());
     o.Set("effectiveWidth", static_cast<double>(layer->effectiveWidth()));
@@ -133,12 +134,6 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
 
   std::shared_ptr<nax::CrossbarLayer> layer_;
 };
-
-// Constructor per environment (worker_threads each load the addon).
-std::map<napi_env, std::unique_ptr<Napi::FunctionReference>>& constructors() {
-  static std::map<napi_env, std::unique_ptr<Napi::FunctionReference>> m;
-  return m;
-}
 
 Napi::Value crossbarProgram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -162,8 +157,8 @@ Napi::Value crossbarProgram(const Napi::CallbackInfo& info) {
                                                        config);
       },
       [result](Napi::Env env) -> Napi::Value {
-        auto& ctor = constructors()[env];
-        return ctor->New({Napi::External<std::shared_ptr<nax::CrossbarLayer>>::New(env, result.get())});
+        return naxb::addonData(env).crossbarLayer.New(
+            {Napi::External<std::shared_ptr<nax::CrossbarLayer>>::New(env, result.get())});
       },
       {weights});
 }
@@ -171,15 +166,16 @@ Napi::Value crossbarProgram(const Napi::CallbackInfo& info) {
 Napi::Value crossbarGeometry(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object opts = naxb::objectArg(info, 0, "options");
-  const long long k = naxb::intField(opts, "k", 1, 1LL << 40);
-  const long long n = naxb::intField(opts, "n", 1, 1LL << 40);
+  const naxb::RequiredFields f(opts, "");
+  const long long k = f.integer("k", 1, 1LL << 40);
+  const long long n = f.integer("n", 1, 1LL << 40);
   nax::CrossbarConfig c;
-  c.rows = static_cast<int>(naxb::intField(opts, "rows", 1, 4096));
-  c.cols = static_cast<int>(naxb::intField(opts, "cols", 1, 4096));
-  c.weightBits = static_cast<int>(naxb::intField(opts, "weightBits", 2, 16));
-  c.bitsPerCell = static_cast<int>(naxb::intField(opts, "bitsPerCell", 1, 16));
-  c.inputBits = static_cast<int>(naxb::intField(opts, "inputBits", 1, 32));
-  c.dacBits = static_cast<int>(naxb::intField(opts, "dacBits", 1, 32));
+  c.rows = static_cast<int>(f.integer("rows", 1, 4096));
+  c.cols = static_cast<int>(f.integer("cols", 1, 4096));
+  c.weightBits = static_cast<int>(f.integer("weightBits", 2, 16));
+  c.bitsPerCell = static_cast<int>(f.integer("bitsPerCell", 1, 16));
+  c.inputBits = static_cast<int>(f.integer("inputBits", 1, 32));
+  c.dacBits = static_cast<int>(f.integer("dacBits", 1, 32));
   nax::CrossbarGeometry g = nax::crossbarGeometry(static_cast<std::size_t>(k), static_cast<std::size_t>(n), c);
   Napi::Object o = Napi::Object::New(env);
   o.Set("rowTiles", static_cast<double>(g.rowTiles));
@@ -187,69 +183,15 @@ Napi::Value crossbarGeometry(const Napi::CallbackInfo& info) {
   o.Set("slices", static_cast<double>(g.slices));
   o.Set("cycles", static_cast<double>(g.cycles));
   o.Set("arrays", static_cast<double>(g.arrays));
-  o.Set("losslessAdcBits", nax::losslessAdcBits(c.rows, std::min(c.dacBits, 8), std::min(c.bitsPerCell, 8)));
   return o;
-}
-
-// gemm({ transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads }):
-// Float32Arrays -> sgemm, Float64Arrays -> dgemm; c is updated in place.
-Napi::Value gemm(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = naxb::objectArg(info, 0, "options");
-  const bool transA = o.Get("transA").ToBoolean(), transB = o.Get("transB").ToBoolean();
-  const long long lim = 1LL << 31;
-  const auto m = static_cast<std::size_t>(naxb::intField(o, "m", 0, lim));
-  const auto n = static_cast<std::size_t>(naxb::intField(o, "n", 0, lim));
-  const auto k = static_cast<std::size_t>(naxb::intField(o, "k", 0, lim));
-  const auto lda = static_cast<std::size_t>(naxb::intField(o, "lda", 1, lim, false, transA ? m : k));
-  const auto ldb = static_cast<std::size_t>(naxb::intField(o, "ldb", 1, lim, false, transB ? k : n));
-  const auto ldc = static_cast<std::size_t>(naxb::intField(o, "ldc", 1, lim, false, n));
-  const double alpha = naxb::numberField(o, "alpha", false, 1), beta = naxb::numberField(o, "beta", false, 0);
-  const int threads = naxb::threadsField(o);
-  const std::size_t aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
-  if (aCols > lda || bCols > ldb || n > ldc)
-    throwNax(env, nax::codes::kOutOfRange, "expected lda, ldb, ldc >= the row lengths of op(A), op(B), C");
-  auto need = [](std::size_t r, std::size_t c, std::size_t ld) { return r == 0 || c == 0 ? 0 : (r - 1) * ld + c; };
-  Napi::Value av = o.Get("a");
-  const bool isDouble = av.IsTypedArray() && av.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array;
-  auto checkLen = [&](const char* name, Napi::TypedArray arr, std::size_t min) {
-    if (arr.ElementLength() < min)
-      throwNax(env, nax::codes::kSizeMismatch, std::string("expected ") + name + " to have at least " +
-                                                   std::to_string(min) + " elements, got " +
-                                                   std::to_string(arr.ElementLength()));
-  };
-  if (isDouble) {
-    auto a = naxb::float64Field(o, "a"), b = naxb::float64Field(o, "b"), c = naxb::float64Field(o, "c");
-    checkLen("a", a, need(aRows, aCols, lda));
-    checkLen("b", b, need(bRows, bCols, ldb));
-    checkLen("c", c, need(m, n, ldc));
-    const double *ap = a.Data(), *bp = b.Data();
-    double* cp = c.Data();
-    return naxb::PromiseWorker::start(
-        env, [=]() { nax::dgemm(transA, transB, m, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc, threads); }, nullptr,
-        {a, b, c});
-  }
-  auto a = naxb::float32Field(o, "a"), b = naxb::float32Field(o, "b"), c = naxb::float32Field(o, "c");
-  checkLen("a", a, need(aRows, aCols, lda));
-  checkLen("b", b, need(bRows, bCols, ldb));
-  checkLen("c", c, need(m, n, ldc));
-  const float *ap = a.Data(), *bp = b.Data();
-  float* cp = c.Data();
-  const float fa = static_cast<float>(alpha), fb = static_cast<float>(beta);
-  return naxb::PromiseWorker::start(
-      env, [=]() { nax::sgemm(transA, transB, m, n, k, fa, ap, lda, bp, ldb, fb, cp, ldc, threads); }, nullptr,
-      {a, b, c});
 }
 
 void init(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = NativeCrossbarLayer::define(env);
-  constructors()[env] = std::make_unique<Napi::FunctionReference>(Napi::Persistent(ctor));
-  napi_env raw = env;
-  env.AddCleanupHook([raw]() { constructors().erase(raw); });
+  naxb::addonData(env).crossbarLayer = Napi::Persistent(ctor);  // per environment (worker_threads)
   exports.Set("NativeCrossbarLayer", ctor);
   exports.Set("crossbarProgram", Napi::Function::New(env, crossbarProgram, "crossbarProgram"));
   exports.Set("crossbarGeometry", Napi::Function::New(env, crossbarGeometry, "crossbarGeometry"));
-  exports.Set("gemm", Napi::Function::New(env, gemm, "gemm"));
 }
 
 NAX_EXPORTS(init);

@@ -1,6 +1,7 @@
-// Shared N-API glue: registration of binding files, argument checks that
-// throw NaxError with a stable code, typed-array views, and a promise worker
-// that keeps its JS inputs alive and never lets a C++ exception escape.
+// Shared N-API glue: registration of binding files, per-environment state,
+// argument checks that throw NaxError with a stable code, typed-array views,
+// and a promise worker that keeps its JS inputs alive and never lets a C++
+// exception escape.
 #pragma once
 #include <napi.h>
 
@@ -28,8 +29,23 @@ struct Registrar {
 #define NAX_CONCAT(a, b) NAX_CONCAT_INNER(a, b)
 #define NAX_EXPORTS(fn) static ::naxb::Registrar NAX_CONCAT(naxRegistrar_, __LINE__)(fn)
 
+// ---- per-environment state: one per JS environment that loads the addon
+// (the main thread and each worker_thread), held as napi instance data and
+// freed with the environment. Never a static: statics are shared by all.
+struct AddonData {
+  Napi::FunctionReference errorClass;     // lib/errors.ts NaxError (setErrorClass)
+  Napi::FunctionReference crossbarLayer;  // the NativeCrossbarLayer class
+};
+inline AddonData& addonData(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
+
 // ---- errors
+// An instance of the project's NaxError (new NaxError(code, message)) once
+// lib/native.ts has handed the class over; before that, a plain Error with
+// the same name and code.
 inline Napi::Error makeNaxError(Napi::Env env, const std::string& code, const std::string& message) {
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (data && !data->errorClass.IsEmpty())
+    return Napi::Error(env, data->errorClass.New({Napi::String::New(env, code), Napi::String::New(env, message)}));
   Napi::Error err = Napi::Error::New(env, message);
   err.Value().Set("name", Napi::String::New(env, "NaxError"));
   err.Value().Set("code", Napi::String::New(env, code));
@@ -83,6 +99,47 @@ inline long long intField(Napi::Object obj, const char* key, long long lo, long 
                  key + ", got " + std::to_string(d));
   return static_cast<long long>(d);
 }
+
+// Required fields of one options object, for entries that receive fully
+// resolved values (lib/ fills every default): a missing field is an error
+// naming it with the object's path, e.g. "expected a number for
+// config.adcBits, got undefined". Nothing is defaulted here.
+class RequiredFields {
+ public:
+  RequiredFields(Napi::Object obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+
+  double number(const char* key) const {
+    Napi::Value v = obj_.Get(key);
+    if (!v.IsNumber())
+      throwNax(obj_.Env(), nax::codes::kInvalidArgument, "expected a number for " + name(key) + ", got " + describe(v));
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d))
+      throwNax(obj_.Env(), nax::codes::kInvalidArgument,
+               "expected a finite number for " + name(key) + ", got " + std::to_string(d));
+    return d;
+  }
+  long long integer(const char* key, long long lo, long long hi) const {
+    const double d = number(key);
+    if (d != std::floor(d) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
+      throwNax(obj_.Env(), nax::codes::kOutOfRange,
+               "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "] for " + name(key) +
+                   ", got " + std::to_string(d));
+    return static_cast<long long>(d);
+  }
+  // 0 or 1 (booleans crossing as numbers).
+  bool flag(const char* key) const { return integer(key, 0, 1) == 1; }
+  bool boolean(const char* key) const {
+    Napi::Value v = obj_.Get(key);
+    if (!v.IsBoolean())
+      throwNax(obj_.Env(), nax::codes::kInvalidArgument, "expected a boolean for " + name(key) + ", got " + describe(v));
+    return v.As<Napi::Boolean>().Value();
+  }
+
+ private:
+  std::string name(const char* key) const { return path_.empty() ? std::string(key) : path_ + "." + key; }
+  Napi::Object obj_;
+  std::string path_;
+};
 
 template <typename TA>
 inline TA typedArrayField(Napi::Object obj, const char* key, napi_typedarray_type type, const char* typeName,

@@ -3,7 +3,6 @@
 // caller-allocated output and resolves a promise (work runs off the JS thread).
 #include <string>
 
-#include "core/gemm.h"
 #include "core/nn_forward.h"
 #include "napi_util.h"
 
@@ -120,31 +119,6 @@ Napi::Value GlobalAveragePool(const Napi::CallbackInfo& info) {
   });
 }
 
-// Gemm: output (m x n, prefilled with beta*C by the caller) += alpha * op(A) op(B).
-Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return naxb::guard(env, [&]() -> Napi::Value {
-    Napi::Object o = objectArg(info, 0, "options");
-    const std::size_t m = static_cast<std::size_t>(intField(o, "m", 0, kMaxDim));
-    const std::size_t n = static_cast<std::size_t>(intField(o, "n", 1, kMaxDim));
-    const std::size_t k = static_cast<std::size_t>(intField(o, "k", 1, kMaxDim));
-    const bool transA = intField(o, "transA", 0, 1, false, 0) == 1;
-    const bool transB = intField(o, "transB", 0, 1, false, 0) == 1;
-    const float alpha = static_cast<float>(numberField(o, "alpha", false, 1.0));
-    const float beta = static_cast<float>(numberField(o, "beta", false, 0.0));
-    const int threads = threadsField(o);
-    const float* a = float32Field(o, "a", m * k).Data();
-    const float* b = float32Field(o, "b", k * n).Data();
-    float* out = float32Field(o, "output", m * n).Data();
-    return naxb::PromiseWorker::start(
-        env,
-        [=]() {
-          nax::sgemm(transA, transB, m, n, k, alpha, a, transA ? m : k, b, transB ? k : n, beta, out, n, threads);
-        },
-        nullptr, {o});
-  });
-}
-
 Napi::Value BatchedMatmul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return naxb::guard(env, [&]() -> Napi::Value {
@@ -250,7 +224,6 @@ void initRuntime(Napi::Env env, Napi::Object exports) {
   rt.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
   rt.Set("pool2d", Napi::Function::New(env, Pool2d, "pool2d"));
   rt.Set("globalAveragePool", Napi::Function::New(env, GlobalAveragePool, "globalAveragePool"));
-  rt.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
   rt.Set("batchedMatmul", Napi::Function::New(env, BatchedMatmul, "batchedMatmul"));
   rt.Set("biasActivation", Napi::Function::New(env, BiasActivation, "biasActivation"));
   rt.Set("im2rowBatch", Napi::Function::New(env, Im2rowBatch, "im2rowBatch"));

@@ -2,12 +2,9 @@
 // nax::train::Net in float (training) or double (gradient checks) precision.
 // Heavy calls (trainStep, forward) run on a worker and resolve a promise; the
 // net refuses a second call while one is in flight.
-#include <array>
 #include <atomic>
-#include <chrono>
 #include <memory>
 
-#include "core/gemm.h"
 #include "core/parallel.h"
 #include "core/train_augment.h"
 #include "core/train_net.h"
@@ -460,48 +457,8 @@ Napi::Value augmentBatch(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// trainGemmRate({m, n, k, threads, minSeconds}) -> Promise<{gflops, seconds, repeats}>:
-// the float sgemm rate on this machine now, the yardstick of the conv FLOP rates.
-Napi::Value gemmRate(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object o = naxb::objectArg(info, 0, "options");
-  const auto m = static_cast<std::size_t>(naxb::intField(o, "m", 1, 1 << 16));
-  const auto n = static_cast<std::size_t>(naxb::intField(o, "n", 1, 1 << 22));
-  const auto k = static_cast<std::size_t>(naxb::intField(o, "k", 1, 1 << 16));
-  const int threads = nax::resolveThreads(naxb::threadsField(o));
-  const double minSeconds = naxb::numberField(o, "minSeconds", false, 0.5);
-  auto result = std::make_shared<std::array<double, 3>>();
-  return naxb::PromiseWorker::start(
-      env,
-      [=] {
-        std::vector<float> a(m * k), b(k * n), c(m * n);
-        for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>((i % 13) * 0.01);
-        for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>((i % 7) * 0.01);
-        nax::sgemm(false, false, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, c.data(), n, threads);  // warm-up
-        const auto t0 = std::chrono::steady_clock::now();
-        double seconds = 0;
-        int repeats = 0;
-        do {
-          nax::sgemm(false, false, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, c.data(), n, threads);
-          ++repeats;
-          seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        } while (seconds < minSeconds);
-        (*result)[0] = 2.0 * m * n * k * repeats / seconds / 1e9;
-        (*result)[1] = seconds;
-        (*result)[2] = repeats;
-      },
-      [result](Napi::Env e) -> Napi::Value {
-        Napi::Object r = Napi::Object::New(e);
-        r.Set("gflops", (*result)[0]);
-        r.Set("seconds", (*result)[1]);
-        r.Set("repeats", (*result)[2]);
-        return r;
-      });
-}
-
 void init(Napi::Env env, Napi::Object exports) {
   TrainNet::init(env, exports);
-  exports.Set("trainGemmRate", Napi::Function::New(env, gemmRate, "trainGemmRate"));
   exports.Set("trainAugmentBatch", Napi::Function::New(env, augmentBatch, "trainAugmentBatch"));
 }
 

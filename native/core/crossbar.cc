@@ -13,6 +13,7 @@
 #include "circuit.h"
 #include "crossbar_detail.h"
 #include "error.h"
+#include "format.h"
 #include "parallel.h"
 #include "rng.h"
 
@@ -20,9 +21,7 @@ namespace nax {
 namespace {
 
 using crossbar_detail::roundHalfUp;
-inline std::string num(double v) { return crossbar_detail::formatNumber(v); }
-
-constexpr const char* kConfigCode = "ERR_NAX_CONFIG";  // lib/errors.ts ErrorCodes.config
+inline std::string num(double v) { return formatNumber(v); }
 
 // RNG streams: each effect draws from its own stream so turning one on does
 // not change another's draws (read noise: crossbar_run.cc).
@@ -46,11 +45,6 @@ void checkNumber(const char* name, double v, double lo, bool loExclusive, double
 
 }  // namespace
 
-int losslessAdcBits(int rows, int dacBits, int bitsPerCell) {
-  const double maxSum = static_cast<double>(rows) * ((1 << dacBits) - 1) * ((1 << bitsPerCell) - 1);
-  return static_cast<int>(std::ceil(std::log2(maxSum + 1)));
-}
-
 CrossbarGeometry crossbarGeometry(std::size_t k, std::size_t n, const CrossbarConfig& c) {
   CrossbarGeometry g;
   g.rowTiles = (k + c.rows - 1) / c.rows;
@@ -68,21 +62,21 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
   checkInt("weightBits", c.weightBits, 2, 16);
   checkInt("inputBits", c.inputBits, 1, 16);
   checkInt("dacBits", c.dacBits, 1, 8);
-  checkInt("adcBits", c.adcBits, 0, 24);
+  checkInt("adcBits", c.adcBits, 1, 24);
   if (c.dacBits > c.inputBits)
-    throw Error(kConfigCode, "expected dacBits <= inputBits (" + std::to_string(c.inputBits) + ") for dacBits, got " +
+    throw Error(codes::kConfig, "expected dacBits <= inputBits (" + std::to_string(c.inputBits) + ") for dacBits, got " +
                                  std::to_string(c.dacBits));
   if (c.bitsPerCell > c.weightBits - 1)
-    throw Error(kConfigCode, "expected bitsPerCell <= weightBits - 1 (" + std::to_string(c.weightBits - 1) +
+    throw Error(codes::kConfig, "expected bitsPerCell <= weightBits - 1 (" + std::to_string(c.weightBits - 1) +
                                  ") for bitsPerCell, got " + std::to_string(c.bitsPerCell));
   // Column sums are integers carried exactly in float32 GEMMs.
   const double maxSum = static_cast<double>(c.rows) * ((1 << c.dacBits) - 1) * ((1 << c.bitsPerCell) - 1);
   if (maxSum >= 16777216.0)
-    throw Error(kConfigCode, "expected rows * (2^dacBits - 1) * (2^bitsPerCell - 1) < 2^24 for rows, got " + num(maxSum));
+    throw Error(codes::kConfig, "expected rows * (2^dacBits - 1) * (2^bitsPerCell - 1) < 2^24 for rows, got " + num(maxSum));
   checkNumber("gOff", c.gOff, 0, true);
   checkNumber("gOn", c.gOn, 0, true);
   if (!(c.gOn > c.gOff))
-    throw Error(kConfigCode, "expected gOn > gOff (" + num(c.gOff) + " S) for gOn, got " + num(c.gOn));
+    throw Error(codes::kConfig, "expected gOn > gOff (" + num(c.gOff) + " S) for gOn, got " + num(c.gOn));
   checkNumber("vRead", c.vRead, 0, true);
   checkNumber("parasitics.rWordLine", c.rWordLine, 0, false);
   checkNumber("parasitics.rBitLine", c.rBitLine, 0, false);
@@ -92,7 +86,7 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
   checkNumber("stuckAtOn", c.stuckAtOn, 0, false, 1);
   checkNumber("stuckAtOff", c.stuckAtOff, 0, false, 1);
   if (c.stuckAtOn + c.stuckAtOff > 1)
-    throw Error(kConfigCode, "expected stuckAtOn + stuckAtOff <= 1 for stuckAtOff, got " + num(c.stuckAtOn + c.stuckAtOff));
+    throw Error(codes::kConfig, "expected stuckAtOn + stuckAtOff <= 1 for stuckAtOff, got " + num(c.stuckAtOn + c.stuckAtOff));
   checkNumber("readNoise", c.readNoise, 0, false);
   checkNumber("inputScale", c.inputScale, 0, false);
 }
@@ -108,8 +102,6 @@ CrossbarLayer::CrossbarLayer(const float* weights, std::size_t k, std::size_t n,
       throw Error(codes::kInvalidArgument, "expected a finite number for weights[" + std::to_string(i) + "], got " +
                                                num(weights[i]));
   geometry_ = crossbarGeometry(k, n, config_);
-  adcBits_ = config_.adcBits > 0 ? config_.adcBits
-                                 : losslessAdcBits(config_.rows, config_.dacBits, config_.bitsPerCell);
   if (config_.ideal) {
     weightsIdeal_.assign(weights, weights + k * n);
     return;

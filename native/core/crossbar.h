@@ -17,40 +17,29 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <new>
 #include <vector>
+
+#include "aligned.h"
 
 namespace nax {
 
-// 64-byte aligned storage for vector kernels.
-template <typename T>
-struct AlignedAllocator {
-  using value_type = T;
-  AlignedAllocator() = default;
-  template <typename U>
-  AlignedAllocator(const AlignedAllocator<U>&) {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t(64))); }
-  void deallocate(T* p, std::size_t) { ::operator delete[](p, std::align_val_t(64)); }
-  template <typename U>
-  bool operator==(const AlignedAllocator<U>&) const { return true; }
-  template <typename U>
-  bool operator!=(const AlignedAllocator<U>&) const { return false; }
-};
-
 enum class VariationKind { kNone = 0, kLognormal = 1, kGaussian = 2 };
 
+// Fully resolved settings: lib/crossbar/config.ts owns every default and rule
+// (e.g. which ADC resolution is lossless); the core only checks the values
+// (validateCrossbarConfig rejects the zeros an unset field leaves).
 struct CrossbarConfig {
-  int rows = 64;         // word lines per array
-  int cols = 64;         // bit lines per array
-  int bitsPerCell = 2;   // bits stored per device
-  int weightBits = 8;    // sign + magnitude
-  int inputBits = 8;     // unsigned input magnitude bits
-  int dacBits = 1;       // bits applied per DAC cycle
-  int adcBits = 0;       // 0 = lossless (losslessAdcBits)
+  int rows = 0;          // word lines per array
+  int cols = 0;          // bit lines per array
+  int bitsPerCell = 0;   // bits stored per device
+  int weightBits = 0;    // sign + magnitude
+  int inputBits = 0;     // unsigned input magnitude bits
+  int dacBits = 0;       // bits applied per DAC cycle
+  int adcBits = 0;       // ADC resolution per conversion, 1..24
   bool adcCalibrated = false;  // range from the first run's observed max, else full scale
-  double gOn = 1e-5;           // siemens (1 / 100 kOhm)
-  double gOff = 1.0 / 600e3;   // siemens (1 / 600 kOhm)
-  double vRead = 0.25;         // volts for a full-scale DAC digit
+  double gOn = 0;              // siemens
+  double gOff = 0;             // siemens
+  double vRead = 0;            // volts for a full-scale DAC digit
   bool parasitics = false;
   double rWordLine = 0, rBitLine = 0, rSource = 0, rSink = 0;  // ohms
   VariationKind variation = VariationKind::kNone;
@@ -71,7 +60,6 @@ struct CrossbarGeometry {
 
 // Mirrors lib/crossbar/geometry.ts mappingGeometry (tests check they agree).
 CrossbarGeometry crossbarGeometry(std::size_t k, std::size_t n, const CrossbarConfig& config);
-int losslessAdcBits(int rows, int dacBits, int bitsPerCell);
 // Throws nax::Error (codes as lib/crossbar/config.ts) on an invalid config.
 void validateCrossbarConfig(const CrossbarConfig& config);
 
@@ -92,7 +80,6 @@ class CrossbarLayer {
   double inputScale() const;
   // ADC full range in LSB units (0 until a calibrated range is measured).
   double adcRangeLsb() const;
-  int adcBitsResolved() const { return adcBits_; }
   // E_t for every row tile, tile-major: rowTiles * rows * (2*slices*n)
   // (rows past a partial tile are zero). Column of (colTile ct, polarity p,
   // slice l, column j): 2*slices*ct*cols + (p*slices + l)*tileCols(ct) + j.
@@ -114,7 +101,6 @@ class CrossbarLayer {
   std::size_t k_, n_;
   CrossbarConfig config_;
   CrossbarGeometry geometry_;
-  int adcBits_ = 0;
   std::size_t width_ = 0;                // 2*slices*n
   std::vector<float> weightsIdeal_;      // ideal mode: the float weights
   std::vector<double> weightScale_;      // per output column (equal when per-layer)

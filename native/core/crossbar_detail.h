@@ -2,8 +2,6 @@
 // programming; crossbar_run.cc: runs). Internal: not part of the core API.
 #pragma once
 #include <cmath>
-#include <cstdio>
-#include <string>
 
 namespace nax {
 namespace crossbar_detail {
@@ -11,12 +9,6 @@ namespace crossbar_detail {
 // floor(x + 0.5): the rounding lib/crossbar and test/crossbar/reference.ts use
 // (Math.floor(x + 0.5)), so quantized integers agree bit for bit.
 inline double roundHalfUp(double x) { return std::floor(x + 0.5); }
-
-inline std::string formatNumber(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
 
 }  // namespace crossbar_detail
 }  // namespace nax

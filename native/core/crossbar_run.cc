@@ -6,9 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#if defined(__AVX__)
-#include <immintrin.h>
-#endif
 #include <memory>
 #include <new>
 #include <string>
@@ -16,15 +13,17 @@
 #include "crossbar.h"
 #include "crossbar_detail.h"
 #include "error.h"
+#include "format.h"
 #include "gemm.h"
 #include "parallel.h"
 #include "rng.h"
+#include "simd.h"
 
 namespace nax {
 namespace {
 
 using crossbar_detail::roundHalfUp;
-inline std::string num(double v) { return crossbar_detail::formatNumber(v); }
+inline std::string num(double v) { return formatNumber(v); }
 
 constexpr std::uint64_t kStreamReadNoise = 0x524541444eull;
 
@@ -131,7 +130,7 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
     if (adcRange_ == 0) adcRange_ = std::max(calibrateAdc(inputs, batch, scale, passes), 1.0);
     range = adcRange_;
   }
-  const double codeMax = std::ldexp(1.0, adcBits_) - 1;
+  const double codeMax = std::ldexp(1.0, config_.adcBits) - 1;
   const double step = std::max(1.0, range / codeMax);  // LSB units per ADC code
   // The fused kernel sums each column's integer codes over cycles in float:
   // exact while codeMax * sum_c 2^(c*dacBits) < 2^24 (the step and the
@@ -184,46 +183,14 @@ void markNegativeSamples(const float* inputs, std::size_t k, std::size_t b0, std
   }
 }
 
-// 64-byte vector types are internal here; without AVX-512 GCC notes an ABI change.
-#pragma GCC diagnostic ignored "-Wpsabi"
 // Register blocking of the fused kernel follows the host's vector width:
 // AVX-512 8 rows x 2 zmm, AVX 2 rows x 4 ymm, SSE 1 row x 8 xmm (16 vector
 // registers there). Block shapes never change a result (exact integer sums).
-#if defined(__AVX512F__)
-constexpr std::size_t kVecFloats = 16;
-constexpr std::size_t kFusedRows = 8;
-#elif defined(__AVX__)
-constexpr std::size_t kVecFloats = 8;
-constexpr std::size_t kFusedRows = 2;
-#else
-constexpr std::size_t kVecFloats = 4;
-constexpr std::size_t kFusedRows = 1;
-#endif
-typedef float VF __attribute__((vector_size(kVecFloats * 4)));
-typedef float VFU __attribute__((vector_size(kVecFloats * 4), aligned(4)));
+using VF = simd::Vec<float>;
+constexpr std::size_t kVecFloats = simd::kLanes<float>;
+constexpr std::size_t kFusedRows = simd::kBytes == 64 ? 8 : simd::kBytes == 32 ? 2 : 1;
 constexpr std::size_t kFusedCols = 32;  // array columns per register block (one read-noise draw block)
 constexpr std::size_t kColVecs = kFusedCols / kVecFloats;
-
-// ADC code of x (in steps): clamp to [0, codeMax], round half to even.
-// Portable form: adding 1.5*2^23 leaves no fraction bits (needs codeMax <= 2^22).
-inline VF adcCode(VF x, VF hi) {
-#if defined(__AVX512F__)
-  // Masked forms: GCC 12's unmasked ones warn about an undefined source.
-  const __m512 v = reinterpret_cast<__m512>(x), top = reinterpret_cast<__m512>(hi);
-  const __m512 lo = _mm512_mask_max_ps(v, 0xFFFF, v, _mm512_setzero_ps());
-  const __m512 c = _mm512_mask_min_ps(lo, 0xFFFF, lo, top);
-  return reinterpret_cast<VF>(_mm512_mask_roundscale_ps(c, 0xFFFF, c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-#elif defined(__AVX__)
-  const __m256 c = _mm256_min_ps(_mm256_max_ps(reinterpret_cast<__m256>(x), _mm256_setzero_ps()),
-                                 reinterpret_cast<__m256>(hi));
-  return reinterpret_cast<VF>(_mm256_round_ps(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-#else
-  const VF lo = VF{}, magic = VF{} + 12582912.0f;
-  x = x < lo ? lo : x;
-  x = x > hi ? hi : x;
-  return (x + magic) - magic;
-#endif
-}
 
 // One register block of the fused crossbar kernel: ADC inputs of conversion
 // rows r0..r0+kFusedRows-1 and array columns col0..col0+31 (digits^T x packed
@@ -241,7 +208,7 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
   for (std::size_t p = 0; p < kc; ++p) {
     VF b[kColVecs];
 #pragma GCC unroll 8
-    for (std::size_t v = 0; v < kColVecs; ++v) b[v] = *reinterpret_cast<const VF*>(bp + v * kVecFloats);
+    for (std::size_t v = 0; v < kColVecs; ++v) b[v] = simd::load<VF>(bp + v * kVecFloats);
 #pragma GCC unroll 8
     for (std::size_t i = 0; i < kFusedRows; ++i) {
       const float a = digits[i];
@@ -256,9 +223,9 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
   VF part[kColVecs];
   for (std::size_t v = 0; v < kColVecs; ++v) part[v] = VF{};
   auto flush = [&]() {
-    VFU* dst = reinterpret_cast<VFU*>(columnSum + sample * ldSum + col0);
+    float* dst = columnSum + sample * ldSum + col0;
     for (std::size_t v = 0; v < kColVecs; ++v) {
-      dst[v] += part[v];
+      simd::storeU(dst + v * kVecFloats, simd::loadU<VF>(dst + v * kVecFloats) + part[v]);
       part[v] = VF{};
     }
   };
@@ -269,10 +236,10 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
 #pragma GCC unroll 8
     for (std::size_t v = 0; v < kColVecs; ++v) {
       VF x = acc[i][v];
-      if (kNoise) x += sigma * *reinterpret_cast<const VF*>(z + v * kVecFloats);
+      if (kNoise) x += sigma * simd::load<VF>(z + v * kVecFloats);
       if (!kUnitStep) x *= invStep;
       // Clamp to the ADC's codes, then round (same codes as round-then-clamp).
-      part[v] += adcCode(x, hi) * scale;
+      part[v] += simd::clampRoundEven(x, hi) * scale;
     }
     if (++cy == cycles) {
       flush();
@@ -366,7 +333,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const double xMax = std::ldexp(1.0, c.inputBits) - 1;
   const double inputLsb = inputScale / xMax;
   const float invStep = static_cast<float>(1.0 / step);
-  const float codeMax = static_cast<float>(std::ldexp(1.0, adcBits_) - 1);
+  const float codeMax = static_cast<float>(std::ldexp(1.0, config_.adcBits) - 1);
   const float sigma = static_cast<float>(c.readNoise);
   const ShiftAdd shift(cycles, g.slices, c, step);
   const std::vector<float> cycleScale(shift.cycleScale.begin(), shift.cycleScale.end());
@@ -433,7 +400,7 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
   const double xMax = std::ldexp(1.0, c.inputBits) - 1;
   const double inputLsb = inputScale / xMax;
   const float invStep = static_cast<float>(1.0 / step);
-  const float codeMax = static_cast<float>(std::ldexp(1.0, adcBits_) - 1);
+  const float codeMax = static_cast<float>(std::ldexp(1.0, config_.adcBits) - 1);
   const float sigma = static_cast<float>(c.readNoise);
   const ShiftAdd shift(cycles, g.slices, c, step);
   const std::size_t paddedWidth = (width_ + kFusedCols - 1) / kFusedCols * kFusedCols;

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "error_codes.h"
+
 namespace nax {
 
 class Error : public std::runtime_error {
@@ -16,14 +18,11 @@ class Error : public std::runtime_error {
   std::string code_;
 };
 
-// Stable codes shared with lib/errors.ts.
+// Stable codes (error_codes.h, shared with lib/errors.ts): codes::kInvalidArgument, ...
 namespace codes {
-inline constexpr const char* kInvalidArgument = "ERR_NAX_INVALID_ARGUMENT";
-inline constexpr const char* kOutOfRange = "ERR_NAX_OUT_OF_RANGE";
-inline constexpr const char* kSizeMismatch = "ERR_NAX_SIZE_MISMATCH";
-inline constexpr const char* kNumerical = "ERR_NAX_NUMERICAL";
-inline constexpr const char* kCancelled = "ERR_NAX_CANCELLED";
-inline constexpr const char* kInternal = "ERR_NAX_INTERNAL";
+#define NAX_DECLARE_CODE(constant, key, code) inline constexpr const char* constant = code;
+NAX_ERROR_CODES(NAX_DECLARE_CODE)
+#undef NAX_DECLARE_CODE
 }  // namespace codes
 
 }  // namespace nax

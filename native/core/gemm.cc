@@ -15,21 +15,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <memory>
-#include <new>
 
+#include "aligned.h"
 #include "parallel.h"
+#include "simd.h"
 
 namespace nax {
 namespace {
-
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
 
 template <typename T>
 struct Kernel;
@@ -38,11 +30,10 @@ struct Kernel;
 // the vector register file (32 zmm with AVX-512, 16 ymm/xmm otherwise).
 template <>
 struct Kernel<float> {
-  typedef float V __attribute__((vector_size(kVecBytes)));
-  typedef float VU __attribute__((vector_size(kVecBytes), aligned(4)));
-  static constexpr int W = kVecBytes / 4;
+  using V = simd::Vec<float>;
+  static constexpr int W = simd::kLanes<float>;
   static constexpr int NV = 2;
-  static constexpr int MR = kVecBytes == 64 ? 14 : 6;
+  static constexpr int MR = simd::kBytes == 64 ? 14 : 6;
   static constexpr int NR = W * NV;
   static constexpr std::size_t KC = 384;  // fixed: defines the summation order
   static constexpr std::size_t MC = MR * 24;
@@ -51,26 +42,14 @@ struct Kernel<float> {
 
 template <>
 struct Kernel<double> {
-  typedef double V __attribute__((vector_size(kVecBytes)));
-  typedef double VU __attribute__((vector_size(kVecBytes), aligned(8)));
-  static constexpr int W = kVecBytes / 8;
+  using V = simd::Vec<double>;
+  static constexpr int W = simd::kLanes<double>;
   static constexpr int NV = 2;
-  static constexpr int MR = kVecBytes == 64 ? 14 : 6;
+  static constexpr int MR = simd::kBytes == 64 ? 14 : 6;
   static constexpr int NR = W * NV;
   static constexpr std::size_t KC = 256;
   static constexpr std::size_t MC = MR * 12;
   static constexpr std::size_t NC = NR * 128;
-};
-
-template <typename T>
-struct AlignedBuffer {
-  T* ptr = nullptr;
-  explicit AlignedBuffer(std::size_t n) {
-    ptr = static_cast<T*>(::operator new[](std::max<std::size_t>(n, 1) * sizeof(T), std::align_val_t(64)));
-  }
-  ~AlignedBuffer() { ::operator delete[](ptr, std::align_val_t(64)); }
-  AlignedBuffer(const AlignedBuffer&) = delete;
-  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
 };
 
 // acc = sum_p Ap[p][0..MR) (x) Bp[p][0..NR); then C = alpha*acc + beta*C
@@ -83,7 +62,6 @@ inline void microKernel(std::size_t kc, const T* __restrict ap, const T* __restr
                         std::size_t ldc, T alpha, T beta, bool first, std::size_t rsA = 0, std::size_t csA = 0) {
   using K = Kernel<T>;
   using V = typename K::V;
-  using VU = typename K::VU;
   constexpr int MR = K::MR, NV = K::NV, W = K::W;
   V acc[MR][NV];
 #pragma GCC unroll 16
@@ -93,7 +71,7 @@ inline void microKernel(std::size_t kc, const T* __restrict ap, const T* __restr
   for (std::size_t p = 0; p < kc; ++p) {
     V b[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) b[v] = *reinterpret_cast<const V*>(bp + v * W);
+    for (int v = 0; v < NV; ++v) b[v] = simd::load<V>(bp + v * W);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       const T a = kDirectA ? ap[i * rsA] : ap[i];
@@ -107,13 +85,13 @@ inline void microKernel(std::size_t kc, const T* __restrict ap, const T* __restr
   for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      VU* cp = reinterpret_cast<VU*>(c + i * ldc + v * W);
+      T* cp = c + i * ldc + v * W;
       if (!first)
-        *cp = alpha * acc[i][v] + *cp;
+        simd::storeU(cp, alpha * acc[i][v] + simd::loadU<V>(cp));
       else if (beta == T(0))
-        *cp = alpha * acc[i][v];
+        simd::storeU(cp, alpha * acc[i][v]);
       else
-        *cp = alpha * acc[i][v] + beta * *cp;
+        simd::storeU(cp, alpha * acc[i][v] + beta * simd::loadU<V>(cp));
     }
   }
 }
@@ -212,7 +190,9 @@ void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::si
 
   parallelFor(mBlocks * nBlocks, workers, [&](std::size_t t0, std::size_t t1, int) {
     const std::size_t kcMax = std::min(KC, k);
-    AlignedBuffer<T> bPack(kcMax * nc), aPack(kcMax * mc);
+    AlignedArray<T> bBuffer(kcMax * nc), aBuffer(kcMax * mc);
+    T* const bPack = bBuffer.data();
+    T* const aPack = aBuffer.data();
     alignas(64) T tile[MR * NR];
     // Tasks are numbered jc-major, so each worker packs each B block once.
     for (std::size_t t = t0; t < t1;) {
@@ -223,7 +203,7 @@ void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::si
       for (std::size_t p0 = 0; p0 < k; p0 += KC) {
         const std::size_t kc = std::min(KC, k - p0);
         const bool first = p0 == 0;
-        packB(transB, transB ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, kc, ncCur, bPack.ptr);
+        packB(transB, transB ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, kc, ncCur, bPack);
         for (std::size_t ib = icFirst; ib < icEnd; ++ib) {
           const std::size_t i0 = ib * mc, mcCur = std::min(mc, m - i0);
           // Packing A pays off when each A panel meets many B panels; for
@@ -231,16 +211,16 @@ void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::si
           const bool directA = ncCur <= 8 * NR;
           const T* aBlock = transA ? a + p0 * lda + i0 : a + i0 * lda + p0;
           const std::size_t rsA = transA ? 1 : lda, csA = transA ? lda : 1;
-          if (!directA) packA(transA, aBlock, lda, mcCur, kc, aPack.ptr);
+          if (!directA) packA(transA, aBlock, lda, mcCur, kc, aPack);
           for (std::size_t jr = 0; jr < ncCur; jr += NR) {
             const std::size_t nr = std::min(NR, ncCur - jr);
-            const T* bp = bPack.ptr + jr * kc;
+            const T* bp = bPack + jr * kc;
             for (std::size_t ir = 0; ir < mcCur; ir += MR) {
               const std::size_t mr = std::min(MR, mcCur - ir);
-              const T* ap = aPack.ptr + ir * kc;
+              const T* ap = aPack + ir * kc;
               if (directA && mr < MR) {  // partial panel: pack it (zero rows past m)
-                packA(transA, transA ? aBlock + ir : aBlock + ir * lda, lda, mr, kc, aPack.ptr);
-                ap = aPack.ptr;
+                packA(transA, transA ? aBlock + ir : aBlock + ir * lda, lda, mr, kc, aPack);
+                ap = aPack;
               }
               T* cp = c + (i0 + ir) * ldc + j0 + jr;
               if (mr == MR && nr == NR) {

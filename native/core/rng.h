@@ -21,7 +21,10 @@ inline std::uint64_t hashKey(std::uint64_t seed, std::uint64_t a, std::uint64_t 
   return splitmix64(h ^ (c + 0xA54FF53A5F1D36F1ull));
 }
 
-// Uniform in (0, 1), never exactly 0 or 1.
+// Uniform in (0, 1]: never 0 (so log(u) is finite). The top 53 bits plus a
+// half are rounded to double, so the largest key (probability 2^-53) gives
+// exactly 1; every use tolerates that (u < p, log(1) = 0, cos(2 pi) = 1), and
+// changing the formula would change every seeded result.
 inline double uniformOpen(std::uint64_t bits) {
   return (static_cast<double>(bits >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import * as os from 'os';
-import { loadAddon } from '../../native';
+import { callNativeSync, loadAddon } from '../../native';
 import { sharedOptions } from '../flags';
 
 export interface InfoResult {
@@ -11,7 +11,7 @@ export interface InfoResult {
 }
 
 export function infoHandler(): InfoResult {
-  const v = loadAddon().version();
+  const v = callNativeSync(() => loadAddon().version());
   return { node: process.version, napi: v.napi, threads: v.threads, cpu: os.cpus()[0]?.model ?? 'unknown' };
 }
 

@@ -1,0 +1,94 @@
+// Vector helpers for the core's kernels (gemm.cc, circuit_multifrontal.cc,
+// crossbar_run.cc): GCC/Clang vector extensions sized to the host's widest
+// registers, so one source compiles to AVX-512, AVX2 or SSE code as the
+// -march flags allow. Kernels pick their register blocking from kBytes.
+//
+// Include only from kernel .cc files compiled with the core's flags: the
+// width is a per-translation-unit fact, and no vector type crosses the core's
+// API (the binding is compiled without -march=native).
+#pragma once
+#include <cstddef>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
+
+// Vectors wider than the target's registers (e.g. four doubles on SSE) are
+// passed in memory; GCC notes the ABI difference. They never cross a TU.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace nax {
+namespace simd {
+
+// Widest vector register in bytes.
+#if defined(__AVX512F__)
+inline constexpr int kBytes = 64;
+#elif defined(__AVX__)
+inline constexpr int kBytes = 32;
+#else
+inline constexpr int kBytes = 16;
+#endif
+
+template <typename T>
+inline constexpr int kLanes = kBytes / static_cast<int>(sizeof(T));
+
+template <typename T, int N>
+struct VecTypes {
+  typedef T aligned __attribute__((vector_size(N * sizeof(T))));
+  typedef T unaligned __attribute__((vector_size(N * sizeof(T)), aligned(sizeof(T))));
+};
+
+// N lanes of T (default: one full register). Vec is accessed at addresses
+// aligned to its size, VecU anywhere (element alignment). Arithmetic is lane
+// by lane; a scalar operand is broadcast (a * v).
+template <typename T, int N = kLanes<T>>
+using Vec = typename VecTypes<T, N>::aligned;
+template <typename T, int N = kLanes<T>>
+using VecU = typename VecTypes<T, N>::unaligned;
+
+// Aligned load and store: p must be aligned to sizeof(V).
+template <typename V, typename T>
+inline V load(const T* p) {
+  return *reinterpret_cast<const V*>(p);
+}
+template <typename V, typename T>
+inline void store(T* p, V v) {
+  *reinterpret_cast<V*>(p) = v;
+}
+
+// Unaligned load and store (element alignment).
+template <typename V, typename T>
+inline V loadU(const T* p) {
+  using U = VecU<T, static_cast<int>(sizeof(V) / sizeof(T))>;
+  return *reinterpret_cast<const U*>(p);
+}
+template <typename V, typename T>
+inline void storeU(T* p, V v) {
+  using U = VecU<T, static_cast<int>(sizeof(V) / sizeof(T))>;
+  *reinterpret_cast<U*>(p) = v;
+}
+
+// Clamps each lane to [0, hi], then rounds it to the nearest integer, ties to
+// even (the ADC's codes). The portable form adds 1.5 * 2^23, which leaves no
+// fraction bits, so it needs hi <= 2^22.
+inline Vec<float> clampRoundEven(Vec<float> x, Vec<float> hi) {
+#if defined(__AVX512F__)
+  // Masked forms: GCC 12's unmasked ones warn about an undefined source.
+  const __m512 v = reinterpret_cast<__m512>(x), top = reinterpret_cast<__m512>(hi);
+  const __m512 lo = _mm512_mask_max_ps(v, 0xFFFF, v, _mm512_setzero_ps());
+  const __m512 c = _mm512_mask_min_ps(lo, 0xFFFF, lo, top);
+  return reinterpret_cast<Vec<float>>(
+      _mm512_mask_roundscale_ps(c, 0xFFFF, c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+#elif defined(__AVX__)
+  const __m256 c = _mm256_min_ps(_mm256_max_ps(reinterpret_cast<__m256>(x), _mm256_setzero_ps()),
+                                 reinterpret_cast<__m256>(hi));
+  return reinterpret_cast<Vec<float>>(_mm256_round_ps(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+#else
+  const Vec<float> lo = Vec<float>{}, magic = Vec<float>{} + 12582912.0f;
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
+  return (x + magic) - magic;
+#endif
+}
+
+}  // namespace simd
+}  // namespace nax
