@@ -9,7 +9,7 @@ import { NaxError, ErrorCodes } from './errors';
 import type { CrossbarNative } from './crossbar/native';
 import type { CircuitNative } from './circuit/native';
 import type { TrainNative } from './train/native';
-import type { RuntimeNative } from './runtime/native';
+import type { RuntimeNative } from './runtime/native-types';
 
 /** Package root: lib/ (ts-jest) and dist/ (compiled) both sit one level below. */
 export const packageRoot = path.resolve(__dirname, '..');

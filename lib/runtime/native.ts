@@ -4,57 +4,9 @@
  * Matrix products go through the one GEMM entry (lib/native.ts `gemm`).
  */
 import { callNative, loadAddon } from '../native';
+import type { RuntimeNative } from './native-types';
 
-export interface ActivationOptions {
-  /** 0 none, 1 relu, 2 clip(clipMin, clipMax), 3 leaky relu(alpha). */
-  activation?: 0 | 1 | 2 | 3;
-  clipMin?: number;
-  clipMax?: number;
-  alpha?: number;
-}
-
-export interface ConvGeometryOptions {
-  batch: number;
-  inChannels: number;
-  height: number;
-  width: number;
-  outChannels: number;
-  groups?: number;
-  kernelH: number;
-  kernelW: number;
-  padTop?: number;
-  padLeft?: number;
-  padBottom?: number;
-  padRight?: number;
-  strideH?: number;
-  strideW?: number;
-  dilationH?: number;
-  dilationW?: number;
-  threads?: number;
-}
-
-export interface RuntimeNative {
-  conv2d(o: ConvGeometryOptions & ActivationOptions & { input: Float32Array; weights: Float32Array; bias?: Float32Array; output: Float32Array }): Promise<void>;
-  pool2d(o: {
-    batch: number; channels: number; height: number; width: number; outH: number; outW: number;
-    kernelH: number; kernelW: number; padTop?: number; padLeft?: number; padBottom?: number; padRight?: number;
-    strideH?: number; strideW?: number; dilationH?: number; dilationW?: number;
-    isMax: 0 | 1; countIncludePad?: 0 | 1; threads?: number; input: Float32Array; output: Float32Array;
-  }): Promise<void>;
-  globalAveragePool(o: { planes: number; spatial: number; threads?: number; input: Float32Array; output: Float32Array }): Promise<void>;
-  batchedMatmul(o: {
-    m: number; n: number; k: number; threads?: number; a: Float32Array; b: Float32Array;
-    aOffsets: BigInt64Array; bOffsets: BigInt64Array; output: Float32Array;
-  }): Promise<void>;
-  biasActivation(o: ActivationOptions & { batch: number; channels: number; inner: number; threads?: number; data: Float32Array; bias?: Float32Array }): Promise<void>;
-  im2rowBatch(o: ConvGeometryOptions & { group?: number; input: Float32Array; rows: Float32Array }): Promise<void>;
-  scatterRows(o: ActivationOptions & {
-    batch: number; pixels: number; n: number; outChannels: number; group?: number; threads?: number;
-    rows: Float32Array; bias?: Float32Array; output: Float32Array;
-  }): Promise<void>;
-  /** output = a (op) b elementwise (0 add, 1 sub, 2 mul), same length; output may alias a or b. */
-  elementwise(o: { op: 0 | 1 | 2; relu?: 0 | 1; threads?: number; a: Float32Array; b: Float32Array; output: Float32Array }): Promise<void>;
-}
+export type { ActivationOptions, ConvGeometryOptions, RuntimeNative } from './native-types';
 
 let routed: RuntimeNative | undefined;
 
