@@ -130,3 +130,6 @@ export type {
   MappingGeometry,
   MappingGeometryInput,
 } from './crossbar';
+// Statistics over device instances (chips): summaries, paired t-test, McNemar's exact test
+export { mean, sampleStd, summarize, studentTQuantile, studentTCdf, normalCdf, regularizedIncompleteBeta, pairedTTest, mcnemarExact, mcnemarExactP } from './stats';
+export type { SampleSummary, PairedTTest, McNemarTest } from './stats';
