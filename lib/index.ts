@@ -101,7 +101,7 @@ export type { CrossbarBackend } from './runtime/crossbar-backend';
 export { classify, calibrate, classifyOnCrossbars } from './runtime/classify';
 export type { LabelledImages, ClassifyOptions, ClassifyResult, CalibrateOptions, CrossbarClassifyOptions, CrossbarClassifyResult } from './runtime/classify';
 // The resolved layer plan: mapping in, one resolved config + geometry per layer out
-export { loadMapping, validateMapping, withCrossbarSize, planLayers, planGraph, layerPlanOf, groupConfig, groupSeed, nonNegativeValues } from './plan';
+export { loadMapping, validateMapping, withCrossbarSize, planLayers, planGraph, layerPlanOf, groupConfig, groupSeed, chipGroupSeed, planForChip, MAX_CHIP, nonNegativeValues } from './plan';
 export type { CrossbarMapping, CrossbarPlan, LayerPlan, PlanLayerInput, PlanInputRange, PlanOptions, GraphPlanOptions, InputSignSource } from './plan';
 export { evaluateModel } from './runtime/evaluate';
 export type { EvaluateOptions, EvaluateResult, EvalLayerRow } from './runtime/evaluate';
