@@ -98,8 +98,8 @@ export { lowerToCrossbarLayers, foldBatchNorm } from './runtime/lower';
 export type { LoweredLayer, LowerOptions } from './runtime/lower';
 export { crossbarBackend } from './runtime/crossbar-backend';
 export type { CrossbarBackend } from './runtime/crossbar-backend';
-export { classify, calibrate, classifyOnCrossbars, classifyOverChips, MAX_CHIPS } from './runtime/classify';
-export type { LabelledImages, ClassifyOptions, ClassifyResult, CalibrateOptions, CrossbarClassifyOptions, CrossbarClassifyResult, ChipsClassifyOptions, ChipsClassifyResult } from './runtime/classify';
+export { classify, calibrate, classifyOnCrossbars, classifyOverChips, chipAccuracies, MAX_CHIPS } from './runtime/classify';
+export type { LabelledImages, ClassifyOptions, ClassifyResult, CalibrateOptions, CrossbarClassifyOptions, CrossbarClassifyResult, ChipsClassifyOptions, ChipsClassifyResult, ChipAccuracies } from './runtime/classify';
 // The resolved layer plan: mapping in, one resolved config + geometry per layer out
 export { loadMapping, validateMapping, withCrossbarSize, planLayers, planGraph, layerPlanOf, groupConfig, groupSeed, chipGroupSeed, planForChip, MAX_CHIP, nonNegativeValues } from './plan';
 export type { CrossbarMapping, CrossbarPlan, LayerPlan, PlanLayerInput, PlanInputRange, PlanOptions, GraphPlanOptions, InputSignSource } from './plan';

@@ -134,6 +134,24 @@ export async function classifyOnCrossbars(
   }
 }
 
+/** Accuracies of one model over device instances, for records (results.json, --json). */
+export interface ChipAccuracies {
+  chips: number;
+  /** Accuracy of chip 0, 1, ... */
+  accuracies: number[];
+  mean: number;
+  /** Sample standard deviation over the chips; null with one chip. */
+  std: number | null;
+  /** Student-t 95% confidence interval of the mean; null with one chip. */
+  ci95: [number, number] | null;
+}
+
+/** The record of a classifyOverChips run (what eval, sweep and evolve report). */
+export function chipAccuracies(run: Pick<ChipsClassifyResult, 'accuracies' | 'summary'>): ChipAccuracies {
+  const { accuracies, summary } = run;
+  return { chips: accuracies.length, accuracies, mean: summary.mean, std: summary.std, ci95: summary.ci95 };
+}
+
 /** Most device instances one evaluation scores (the CLI's --chips limit). */
 export const MAX_CHIPS = 1000;
 
