@@ -142,11 +142,12 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   };
   const reported = (phase: 'onnxruntime' | 'ideal' | 'crossbar') => {
     let last = 0;
-    return (d: number) => {
-      // A new chip starts its count again at its first batch.
-      progress(d < last ? d : d - last, phase);
+    const onBatch = (d: number) => {
+      progress(d - last, phase);
       last = d;
     };
+    // Each chip counts its images from 0 again.
+    return Object.assign(onBatch, { nextChip: () => void (last = 0) });
   };
   const dims = (data: Dataset) => (n: number) => feedDims(graph, data, n);
 
@@ -197,7 +198,10 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   // Calibration, the plan, then crossbars; the cost model costs the same plan.
   const inputRanges = await calibrate(graph, calib, { images: calib.count, batchSize, feedDims: dims(calib), threads: options.threads });
   const plan = planGraph(graph, { mapping, inputRanges, threads: options.threads });
-  const crossbarRun = await classifyOverChips(graph, plan, test, { chips, batchSize, feedDims: dims(test), threads: options.threads, onBatch: reported('crossbar') });
+  const crossbarProgress = reported('crossbar');
+  const crossbarRun = await classifyOverChips(graph, plan, test, {
+    chips, batchSize, feedDims: dims(test), threads: options.threads, onBatch: crossbarProgress, onChip: crossbarProgress.nextChip,
+  });
 
   let agree: number | null = null;
   let ortAccuracy: number | null = null;

@@ -17,6 +17,7 @@ import { attr, valueInfo } from '../../lib/onnx/ir';
 import { writeOnnxFile } from '../../lib/onnx/writer';
 import { evalHandler, formatEval, parseNormalizeFlag } from '../../lib/cli/commands/eval';
 import { costHandler } from '../../lib/cli/commands/cost';
+import { evaluateModel } from '../../lib/runtime/evaluate';
 import { leNet } from './models';
 import { mappingGeometry } from '../../lib/crossbar/geometry';
 
@@ -135,6 +136,11 @@ test('eval --chips 3: three per-chip accuracies under variation, their mean, std
   expect(one.accuracy.crossbar).toBe(r.crossbarChips.accuracies[0]);
   expect(one.crossbarChips).toMatchObject({ chips: 1, std: null, ci95: null });
   expect(formatEval(one)).not.toContain('CI');
+  // Progress counts every chip's pass (one batch per chip here).
+  const events: Array<[number, number]> = [];
+  await evaluateModel({ model: file, dataset: 'mnist', limit: 100, xbar: 32, skipOrt: true, chips: 2, batchSize: 100, onProgress: (d, t) => void events.push([d, t]) });
+  expect(events.map(([d]) => d)).toEqual([100, 200, 300]);
+  expect(events.every(([, t]) => t === 300)).toBe(true);
   for (const bad of [0, 1001, 2.5])
     await expect(evalHandler({ ...base, model: '/nonexistent.onnx', chips: bad })).rejects.toMatchObject({ name: 'NaxError', message: expect.stringContaining('--chips') });
 });
