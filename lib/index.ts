@@ -98,10 +98,10 @@ export { lowerToCrossbarLayers, foldBatchNorm } from './runtime/lower';
 export type { LoweredLayer, LowerOptions } from './runtime/lower';
 export { crossbarBackend } from './runtime/crossbar-backend';
 export type { CrossbarBackend } from './runtime/crossbar-backend';
-export { classify, calibrate, classifyOnCrossbars } from './runtime/classify';
-export type { LabelledImages, ClassifyOptions, ClassifyResult, CalibrateOptions, CrossbarClassifyOptions, CrossbarClassifyResult } from './runtime/classify';
+export { classify, calibrate, classifyOnCrossbars, classifyOverChips, chipAccuracies, MAX_CHIPS } from './runtime/classify';
+export type { LabelledImages, ClassifyOptions, ClassifyResult, CalibrateOptions, CrossbarClassifyOptions, CrossbarClassifyResult, ChipsClassifyOptions, ChipsClassifyResult, ChipAccuracies } from './runtime/classify';
 // The resolved layer plan: mapping in, one resolved config + geometry per layer out
-export { loadMapping, validateMapping, withCrossbarSize, planLayers, planGraph, layerPlanOf, groupConfig, groupSeed, nonNegativeValues } from './plan';
+export { loadMapping, validateMapping, withCrossbarSize, planLayers, planGraph, layerPlanOf, groupConfig, groupSeed, chipGroupSeed, planForChip, MAX_CHIP, nonNegativeValues } from './plan';
 export type { CrossbarMapping, CrossbarPlan, LayerPlan, PlanLayerInput, PlanInputRange, PlanOptions, GraphPlanOptions, InputSignSource } from './plan';
 export { evaluateModel } from './runtime/evaluate';
 export type { EvaluateOptions, EvaluateResult, EvalLayerRow } from './runtime/evaluate';
@@ -130,3 +130,6 @@ export type {
   MappingGeometry,
   MappingGeometryInput,
 } from './crossbar';
+// Statistics over device instances (chips): summaries, paired t-test, McNemar's exact test
+export { mean, sampleStd, summarize, studentTQuantile, studentTCdf, normalCdf, regularizedIncompleteBeta, pairedTTest, mcnemarExact, mcnemarExactP } from './stats';
+export type { SampleSummary, PairedTTest, McNemarTest } from './stats';

@@ -7,6 +7,7 @@
 import * as cliProgress from 'cli-progress';
 import type { Options } from 'yargs';
 import { MAX_THREADS } from '../crossbar/config';
+import { type ChipAccuracies, MAX_CHIPS } from '../runtime/classify';
 import { ErrorCodes, NaxError, describeValue, expectNumber } from '../errors';
 import { readJsonFile } from '../json-file';
 import { KERNEL_SIZE_RULE, isKernelSize } from '../train/network';
@@ -74,6 +75,25 @@ export function parseThreads(value: unknown, flag = '--threads'): number | undef
   return value === undefined ? undefined : expectNumber(flag, value, { integer: true, min: 0, max: MAX_THREADS });
 }
 
+/**
+ * --chips: device instances to score, an integer in [1, MAX_CHIPS] (each chip draws its own
+ * variation, faults and read noise). Commands call this before loading anything.
+ */
+export function parseChips(value: unknown, fallback: number, flag = '--chips'): number {
+  return expectNumber(flag, value ?? fallback, { integer: true, min: 1, max: MAX_CHIPS });
+}
+
+/**
+ * One model's accuracy over chips: "97.10%" for one chip (no spread from one draw), else
+ * "97.10% ± 0.35% (95% CI 96.67-97.53%, 5 chips: 97.0, ...)".
+ */
+export function formatChipAccuracy(c: ChipAccuracies, options: { perChip?: boolean } = {}): string {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  if (c.chips === 1 || c.std === null || c.ci95 === null) return pct(c.mean);
+  const per = options.perChip === false ? '' : `: ${c.accuracies.map((a) => (100 * a).toFixed(2)).join(', ')}`;
+  return `${pct(c.mean)} ± ${(100 * c.std).toFixed(2)}% (95% CI ${(100 * c.ci95[0]).toFixed(2)}-${(100 * c.ci95[1]).toFixed(2)}%, ${c.chips} chips${per})`;
+}
+
 /** yargs definitions of the flags several commands take (their handlers validate them with the functions above). */
 export const sharedOptions = {
   threads: { type: 'number', describe: `native threads, 0 to ${MAX_THREADS} (default 0: all cores)` },
@@ -82,6 +102,10 @@ export const sharedOptions = {
     describe: 'progress bar on stderr (default: when stderr is a terminal and not --json; on a pipe it prints a line every 5 s)',
   },
   json: { type: 'boolean', describe: 'print JSON' },
+  chips: {
+    type: 'number',
+    describe: `device instances (independent draws of variation, faults and read noise) the crossbar accuracy is scored on, 1 to ${MAX_CHIPS}; reports mean, std and 95% CI`,
+  },
 } satisfies Record<string, Options>;
 
 export interface ProgressFlags {

@@ -19,7 +19,7 @@ import { readOnnx } from '../onnx/reader';
 import { type CrossbarMapping, type CrossbarPlan, planGraph } from '../plan';
 import { GraphExecutor } from '../runtime/executor';
 import type { InputRange } from '../runtime/calibrate';
-import { calibrate, classify, classifyOnCrossbars, type LabelledImages } from '../runtime/classify';
+import { type ChipsClassifyResult, calibrate, classify, classifyOnCrossbars, classifyOverChips, type LabelledImages } from '../runtime/classify';
 import { exportOnnx, extractSubnet, type ImageSet, type NetworkSpec, type TrainModel } from '../train';
 import { createSearchSpace, validateGenome, type Genome, type SearchSpace } from '../search/genome';
 import type { Objectives } from '../search/pareto';
@@ -209,6 +209,23 @@ export class CandidateEvaluator {
     const cost = hardwareCost({ plan, hardware: this.options.hardware });
     const { accuracy } = await classifyOnCrossbars(sub.graph, plan, this.labelled(data), { batchSize: this.options.batchSize, signal, threads: this.options.threads });
     return { accuracy, cost, plan };
+  }
+
+  /**
+   * crossbarRun over `chips` device instances (chips 0 .. chips - 1 of the same plan): per-chip
+   * accuracies and the per-(chip, image) correctness the paired tests read. `plan` is chip 0's.
+   */
+  async crossbarChipsRun(
+    sub: PreparedSubnet,
+    mapping: CrossbarMapping,
+    data: ImageSet,
+    chips: number,
+    signal?: AbortSignal,
+  ): Promise<{ run: ChipsClassifyResult; cost: NetworkCost; plan: CrossbarPlan }> {
+    const plan = this.plan(sub, mapping);
+    const cost = hardwareCost({ plan, hardware: this.options.hardware });
+    const run = await classifyOverChips(sub.graph, plan, this.labelled(data), { chips, batchSize: this.options.batchSize, signal, threads: this.options.threads });
+    return { run, cost, plan };
   }
 
   /** Ideal (float) accuracy through the executor on `data` (the exported ONNX as any user would run it). */

@@ -12,6 +12,7 @@ import type { DatasetName } from '../data';
 import { resolveHardware, type HardwareConfig, type HardwareOverrides } from '../hardware';
 import { ARCHS, KERNEL_SIZE_RULE, isKernelSize, type ArchName } from '../train';
 import { DEFAULT_LAMBDA } from './choose';
+import { MAX_CHIPS } from '../runtime/classify';
 import { DEFAULT_CROSSBAR_SIZES, DEFAULT_KERNEL_SIZES, MAX_CROSSBAR_SIZE } from '../search/genome';
 
 /**
@@ -79,6 +80,12 @@ export interface EvolveEvaluationOptions {
   /** Images whose activations set each layer's DAC input range. */
   scaleImages?: number;
   batchSize?: number;
+  /**
+   * Device instances (chips: independent draws of variation, faults and read noise) the final
+   * models and every baseline are scored on, on the test split (default 5; --quick 2). The
+   * search's candidate scores stay on chip 0 (one draw per candidate keeps the search's cost).
+   */
+  chips?: number;
 }
 
 export interface EvolveConfig {
@@ -110,7 +117,7 @@ export const EVOLVE_DEFAULTS = {
   network: { width: 8, blocks: 1 },
   supernet: { epochs: 4, images: 40000, batchSize: 128, lr: 0.1 },
   finetune: { epochs: 1, images: 10000, lr: 0.01, models: 3, finalists: 8 },
-  evaluation: { validationImages: 800, testImages: 10000, calibrationBatches: 8, calibrationBatchSize: 128, scaleImages: 64, batchSize: 200 },
+  evaluation: { validationImages: 800, testImages: 10000, calibrationBatches: 8, calibrationBatchSize: 128, scaleImages: 64, batchSize: 200, chips: 5 },
 } as const;
 
 /** --quick: a small network, short training and a short search (about 3 minutes on 2 cores). */
@@ -120,7 +127,7 @@ export const EVOLVE_QUICK = {
   network: { width: 8, blocks: 1 },
   supernet: { epochs: 1, images: 10000, batchSize: 128, lr: 0.1 },
   finetune: { epochs: 1, images: 2000, lr: 0.01, models: 2, finalists: 4 },
-  evaluation: { validationImages: 250, testImages: 1000, calibrationBatches: 4, calibrationBatchSize: 128, scaleImages: 64, batchSize: 125 },
+  evaluation: { validationImages: 250, testImages: 1000, calibrationBatches: 4, calibrationBatchSize: 128, scaleImages: 64, batchSize: 125, chips: 2 },
 } as const;
 
 export interface EvolveOptionsInput {
@@ -222,7 +229,7 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
     expectNumber('finetune.finalists', ft.finalists ?? preset.finetune.finalists, { integer: true, min: 1, max: 100 }),
   );
   const ev = section<EvolveEvaluationOptions>('evaluation', input.evaluation, [
-    'validationImages', 'testImages', 'calibrationBatches', 'calibrationBatchSize', 'scaleImages', 'batchSize',
+    'validationImages', 'testImages', 'calibrationBatches', 'calibrationBatchSize', 'scaleImages', 'batchSize', 'chips',
   ]);
   const evaluation = {
     validationImages: expectNumber('evaluation.validationImages', ev.validationImages ?? preset.evaluation.validationImages, { integer: true, min: 10 }),
@@ -231,6 +238,7 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
     calibrationBatchSize: expectNumber('evaluation.calibrationBatchSize', ev.calibrationBatchSize ?? preset.evaluation.calibrationBatchSize, { integer: true, min: 2, max: 4096 }),
     scaleImages: expectNumber('evaluation.scaleImages', ev.scaleImages ?? preset.evaluation.scaleImages, { integer: true, min: 1, max: 100000 }),
     batchSize: expectNumber('evaluation.batchSize', ev.batchSize ?? preset.evaluation.batchSize, { integer: true, min: 1, max: 100000 }),
+    chips: expectNumber('evaluation.chips', ev.chips ?? preset.evaluation.chips, { integer: true, min: 1, max: MAX_CHIPS }),
   };
   return {
     dataset,

@@ -14,7 +14,9 @@
  * 4. Final: the chosen model (lowest EDAP at >= the best baseline's validation accuracy), the
  *    scalarised pick and the most accurate Pareto model are fine-tuned briefly as fixed subnets;
  *    the baseline network gets the same fine-tuning. All are scored on the TEST split, ideal and
- *    non-ideal, and written as ONNX + mapping JSON with results.json and report.html.
+ *    non-ideal; non-ideal on `evaluation.chips` device instances (the same chips and images for
+ *    every model), so the claim against the best baseline is a paired test over chips and images.
+ *    Written as ONNX + mapping JSON with results.json and report.html.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -37,7 +39,9 @@ import {
   type GenomeLayout,
 } from './candidate';
 import { resolveEvolveOptions, type EvolveConfig, type EvolveOptionsInput } from './evolve-options';
-import { buildResults, type EvolveResults, type FinalModel } from './results';
+import { buildResults, describeAccuracyComparison, type EvolveResults, type FinalModel, type TestScores } from './results';
+import { type ChipsClassifyResult, chipAccuracies } from '../runtime/classify';
+import type { NetworkCost } from '../hardware';
 import { writeOutputs } from './outputs';
 
 export type EvolvePhase = 'data' | 'supernet' | 'search' | 'final' | 'report';
@@ -86,7 +90,8 @@ function runFingerprint(c: EvolveConfig) {
     hardware: c.hardware,
     network: c.network,
     supernet: c.supernet,
-    evaluation: { ...c.evaluation, testImages: undefined },
+    // The test split and its chip count are read after the search only.
+    evaluation: { ...c.evaluation, testImages: undefined, chips: undefined },
   };
 }
 
@@ -372,27 +377,33 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   addPick('most-accurate', front[front.length - 1]);
   for (const c of front) addPick('pareto', c);
 
-  emit({ phase: 'final', done: finalTotal - 1, total: finalTotal, message: 'test split' });
+  // The test split: every final model and every baseline on the same chips 0 .. chips - 1 and the
+  // same images, so the accuracy claim is a paired comparison over device instances, not one draw.
+  const chips = config.evaluation.chips;
+  const testScores = (idealAccuracy: number, run: ChipsClassifyResult, cost: NetworkCost): TestScores => ({
+    idealAccuracy, accuracy: run.summary.mean, edap: cost.total.edap, chips: chipAccuracies(run),
+  });
+  emit({ phase: 'final', done: finalTotal - 1, total: finalTotal, message: `test split, ${chips} chip${chips > 1 ? 's' : ''}` });
   const baselineIdeal = await evaluator.idealRun(baseSub, testSet, signal);
   const baselineFinals: FinalModel[] = [];
   for (const [i, genome] of baselineGenomes.entries()) {
     const mapping = genomeMapping(layout.space, genome, config.device);
-    const run = await evaluator.crossbarRun(baseSub, mapping, testSet, signal);
+    const { run, cost, plan } = await evaluator.crossbarChipsRun(baseSub, mapping, testSet, chips, signal);
     baselineFinals.push({
       role: 'baseline', name: `baseline-xbar${config.crossbars[i]}`, key: genomeKey(genome), genome, mapping,
-      validation: baselines[i].result, test: { idealAccuracy: baselineIdeal, accuracy: run.accuracy, edap: run.cost.total.edap },
-      plan: run.plan, cost: run.cost, onnx: baseSub.onnx,
+      validation: baselines[i].result, test: testScores(baselineIdeal, run, cost), testCorrect: run.correct,
+      plan, cost, onnx: baseSub.onnx,
     });
   }
   for (const [i, pick] of picks.entries()) {
     const sub = finalistSubs.get(pick.candidate.key)!;
     const mapping = genomeMapping(layout.space, pick.candidate.genome, config.device);
     const ideal = await evaluator.idealRun(sub, testSet, signal);
-    const run = await evaluator.crossbarRun(sub, mapping, testSet, signal);
+    const { run, cost, plan } = await evaluator.crossbarChipsRun(sub, mapping, testSet, chips, signal);
     finals.push({
       role: pick.role, name: i === 0 ? 'chosen' : `${pick.role}-${i}`, key: pick.candidate.key, genome: pick.candidate.genome, mapping,
-      validation: pick.candidate.result, test: { idealAccuracy: ideal, accuracy: run.accuracy, edap: run.cost.total.edap },
-      plan: run.plan, cost: run.cost, onnx: sub.onnx,
+      validation: pick.candidate.result, test: testScores(ideal, run, cost), testCorrect: run.correct,
+      plan, cost, onnx: sub.onnx,
     });
   }
   timings.finalSeconds = (Date.now() - t) / 1000;
@@ -417,6 +428,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     timings: { ...timings, candidateSeconds, evaluatedThisRun: evaluatedNow },
     resumed: !!resume,
   });
+  log(`test split, ${chips} chip(s): chosen ${(100 * results.claims.chosenAccuracy).toFixed(2)}% vs ${results.claims.bestBaseline} ${(100 * results.claims.bestBaselineAccuracy).toFixed(2)}%; ${describeAccuracyComparison(results.claims.accuracyComparison)}`);
   if (write !== false) {
     emit({ phase: 'report', done: 0, total: 1, message: 'writing results.json, report.html, models' });
     await writeOutputs(outDir, results, [...finals, ...baselineFinals], modelsDir);

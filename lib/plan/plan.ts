@@ -78,6 +78,11 @@ export interface CrossbarPlan {
   graphInputSigned?: boolean;
   /** The mapping the plan was resolved from (for records; never read again). */
   mapping: CrossbarMapping;
+  /**
+   * The device instance: chip c draws its own variation, faults and read noise (groupSeeds come
+   * from `chipGroupSeed`); chip 0 is the seeds every earlier result used.
+   */
+  chip: number;
 }
 
 export interface PlanOptions {
@@ -90,6 +95,8 @@ export interface PlanOptions {
   inputRanges?: ReadonlyMap<string, PlanInputRange>;
   /** Native threads for programming and runs, unless the mapping sets `threads` (default 0: all cores). */
   threads?: number;
+  /** Device instance whose random draws the group seeds give (integer >= 0, default 0; see chipGroupSeed). */
+  chip?: number;
 }
 
 export interface GraphPlanOptions extends PlanOptions, LowerOptions {
@@ -110,6 +117,49 @@ function nameHash(s: string): number {
 /** Seed of group `group` of layer `name` under a base seed. */
 export function groupSeed(baseSeed: number, name: string, group: number): number {
   return (baseSeed + nameHash(`${name}#${group}`)) % 2 ** 32;
+}
+
+/** Largest chip index a plan takes (chip seeds are 32-bit; far more instances than any study scores). */
+export const MAX_CHIP = 2 ** 31 - 1;
+
+/** murmur3's 32-bit finalizer: a bijection on uint32 that spreads every input bit over the output. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Seed of group `group` of layer `name` on device instance `chip`. Chip 0 is exactly
+ * `groupSeed(baseSeed, name, group)` (every result before chips existed stays bit-identical);
+ * chip c > 0 is fmix32(groupSeed(...) XOR (c * 0x9E3779B9 mod 2^32)) (murmur3 finalizer of the chip-0
+ * seed with the chip index hashed in by the golden-ratio constant), so each chip's variation,
+ * faults and read noise are an independent-looking draw rather than the chip-0 seed plus a small
+ * offset (which would overlap the seeds of neighbouring base seeds and layers).
+ */
+export function chipGroupSeed(baseSeed: number, name: string, group: number, chip: number): number {
+  const seed = groupSeed(baseSeed, name, group);
+  return chip === 0 ? seed : fmix32((seed ^ Math.imul(chip, 0x9e3779b9)) >>> 0);
+}
+
+function checkChip(chip: unknown): number {
+  return expectNumber('chip', chip, { integer: true, min: 0, max: MAX_CHIP });
+}
+
+/**
+ * The same plan on another device instance: only the group seeds change (configs, geometry,
+ * input scales and signs are the chip-independent resolution of the mapping).
+ */
+export function planForChip(plan: CrossbarPlan, chip: number): CrossbarPlan {
+  const c = checkChip(chip);
+  return {
+    ...plan,
+    chip: c,
+    layers: plan.layers.map((l) => ({ ...l, groupSeeds: Array.from({ length: l.groups }, (_, g) => chipGroupSeed(l.config.seed, l.name, g, c)) })),
+  };
 }
 
 /** Re-labels a crossbar-config error with the mapping path it came from ("config.rows" -> "mapping.layers.conv1.rows"). */
@@ -149,6 +199,7 @@ function resolveLayers(
   }
   const mapping = validateMapping(options.mapping ?? {});
   const threads = options.threads === undefined ? undefined : expectNumber('threads', options.threads, { integer: true, min: 0, max: MAX_THREADS });
+  const chip = checkChip(options.chip ?? 0);
   const base = mapping.default ?? {};
   atPath('mapping.default', () => resolveCrossbarConfig(base));
   const overrides = mapping.layers ?? {};
@@ -173,7 +224,7 @@ function resolveLayers(
       groups,
       outputPixels: l.outputPixels,
       config,
-      groupSeeds: Array.from({ length: groups }, (_, g) => groupSeed(config.seed, l.name, g)),
+      groupSeeds: Array.from({ length: groups }, (_, g) => chipGroupSeed(config.seed, l.name, g, chip)),
       geometry,
       arrays: groups * geometry.arrays,
       signedInput: signOf(l),
@@ -188,7 +239,7 @@ function resolveLayers(
 export function planLayers(layers: readonly PlanLayerInput[], options: PlanOptions = {}): CrossbarPlan {
   const ranges = options.inputRanges;
   const layerPlans = resolveLayers(layers, options, (l) => (ranges ? (ranges.get(l.name)?.min ?? 0) < 0 : l.signedInput === true));
-  return { layers: layerPlans, inputSigns: ranges ? 'calibrated' : 'given', mapping: options.mapping ?? {} };
+  return { layers: layerPlans, inputSigns: ranges ? 'calibrated' : 'given', mapping: options.mapping ?? {}, chip: options.chip ?? 0 };
 }
 
 /**
@@ -211,7 +262,7 @@ export function planLoweredLayers(folded: Graph, lowered: readonly LoweredLayer[
   const nonNegative = nonNegativeValues(folded, { graphInputSigned });
   const inputOf = new Map(lowered.map((l) => [l.name, l.input]));
   const layerPlans = resolveLayers(lowered, options, (l) => !nonNegative.has(inputOf.get(l.name)!));
-  return { layers: layerPlans, inputSigns: 'inferred', graphInputSigned, mapping };
+  return { layers: layerPlans, inputSigns: 'inferred', graphInputSigned, mapping, chip: options.chip ?? 0 };
 }
 
 /** The plan entry of `name`; a clear error when the plan was made for another model. */

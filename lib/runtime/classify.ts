@@ -7,7 +7,8 @@
  */
 import { ErrorCodes, NaxError, expectNumber } from '../errors';
 import type { Graph } from '../onnx/ir';
-import type { CrossbarPlan } from '../plan/plan';
+import { type CrossbarPlan, planForChip } from '../plan/plan';
+import { type SampleSummary, summarize } from '../stats';
 import { crossbarBackend } from './crossbar-backend';
 import { type InputRange, calibrateInputRanges } from './calibrate';
 import { GraphExecutor } from './executor';
@@ -131,4 +132,80 @@ export async function classifyOnCrossbars(
   } finally {
     backend.dispose();
   }
+}
+
+/** Accuracies of one model over device instances, for records (results.json, --json). */
+export interface ChipAccuracies {
+  chips: number;
+  /** Accuracy of chip 0, 1, ... */
+  accuracies: number[];
+  mean: number;
+  /** Sample standard deviation over the chips; null with one chip. */
+  std: number | null;
+  /** Student-t 95% confidence interval of the mean; null with one chip. */
+  ci95: [number, number] | null;
+}
+
+/** The record of a classifyOverChips run (what eval, sweep and evolve report). */
+export function chipAccuracies(run: Pick<ChipsClassifyResult, 'accuracies' | 'summary'>): ChipAccuracies {
+  const { accuracies, summary } = run;
+  return { chips: accuracies.length, accuracies, mean: summary.mean, std: summary.std, ci95: summary.ci95 };
+}
+
+/** Most device instances one evaluation scores (the CLI's --chips limit). */
+export const MAX_CHIPS = 1000;
+
+/** As for classifyOnCrossbars, with onBatch counting the images of the chip in progress; `correct` replaces `predictions`. */
+export interface ChipsClassifyOptions extends Omit<CrossbarClassifyOptions, 'predictions'> {
+  /** Device instances scored: chips 0 .. chips - 1 (default 1: chip 0 only, as a single run). */
+  chips?: number;
+  /** After each chip: chips done so far. */
+  onChip?: (done: number, chips: number) => void;
+}
+
+export interface ChipsClassifyResult {
+  /** Chip indices scored (0 .. chips - 1). */
+  chips: number[];
+  /** Top-1 accuracy of each chip, in `chips` order. */
+  accuracies: number[];
+  /** Mean, sample std and Student-t 95% interval of `accuracies` (std and interval null for one chip). */
+  summary: SampleSummary;
+  images: number;
+  /**
+   * Correctness of every (chip, image): entry chip * images + image is 1 when that chip classified
+   * that image right. Two models scored on the same images and chips pair entry by entry
+   * (McNemar's test, lib/stats).
+   */
+  correct: Uint8Array;
+  /** Wall time of the runs and of programming, summed over the chips, seconds. */
+  seconds: number;
+  programSeconds: number;
+}
+
+/**
+ * Scores `chips` device instances of the same plan: each chip is `plan` re-seeded for it
+ * (planForChip: its own variation, faults and read noise), programmed, run over the same images
+ * and freed. Chip 0 is exactly `classifyOnCrossbars(graph, plan, ...)` of a chip-0 plan.
+ */
+export async function classifyOverChips(
+  graph: Graph,
+  plan: CrossbarPlan,
+  data: LabelledImages,
+  options: ChipsClassifyOptions,
+): Promise<ChipsClassifyResult> {
+  const chips = expectNumber('chips', options.chips ?? 1, { integer: true, min: 1, max: MAX_CHIPS });
+  const images = options.limit === undefined ? data.count : Math.min(data.count, expectNumber('limit', options.limit, { integer: true, min: 1 }));
+  const correct = new Uint8Array(chips * images);
+  const predictions = new Int32Array(images);
+  const accuracies: number[] = [];
+  let seconds = 0, programSeconds = 0;
+  for (let chip = 0; chip < chips; chip++) {
+    const run = await classifyOnCrossbars(graph, planForChip(plan, chip), data, { ...options, limit: images, predictions });
+    for (let i = 0; i < images; i++) correct[chip * images + i] = predictions[i] === data.labels[i] ? 1 : 0;
+    accuracies.push(run.accuracy);
+    seconds += run.seconds;
+    programSeconds += run.programSeconds;
+    options.onChip?.(chip + 1, chips);
+  }
+  return { chips: Array.from({ length: chips }, (_, c) => c), accuracies, summary: summarize(accuracies), images, correct, seconds, programSeconds };
 }

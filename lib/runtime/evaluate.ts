@@ -13,7 +13,7 @@ import { Dataset, DatasetName, Normalization, batches, loadDataset } from '../da
 import { hardwareCost } from '../hardware';
 import { type CrossbarMapping, planGraph, validateMapping } from '../plan';
 import { GraphExecutor } from './executor';
-import { calibrate, classify, classifyOnCrossbars } from './classify';
+import { type ChipAccuracies, MAX_CHIPS, calibrate, chipAccuracies, classify, classifyOverChips } from './classify';
 
 export interface EvaluateOptions {
   /** ONNX file path, bytes, or a graph. */
@@ -40,6 +40,12 @@ export interface EvaluateOptions {
   /** Skip onnxruntime-node (e.g. where it is not installed). */
   skipOrt?: boolean;
   threads?: number;
+  /**
+   * Device instances the crossbar accuracy is scored on (integer in [1, MAX_CHIPS], default 1):
+   * chip c draws its own variation, faults and read noise (lib/plan chipGroupSeed); chip 0 is the
+   * single-run result.
+   */
+  chips?: number;
   /** Called after each batch of each phase with images done so far out of `total`. */
   onProgress?: (done: number, total: number, phase: 'onnxruntime' | 'ideal' | 'crossbar') => void;
 }
@@ -65,7 +71,10 @@ export interface EvaluateResult {
   normalization: Normalization | null;
   /** Crossbar layers that run (and are costed as) a positive and a negative input pass. */
   signedInputLayers: string[];
+  /** crossbar: the mean over the chips (with one chip, chip 0's accuracy). */
   accuracy: { onnxruntime: number | null; ideal: number; crossbar: number };
+  /** Crossbar accuracy per device instance and its statistics (std and ci95 null with one chip). */
+  crossbarChips: ChipAccuracies;
   /** Fraction of images where the executor's ideal top-1 equals onnxruntime-node's. */
   idealOrtAgreement: number | null;
   /** max |ideal - ort| / max |ort| over all logits. */
@@ -98,6 +107,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   const calibrationImages = expectNumber('calibrationImages', options.calibrationImages ?? 256, { integer: true, min: 1 });
   if (options.limit !== undefined) expectNumber('limit', options.limit, { integer: true, min: 1 });
   if (options.xbar !== undefined) expectNumber('xbar', options.xbar, { integer: true, min: 1, max: 4096 });
+  const chips = expectNumber('chips', options.chips ?? 1, { integer: true, min: 1, max: MAX_CHIPS });
   const userMapping = validateMapping(options.mapping ?? {});
   const source = typeof options.model === 'string' ? options.model : options.model instanceof Uint8Array ? 'model bytes' : options.model.name;
   const parsed = typeof options.model === 'string' ? readOnnxFile(options.model) : options.model instanceof Uint8Array ? readOnnx(options.model) : options.model;
@@ -123,18 +133,21 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   }
   const count = test.count;
   const outName = graph.outputs[0].name;
-  const phases = options.skipOrt ? 2 : 3;
+  // Image passes: onnxruntime (unless skipped), ideal, then one per chip.
+  const passes = (options.skipOrt ? 1 : 2) + chips;
   let done = 0;
   const progress = (n: number, phase: 'onnxruntime' | 'ideal' | 'crossbar') => {
     done += n;
-    options.onProgress?.(done, phases * count, phase);
+    options.onProgress?.(done, passes * count, phase);
   };
   const reported = (phase: 'onnxruntime' | 'ideal' | 'crossbar') => {
     let last = 0;
-    return (d: number) => {
+    const onBatch = (d: number) => {
       progress(d - last, phase);
       last = d;
     };
+    // Each chip counts its images from 0 again.
+    return Object.assign(onBatch, { nextChip: () => void (last = 0) });
   };
   const dims = (data: Dataset) => (n: number) => feedDims(graph, data, n);
 
@@ -185,7 +198,10 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   // Calibration, the plan, then crossbars; the cost model costs the same plan.
   const inputRanges = await calibrate(graph, calib, { images: calib.count, batchSize, feedDims: dims(calib), threads: options.threads });
   const plan = planGraph(graph, { mapping, inputRanges, threads: options.threads });
-  const crossbarRun = await classifyOnCrossbars(graph, plan, test, { batchSize, feedDims: dims(test), threads: options.threads, onBatch: reported('crossbar') });
+  const crossbarProgress = reported('crossbar');
+  const crossbarRun = await classifyOverChips(graph, plan, test, {
+    chips, batchSize, feedDims: dims(test), threads: options.threads, onBatch: crossbarProgress, onChip: crossbarProgress.nextChip,
+  });
 
   let agree: number | null = null;
   let ortAccuracy: number | null = null;
@@ -220,7 +236,8 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
     images: count,
     normalization: test.normalization,
     signedInputLayers: plan.layers.filter((l) => l.signedInput).map((l) => l.name),
-    accuracy: { onnxruntime: ortAccuracy, ideal: idealRun.accuracy, crossbar: crossbarRun.accuracy },
+    accuracy: { onnxruntime: ortAccuracy, ideal: idealRun.accuracy, crossbar: crossbarRun.summary.mean },
+    crossbarChips: chipAccuracies(crossbarRun),
     idealOrtAgreement: agree,
     idealOrtMaxRelativeError: ortLogits ? (maxRef === 0 ? maxDiff : maxDiff / maxRef) : null,
     layers,

@@ -17,13 +17,18 @@ function sci(x: number, digits = 3): string {
 
 /** One row per size, formatted for a terminal or a page. */
 export function sweepTableRows(result: SweepResult): SweepTableRow[] {
+  const chips = result.chips > 1;
   return result.rows.map((r) => ({
     crossbar: `${r.size}x${r.size}`,
     'adc bits': r.adcBits.join('/'),
     arrays: r.arrays,
     utilization: pct(r.utilization),
     'ideal acc': pct(r.idealAccuracy),
-    'non-ideal acc': pct(r.nonIdealAccuracy),
+    // With several chips: the mean over them, then its spread and interval (one chip has neither).
+    [chips ? `non-ideal acc (mean of ${result.chips} chips)` : 'non-ideal acc']: pct(r.nonIdealAccuracy),
+    ...(chips && r.nonIdealChips.std !== null && r.nonIdealChips.ci95 !== null
+      ? { std: pct(r.nonIdealChips.std), '95% CI': `${pct(r.nonIdealChips.ci95[0])}-${pct(r.nonIdealChips.ci95[1])}` }
+      : {}),
     'energy (J)': sci(r.energyJoules),
     'latency (s)': sci(r.latencySeconds),
     'area (mm^2)': sci(r.areaMm2),

@@ -14,7 +14,7 @@ import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
 import type { Dataset } from '../data/types';
 import { GraphExecutor } from '../runtime/executor';
-import { calibrate, classify, classifyOnCrossbars } from '../runtime/classify';
+import { type ChipAccuracies, MAX_CHIPS, calibrate, chipAccuracies, classify, classifyOverChips } from '../runtime/classify';
 import { type CrossbarMapping, planGraph, validateMapping, withCrossbarSize } from '../plan';
 import { DEFAULT_NON_IDEAL } from '../crossbar/presets';
 import { type HardwareConfig, type HardwareOverrides, type NetworkCost, hardwareCost, resolveHardware } from '../hardware';
@@ -33,6 +33,8 @@ export interface SweepProgress {
   phase: 'ideal' | 'calibrate' | 'program' | 'evaluate';
   /** Crossbar size of the program/evaluate phases. */
   size?: number;
+  /** Evaluate phase: the chip being scored (0-based). */
+  chip?: number;
   /** Images done / in all in this phase (0 / 0 while programming). */
   done: number;
   total: number;
@@ -62,6 +64,11 @@ export interface SweepOptions {
   batchSize?: number;
   /** Native threads (0 = all cores). */
   threads?: number;
+  /**
+   * Device instances each size is scored on (integer in [1, MAX_CHIPS], default 1): chip c draws
+   * its own variation, faults and read noise; chip 0 is the single-run result.
+   */
+  chips?: number;
   signal?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
 }
@@ -76,8 +83,10 @@ export interface SweepRow {
   utilization: number;
   /** Float accuracy (executor ideal mode); the same for every size. */
   idealAccuracy: number;
-  /** Crossbar-mode accuracy with the mapping's non-idealities. */
+  /** Crossbar-mode accuracy with the mapping's non-idealities: the mean over the chips (one chip: chip 0's). */
   nonIdealAccuracy: number;
+  /** Per-chip non-ideal accuracies and their mean, std and 95% CI (std and ci95 null with one chip). */
+  nonIdealChips: ChipAccuracies;
   energyJoules: number;
   latencySeconds: number;
   areaMm2: number;
@@ -85,7 +94,7 @@ export interface SweepRow {
   edap: number;
   /** EDAP / the smallest EDAP of the sweep. */
   edapRelative: number;
-  /** Wall time to program every layer (quantize, variation, parasitic transfer matrices), seconds. */
+  /** Wall time to program every layer (quantize, variation, parasitic transfer matrices), seconds, summed over the chips. */
   programSeconds: number;
   /** Non-ideal simulation throughput, images per second. */
   imagesPerSecond: number;
@@ -96,6 +105,8 @@ export interface SweepResult {
   model: string;
   dataset: { name: string; split: string; source: string; images: number };
   calibrationImages: number;
+  /** Device instances each size was scored on. */
+  chips: number;
   /** Crossbar layers whose calibration inputs went negative: they run (and are costed) as two passes. */
   signedInputLayers: string[];
   /** The mapping every size used, before rows/cols were set (non-ideal defaults merged in). */
@@ -170,6 +181,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   const count = Math.min(limit, data.count);
   const batchSize = expectNumber('batchSize', options.batchSize ?? 100, { integer: true, min: 1 });
   const threads = expectNumber('threads', options.threads ?? 0, { integer: true, min: 0 });
+  const chips = expectNumber('chips', options.chips ?? 1, { integer: true, min: 1, max: MAX_CHIPS });
   const user = validateMapping(options.mapping ?? {}, 'mapping');
   const base: CrossbarMapping = { default: { ...DEFAULT_NON_IDEAL, ...(user.default ?? {}) }, layers: user.layers ?? {} };
   const hardware = resolveHardware(options.hardware ?? {});
@@ -201,8 +213,11 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     signedInputLayers = plan.layers.filter((l) => l.signedInput).map((l) => l.name);
     const cost = hardwareCost({ plan, hardware });
     progress({ phase: 'program', size, done: 0, total: 0 });
-    const run = await classifyOnCrossbars(graph, plan, data, {
-      batchSize, limit: count, signal: options.signal, threads, onBatch: (done) => progress({ phase: 'evaluate', size, done, total: count }),
+    let chip = 0;
+    const run = await classifyOverChips(graph, plan, data, {
+      chips, batchSize, limit: count, signal: options.signal, threads,
+      onBatch: (done) => progress({ phase: 'evaluate', size, ...(chips > 1 ? { chip } : {}), done, total: count }),
+      onChip: (done) => (chip = done),
     });
     const t = cost.total;
     rows.push({
@@ -211,14 +226,15 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
       arrays: t.arrays,
       utilization: t.utilization,
       idealAccuracy: ideal.accuracy,
-      nonIdealAccuracy: run.accuracy,
+      nonIdealAccuracy: run.summary.mean,
+      nonIdealChips: chipAccuracies(run),
       energyJoules: t.energyJoules.total,
       latencySeconds: t.latencySeconds,
       areaMm2: t.areaMm2.total,
       edap: t.edap,
       edapRelative: 0,
       programSeconds: run.programSeconds,
-      imagesPerSecond: count / run.seconds,
+      imagesPerSecond: (chips * count) / run.seconds,
     });
     costs.push(cost);
   }
@@ -228,6 +244,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     model: label,
     dataset: { name: data.name, split: data.split, source: data.source, images: count },
     calibrationImages: calCount,
+    chips,
     signedInputLayers,
     mapping: base,
     hardware,

@@ -43,12 +43,24 @@ describe('evolve CLI flags', () => {
       [{ adcBits: 'many' }, '--adc-bits'],
       [{ wireOhms: Number.NaN }, '--wire-ohms'],
       [{ adcScaling: 'cubic' }, '--adc-scaling'],
+      [{ chips: 0 }, '--chips'],
+      [{ chips: 1001 }, '--chips'],
+      [{ chips: 2.5 }, '--chips'],
     ];
     for (const [args, flag] of cases) {
       const e = caught(() => evolveOptionsFromArgs(args));
       expect(e.name).toBe('NaxError');
       expect(e.message).toContain(flag);
     }
+  });
+
+  test('--chips sets evaluation.chips (the test split); defaults 5, --quick 2; the search fingerprint ignores it', () => {
+    expect(evolveOptionsFromArgs({ chips: 7 }).evaluation).toMatchObject({ chips: 7 });
+    expect(evolveOptionsFromArgs({}).evaluation).toBeUndefined();
+    expect(resolveEvolveOptions().evaluation.chips).toBe(5);
+    expect(resolveEvolveOptions({ quick: true }).evaluation.chips).toBe(2);
+    expect(resolveEvolveOptions({ quick: true, evaluation: { chips: 4 } }).evaluation.chips).toBe(4);
+    expect(caught(() => resolveEvolveOptions({ evaluation: { chips: 0 } })).message).toContain('evaluation.chips');
   });
 
   test('device flags map onto the crossbar config', () => {

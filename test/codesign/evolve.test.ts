@@ -9,6 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { evolve, type EvolveOptions } from '../../lib/codesign/evolve';
 import type { EvolveResults } from '../../lib/codesign/results';
+import { pairedTTest } from '../../lib/stats';
+import { summaryLines } from '../../lib/cli/commands/evolve';
 import { genomeKey } from '../../lib/search/genome';
 import { readOnnx } from '../../lib/onnx/reader';
 import { planGraph } from '../../lib/plan';
@@ -30,7 +32,7 @@ const tiny = (outDir: string): EvolveOptions => ({
   network: { width: 4 },
   supernet: { epochs: 1, images: 384, batchSize: 64 },
   finetune: { epochs: 1, images: 128, models: 2 },
-  evaluation: { validationImages: 40, testImages: 60, calibrationBatches: 2, calibrationBatchSize: 64, scaleImages: 16, batchSize: 40 },
+  evaluation: { validationImages: 40, testImages: 60, calibrationBatches: 2, calibrationBatchSize: 64, scaleImages: 16, batchSize: 40, chips: 3 },
 });
 
 /** The parts of results that must not depend on timing, resumption or the folder. */
@@ -129,6 +131,39 @@ describe('evolve (tiny end-to-end)', () => {
     expect(saved).toEqual(JSON.parse(JSON.stringify(results)));
   });
 
+  test('results.json: per-chip test accuracies of every final model and baseline, and the paired-test claim', () => {
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as EvolveResults;
+    expect(saved.version).toBe(2);
+    expect(saved.config.evaluation.chips).toBe(3);
+    for (const m of [...saved.finals, ...saved.baselines]) {
+      expect(m.test.chips.chips).toBe(3);
+      expect(m.test.chips.accuracies).toHaveLength(3);
+      expect(m.test.accuracy).toBeCloseTo(m.test.chips.accuracies.reduce((a, b) => a + b) / 3, 12);
+      expect(m.test.chips.std).not.toBeNull();
+      expect(m.test.chips.ci95![0]).toBeLessThanOrEqual(m.test.accuracy);
+      // Test accuracies are counts over 60 images.
+      for (const a of m.test.chips.accuracies) expect(Math.abs(a * 60 - Math.round(a * 60))).toBeLessThan(1e-9);
+      expect(m.planChip).toBe(0);
+    }
+    // Lognormal variation is on by default: chips differ for some model.
+    expect([...saved.finals, ...saved.baselines].some((m) => new Set(m.test.chips.accuracies).size > 1)).toBe(true);
+    const c = saved.claims.accuracyComparison;
+    const best = saved.baselines.find((b) => b.name === saved.claims.bestBaseline)!;
+    expect([c.chosen, c.baseline, c.chips, c.images, c.decidedBy]).toEqual(['chosen', best.name, 3, 60, 'paired-t']);
+    const t = pairedTTest(saved.finals[0].test.chips.accuracies, best.test.chips.accuracies);
+    expect(c.pairedT).toEqual(JSON.parse(JSON.stringify(t)));
+    expect(c.mcnemar.pairs).toBe(180);
+    // The discordant counts agree with the per-chip accuracies: b - c = total correct (chosen) - total correct (baseline).
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0) * 60;
+    expect(c.mcnemar.b - c.mcnemar.c).toBeCloseTo(sum(saved.finals[0].test.chips.accuracies) - sum(best.test.chips.accuracies), 9);
+    expect(c.mcnemar.p).toBeGreaterThan(0);
+    expect(c.mcnemar.p).toBeLessThanOrEqual(1);
+    expect(saved.claims.accuracyAtLeastBaseline).toBe(t.ci95 !== null && t.ci95[1] >= 0);
+    expect(saved.claims.accuracySignificantlyHigher).toBe(t.ci95 !== null && t.ci95[0] > 0);
+    expect(saved.claims.chosenAccuracy).toBe(saved.finals[0].test.accuracy);
+    expect(saved).toEqual(JSON.parse(JSON.stringify(results)));
+  });
+
   test('report.html is self-contained and shows the scatter, the comparison and per-layer choices', () => {
     const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
@@ -139,6 +174,17 @@ describe('evolve (tiny end-to-end)', () => {
     expect(html).toContain('baseline-xbar16');
     expect(html).toContain('stage3.block1.2.conv');
     expect(html).toContain(results.chosen.key);
+    expect(html).toContain('mean ± std over chips');
+    expect(html).toContain('paired t over 3 chips');
+    expect(html).toContain('McNemar exact over 180 (chip, image) pairs');
+  });
+
+  test("the CLI's final table shows mean ± std and the 95% CI over the chips, and both tests' numbers", () => {
+    const text = summaryLines(results).join('\n');
+    expect(text).toContain('test split, 3 chips');
+    for (const m of [...results.finals, ...results.baselines])
+      expect(text).toMatch(new RegExp(`${m.name} +\\d+\\.\\d\\d% +\\d+\\.\\d\\d% ± \\d+\\.\\d\\d% \\(95% CI `));
+    expect(text).toMatch(/paired t over 3 chips: mean difference [+-]\d+\.\d\d% \(95% CI .*McNemar exact over 180 .*decided by the paired t-test/);
   });
 
   test('a rerun in the same folder reuses the trained supernet and gives the same result', async () => {

@@ -3,7 +3,7 @@
  * scales and signs from calibration or from the graph, and errors that name the mapping path.
  */
 import { attr, createGraph, node, tensor, valueInfo } from '../../lib/onnx/ir';
-import { planGraph, planLayers, groupSeed, nonNegativeValues, withCrossbarSize } from '../../lib/plan';
+import { planGraph, planLayers, groupSeed, chipGroupSeed, planForChip, nonNegativeValues, withCrossbarSize } from '../../lib/plan';
 import { resolveCrossbarConfig, losslessAdcBits, naxAdcBits, mappingGeometry } from '../../lib/crossbar';
 import { mobileNetBlock, leNet } from '../runtime/models';
 
@@ -43,6 +43,33 @@ test('seeds: one per group, derived from the mapping seed and the layer name, st
   expect(new Set([...p0.layers[0].groupSeeds, ...b.groupSeeds]).size).toBe(4);
   const other = planLayers(layers, { mapping: { default: { seed: 8 } } });
   expect(other.layers[1].groupSeeds).not.toEqual(b.groupSeeds);
+});
+
+test('chips: chip 0 is exactly the seeds of a plan without chips; other chips draw their own, documented seeds', () => {
+  const today = planLayers(layers, { mapping: { default: { seed: 7 } } });
+  expect(today.chip).toBe(0);
+  // The seeds before chips existed: groupSeed(7, name, g) = (7 + FNV-1a("name#g")) mod 2^32, pinned as numbers.
+  const fnv = (s: string) => [...s].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0, 0x811c9dc5);
+  expect(today.layers[1].groupSeeds).toEqual([0, 1, 2].map((g) => (7 + fnv(`b#${g}`)) % 2 ** 32));
+  expect(planLayers(layers, { mapping: { default: { seed: 7 } }, chip: 0 })).toEqual(today);
+  expect(planForChip(today, 0)).toEqual(today);
+
+  const chip1 = planLayers(layers, { mapping: { default: { seed: 7 } }, chip: 1 });
+  expect(chip1.chip).toBe(1);
+  expect(planForChip(today, 1)).toEqual(chip1);
+  // Only the seeds move: configs, geometry and signs are the same resolution.
+  expect(chip1.layers.map((l) => [l.config, l.geometry, l.signedInput])).toEqual(today.layers.map((l) => [l.config, l.geometry, l.signedInput]));
+  // The derivation documented on chipGroupSeed: murmur3 fmix32 of (chip-0 seed XOR chip * 0x9E3779B9).
+  const fmix32 = (h: number) => {
+    h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
+    return h >>> 0;
+  };
+  expect(chip1.layers[1].groupSeeds).toEqual([0, 1, 2].map((g) => fmix32((groupSeed(7, 'b', g) ^ Math.imul(1, 0x9e3779b9)) >>> 0)));
+  expect(chipGroupSeed(7, 'b', 2, 3)).toBe(planForChip(today, 3).layers[1].groupSeeds[2]);
+  // 20 chips x 4 groups: all seeds distinct.
+  const all = Array.from({ length: 20 }, (_, c) => planForChip(today, c).layers.flatMap((l) => l.groupSeeds)).flat();
+  expect(new Set(all).size).toBe(all.length);
+  for (const bad of [-1, 1.5, '2']) expect(errorOf(() => planLayers(layers, { chip: bad as number })).code).toMatch(/ERR_NAX_(OUT_OF_RANGE|INVALID_ARGUMENT)/);
 });
 
 test('input scales and signs from calibration; a fixed inputScale and threads in the mapping win', () => {

@@ -17,6 +17,7 @@ import { attr, valueInfo } from '../../lib/onnx/ir';
 import { writeOnnxFile } from '../../lib/onnx/writer';
 import { evalHandler, formatEval, parseNormalizeFlag } from '../../lib/cli/commands/eval';
 import { costHandler } from '../../lib/cli/commands/cost';
+import { evaluateModel } from '../../lib/runtime/evaluate';
 import { leNet } from './models';
 import { mappingGeometry } from '../../lib/crossbar/geometry';
 
@@ -112,4 +113,34 @@ test('cost and eval of the same model and crossbar agree (one plan); normalisati
   expect(custom.normalization).toEqual({ mean: [0.5], std: [0.5] });
   for (const bad of ['0.5', '0.5:0', 'x:y', '0.1,0.2:0.3'])
     expect(() => parseNormalizeFlag(bad)).toThrow(expect.objectContaining({ name: 'NaxError', message: expect.stringContaining('--normalize') }));
+});
+
+test('eval --chips 3: three per-chip accuracies under variation, their mean, std and 95% CI; one chip prints no interval; --chips is checked before any load', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nax-eval-chips-'));
+  const file = path.join(dir, 'ncm.onnx');
+  await classMeanModel(file);
+  const mappingFile = path.join(dir, 'variation.json');
+  fs.writeFileSync(mappingFile, JSON.stringify({ default: { variation: { sigma: 0.4, distribution: 'lognormal' } } }));
+  const base = { model: file, dataset: 'mnist' as const, limit: 100, xbar: 32, mapping: mappingFile, skipOrt: true, progress: false };
+  const r = await evalHandler({ ...base, chips: 3 });
+  expect(r.crossbarChips.chips).toBe(3);
+  expect(r.crossbarChips.accuracies).toHaveLength(3);
+  expect(new Set(r.crossbarChips.accuracies).size).toBeGreaterThan(1);
+  expect(r.accuracy.crossbar).toBeCloseTo(r.crossbarChips.accuracies.reduce((a, b) => a + b) / 3, 12);
+  const [lo, hi] = r.crossbarChips.ci95!;
+  expect(lo).toBeLessThan(r.accuracy.crossbar);
+  expect(hi).toBeGreaterThan(r.accuracy.crossbar);
+  expect(formatEval(r)).toMatch(/crossbars {8}: \d+\.\d\d% ± \d+\.\d\d% \(95% CI .*, 3 chips: /);
+  // One chip: chip 0's accuracy, exactly as before chips existed, and no spread or interval.
+  const one = await evalHandler(base);
+  expect(one.accuracy.crossbar).toBe(r.crossbarChips.accuracies[0]);
+  expect(one.crossbarChips).toMatchObject({ chips: 1, std: null, ci95: null });
+  expect(formatEval(one)).not.toContain('CI');
+  // Progress counts every chip's pass (one batch per chip here).
+  const events: Array<[number, number]> = [];
+  await evaluateModel({ model: file, dataset: 'mnist', limit: 100, xbar: 32, skipOrt: true, chips: 2, batchSize: 100, onProgress: (d, t) => void events.push([d, t]) });
+  expect(events.map(([d]) => d)).toEqual([100, 200, 300]);
+  expect(events.every(([, t]) => t === 300)).toBe(true);
+  for (const bad of [0, 1001, 2.5])
+    await expect(evalHandler({ ...base, model: '/nonexistent.onnx', chips: bad })).rejects.toMatchObject({ name: 'NaxError', message: expect.stringContaining('--chips') });
 });

@@ -36,6 +36,9 @@ test('validation errors name the flag and what it allows', async () => {
     [{ dataset: 'imagenet' }, 'ERR_NAX_INVALID_ARGUMENT', /--dataset/],
     [{ mapping: path.join(os.tmpdir(), 'no-such-mapping.json') }, 'ERR_NAX_IO', /no-such-mapping\.json/],
     [{ hardware: path.join(os.tmpdir(), 'no-such-hw.json') }, 'ERR_NAX_IO', /no-such-hw\.json/],
+    [{ chips: 0 }, 'ERR_NAX_OUT_OF_RANGE', /--chips/],
+    [{ chips: 1001 }, 'ERR_NAX_OUT_OF_RANGE', /\[1, 1000\]|1000/],
+    [{ chips: 1.5 }, 'ERR_NAX_INVALID_ARGUMENT', /--chips/],
   ];
   for (const [extra, code, message] of cases)
     await expect(sweepHandler({ model: modelPath, ...extra })).rejects.toMatchObject({ name: 'NaxError', code, message: expect.stringMatching(message) });
@@ -81,4 +84,25 @@ test('the command prints the table and writes sweep.json, sweep.svg and sweep.ht
   const summary = JSON.parse(formatSweepResult(json, { json: true }));
   expect(summary.rows).toHaveLength(2);
   expect(summary.costs).toBeUndefined();
+});
+
+test('--chips 3: each size reports 3 per-chip accuracies under variation, their mean, std and 95% CI', async () => {
+  const mapping = path.join(dir, 'variation.json');
+  fs.writeFileSync(mapping, JSON.stringify({ default: { variation: { sigma: 0.3 }, parasitics: false } }));
+  const r = await sweepHandler({ model: modelPath, sizes: '16,32', limit: 60, calibration: 64, mapping, chips: 3 });
+  expect(r.chips).toBe(3);
+  for (const row of r.rows) {
+    expect(row.nonIdealChips.accuracies).toHaveLength(3);
+    expect(row.nonIdealAccuracy).toBeCloseTo(row.nonIdealChips.accuracies.reduce((a, b) => a + b) / 3, 12);
+    expect(row.nonIdealChips.ci95).not.toBeNull();
+  }
+  expect(r.rows.some((row) => new Set(row.nonIdealChips.accuracies).size > 1)).toBe(true);
+  const text = formatSweepResult(r);
+  expect(text).toContain('non-ideal acc (mean of 3 chips)');
+  expect(text).toContain('95% CI');
+  // One chip: chip 0 of the same run, and no spread columns.
+  const one = await sweepHandler({ model: modelPath, sizes: '16,32', limit: 60, calibration: 64, mapping });
+  expect(one.rows.map((row) => row.nonIdealAccuracy)).toEqual(r.rows.map((row) => row.nonIdealChips.accuracies[0]));
+  expect(one.rows[0].nonIdealChips).toMatchObject({ chips: 1, std: null, ci95: null });
+  expect(formatSweepResult(one)).not.toContain('95% CI');
 });

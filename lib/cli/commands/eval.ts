@@ -12,7 +12,7 @@ import { DEFAULT_NORMALIZATION } from '../../data';
 import { ErrorCodes, NaxError, expectOneOf } from '../../errors';
 import { evaluateModel, EvaluateResult } from '../../runtime/evaluate';
 import { loadMapping } from '../../plan';
-import { createProgressBar, parseThreads, sharedOptions } from '../flags';
+import { createProgressBar, formatChipAccuracy, parseChips, parseThreads, sharedOptions } from '../flags';
 
 export interface EvalCommandOptions {
   model: string;
@@ -23,6 +23,8 @@ export interface EvalCommandOptions {
   limit?: number;
   batchSize?: number;
   threads?: number;
+  /** Device instances (default 1). */
+  chips?: number;
   json?: boolean;
   progress?: boolean;
   skipOrt?: boolean;
@@ -57,6 +59,7 @@ function describeNormalization(r: EvaluateResult): string {
 
 export async function evalHandler(o: EvalCommandOptions): Promise<EvaluateResult> {
   const threads = parseThreads(o.threads);
+  const chips = parseChips(o.chips, 1);
   const dataset = expectOneOf('dataset', o.dataset ?? 'mnist', DATASET_NAMES);
   const normalize = parseNormalizeFlag(o.normalize);
   const mapping = o.mapping ? loadMapping(o.mapping) : undefined;
@@ -71,6 +74,7 @@ export async function evalHandler(o: EvalCommandOptions): Promise<EvaluateResult
       mapping,
       batchSize: o.batchSize,
       threads,
+      chips,
       skipOrt: o.skipOrt,
       normalize,
       // One bar over every phase (the total counts each phase's images).
@@ -89,7 +93,7 @@ export function formatEval(r: EvaluateResult): string {
     `  input            : ${describeNormalization(r)}`,
     `  onnxruntime-node : ${pct(r.accuracy.onnxruntime)}`,
     `  executor ideal   : ${pct(r.accuracy.ideal)}  (top-1 agreement with onnxruntime-node ${pct(r.idealOrtAgreement)}, max logit rel. error ${r.idealOrtMaxRelativeError === null ? 'n/a' : r.idealOrtMaxRelativeError.toExponential(2)})`,
-    `  crossbars        : ${pct(r.accuracy.crossbar)}`,
+    `  crossbars        : ${formatChipAccuracy(r.crossbarChips)}`,
     `  signed inputs    : ${r.signedInputLayers.length ? `${r.signedInputLayers.join(', ')} (calibration inputs go negative: a positive and a negative pass, run and costed)` : 'none'}`,
     `  total: ${r.total.arrays} arrays, ${(r.total.energyJoules * 1e6).toFixed(3)} uJ, ${(r.total.latencySeconds * 1e6).toFixed(2)} us, ${r.total.areaMm2.toFixed(3)} mm^2, EDAP ${r.total.edap.toExponential(3)} J*s*mm^2 per image`,
   ];
@@ -109,6 +113,7 @@ export const evalCommand: CommandModule<object, EvalCommandOptions> = {
       .option('limit', { type: 'number', describe: 'evaluate only the first N test images' })
       .option('batch-size', { type: 'number', default: 100 })
       .option('threads', sharedOptions.threads)
+      .option('chips', { ...sharedOptions.chips, default: 1 })
       .option('skip-ort', { type: 'boolean', describe: 'do not run onnxruntime-node' })
       .option('normalize', {
         type: 'string',

@@ -9,9 +9,9 @@ import { NaxError, ErrorCodes, invalid } from '../../errors';
 import { resolveHardware, type HardwareOverrides } from '../../hardware';
 import { evolve, type EvolveOptions, type EvolveProgress } from '../../codesign/evolve';
 import { EVOLVE_DATASETS } from '../../codesign/evolve-options';
-import type { EvolveResults } from '../../codesign/results';
+import { type EvolveResults, describeAccuracyComparison, formatTestAccuracy } from '../../codesign/results';
 import type { DatasetName } from '../../data';
-import { choicesRule, createProgressBar, parseIntegerList, parseKernelSizes, parseThreads, readJsonObject, sharedOptions } from '../flags';
+import { choicesRule, createProgressBar, parseChips, parseIntegerList, parseKernelSizes, parseThreads, readJsonObject, sharedOptions } from '../flags';
 
 export interface EvolveArgs {
   dataset?: string;
@@ -36,6 +36,7 @@ export interface EvolveArgs {
   trainImages?: number;
   validationImages?: number;
   testImages?: number;
+  chips?: number;
   width?: number;
   threads?: number;
   json?: boolean;
@@ -47,6 +48,7 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
   if (args.dataset !== undefined && !(EVOLVE_DATASETS as readonly string[]).includes(args.dataset))
     throw new NaxError(ErrorCodes.invalidArgument, `expected one of ${EVOLVE_DATASETS.join(', ')} for --dataset, got ${JSON.stringify(args.dataset)}`);
   const threads = parseThreads(args.threads);
+  const chips = args.chips === undefined ? undefined : parseChips(args.chips, 1);
   const hardwareOverrides = args.hardware !== undefined ? readJsonObject<HardwareOverrides>(args.hardware, '--hardware') : undefined;
   let hardware: HardwareOverrides | undefined = hardwareOverrides;
   if (args.adcScaling !== undefined) {
@@ -99,8 +101,8 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
     network: args.width !== undefined ? { width: positiveInt('--width', args.width) } : undefined,
     supernet: args.epochs !== undefined || args.trainImages !== undefined ? { epochs: positiveInt('--epochs', args.epochs), images: positiveInt('--train-images', args.trainImages, 2) } : undefined,
     evaluation:
-      args.validationImages !== undefined || args.testImages !== undefined
-        ? { validationImages: positiveInt('--validation-images', args.validationImages, 10), testImages: positiveInt('--test-images', args.testImages) }
+      args.validationImages !== undefined || args.testImages !== undefined || chips !== undefined
+        ? { validationImages: positiveInt('--validation-images', args.validationImages, 10), testImages: positiveInt('--test-images', args.testImages), chips }
         : undefined,
     threads,
   };
@@ -120,24 +122,29 @@ const PHASE_LABEL: Record<EvolveProgress['phase'], string> = {
   report: '4/4 report  ',
 };
 
-/** Prints the comparison table of a finished run. */
+/** Prints the comparison table of a finished run: test accuracy as mean ± std over the chips, with its 95% CI. */
 export function summaryLines(r: EvolveResults): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const chips = r.config.evaluation.chips;
+  const accWidth = chips > 1 ? 36 : 9;
   const lines = [
-    `model                 ideal    non-ideal  EDAP (J*s*mm^2)  vs best baseline  per layer kernel x crossbar`,
+    `test split, ${chips} chip${chips > 1 ? 's (non-ideal: mean ± std, 95% CI of the mean)' : ''}`,
+    `model                 ideal    ${'non-ideal'.padEnd(accWidth)}  EDAP (J*s*mm^2)  vs best baseline  per layer kernel x crossbar`,
   ];
   const best = r.baselines.find((b) => b.name === r.claims.bestBaseline)!;
   for (const m of [...r.finals, ...r.baselines]) {
     lines.push(
-      `${m.name.padEnd(20)}  ${pct(m.test.idealAccuracy).padStart(7)}  ${pct(m.test.accuracy).padStart(9)}  ${m.test.edap.toExponential(3).padStart(15)}  ` +
+      `${m.name.padEnd(20)}  ${pct(m.test.idealAccuracy).padStart(7)}  ${formatTestAccuracy(m.test, { ci: true }).padEnd(accWidth)}  ${m.test.edap.toExponential(3).padStart(15)}  ` +
         `${(100 * (1 - m.test.edap / best.test.edap)).toFixed(1).padStart(15)}%  ${m.layers.map((l) => `${l.kernel}x${l.crossbar}`).join(' ')}`,
     );
   }
   const c = r.claims;
   lines.push(
-    `chosen vs ${c.bestBaseline}: accuracy ${pct(c.chosenAccuracy)} vs ${pct(c.bestBaselineAccuracy)} (${c.accuracyAtLeastBaseline ? 'ok' : 'LOWER'}), ` +
+    `chosen vs ${c.bestBaseline}: accuracy ${pct(c.chosenAccuracy)} vs ${pct(c.bestBaselineAccuracy)} ` +
+      `(${c.accuracySignificantlyHigher ? 'significantly higher' : c.accuracyAtLeastBaseline ? 'ok: not significantly lower' : 'significantly LOWER'}), ` +
       `EDAP ${(100 * c.edapReduction).toFixed(1)}% lower (${c.edapReductionAtLeast17Percent ? 'ok' : 'below 17%'}), mixed crossbars ${c.chosenUsesMixedCrossbars ? 'yes' : 'no'}, ` +
       `front dominated by a baseline: ${c.frontDominatedByBaseline.length ? c.frontDominatedByBaseline.join(', ') : 'none'}`,
+    `  ${describeAccuracyComparison(c.accuracyComparison)}`,
   );
   return lines;
 }
@@ -187,6 +194,7 @@ export const evolveCommand: CommandModule<object, EvolveArgs> = {
       .option('train-images', { type: 'number', describe: 'training images for the supernet' })
       .option('validation-images', { type: 'number', describe: 'held-out images each candidate is scored on' })
       .option('test-images', { type: 'number', describe: 'test images the final models are scored on' })
+      .option('chips', { ...sharedOptions.chips, describe: 'device instances the final models and baselines are scored on, test split (default 5; --quick 2; the search itself scores chip 0)' })
       .option('width', { type: 'number', describe: 'channels of the first ResNet stage' })
       .option('threads', sharedOptions.threads)
       .option('progress', sharedOptions.progress)

@@ -8,7 +8,7 @@ import { loadMapping } from '../../plan';
 import type { HardwareOverrides } from '../../hardware';
 import { textTable } from '../../hardware';
 import { type SweepProgress, type SweepResult, parseSweepSizes, sweep, sweepReportFiles, sweepTableRows, DEFAULT_SWEEP_SIZES } from '../../sweep';
-import { createProgressBar, parseThreads, readJsonObject, sharedOptions } from '../flags';
+import { createProgressBar, parseChips, parseThreads, readJsonObject, sharedOptions } from '../flags';
 
 export interface SweepArgs {
   model?: string;
@@ -21,6 +21,8 @@ export interface SweepArgs {
   hardware?: string;
   batchSize?: number;
   threads?: number;
+  /** Device instances per size (default 1). */
+  chips?: number;
   json?: boolean;
   out?: string;
   progress?: boolean;
@@ -32,6 +34,7 @@ export interface SweepArgs {
  */
 export async function sweepHandler(args: SweepArgs, onProgress?: (p: SweepProgress) => void): Promise<SweepResult> {
   const threads = parseThreads(args.threads);
+  const chips = parseChips(args.chips, 1);
   if (args.model === undefined) throw new NaxError(ErrorCodes.invalidArgument, 'expected a model (an .onnx file) for model, got none');
   if (!fs.existsSync(args.model)) throw new NaxError(ErrorCodes.io, `model file ${args.model} does not exist (expected an .onnx file)`);
   const sizes = parseSweepSizes(args.sizes ?? DEFAULT_SWEEP_SIZES.join(','), '--sizes');
@@ -62,6 +65,7 @@ export async function sweepHandler(args: SweepArgs, onProgress?: (p: SweepProgre
     hardware,
     batchSize,
     threads,
+    chips,
     onProgress,
   });
   if (args.out) {
@@ -105,13 +109,14 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('hardware', { type: 'string', describe: 'hardware config JSON for the cost model (overrides the defaults)' })
       .option('batch-size', { type: 'number', describe: 'images per executor batch (default 100)' })
       .option('threads', sharedOptions.threads)
+      .option('chips', { ...sharedOptions.chips, default: 1 })
       .option('json', sharedOptions.json)
       .option('out', { type: 'string', describe: 'folder for sweep.json, sweep.svg and sweep.html' })
       .option('progress', sharedOptions.progress) as never,
   handler: async (args) => {
     const bar = createProgressBar('{phase} |{bar}| {value}/{total} images | ETA {eta_formatted}', args);
     const onProgress = (p: SweepProgress) => {
-      const phase = p.size === undefined ? p.phase : `${p.phase} ${p.size}x${p.size}`;
+      const phase = p.size === undefined ? p.phase : `${p.phase} ${p.size}x${p.size}${p.chip !== undefined ? ` chip ${p.chip}` : ''}`;
       bar.update(phase, p.done, p.total, { phase });
     };
     try {
