@@ -37,7 +37,7 @@ import type { CrossbarConfig } from '../crossbar/config';
 import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
 import type { CrossbarMapping } from '../plan/mapping';
-import { type CrossbarPlan, type InputSignSource, type LayerPlan, type PlanLayerInput, planGraph, planLayers } from '../plan/plan';
+import { type CrossbarPlan, type InputSignSource, type LayerPlan, type LayerShape, type PlanLayerInput, planGraph, planLayers } from '../plan/plan';
 import { type CrossbarFigures, type HardwareConfig, type HardwareOverrides, resolveHardware, validateHardware } from './config';
 
 /** The structural part of a lowered layer that the cost model reads (LoweredLayer fits). */
@@ -75,13 +75,7 @@ export interface AreaBreakdown {
   total: number;
 }
 
-export interface LayerCost {
-  name: string;
-  opType?: string;
-  k: number;
-  n: number;
-  groups: number;
-  outputPixels: number;
+export interface LayerCost extends LayerShape {
   /** The resolved crossbar settings of this layer (adcBits as a number). */
   crossbar: Omit<CrossbarCostSettings, 'adcBits'> & { adcBits: number };
   arrays: number;

@@ -2,5 +2,5 @@
 export { loadMapping, validateMapping, withCrossbarSize } from './mapping';
 export type { CrossbarMapping } from './mapping';
 export { planLayers, planGraph, planLoweredLayers, layerPlanOf, groupConfig, groupSeed, chipGroupSeed, planForChip, MAX_CHIP } from './plan';
-export type { CrossbarPlan, LayerPlan, PlanLayerInput, PlanInputRange, PlanOptions, GraphPlanOptions, InputSignSource } from './plan';
+export type { CrossbarPlan, LayerPlan, LayerShape, PlanLayerInput, PlanInputRange, PlanOptions, GraphPlanOptions, InputSignSource } from './plan';
 export { nonNegativeValues } from './signs';

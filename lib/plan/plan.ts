@@ -47,13 +47,20 @@ export type InputSignSource =
   /** From the layer list (`signedInput` of each layer; absent = unsigned). */
   | 'given';
 
-export interface LayerPlan {
+/** The structure of one crossbar layer: what the plan and the cost model both report per layer. */
+export interface LayerShape {
   name: string;
   opType?: string;
+  /** Inputs of one group's weight matrix. */
   k: number;
+  /** Outputs of one group's weight matrix. */
   n: number;
   groups: number;
+  /** MVMs per inference for each group. */
   outputPixels: number;
+}
+
+export interface LayerPlan extends LayerShape {
   /**
    * The layer's fully resolved crossbar config: every group runs with it, except for `seed`,
    * which each group takes from `groupSeeds`. `inputScale` is the fixed or calibrated DAC full

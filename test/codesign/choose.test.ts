@@ -1,16 +1,5 @@
-import type { Scored } from '../../lib/search';
 import { scalarizedScore, scalarizedPick, chooseModel } from '../../lib/codesign';
-
-const c = (key: string, accuracy: number, edap: number): Scored => ({ key, result: { accuracy, edap } });
-
-const CANDIDATES = [
-  c('a', 0.9, 100),
-  c('b', 0.95, 200),
-  c('c', 0.97, 400),
-  c('d', 0.94, 250), // dominated by b
-  c('e', 0.99, 1000),
-  c('f', 0.9, 100), // same objectives as a
-];
+import { CANDIDATES, scored as c } from '../search/fixtures';
 
 describe('model choice', () => {
   test('scalarised score = accuracy - lambda * edap / reference', () => {

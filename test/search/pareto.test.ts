@@ -1,16 +1,6 @@
 import { Rng } from '../../lib/search/random';
-import { fastNonDominatedSort, objectiveVector, paretoFront, type Scored } from '../../lib/search';
-
-const c = (key: string, accuracy: number, edap: number): Scored => ({ key, result: { accuracy, edap } });
-
-const CANDIDATES = [
-  c('a', 0.9, 100),
-  c('b', 0.95, 200),
-  c('c', 0.97, 400),
-  c('d', 0.94, 250), // dominated by b
-  c('e', 0.99, 1000),
-  c('f', 0.9, 100), // same objectives as a
-];
+import { fastNonDominatedSort, objectiveVector, paretoFront } from '../../lib/search';
+import { CANDIDATES, scored as c } from './fixtures';
 
 describe('Pareto front', () => {
   test('paretoFront: non-dominated subset, EDAP ascending, equal points kept and ordered by key', () => {
