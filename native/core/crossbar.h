@@ -15,6 +15,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -93,10 +94,11 @@ class CrossbarLayer {
   void runIdeal(const float* inputs, std::size_t batch, float* out) const;
   double calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes) const;
   // Exact-integer path: GEMM, ADC and cycle shift-add fused in registers.
-  void runFused(const float* inputs, std::size_t batch, float* out, double inputScale, double step, int passes) const;
+  void runFused(const float* inputs, std::size_t batch, float* out, double inputScale, double step, int passes,
+                std::uint64_t sampleBase) const;
   // General path (any ADC step): GEMM into ADC inputs, then convert in double.
   void runUnfused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
-                  int passes) const;
+                  int passes, std::uint64_t sampleBase) const;
 
   std::size_t k_, n_;
   CrossbarConfig config_;
@@ -110,6 +112,10 @@ class CrossbarLayer {
   mutable std::mutex calibrationMutex_;
   double inputScale_ = 0;
   double adcRange_ = 0;
+  // Samples this layer has run so far: read noise is keyed by a sample's index in the layer's
+  // whole run sequence, so every read draws fresh noise and a sample's noise does not depend on
+  // how the sequence is split into batches (or on the thread count).
+  std::atomic<std::uint64_t> samplesRun_{0};
 };
 
 }  // namespace nax

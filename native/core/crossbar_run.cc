@@ -139,10 +139,12 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
   const auto& g = geometry_;
   const double cycleBound = codeMax * (std::ldexp(1.0, config_.dacBits * static_cast<int>(g.cycles)) - 1) /
                             ((1 << config_.dacBits) - 1);
+  // This call's samples take the next indices of the layer's run sequence (read-noise keys).
+  const std::uint64_t sampleBase = samplesRun_.fetch_add(batch);
   if (cycleBound < 16777216.0 && codeMax <= 4194304.0)
-    runFused(inputs, batch, out, scale, step, passes);
+    runFused(inputs, batch, out, scale, step, passes, sampleBase);
   else
-    runUnfused(inputs, batch, out, scale, step, passes);
+    runUnfused(inputs, batch, out, scale, step, passes, sampleBase);
 }
 
 namespace {
@@ -324,7 +326,7 @@ void writeOutputs(const double* total, std::size_t count, std::size_t n, int pas
 }  // namespace
 
 void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
-                             int passes) const {
+                             int passes, std::uint64_t sampleBase) const {
   const auto& c = config_;
   const auto& g = geometry_;
   const std::size_t rows = c.rows, cycles = g.cycles;
@@ -358,10 +360,10 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
       std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
-        if (sigma > 0)  // read noise keyed by (seed, tile, sample, pass, cycle) and column
+        if (sigma > 0)  // read noise keyed by (seed, tile, sample in the run sequence, pass, cycle) and column
           for (std::size_t r = 0; r < mPad; ++r) {
             const std::size_t sIdx = r / cycles, p = sIdx / count, b = sIdx % count;
-            noiseKeys[r] = hashKey(c.seed ^ kStreamReadNoise, t, b0 + b, p * cycles + r % cycles);
+            noiseKeys[r] = hashKey(c.seed ^ kStreamReadNoise, t, sampleBase + b0 + b, p * cycles + r % cycles);
           }
         std::fill(columnSum.begin(), columnSum.end(), 0.0f);
         const float* tileDigits = digits.data() + t * rows * mPad;
@@ -391,7 +393,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
 // General path (non-integer ADC steps, very wide converters): GEMM into ADC
 // inputs, then conversion and shift-add in double.
 void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
-                               int passes) const {
+                               int passes, std::uint64_t sampleBase) const {
   const auto& c = config_;
   const auto& g = geometry_;
   const std::size_t rows = c.rows, cycles = g.cycles;
@@ -430,7 +432,7 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
               for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
                 alignas(64) float z[kFusedCols] = {};
                 if (sigma > 0)
-                  gaussianLanes(hashKey(c.seed ^ kStreamReadNoise, t, b0 + b, p * cycles + cy),
+                  gaussianLanes(hashKey(c.seed ^ kStreamReadNoise, t, sampleBase + b0 + b, p * cycles + cy),
                                 static_cast<std::uint32_t>(col0), z);
                 for (std::size_t j = 0; j < kFusedCols; ++j) {
                   const float code =

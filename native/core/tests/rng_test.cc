@@ -109,13 +109,29 @@ TEST_CASE("programming and runs with every random effect are independent of thre
     many.run(x.data(), batch, out.data());
     CHECK(out == outOne);
   }
-  // Read noise is keyed by (tile, sample index in the batch, pass, cycle), not
-  // by how samples are chunked over threads: a shorter batch of the same
-  // leading samples gives the same outputs for them.
+  // Read noise is keyed by (tile, sample index in the layer's run sequence, pass,
+  // cycle), not by how samples are chunked over threads or split into calls: a
+  // fresh layer running the same samples in pieces gives the same outputs.
   for (std::size_t head : {1, 2, 5}) {
-    std::vector<float> out(head * n);
-    one.run(x.data(), head, out.data());
-    CHECK(std::equal(out.begin(), out.end(), outOne.begin()));
+    nax::CrossbarLayer fresh(w.data(), k, n, noisyConfig(2));
+    std::vector<float> out(batch * n);
+    fresh.run(x.data(), head, out.data());
+    fresh.run(x.data() + head * k, batch - head, out.data() + head * n);
+    CHECK(out == outOne);
+  }
+  // Every read draws fresh noise: running the same inputs again on the same
+  // layer gives different outputs, and a new layer with the same seed repeats
+  // the sequence bit for bit.
+  {
+    std::vector<float> again(batch * n);
+    one.run(x.data(), batch, again.data());
+    CHECK(again != outOne);
+    nax::CrossbarLayer replay(w.data(), k, n, noisyConfig(4));
+    std::vector<float> first(batch * n), second(batch * n);
+    replay.run(x.data(), batch, first.data());
+    replay.run(x.data(), batch, second.data());
+    CHECK(first == outOne);
+    CHECK(second == again);
   }
   // Read noise is on: two different seeds give different outputs.
   nax::CrossbarConfig other = noisyConfig(1);
