@@ -17,8 +17,8 @@ import { DEFAULT_CROSSBAR_SIZES, DEFAULT_KERNEL_SIZES, MAX_CROSSBAR_SIZE } from 
 
 /**
  * Device and converter defaults of the search: the engine's NAX Table I / PUMA converters (2-bit
- * cells, 8-bit weights and inputs, 1-bit DAC, ADC resolution ceil(log2(3*rows)), lossless for the
- * array size) with the project's shared non-ideal preset (DEFAULT_NON_IDEAL, the one `sweep` and
+ * cells, 8-bit weights and inputs, 1-bit DAC, ADC resolution lossless for the array's largest
+ * column code, which for these cells and DAC is NAX's ceil(log2(3*rows))) with the project's shared non-ideal preset (DEFAULT_NON_IDEAL, the one `sweep` and
  * `eval` report), so accuracy depends on the crossbar size for physical reasons:
  * - parasitics: 2.82 ohm of word-line and bit-line wire per cell (MNSIM), solved exactly: IR drop
  *   grows with the array side, so large arrays distort the weights most;

@@ -43,9 +43,12 @@ export interface CrossbarConfig {
   /** Input bits applied per DAC cycle; cycles = ceil(inputBits / dacBits). Default 1. */
   dacBits: number;
   /**
-   * ADC resolution per conversion, bits (resolved: the input form also takes 'lossless', which
-   * resolves to losslessAdcBits(rows, dacBits, bitsPerCell)).
-   * Default: NAX's ceil(log2(3 * rows)), lossless for 2-bit cells and a 1-bit DAC.
+   * ADC resolution per conversion, bits (resolved; the input form also takes a named rule).
+   * Default ('lossless'): enough levels for the largest column code the cells and DAC can make
+   * with this readout, losslessAdcBits(rows, dacBits, bitsPerCell) = ceil(log2(rows * (2^dacBits
+   * - 1) * (2^bitsPerCell - 1) + 1)) (ISAAC's rule). 'nax' keeps NAX's ceil(log2(3 * rows)), which
+   * equals it only for 2-bit cells and a 1-bit DAC (lossy for wider cells or DACs, oversized for
+   * 1-bit cells).
    */
   adcBits: number;
   /**
@@ -88,19 +91,23 @@ export interface CrossbarConfig {
   ideal: boolean;
 }
 
+/** The named ADC-resolution rules (CrossbarConfig.adcBits). */
+export type AdcBitsRule = 'lossless' | 'nax';
+
 /**
- * What callers pass: any subset; parasitics may be `true` for the defaults, adcBits may be
- * 'lossless' (enough bits for the array's largest column sum).
+ * What callers pass: any subset; parasitics may be `true` for the defaults, adcBits may name a
+ * rule ('lossless', the default: enough bits for the array's largest column code; 'nax').
  */
 export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'variation' | 'adcBits'>> & {
-  adcBits?: number | 'lossless';
+  adcBits?: number | AdcBitsRule;
   parasitics?: Partial<ParasiticsConfig> | boolean;
   variation?: Partial<VariationConfig> | false;
 };
 
 /**
  * The engine's defaults (DESIGN.md: NAX Table I / PUMA), the only place they are written. adcBits
- * is absent: its default depends on rows (NAX's rule, naxAdcBits), applied in resolveCrossbarConfig.
+ * is absent: its default is a rule of rows, cells and DAC (DEFAULT_ADC_BITS_RULE), applied in
+ * resolveCrossbarConfig.
  */
 /**
  * Most native threads any `threads` option accepts (0 = all cores): the crossbar config, the
@@ -148,6 +155,16 @@ function configError(message: string): NaxError {
   return new NaxError(ErrorCodes.config, message);
 }
 
+/**
+ * The default ADC resolution: the largest column code of the chosen cells and DAC (the readout
+ * digitises the weighted column sum, G - gOff per cell), so the converter alone loses nothing.
+ */
+export const DEFAULT_ADC_BITS_RULE: AdcBitsRule = 'lossless';
+
+function invalidAdcRule(value: string): never {
+  throw invalid('config.adcBits', "an integer in [1, 24], 'lossless' or 'nax'", value);
+}
+
 /** Validates a partial config and fills in the defaults. Throws NaxError naming the bad field. */
 export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): CrossbarConfig {
   if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) throw invalid('config', 'an object', partial);
@@ -174,12 +191,15 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
       `expected rows * (2^dacBits - 1) * (2^bitsPerCell - 1) < 2^24 (exact float32 column sums) for config.rows, got ${maxColumnSum}`,
     );
   // The one place the ADC rule is applied: every consumer reads the resolved number.
+  const adcRule = p.adcBits ?? DEFAULT_ADC_BITS_RULE;
   const adcBits =
-    p.adcBits === undefined
-      ? naxAdcBits(rows)
-      : p.adcBits === 'lossless'
-        ? losslessAdcBits(rows, dacBits, bitsPerCell)
-        : expectNumber('config.adcBits', p.adcBits, { integer: true, min: 1, max: 24 });
+    adcRule === 'lossless'
+      ? losslessAdcBits(rows, dacBits, bitsPerCell)
+      : adcRule === 'nax'
+        ? naxAdcBits(rows)
+        : typeof adcRule === 'string'
+          ? invalidAdcRule(adcRule)
+          : expectNumber('config.adcBits', adcRule, { integer: true, min: 1, max: 24 });
   const adcRange = p.adcRange === undefined ? d.adcRange : expectOneOf('config.adcRange', p.adcRange, ['full-scale', 'calibrated'] as const);
   const gOn = num('gOn', p.gOn, d.gOn, { above: 0 });
   const gOff = num('gOff', p.gOff, d.gOff, { above: 0 });

@@ -1,7 +1,7 @@
 /** Crossbar engine: configuration, mapping geometry, programmed layers. */
 export { CrossbarLayer, crossbarMatMul } from './layer';
 export type { ProgramOptions, CrossbarLayerState } from './layer';
-export { resolveCrossbarConfig, toNativeConfig, DEFAULT_PARASITICS, CROSSBAR_DEFAULTS, MAX_THREADS } from './config';
+export { resolveCrossbarConfig, toNativeConfig, DEFAULT_PARASITICS, CROSSBAR_DEFAULTS, DEFAULT_ADC_BITS_RULE, MAX_THREADS } from './config';
 export { DEFAULT_NON_IDEAL } from './presets';
 export type {
   CrossbarConfig,
@@ -9,6 +9,7 @@ export type {
   ParasiticsConfig,
   VariationConfig,
   AdcRange,
+  AdcBitsRule,
   WeightScale,
 } from './config';
 export { mappingGeometry, magnitudeSlices, naxAdcBits, losslessAdcBits } from './geometry';

@@ -7,7 +7,7 @@ import type { CrossbarConfigInput } from './config';
 
 /**
  * Default non-idealities (merged over the engine defaults: 2-bit cells, 8-bit
- * weights and inputs, 1-bit DAC, NAX ADC bits, Ron 100 kOhm / Roff 600 kOhm):
+ * weights and inputs, 1-bit DAC, lossless ADC bits (NAX's rule for these cells), Ron 100 kOhm / Roff 600 kOhm):
  * - parasitics: 2.82 ohm per cell on word and bit lines (MNSIM; HARDWARE.md), ideal driver and sense;
  * - programming variation: lognormal, sigma 0.1 of ln(G) (a moderate write-verify assumption, not a
  *   published figure);

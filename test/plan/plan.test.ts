@@ -152,3 +152,21 @@ describe('input signs inferred from the graph', () => {
     for (const name of ['x', 'neg', 'addNeg', 'sub', 'min', 'padNeg']) expect([name, s.has(name)]).toEqual([name, false]);
   });
 });
+
+test("ADC bits: the default is the largest column code of the cells and DAC; 'nax' keeps NAX's rule", () => {
+  const bits = (adcBits: Parameters<typeof resolveCrossbarConfig>[0]) => resolveCrossbarConfig(adcBits).adcBits;
+  // 2-bit cells, 1-bit DAC: both rules agree (3 * rows is never a power of two).
+  for (const rows of [16, 32, 64, 128, 256]) {
+    expect(bits({ rows })).toBe(naxAdcBits(rows));
+    expect(bits({ rows, adcBits: 'nax' })).toBe(naxAdcBits(rows));
+  }
+  // 4-bit cells or a 2-bit DAC: NAX's rule would be lossy; the default is not.
+  expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(Math.ceil(Math.log2(64 * 15 + 1)));
+  expect(bits({ rows: 64, bitsPerCell: 4, adcBits: 'nax' })).toBe(8);
+  expect(bits({ rows: 64, dacBits: 2 })).toBe(losslessAdcBits(64, 2, 2));
+  // 1-bit cells: NAX's rule is one bit too many.
+  expect(bits({ rows: 64, bitsPerCell: 1 })).toBe(7);
+  expect(bits({ rows: 64, bitsPerCell: 1, adcBits: 'nax' })).toBe(8);
+  const e = errorOf(() => resolveCrossbarConfig({ adcBits: 'auto' as never }));
+  expect([e.code, e.message]).toEqual(['ERR_NAX_INVALID_ARGUMENT', `expected an integer in [1, 24], 'lossless' or 'nax' for config.adcBits, got "auto"`]);
+});

@@ -73,10 +73,10 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
   const wire = nonNegative('--wire-ohms', args.wireOhms);
   if (wire !== undefined) device.parasitics = wire > 0 ? { rWordLine: wire, rBitLine: wire, rSource: 0, rSink: 0 } : false;
   if (args.adcBits !== undefined) {
-    if (args.adcBits === 'lossless') device.adcBits = 'lossless';
+    if (args.adcBits === 'lossless' || args.adcBits === 'nax') device.adcBits = args.adcBits;
     else {
       const bits = Number(args.adcBits);
-      if (!Number.isInteger(bits) || bits < 1 || bits > 24) throw invalid('--adc-bits', 'an integer in [1, 24] or "lossless"', args.adcBits);
+      if (!Number.isInteger(bits) || bits < 1 || bits > 24) throw invalid('--adc-bits', 'an integer in [1, 24], "lossless" or "nax"', args.adcBits);
       device.adcBits = bits;
     }
   }
@@ -184,7 +184,7 @@ export const evolveCommand: CommandModule<object, EvolveArgs> = {
       .option('variation', { type: 'number', describe: 'lognormal programming variation sigma (0 = off; default 0.1)' })
       .option('read-noise', { type: 'number', describe: 'ADC read noise, LSB (default 0: off; slows crossbar runs 60-100x)' })
       .option('wire-ohms', { type: 'number', describe: 'word/bit-line resistance per cell, ohms (0 = no parasitics; default 2.82)' })
-      .option('adc-bits', { type: 'string', describe: 'ADC bits per conversion, or "lossless" (default: ceil(log2(3*rows)))' })
+      .option('adc-bits', { type: 'string', describe: 'ADC bits per conversion, "lossless" (default: the largest column code of the cells and DAC) or "nax" (ceil(log2(3*rows)))' })
       .option('hardware', { type: 'string', describe: 'JSON file: hardware cost figures (merged over the defaults)' })
       .option('adc-scaling', { type: 'string', choices: ['linear', 'survey'], describe: 'ADC energy vs bits (default linear)' })
       .option('quick', { type: 'boolean', describe: 'small network, short training and search (about 3 minutes)' })
