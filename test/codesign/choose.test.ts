@@ -1,5 +1,6 @@
 import { scalarizedScore, scalarizedPick, chooseModel } from '../../lib/codesign';
 import { CANDIDATES, scored as c } from '../search/fixtures';
+import { errorOf } from '../errors-helper';
 
 describe('model choice', () => {
   test('scalarised score = accuracy - lambda * edap / reference', () => {
@@ -34,16 +35,9 @@ describe('model choice', () => {
   });
 
   test('errors', () => {
-    const err = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return e as { name: string; code: string };
-      }
-      throw new Error('no error');
-    };
-    expect(err(() => chooseModel([])).code).toBe('ERR_NAX_INVALID_ARGUMENT');
-    expect(err(() => scalarizedPick(CANDIDATES, { edapReference: 0 })).code).toBe('ERR_NAX_OUT_OF_RANGE');
-    expect(err(() => scalarizedPick(CANDIDATES, { lambda: -1 })).name).toBe('NaxError');
+
+    expect(errorOf(() => chooseModel([])).code).toBe('ERR_NAX_INVALID_ARGUMENT');
+    expect(errorOf(() => scalarizedPick(CANDIDATES, { edapReference: 0 })).code).toBe('ERR_NAX_OUT_OF_RANGE');
+    expect(errorOf(() => scalarizedPick(CANDIDATES, { lambda: -1 })).name).toBe('NaxError');
   });
 });

@@ -1,14 +1,6 @@
 import { ErrorCodes } from '../../lib/errors';
 import { defaultHardware, hardwareCost, hardwareSource, resolveHardware, validateHardware } from '../../lib/hardware';
-
-function errorOf(fn: () => unknown): { name: string; code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    return e as { name: string; code: string; message: string };
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from '../errors-helper';
 
 function leafPaths(value: unknown, prefix = ''): string[] {
   if (typeof value !== 'object' || value === null) return [prefix];

@@ -6,15 +6,7 @@ import { attr, createGraph, node, tensor, valueInfo } from '../../lib/onnx/ir';
 import { planGraph, planLayers, groupSeed, chipGroupSeed, planForChip, nonNegativeValues, withCrossbarSize } from '../../lib/plan';
 import { resolveCrossbarConfig, losslessAdcBits, naxAdcBits, mappingGeometry } from '../../lib/crossbar';
 import { mobileNetBlock, leNet } from '../runtime/models';
-
-function errorOf(fn: () => unknown): { name: string; code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    return e as { name: string; code: string; message: string };
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from '../errors-helper';
 
 const layers = [
   { name: 'a', k: 100, n: 20, outputPixels: 16 },

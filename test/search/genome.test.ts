@@ -4,15 +4,7 @@ import {
 } from '../../lib/search';
 import { Rng } from '../../lib/search/random';
 import { allGenomes } from './synthetic';
-
-function errorOf(f: () => unknown): { name: string; code: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    return e as { name: string; code: string; message: string };
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from '../errors-helper';
 
 function inSpace(space: SearchSpace, g: Genome): boolean {
   return space.layers.every((l, i) => l.kernelSizes.includes(g.kernels[i]) && l.crossbarSizes.includes(g.crossbars[i]));

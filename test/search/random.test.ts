@@ -1,4 +1,5 @@
 import { Rng } from '../../lib/search/random';
+import { errorOf } from '../errors-helper';
 
 describe('Rng (xoshiro128**)', () => {
   test('matches the C reference implementation (published test vectors)', () => {
@@ -60,18 +61,11 @@ describe('Rng (xoshiro128**)', () => {
     const s = r.shuffle(arr.slice());
     expect(s.slice().sort((a, b) => a - b)).toEqual(arr);
     expect(s).not.toEqual(arr);
-    const err = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return e as { name: string; code: string };
-      }
-      throw new Error('no error');
-    };
-    expect(err(() => Rng.fromState({ algorithm: 'xoshiro128**', words: [0, 0, 0, 0] })).code).toBe('ERR_NAX_CONFIG');
-    expect(err(() => Rng.fromState({ algorithm: 'xoshiro128**', words: [1, 2, 3] } as never)).code).toBe('ERR_NAX_CONFIG');
-    expect(err(() => new Rng(0.5)).name).toBe('NaxError');
-    expect(err(() => r.int(0)).code).toBe('ERR_NAX_INVALID_ARGUMENT');
-    expect(err(() => r.pick([])).code).toBe('ERR_NAX_INVALID_ARGUMENT');
+
+    expect(errorOf(() => Rng.fromState({ algorithm: 'xoshiro128**', words: [0, 0, 0, 0] })).code).toBe('ERR_NAX_CONFIG');
+    expect(errorOf(() => Rng.fromState({ algorithm: 'xoshiro128**', words: [1, 2, 3] } as never)).code).toBe('ERR_NAX_CONFIG');
+    expect(errorOf(() => new Rng(0.5)).name).toBe('NaxError');
+    expect(errorOf(() => r.int(0)).code).toBe('ERR_NAX_INVALID_ARGUMENT');
+    expect(errorOf(() => r.pick([])).code).toBe('ERR_NAX_INVALID_ARGUMENT');
   });
 });
