@@ -10,7 +10,7 @@ import * as path from 'path';
 import { evolve, type EvolveOptions } from '../../lib/codesign/evolve';
 import type { EvolveResults } from '../../lib/codesign/results';
 import { pairedTTest } from '../../lib/stats';
-import { summaryLines } from '../../lib/cli/commands/evolve';
+import { edapChange, summaryLines } from '../../lib/cli/commands/evolve';
 import { genomeKey } from '../../lib/search/genome';
 import { readOnnx } from '../../lib/onnx/reader';
 import { planGraph } from '../../lib/plan';
@@ -185,6 +185,11 @@ describe('evolve (tiny end-to-end)', () => {
     for (const m of [...results.finals, ...results.baselines])
       expect(text).toMatch(new RegExp(`${m.name} +\\d+\\.\\d\\d% +\\d+\\.\\d\\d% ± \\d+\\.\\d\\d% \\(95% CI `));
     expect(text).toMatch(/paired t over 3 chips: mean difference [+-]\d+\.\d\d% \(95% CI .*McNemar exact over 180 .*decided by the paired t-test/);
+    // The EDAP change is worded by its sign, never as a negative reduction.
+    const change = results.claims.edapReduction;
+    expect(text).toContain(`EDAP ${(100 * Math.abs(change)).toFixed(1)}% ${change >= 0 ? 'lower' : 'higher'}`);
+    expect(edapChange(-0.993)).toBe('99.3% higher');
+    expect(edapChange(0.187)).toBe('18.7% lower');
   });
 
   test('a rerun in the same folder reuses the trained supernet and gives the same result', async () => {

@@ -122,6 +122,11 @@ const PHASE_LABEL: Record<EvolveProgress['phase'], string> = {
   report: '4/4 report  ',
 };
 
+/** "18.7% lower" or "99.3% higher" from a reduction 1 - edap / baseline edap. */
+export function edapChange(reduction: number): string {
+  return reduction >= 0 ? `${(100 * reduction).toFixed(1)}% lower` : `${(-100 * reduction).toFixed(1)}% higher`;
+}
+
 /** Prints the comparison table of a finished run: test accuracy as mean ± std over the chips, with its 95% CI. */
 export function summaryLines(r: EvolveResults): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -142,7 +147,7 @@ export function summaryLines(r: EvolveResults): string[] {
   lines.push(
     `chosen vs ${c.bestBaseline}: accuracy ${pct(c.chosenAccuracy)} vs ${pct(c.bestBaselineAccuracy)} ` +
       `(${c.accuracySignificantlyHigher ? 'significantly higher' : c.accuracyAtLeastBaseline ? 'ok: not significantly lower' : 'significantly LOWER'}), ` +
-      `EDAP ${(100 * c.edapReduction).toFixed(1)}% lower (${c.edapReductionAtLeast17Percent ? 'ok' : 'below 17%'}), mixed crossbars ${c.chosenUsesMixedCrossbars ? 'yes' : 'no'}, ` +
+      `EDAP ${edapChange(c.edapReduction)} (${c.edapReductionAtLeast17Percent ? 'ok' : 'below the 17% reduction'}), mixed crossbars ${c.chosenUsesMixedCrossbars ? 'yes' : 'no'}, ` +
       `front dominated by a baseline: ${c.frontDominatedByBaseline.length ? c.frontDominatedByBaseline.join(', ') : 'none'}`,
     `  ${describeAccuracyComparison(c.accuracyComparison)}`,
   );
