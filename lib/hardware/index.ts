@@ -4,3 +4,5 @@ export * from './model';
 export * from './compare';
 export * from './networks';
 export * from './format';
+export * from './counts';
+export * from './devices';
