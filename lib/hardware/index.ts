@@ -6,3 +6,4 @@ export * from './networks';
 export * from './format';
 export * from './counts';
 export * from './devices';
+export * from './inventory';
