@@ -35,7 +35,7 @@ describe('nax-native cost', () => {
     const lib = hardwareCost({ model: resnetCifarLayers(), mapping: { default: { rows: 32, cols: 32 } } });
     expect(r.cost.total).toEqual(lib.total);
     const text = formatCostResult(r);
-    expect(text.split('\n')).toHaveLength(2 + 21 + 1 + 2 + 7 + 2);
+    expect(text.split('\n')).toHaveLength(2 + 21 + 1 + 2 + 11 + 2);
     expect(text).toMatch(/input signs as listed/);
     expect(text).toMatch(/^layer3\.2\.conv2 +576 x 64 +32x32 +7 +/m);
     expect(text).toMatch(/^total/m);
