@@ -7,3 +7,4 @@ export * from './format';
 export * from './counts';
 export * from './devices';
 export * from './inventory';
+export * from './sensitivity';

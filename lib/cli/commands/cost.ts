@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ErrorCodes, NaxError, describeValue } from '../../errors';
+import { ErrorCodes, NaxError, describeValue, expectOneOf } from '../../errors';
 import { readJsonFile } from '../../json-file';
 import { readOnnxFile } from '../../onnx/reader';
 import { loadMapping, planGraph } from '../../plan';
@@ -13,6 +13,11 @@ import {
   type HardwareOverrides,
   type NetworkCost,
   type SizeCost,
+  type SensitivityResult,
+  TEMPLATE_NAMES,
+  costSensitivity,
+  sensitivitySvg,
+  sensitivityTableRows,
   breakdownRows,
   hardwareFigureRows,
   builtinNetworks,
@@ -36,7 +41,13 @@ export interface CostArgs {
   sizes?: string;
   mapping?: string;
   hardware?: string;
-  adcScaling?: 'linear' | 'survey';
+  adcScaling?: 'power-time' | 'linear' | 'survey';
+  /** Architecture template: puma (default), isaac, neurosim. */
+  template?: string;
+  /** How each modelling assumption moves the EDAP ranking of the sizes (--sizes, default 16,32,64,128). */
+  sensitivity?: boolean;
+  /** With --sensitivity: write the plot (SVG) here. */
+  plot?: string;
   adcsPerArray?: number;
   json?: boolean;
   markdown?: boolean;
@@ -47,7 +58,8 @@ export interface CostArgs {
 export type CostResult =
   | { kind: 'network'; cost: NetworkCost; inputSigns: string }
   | { kind: 'sizes'; sizes: SizeCost[]; inputSigns: string }
-  | { kind: 'figures'; hardware: HardwareConfig };
+  | { kind: 'figures'; hardware: HardwareConfig }
+  | { kind: 'sensitivity'; sensitivity: SensitivityResult; inputSigns: string };
 
 /** The crossbar layers of a model, and how their input signs (a second, negative input pass) were decided. */
 export interface CostModelLayers {
@@ -99,11 +111,15 @@ export function costHandler(args: CostArgs): CostResult {
       ...(args.adcScaling !== undefined ? { energyScaling: args.adcScaling } : {}),
       ...(args.adcsPerArray !== undefined ? { adcsPerArray: args.adcsPerArray } : {}),
     };
+  if (args.template !== undefined) hardware.template = expectOneOf('--template', args.template, TEMPLATE_NAMES);
   if (args.figures) return { kind: 'figures', hardware: resolveHardware(hardware) };
   if (args.model === undefined)
     throw new NaxError(ErrorCodes.invalidArgument, 'expected a model (an .onnx file, a built-in network or a .json layer list), got none');
   const sizes = parseIntegerList('--sizes', args.sizes, { what: 'positive integers', allows: (size) => size >= 1 });
   const { layers, inputSigns } = loadCostLayers(args.model, { nonNegativeInput: args.nonNegativeInput });
+  if (args.sensitivity)
+    return { kind: 'sensitivity', sensitivity: costSensitivity(layers, sizes ?? [16, 32, 64, 128], { mapping, hardware }), inputSigns };
+  if (args.plot !== undefined) throw new NaxError(ErrorCodes.invalidArgument, 'expected --plot together with --sensitivity, got --plot alone');
   if (sizes !== undefined) return { kind: 'sizes', sizes: costBySize(layers, sizes, { mapping, hardware }), inputSigns };
   if (args.xbar !== undefined) mapping.default = { ...mapping.default, rows: args.xbar, cols: args.xbar };
   return { kind: 'network', cost: hardwareCost({ model: layers, mapping, hardware }), inputSigns };
@@ -115,7 +131,7 @@ export function formatCostResult(result: CostResult, options: { json?: boolean; 
     if (options.json) return JSON.stringify(result.hardware, null, 2);
     return (options.markdown ? markdownTable : textTable)(hardwareFigureRows(result.hardware));
   }
-  if (options.json) {
+  if (options.json && result.kind !== 'sensitivity') {
     if (result.kind === 'network') return JSON.stringify(result.cost, null, 2);
     return JSON.stringify(
       result.sizes.map((s) => ({ size: s.size, adcBits: s.adcBits, edapRelative: s.edapRelative, total: s.cost.total })),
@@ -124,6 +140,10 @@ export function formatCostResult(result: CostResult, options: { json?: boolean; 
     );
   }
   const table = options.markdown ? markdownTable : textTable;
+  if (result.kind === 'sensitivity') {
+    if (options.json) return JSON.stringify(result.sensitivity, null, 2);
+    return `${table(sensitivityTableRows(result.sensitivity))}\n\nEDAP / best size per row; base template ${result.sensitivity.baseTemplate}, one assumption changed per row.\n${result.inputSigns}`;
+  }
   if (result.kind === 'sizes') return `${table(sizeTableRows(result.sizes))}\n\n${result.inputSigns}`;
   return `${table(costTableRows(result.cost))}\n\n${table(breakdownRows(result.cost))}\n\n${result.inputSigns}`;
 }
@@ -142,7 +162,13 @@ export const costCommand: CommandModule<object, CostArgs> = {
       .option('sizes', { type: 'string', describe: 'compare homogeneous crossbar sizes, e.g. 16,32,64,128,256' })
       .option('mapping', { type: 'string', describe: 'mapping JSON: { "default": {...}, "layers": { "<node>": {...} } }' })
       .option('hardware', { type: 'string', describe: 'hardware config JSON (overrides the defaults, merged deeply)' })
-      .option('adc-scaling', { choices: ['linear', 'survey'] as const, describe: 'ADC energy vs bits: linear (PUMA) or survey (4x/bit)' })
+      .option('template', { choices: ['puma', 'isaac', 'neurosim'], describe: 'architecture template (default puma); --hardware overrides its figures' })
+      .option('adc-scaling', {
+        choices: ['power-time', 'linear', 'survey'] as const,
+        describe: 'ADC energy vs bits: power-time (PUMA: power and time linear in bits, energy ~ b^2), linear (energy ~ b), survey (4x/bit)',
+      })
+      .option('sensitivity', { type: 'boolean', describe: 'how each modelling assumption moves the EDAP ranking of --sizes (default 16,32,64,128)' })
+      .option('plot', { type: 'string', describe: 'with --sensitivity: write the plot (SVG) to this file' })
       .option('adcs-per-array', { type: 'number', describe: 'ADCs shared by the columns of one array' })
       .option('non-negative-input', {
         type: 'boolean',
@@ -152,6 +178,11 @@ export const costCommand: CommandModule<object, CostArgs> = {
       .option('markdown', { type: 'boolean', describe: 'print markdown tables' }) as never,
   // async: errors reject parseAsync, and the CLI entry prints them as one line.
   handler: async (args) => {
-    console.log(formatCostResult(costHandler(args), args));
+    const result = costHandler(args);
+    console.log(formatCostResult(result, args));
+    if (result.kind === 'sensitivity' && args.plot) {
+      fs.writeFileSync(args.plot, await sensitivitySvg(result.sensitivity));
+      if (!args.json) console.log(`plot: ${args.plot}`);
+    }
   },
 };
