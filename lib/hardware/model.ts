@@ -35,7 +35,8 @@ import type { CrossbarConfig } from '../crossbar/config';
 import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
 import type { CrossbarMapping } from '../plan/mapping';
-import { type CrossbarPlan, type InputSignSource, type LayerPlan, type LayerShape, type PlanLayerInput, planGraph, planLayers } from '../plan/plan';
+import { type CrossbarPlan, type InputSignSource, type LayerPlan, type LayerShape, type PlanLayerInput, planLayers, planLoweredLayers } from '../plan/plan';
+import { foldBatchNorm, lowerFolded } from '../runtime/lower';
 import { type CrossbarFigures, type HardwareConfig, type HardwareOverrides, resolveHardware, validateHardware } from './config';
 import { type LayerCounts, type Readout, layerCounts } from './counts';
 import { type InputActivity, defaultInputActivity, deviceReadJoules, weightLevelFraction, wirePowerWatts } from './devices';
@@ -404,31 +405,40 @@ function isGraph(model: unknown): model is Graph {
   return typeof model === 'object' && model !== null && Array.isArray((model as Graph).nodes) && (model as Graph).initializers instanceof Map;
 }
 
-/** The plan hardwareCost costs: the given one, or `model` + `mapping` resolved into one. */
-function planOf(options: HardwareCostOptions): CrossbarPlan {
+/**
+ * The plan hardwareCost costs: the given one, or `model` + `mapping` resolved into one. Graphs and
+ * ONNX models also give their weights (BatchNorm folded, as the engine programs them), so the
+ * device energy uses the programmed levels unless `options.weights` or `devices` say otherwise.
+ */
+function planOf(options: HardwareCostOptions): { plan: CrossbarPlan; weights?: Record<string, ArrayLike<number>> } {
   const { model, mapping } = options;
   if (options.plan !== undefined) {
     if (model !== undefined || mapping !== undefined)
       throw new NaxError(ErrorCodes.invalidArgument, 'expected either a plan or a model (+ mapping) for hardwareCost, got both');
     if (typeof options.plan !== 'object' || options.plan === null || !Array.isArray(options.plan.layers))
       throw new NaxError(ErrorCodes.invalidArgument, `expected a crossbar plan (planGraph / planLayers) for plan, got ${describeValue(options.plan)}`);
-    return options.plan;
+    return { plan: options.plan };
   }
   const graphOptions = { mapping, graphInputSigned: options.graphInputSigned, ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}) };
-  if (Array.isArray(model)) return planLayers(model, { mapping });
-  if (isGraph(model)) return planGraph(model, graphOptions);
-  if (typeof model === 'string') return planGraph(readOnnxFile(model), graphOptions);
-  if (model instanceof Uint8Array) return planGraph(readOnnx(model), graphOptions);
-  throw new NaxError(
-    ErrorCodes.invalidArgument,
-    `expected crossbar layers, a graph, or an ONNX path or bytes for model, got ${describeValue(model)}`,
-  );
+  if (Array.isArray(model)) return { plan: planLayers(model, { mapping }) };
+  let graph: Graph;
+  if (isGraph(model)) graph = model;
+  else if (typeof model === 'string') graph = readOnnxFile(model);
+  else if (model instanceof Uint8Array) graph = readOnnx(model);
+  else
+    throw new NaxError(
+      ErrorCodes.invalidArgument,
+      `expected crossbar layers, a graph, or an ONNX path or bytes for model, got ${describeValue(model)}`,
+    );
+  const folded = foldBatchNorm(graph);
+  const lowered = lowerFolded(folded, options.inputShapes ? { inputShapes: options.inputShapes } : {});
+  return { plan: planLoweredLayers(folded, lowered, graphOptions), weights: Object.fromEntries(lowered.map((l) => [l.name, l.weights])) };
 }
 
 /** A layer's device data from hardwareCost's options (devices first, then weights). */
-function deviceDataOf(layer: LayerPlan, options: HardwareCostOptions): LayerDeviceData {
+function deviceDataOf(layer: LayerPlan, options: HardwareCostOptions, modelWeights?: Record<string, ArrayLike<number>>): LayerDeviceData {
   const given = options.devices?.[layer.name] ?? {};
-  const weights = options.weights?.[layer.name];
+  const weights = options.weights?.[layer.name] ?? modelWeights?.[layer.name];
   if (given.levelFraction !== undefined || weights === undefined) return given;
   const per = layer.k * layer.n;
   if (weights.length !== per * layer.groups)
@@ -443,9 +453,9 @@ function deviceDataOf(layer: LayerPlan, options: HardwareCostOptions): LayerDevi
 export function hardwareCost(options: HardwareCostOptions): NetworkCost {
   if (typeof options !== 'object' || options === null)
     throw new NaxError(ErrorCodes.invalidArgument, `expected an options object for hardwareCost, got ${describeValue(options)}`);
-  const plan = planOf(options);
+  const { plan, weights } = planOf(options);
   const hw = resolveHardware(options.hardware);
-  const cost = combineLayerCosts(plan.layers.map((l) => layerCost(l, hw, deviceDataOf(l, options))), hw);
+  const cost = combineLayerCosts(plan.layers.map((l) => layerCost(l, hw, deviceDataOf(l, options, weights))), hw);
   cost.inputSigns = plan.inputSigns;
   if (plan.graphInputSigned !== undefined) cost.graphInputSigned = plan.graphInputSigned;
   return cost;

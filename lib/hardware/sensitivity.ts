@@ -12,7 +12,7 @@ import { linePlotSvg } from '../report/lines';
 import { costBySize } from './compare';
 import { type HardwareOverrides, type TemplateName, TEMPLATE_NAMES, resolveHardware } from './config';
 import type { TableRow } from './format';
-import type { CostLayer } from './model';
+import type { CostLayer, HardwareCostOptions } from './model';
 
 export interface SensitivityVariant {
   /** The assumption varied ('template', 'ADC energy', ...). */
@@ -89,13 +89,13 @@ function merge(base: HardwareOverrides, over: HardwareOverrides): HardwareOverri
 export function costSensitivity(
   layers: readonly CostLayer[],
   sizes: readonly number[],
-  options: { mapping?: CrossbarMapping; hardware?: HardwareOverrides; variants?: SensitivityVariant[] } = {},
+  options: { mapping?: CrossbarMapping; hardware?: HardwareOverrides; variants?: SensitivityVariant[]; weights?: HardwareCostOptions['weights'] } = {},
 ): SensitivityResult {
   if (sizes.length < 2) throw new NaxError(ErrorCodes.invalidArgument, `expected at least two crossbar sizes to rank for sizes, got ${sizes.length}`);
   const base = options.hardware ?? {};
   const variants = options.variants ?? sensitivityVariants(base);
   const rows = variants.map((v) => {
-    const bySize = costBySize(layers, sizes, { mapping: options.mapping, hardware: merge(base, v.hardware) });
+    const bySize = costBySize(layers, sizes, { mapping: options.mapping, hardware: merge(base, v.hardware), weights: options.weights });
     const edap = bySize.map((s) => s.cost.total.edap);
     const best = Math.min(...edap);
     const ranking = [...sizes].sort((a, b) => edap[sizes.indexOf(a)] - edap[sizes.indexOf(b)]);

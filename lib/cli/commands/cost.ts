@@ -4,6 +4,7 @@ import * as path from 'path';
 import { ErrorCodes, NaxError, describeValue, expectOneOf } from '../../errors';
 import { readJsonFile } from '../../json-file';
 import { readOnnxFile } from '../../onnx/reader';
+import { foldBatchNorm, lowerFolded } from '../../runtime/lower';
 import { loadMapping, planGraph } from '../../plan';
 import { parseIntegerList, readJsonObject, sharedOptions } from '../flags';
 import {
@@ -66,6 +67,8 @@ export interface CostModelLayers {
   layers: CostLayer[];
   /** One line for the output: where each layer's `signedInput` came from. */
   inputSigns: string;
+  /** ONNX models: each layer's weights (BatchNorm folded), for the device energy of the programmed levels. */
+  weights?: Record<string, Float32Array>;
 }
 
 /**
@@ -80,10 +83,13 @@ export function loadCostLayers(model: string, options: { nonNegativeInput?: bool
   const ext = path.extname(model).toLowerCase();
   if (ext === '.onnx') {
     const graphInputSigned = !options.nonNegativeInput;
-    const plan = planGraph(readOnnxFile(model), { graphInputSigned });
+    const graph = readOnnxFile(model);
+    const plan = planGraph(graph, { graphInputSigned });
+    const weights = Object.fromEntries(lowerFolded(foldBatchNorm(graph)).map((l) => [l.name, l.weights]));
     const signed = plan.layers.filter((l) => l.signedInput).map((l) => l.name);
     return {
       layers: plan.layers.map((l) => ({ name: l.name, opType: l.opType, k: l.k, n: l.n, outputPixels: l.outputPixels, groups: l.groups, signedInput: l.signedInput })),
+      weights,
       inputSigns:
         `input signs inferred from the graph: the model input assumed ${graphInputSigned ? 'signed (normalised data; --non-negative-input for [0, 1] pixels)' : 'non-negative (--non-negative-input)'}, ` +
         `layers after ReLU-like ops unsigned; two passes: ${signed.length ? signed.join(', ') : 'none'}`,
@@ -116,13 +122,13 @@ export function costHandler(args: CostArgs): CostResult {
   if (args.model === undefined)
     throw new NaxError(ErrorCodes.invalidArgument, 'expected a model (an .onnx file, a built-in network or a .json layer list), got none');
   const sizes = parseIntegerList('--sizes', args.sizes, { what: 'positive integers', allows: (size) => size >= 1 });
-  const { layers, inputSigns } = loadCostLayers(args.model, { nonNegativeInput: args.nonNegativeInput });
+  const { layers, inputSigns, weights } = loadCostLayers(args.model, { nonNegativeInput: args.nonNegativeInput });
   if (args.sensitivity)
-    return { kind: 'sensitivity', sensitivity: costSensitivity(layers, sizes ?? [16, 32, 64, 128], { mapping, hardware }), inputSigns };
+    return { kind: 'sensitivity', sensitivity: costSensitivity(layers, sizes ?? [16, 32, 64, 128], { mapping, hardware, weights }), inputSigns };
   if (args.plot !== undefined) throw new NaxError(ErrorCodes.invalidArgument, 'expected --plot together with --sensitivity, got --plot alone');
-  if (sizes !== undefined) return { kind: 'sizes', sizes: costBySize(layers, sizes, { mapping, hardware }), inputSigns };
+  if (sizes !== undefined) return { kind: 'sizes', sizes: costBySize(layers, sizes, { mapping, hardware, weights }), inputSigns };
   if (args.xbar !== undefined) mapping.default = { ...mapping.default, rows: args.xbar, cols: args.xbar };
-  return { kind: 'network', cost: hardwareCost({ model: layers, mapping, hardware }), inputSigns };
+  return { kind: 'network', cost: hardwareCost({ model: layers, mapping, hardware, weights }), inputSigns };
 }
 
 /** The text the command prints. */
