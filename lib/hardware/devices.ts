@@ -35,6 +35,50 @@ export function defaultInputActivity(p: number, dacBits: number): InputActivity 
   return { meanDigit: mean / top, meanSquareDigit: (variance + mean * mean) / (top * top) };
 }
 
+/** Running sums of DAC-digit statistics (inputActivity over many batches). */
+export class DigitStatistics {
+  private sum = 0;
+  private sumSq = 0;
+  private count = 0;
+
+  constructor(private readonly options: { inputScale: number; inputBits: number; dacBits: number; signed: boolean }) {
+    expectNumber('inputScale', options.inputScale, { above: 0 });
+  }
+
+  /** Adds input values as the engine forms digits (crossbar_run.cc buildDigits). */
+  add(values: ArrayLike<number>): this {
+    const { inputScale, inputBits, dacBits, signed } = this.options;
+    const xMax = 2 ** inputBits - 1;
+    const lsb = inputScale / xMax;
+    const cycles = Math.ceil(inputBits / dacBits);
+    const mask = 2 ** dacBits - 1;
+    const passes = signed ? 2 : 1;
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i];
+      for (let p = 0; p < passes; p++) {
+        const mag = p === 0 ? Math.max(x, 0) : Math.max(-x, 0);
+        const u = Math.min(xMax, Math.floor(mag / lsb + 0.5));
+        for (let c = 0; c < cycles; c++) {
+          const d = (Math.floor(u / 2 ** (c * dacBits)) & mask) / mask;
+          this.sum += d;
+          this.sumSq += d * d;
+        }
+      }
+    }
+    this.count += values.length * passes * cycles;
+    return this;
+  }
+
+  get samples(): number {
+    return this.count;
+  }
+
+  activity(): InputActivity {
+    if (this.count === 0) throw new NaxError(ErrorCodes.invalidArgument, 'expected at least one input value for inputActivity, got none');
+    return { meanDigit: this.sum / this.count, meanSquareDigit: this.sumSq / this.count };
+  }
+}
+
 /**
  * Digit statistics of calibration inputs exactly as the engine forms them (crossbar_run.cc
  * buildDigits): magnitude round-half-up to inputBits at LSB inputScale / (2^inputBits - 1),
@@ -45,29 +89,7 @@ export function inputActivity(
   values: ArrayLike<number>,
   options: { inputScale: number; inputBits: number; dacBits: number; signed: boolean },
 ): InputActivity {
-  const scale = expectNumber('inputScale', options.inputScale, { above: 0 });
-  const { inputBits, dacBits } = options;
-  if (values.length === 0) throw new NaxError(ErrorCodes.invalidArgument, 'expected at least one input value for inputActivity, got none');
-  const xMax = 2 ** inputBits - 1;
-  const lsb = scale / xMax;
-  const cycles = Math.ceil(inputBits / dacBits);
-  const mask = 2 ** dacBits - 1;
-  const passes = options.signed ? 2 : 1;
-  let sum = 0, sumSq = 0;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    for (let p = 0; p < passes; p++) {
-      const mag = p === 0 ? Math.max(x, 0) : Math.max(-x, 0);
-      const u = Math.min(xMax, Math.floor(mag / lsb + 0.5));
-      for (let c = 0; c < cycles; c++) {
-        const d = Math.floor(u / 2 ** (c * dacBits)) & mask;
-        sum += d / mask;
-        sumSq += (d / mask) ** 2;
-      }
-    }
-  }
-  const n = values.length * passes * cycles;
-  return { meanDigit: sum / n, meanSquareDigit: sumSq / n };
+  return new DigitStatistics(options).add(values).activity();
 }
 
 /**

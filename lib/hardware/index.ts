@@ -8,3 +8,4 @@ export * from './counts';
 export * from './devices';
 export * from './inventory';
 export * from './sensitivity';
+export * from './calibrate';

@@ -180,9 +180,12 @@ export interface HardwareCostOptions {
   devices?: Record<string, LayerDeviceData>;
   /**
    * Weights by layer name (k x n row-major per group, groups concatenated), turned into the
-   * layer's programmed level fraction as the engine quantizes them; devices[name].levelFraction wins.
+   * layer's programmed level fraction as the engine quantizes them (devices[name].levelFraction
+   * wins); 'model': the graph's or ONNX model's own weights (BatchNorm folded). Without them the
+   * template's stated default level fraction is used (as eval, sweep and evolve do today, so that
+   * their EDAP equals hardwareCost of the same plan).
    */
-  weights?: Record<string, ArrayLike<number>>;
+  weights?: Record<string, ArrayLike<number>> | 'model';
 }
 
 // ---- component figures ----------------------------------------------------------
@@ -407,11 +410,13 @@ function isGraph(model: unknown): model is Graph {
 
 /**
  * The plan hardwareCost costs: the given one, or `model` + `mapping` resolved into one. Graphs and
- * ONNX models also give their weights (BatchNorm folded, as the engine programs them), so the
- * device energy uses the programmed levels unless `options.weights` or `devices` say otherwise.
+ * ONNX models also give their weights (BatchNorm folded, as the engine programs them), used with
+ * `weights: 'model'`.
  */
 function planOf(options: HardwareCostOptions): { plan: CrossbarPlan; weights?: Record<string, ArrayLike<number>> } {
   const { model, mapping } = options;
+  if (options.weights === 'model' && (options.plan !== undefined || Array.isArray(model)))
+    throw new NaxError(ErrorCodes.invalidArgument, "expected a graph or an ONNX model with weights: 'model' (a plan or a layer list has no weights), got none");
   if (options.plan !== undefined) {
     if (model !== undefined || mapping !== undefined)
       throw new NaxError(ErrorCodes.invalidArgument, 'expected either a plan or a model (+ mapping) for hardwareCost, got both');
@@ -438,7 +443,7 @@ function planOf(options: HardwareCostOptions): { plan: CrossbarPlan; weights?: R
 /** A layer's device data from hardwareCost's options (devices first, then weights). */
 function deviceDataOf(layer: LayerPlan, options: HardwareCostOptions, modelWeights?: Record<string, ArrayLike<number>>): LayerDeviceData {
   const given = options.devices?.[layer.name] ?? {};
-  const weights = options.weights?.[layer.name] ?? modelWeights?.[layer.name];
+  const weights = options.weights === 'model' ? modelWeights?.[layer.name] : options.weights?.[layer.name];
   if (given.levelFraction !== undefined || weights === undefined) return given;
   const per = layer.k * layer.n;
   if (weights.length !== per * layer.groups)

@@ -21,9 +21,9 @@
  *   as NeuroSim's default numColMuxed = 8). NeuroSim publishes no per-component table for the
  *   other peripherals in the form used here; they keep PUMA's figures (say so when comparing).
  */
-import type { HardwareConfig } from './config';
+import type { HardwareConfig, TemplateName } from './types';
 
-export type TemplateName = 'puma' | 'isaac' | 'neurosim';
+export type { TemplateName } from './types';
 export const TEMPLATE_NAMES: readonly TemplateName[] = ['puma', 'isaac', 'neurosim'];
 
 const PUMA = 'PUMAsim include/constants.py (Aayush-Ankit/puma-simulator; ISAAC-derived, 32 nm)';

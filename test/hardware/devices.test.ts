@@ -115,3 +115,33 @@ describe('wire dissipation: the first-order estimate against the circuit solver 
     expect(rel(on.energyJoules.crossbar + on.energyJoules.wires, off.energyJoules.crossbar - on.energyJoules.wires)).toBeLessThan(1e-12);
   });
 });
+
+describe('calibrateInputActivity: digit statistics of a calibration set through the graph', () => {
+  test("a conv's statistics are its input's digits at the planned scale; they replace the default in hardwareCost", async () => {
+    const { attr, createGraph, node, tensor, valueInfo } = await import('../../lib/onnx/ir');
+    const { calibrateInputRanges } = await import('../../lib/runtime/calibrate');
+    const { planGraph } = await import('../../lib/plan');
+    const { calibrateInputActivity } = await import('../../lib/hardware');
+    const w = tensor('w', [8, 3, 3, 3], new Float32Array(8 * 27).map((_, i) => Math.sin(i)));
+    const graph = createGraph({
+      nodes: [node('Conv', ['x', 'w'], ['y'], { pads: attr.ints([1, 1, 1, 1]), kernel_shape: attr.ints([3, 3]) }, 'conv')],
+      inputs: [valueInfo('x', [2, 3, 8, 8])],
+      outputs: [valueInfo('y', [2, 8, 8, 8])],
+      initializers: new Map([['w', w]]),
+    });
+    // Mostly small inputs with a few large ones: far fewer 1-bits than the default 1/2.
+    const images = new Float32Array(2 * 3 * 64).map((_, i) => (i % 50 === 0 ? 1 : 0.05 * Math.cos(i)));
+    const batches = [{ images, dims: [2, 3, 8, 8] }];
+    const inputRanges = await calibrateInputRanges(graph, batches);
+    const plan = planGraph(graph, { inputRanges, mapping: { default: { rows: 32, cols: 32 } } });
+    const devices = await calibrateInputActivity(graph, plan, batches);
+    const c = plan.layers[0].config;
+    const expected = inputActivity(images, { inputScale: c.inputScale!, inputBits: c.inputBits, dacBits: c.dacBits, signed: true });
+    expect(devices.conv.activity!.meanDigit).toBeCloseTo(expected.meanDigit, 12);
+    expect(devices.conv.activity!.meanSquareDigit).toBeLessThan(0.25);
+    const calibrated = hardwareCost({ plan, devices }).layers[0];
+    const assumed = hardwareCost({ plan }).layers[0];
+    expect(calibrated.activity.source).toBe('calibration');
+    expect(rel(calibrated.energyJoules.crossbar / assumed.energyJoules.crossbar, devices.conv.activity!.meanSquareDigit / 0.5)).toBeLessThan(1e-12);
+  });
+});

@@ -33,15 +33,19 @@ describe('models from graphs (hand-computed examples per template: test/hardware
     });
     const mapping = { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, dacBits: 2, adcBits: 'lossless' as const } };
     const fromGraph = hardwareCost({ model: graph, mapping, graphInputSigned: false });
-    // A graph's cost uses its weights' programmed levels (the conv's [8,3,3,3] weights as the K x N matrix lowering makes).
+    const byHand = hardwareCost({ model: [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64 }], mapping });
+    // weights: 'model' uses the graph's programmed levels (the conv's [8,3,3,3] weights as the K x N matrix lowering makes).
     const weights = { conv: lowerFolded(foldBatchNorm(graph))[0].weights };
-    const byHand = hardwareCost({ model: [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64 }], mapping, weights });
+    expect(hardwareCost({ model: graph, mapping, graphInputSigned: false, weights: 'model' }).total).toEqual(
+      hardwareCost({ model: [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64 }], mapping, weights }).total,
+    );
+    expect(() => hardwareCost({ model: [{ name: 'conv', k: 27, n: 8, outputPixels: 64 }], weights: 'model' })).toThrow(/weights: 'model'/);
     expect(fromGraph.layers[0].arrays).toBe(byHand.layers[0].arrays);
     expect(fromGraph.total.edap).toBe(byHand.total.edap);
     // Its input is the graph input: assumed signed by default (normalised images), so two passes.
     const signed = hardwareCost({ model: graph, mapping });
     expect(signed.layers[0].readsPerMvm).toBe(2 * byHand.layers[0].readsPerMvm);
-    expect(hardwareCost({ model: [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64, signedInput: true }], mapping, weights }).total).toEqual(signed.total);
+    expect(hardwareCost({ model: [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64, signedInput: true }], mapping }).total).toEqual(signed.total);
   });
 });
 

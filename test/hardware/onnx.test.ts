@@ -61,15 +61,18 @@ function signedStem<T extends { signedInput?: boolean }>(layers: T[]): T[] {
 describe('cost of ONNX models (reader + lowering)', () => {
   const mapping = { default: { rows: 32, cols: 32 }, layers: { 'layer3.2.conv2': { rows: 128, cols: 128 } } };
 
-  test('a ResNet-20 ONNX model (bytes, graph) costs exactly what its layer shapes cost with its weights', () => {
+  test('a ResNet-20 ONNX model (bytes, graph) costs exactly what its layer shapes cost (with its weights too)', () => {
     const graph = resnet20Graph();
     // The graph's input (normalised images) is assumed signed; every later conv follows a ReLU.
     const shapes = signedStem(resnetCifarLayers({ shortcut: 'B' }));
+    const fromShapes = hardwareCost({ model: shapes, mapping });
+    // weights: 'model' takes the programmed levels from the graph's weights, as the same weights given by name.
     const weights = weightsOf(graph);
-    const fromShapes = hardwareCost({ model: shapes, mapping, weights });
-    // The programmed levels are the weights', not the default level fraction.
-    expect(hardwareCost({ model: graph, mapping }).layers.every((l) => l.levelFraction.source === 'weights')).toBe(true);
-    expect(hardwareCost({ model: shapes, mapping }).total.energyJoules.crossbar).not.toBe(fromShapes.total.energyJoules.crossbar);
+    const programmed = hardwareCost({ model: graph, mapping, weights: 'model' });
+    expect(programmed.layers.every((l) => l.levelFraction.source === 'weights')).toBe(true);
+    expect(programmed.total).toEqual(hardwareCost({ model: shapes, mapping, weights }).total);
+    expect(programmed.total.energyJoules.crossbar).not.toBe(fromShapes.total.energyJoules.crossbar);
+    expect(hardwareCost({ model: graph, mapping }).layers.every((l) => l.levelFraction.source === 'default')).toBe(true);
     const fromGraph = hardwareCost({ model: graph, mapping });
     const fromBytes = hardwareCost({ model: writeOnnx(graph), mapping });
     expect(fromGraph.layers.map((l) => [l.name, l.k, l.n, l.outputPixels])).toEqual(shapes.map((l) => [l.name, l.k, l.n, l.outputPixels]));
@@ -87,15 +90,21 @@ describe('cost of ONNX models (reader + lowering)', () => {
       fs.writeFileSync(mapFile, JSON.stringify(mapping));
       const r = costHandler({ model: file, mapping: mapFile });
       if (r.kind !== 'network') throw new Error('expected a network result');
+      expect(r.cost.total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })), mapping }).total);
+      // --levels-from-weights: the model's own programmed levels.
       const weights = weightsOf(resnet20Graph());
-      expect(r.cost.total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })), mapping, weights }).total);
+      const levels = costHandler({ model: file, mapping: mapFile, levelsFromWeights: true });
+      if (levels.kind !== 'network') throw new Error('expected a network result');
+      expect(levels.cost.total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })), mapping, weights }).total);
+      expect(() => costHandler({ model: 'resnet20', levelsFromWeights: true })).toThrow(/--levels-from-weights/);
       expect(formatCostResult(r)).toContain('input signs inferred from the graph: the model input assumed signed');
       expect(formatCostResult(r)).toMatch(/two passes: conv1$/m);
       const unsigned = costHandler({ model: file, mapping: mapFile, nonNegativeInput: true });
       if (unsigned.kind !== 'network') throw new Error('expected a network result');
-      expect(unsigned.cost.total).toEqual(hardwareCost({ model: resnetCifarLayers({ shortcut: 'B' }), mapping, weights }).total);
+      expect(unsigned.cost.total).toEqual(hardwareCost({ model: resnetCifarLayers({ shortcut: 'B' }), mapping }).total);
       // The library reads the path too (default mapping: 64x64).
-      expect(hardwareCost({ model: file }).total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })), weights }).total);
+      expect(hardwareCost({ model: file }).total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })) }).total);
+      expect(hardwareCost({ model: file, weights: 'model' }).total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })), weights }).total);
       const e = (() => {
         try {
           hardwareCost({ model: path.join(dir, 'missing.onnx') });

@@ -54,6 +54,8 @@ export interface CostArgs {
   markdown?: boolean;
   /** ONNX models: the model's input is never negative ([0, 1] pixels), so its first layers need no negative pass. */
   nonNegativeInput?: boolean;
+  /** ONNX models: device energy from the model's own weights (programmed levels) instead of the stated default. */
+  levelsFromWeights?: boolean;
 }
 
 export type CostResult =
@@ -122,7 +124,11 @@ export function costHandler(args: CostArgs): CostResult {
   if (args.model === undefined)
     throw new NaxError(ErrorCodes.invalidArgument, 'expected a model (an .onnx file, a built-in network or a .json layer list), got none');
   const sizes = parseIntegerList('--sizes', args.sizes, { what: 'positive integers', allows: (size) => size >= 1 });
-  const { layers, inputSigns, weights } = loadCostLayers(args.model, { nonNegativeInput: args.nonNegativeInput });
+  const loaded = loadCostLayers(args.model, { nonNegativeInput: args.nonNegativeInput });
+  const { layers, inputSigns } = loaded;
+  if (args.levelsFromWeights && !loaded.weights)
+    throw new NaxError(ErrorCodes.invalidArgument, `expected an .onnx model for --levels-from-weights (a layer list has no weights), got ${JSON.stringify(args.model)}`);
+  const weights = args.levelsFromWeights ? loaded.weights : undefined;
   if (args.sensitivity)
     return { kind: 'sensitivity', sensitivity: costSensitivity(layers, sizes ?? [16, 32, 64, 128], { mapping, hardware, weights }), inputSigns };
   if (args.plot !== undefined) throw new NaxError(ErrorCodes.invalidArgument, 'expected --plot together with --sensitivity, got --plot alone');
@@ -179,6 +185,10 @@ export const costCommand: CommandModule<object, CostArgs> = {
       .option('non-negative-input', {
         type: 'boolean',
         describe: 'ONNX models: the input is never negative ([0, 1] pixels), so the first layers need no negative input pass',
+      })
+      .option('levels-from-weights', {
+        type: 'boolean',
+        describe: "ONNX models: crossbar read energy from the model's own programmed levels (default: the template's stated level fraction, as eval and evolve use)",
       })
       .option('json', sharedOptions.json)
       .option('markdown', { type: 'boolean', describe: 'print markdown tables' }) as never,
