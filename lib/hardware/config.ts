@@ -1,11 +1,12 @@
 /**
- * The hardware configuration of the cost model: every figure the model uses,
- * as a JSON-serialisable object of plain numbers (SI units in the names:
- * watts, seconds, hertz, joules; areas in mm^2). Defaults come from published
- * simulators and papers (32 nm); `hardwareSources` names the source of each
- * figure by key path. Users override any part with a partial object that is
- * merged deeply ({@link resolveHardware}); unknown keys and impossible values
- * are rejected with a NaxError naming the key path (`hardware.adc.powerWatts`).
+ * The hardware configuration of the cost model: every figure the model uses, as a
+ * JSON-serialisable object of plain numbers and named choices (SI units in the names: watts,
+ * seconds, hertz, joules; areas in mm^2; the types are in ./types.ts). A configuration starts
+ * from an architecture template (./templates.ts: puma, the default, isaac, neurosim; 32 nm
+ * figures from the published simulators and papers); `hardwareSource(path, template)` names the
+ * source of each figure by key path. Users override any part with a partial object that is
+ * merged deeply ({@link resolveHardware}); unknown keys and impossible values are rejected with a
+ * NaxError naming the key path (`hardware.adc.powerWatts`).
  */
 import { ErrorCodes, NaxError, describeValue, expectNumber, expectOneOf, rejectUnknownKeys } from '../errors';
 import { TEMPLATE_NAMES, type TemplateName, hardwareTemplates, sharedSources, templateOwnSources } from './templates';
@@ -14,7 +15,6 @@ export { TEMPLATE_NAMES, hardwareTemplates, type TemplateName } from './template
 
 export type * from './types';
 import type { HardwareConfig, HardwareOverrides } from './types';
-
 
 /** The default configuration: the `puma` template (NAX ran PUMAsim). */
 export const defaultHardware: HardwareConfig = hardwareTemplates.puma;
