@@ -63,6 +63,21 @@ export {
   hardwareSource,
   resnetCifarLayers,
   builtinNetworks,
+  hardwareTemplates,
+  TEMPLATE_NAMES,
+  layerCounts,
+  readoutOf,
+  inputActivity,
+  defaultInputActivity,
+  weightLevelFraction,
+  wirePowerWatts,
+  calibrateInputActivity,
+  templateInventory,
+  costSensitivity,
+  sensitivityVariants,
+  sensitivitySvg,
+  adcConversionJoules,
+  adcConversionSeconds,
 } from './hardware';
 export type {
   HardwareConfig,
@@ -76,6 +91,14 @@ export type {
   EnergyBreakdown,
   AreaBreakdown,
   SizeCost,
+  TemplateName,
+  LayerCounts,
+  Readout,
+  InputActivity,
+  LayerDeviceData,
+  Inventory,
+  SensitivityResult,
+  SensitivityVariant,
 } from './hardware';
 export { sweep, parseSweepSizes, sweepTableRows, sweepPlotPoints, sweepReportFiles, DEFAULT_SWEEP_SIZES, SWEEP_SIZE_RANGE } from './sweep';
 export type { SweepOptions, SweepResult, SweepRow, SweepProgress, SweepReportFiles } from './sweep';

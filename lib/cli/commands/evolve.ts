@@ -52,8 +52,8 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
   const hardwareOverrides = args.hardware !== undefined ? readJsonObject<HardwareOverrides>(args.hardware, '--hardware') : undefined;
   let hardware: HardwareOverrides | undefined = hardwareOverrides;
   if (args.adcScaling !== undefined) {
-    if (args.adcScaling !== 'linear' && args.adcScaling !== 'survey')
-      throw new NaxError(ErrorCodes.invalidArgument, `expected one of linear, survey for --adc-scaling, got ${JSON.stringify(args.adcScaling)}`);
+    if (args.adcScaling !== 'power-time' && args.adcScaling !== 'linear' && args.adcScaling !== 'survey')
+      throw new NaxError(ErrorCodes.invalidArgument, `expected one of power-time, linear, survey for --adc-scaling, got ${JSON.stringify(args.adcScaling)}`);
     hardware = { ...(hardware ?? {}), adc: { ...(hardware?.adc ?? {}), energyScaling: args.adcScaling } };
   }
   // Crossbar sizes with cost figures in the hardware table (256 included by default).
@@ -191,7 +191,7 @@ export const evolveCommand: CommandModule<object, EvolveArgs> = {
       .option('wire-ohms', { type: 'number', describe: 'word/bit-line resistance per cell, ohms (0 = no parasitics; default 2.82)' })
       .option('adc-bits', { type: 'string', describe: 'ADC bits per conversion, "lossless" (default: the largest column code of the cells and DAC) or "nax" (ceil(log2(3*rows)))' })
       .option('hardware', { type: 'string', describe: 'JSON file: hardware cost figures (merged over the defaults)' })
-      .option('adc-scaling', { type: 'string', choices: ['linear', 'survey'], describe: 'ADC energy vs bits (default linear)' })
+      .option('adc-scaling', { type: 'string', choices: ['power-time', 'linear', 'survey'], describe: 'ADC energy vs bits (default power-time: PUMA, energy ~ b^2)' })
       .option('quick', { type: 'boolean', describe: 'small network, short training and search (about 3 minutes)' })
       .option('resume', { type: 'boolean', describe: 'continue the run saved in --out' })
       .option('lambda', { type: 'number', describe: 'weight of normalised EDAP in the scalarised score (default 0.05)' })
