@@ -260,8 +260,8 @@ class PromiseWorker : public Napi::AsyncWorker {
       code_ = e.code();
       SetError(e.what());
     } catch (const std::bad_alloc&) {
-      code_ = nax::codes::kInternal;
-      SetError("out of memory");
+      code_ = nax::codes::kMemory;
+      SetError("out of memory (a native allocation failed): use smaller arrays or batches");
     } catch (const std::exception& e) {
       code_ = nax::codes::kInternal;
       SetError(e.what());
