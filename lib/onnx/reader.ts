@@ -67,8 +67,19 @@ export function readOnnx(bytes: Uint8Array, options: ReadOptions = {}): Graph {
 export function readOnnxFile(path: string, options: Omit<ReadOptions, 'source'> = {}): Graph {
   let bytes: Buffer;
   try {
+    // A FIFO, socket or device would block or never end: only regular files are models.
+    const st = fs.statSync(path);
+    if (!st.isFile())
+      throw new NaxError(
+        ErrorCodes.io,
+        `expected a regular file for the ONNX model ${path}, got ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : 'a special file'}`,
+      );
+    // protobuf messages are limited to 2 GiB (ONNX's own limit without external data).
+    if (st.size > 2 ** 31 - 1)
+      throw new NaxError(ErrorCodes.io, `expected an ONNX file under 2 GiB (the protobuf limit) for ${path}, got ${st.size} bytes`);
     bytes = fs.readFileSync(path);
   } catch (err) {
+    if (err instanceof NaxError) throw err;
     throw new NaxError(ErrorCodes.io, `could not read ONNX file ${path}: ${(err as Error).message}`, { cause: err });
   }
   return readOnnx(bytes, { ...options, source: path });

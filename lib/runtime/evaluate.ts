@@ -13,6 +13,7 @@ import { Dataset, DatasetName, Normalization, batches, loadDataset } from '../da
 import { hardwareCost } from '../hardware';
 import { type CrossbarMapping, planGraph, validateMapping } from '../plan';
 import { GraphExecutor } from './executor';
+import { loadOnnxRuntime } from './ort';
 import { type ChipAccuracies, MAX_CHIPS, calibrate, chipAccuracies, classify, classifyOverChips } from './classify';
 
 export interface EvaluateOptions {
@@ -75,6 +76,8 @@ export interface EvaluateResult {
   accuracy: { onnxruntime: number | null; ideal: number; crossbar: number };
   /** Crossbar accuracy per device instance and its statistics (std and ci95 null with one chip). */
   crossbarChips: ChipAccuracies;
+  /** Why the onnxruntime-node reference did not run (null when it ran). */
+  onnxruntimeSkipped: string | null;
   /** Fraction of images where the executor's ideal top-1 equals onnxruntime-node's. */
   idealOrtAgreement: number | null;
   /** max |ideal - ort| / max |ort| over all logits. */
@@ -155,9 +158,9 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   let ortPred: Int32Array | null = null;
   let ortLogits: Float32Array | null = null;
   let ortSeconds: number | null = null;
-  if (!options.skipOrt) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const ortLoad = options.skipOrt ? { ort: null, reason: 'skipped (--skip-ort)' } : loadOnnxRuntime();
+  const ort = ortLoad.ort;
+  if (ort) {
     const session = await ort.InferenceSession.create(writeOnnx(graph), options.threads ? { intraOpNumThreads: options.threads } : {});
     const t0 = process.hrtime.bigint();
     ortPred = new Int32Array(count);
@@ -238,6 +241,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
     signedInputLayers: plan.layers.filter((l) => l.signedInput).map((l) => l.name),
     accuracy: { onnxruntime: ortAccuracy, ideal: idealRun.accuracy, crossbar: crossbarRun.summary.mean },
     crossbarChips: chipAccuracies(crossbarRun),
+    onnxruntimeSkipped: ortLoad.reason,
     idealOrtAgreement: agree,
     idealOrtMaxRelativeError: ortLogits ? (maxRef === 0 ? maxDiff : maxDiff / maxRef) : null,
     layers,

@@ -53,8 +53,9 @@ Napi::Value circuitTransferMatrix(const Napi::CallbackInfo& info) {
     banded = m == "banded";
   }
   Napi::Float64Array out = Napi::Float64Array::New(env, a.spec.rows * a.spec.cols);
-  const double* g = a.conductances.Data();
-  double* o = out.Data();
+  auto buf = std::make_shared<naxb::AsyncBuffers>();
+  const double* g = buf->in(a.conductances);
+  double* o = out.Data();  // created here: not reachable from JS until resolved
   nax::CircuitSpec spec = a.spec;
   int threads = a.threads;
   auto outRef = std::make_shared<Napi::Reference<Napi::Float64Array>>(Napi::Persistent(out));
@@ -64,7 +65,7 @@ Napi::Value circuitTransferMatrix(const Napi::CallbackInfo& info) {
         if (banded) nax::transferMatrixBanded(spec, g, o);
         else nax::transferMatrix(spec, g, o, threads);
       },
-      [outRef](Napi::Env) -> Napi::Value { return outRef->Value(); }, {a.conductances, out});
+      [outRef](Napi::Env) -> Napi::Value { return outRef->Value(); }, {out}, buf);
 }
 
 Napi::Value circuitSolve(const Napi::CallbackInfo& info) {
@@ -79,15 +80,16 @@ Napi::Value circuitSolve(const Napi::CallbackInfo& info) {
                        std::to_string(voltages.ElementLength()));
   const std::size_t batch = voltages.ElementLength() / rows;
   Napi::Float64Array out = Napi::Float64Array::New(env, batch * a.spec.cols);
-  const double* g = a.conductances.Data();
-  const double* v = voltages.Data();
+  auto buf = std::make_shared<naxb::AsyncBuffers>();
+  const double* g = buf->in(a.conductances);
+  const double* v = buf->in(voltages);
   double* o = out.Data();
   nax::CircuitSpec spec = a.spec;
   int threads = a.threads;
   auto outRef = std::make_shared<Napi::Reference<Napi::Float64Array>>(Napi::Persistent(out));
   return naxb::PromiseWorker::start(
       env, [spec, g, v, batch, o, threads]() { nax::solveCircuit(spec, g, v, batch, o, threads); },
-      [outRef](Napi::Env) -> Napi::Value { return outRef->Value(); }, {a.conductances, voltages, out});
+      [outRef](Napi::Env) -> Napi::Value { return outRef->Value(); }, {out}, buf);
 }
 
 void init(Napi::Env env, Napi::Object exports) {

@@ -90,14 +90,15 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
                "expected inputs to have " + std::to_string(batch * layer->k()) + " elements (batch*k), got " +
                    std::to_string(inputs.ElementLength()));
     Napi::Float32Array out = Napi::Float32Array::New(env, batch * layer->n());
-    const float* in = inputs.Data();
-    float* o = out.Data();
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const float* in = buf->in(inputs);
+    float* o = out.Data();  // created here, not reachable from JS until the promise resolves
     return naxb::PromiseWorker::start(
         env, [layer, in, batch, o]() { layer->run(in, batch, o); },
         [ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()))](Napi::Env) {
           return ref->Value();
         },
-        {Value(), inputs, out});
+        {Value(), out}, buf);
   }
 
   Napi::Value info(const Napi::CallbackInfo& info) {
@@ -149,7 +150,8 @@ Napi::Value crossbarProgram(const Napi::CallbackInfo& info) {
     return 0;
   });
   auto result = std::make_shared<std::shared_ptr<nax::CrossbarLayer>>();
-  const float* w = weights.Data();
+  auto buf = std::make_shared<naxb::AsyncBuffers>();
+  const float* w = buf->in(weights);
   return naxb::PromiseWorker::start(
       env,
       [result, w, k, n, config]() {
@@ -160,7 +162,7 @@ Napi::Value crossbarProgram(const Napi::CallbackInfo& info) {
         return naxb::addonData(env).crossbarLayer.New(
             {Napi::External<std::shared_ptr<nax::CrossbarLayer>>::New(env, result.get())});
       },
-      {weights});
+      {}, buf);
 }
 
 Napi::Value crossbarGeometry(const Napi::CallbackInfo& info) {

@@ -91,7 +91,7 @@ export function formatEval(r: EvaluateResult): string {
   const lines = [
     `model ${r.model} on ${r.dataset} (${r.images} test images)`,
     `  input            : ${describeNormalization(r)}`,
-    `  onnxruntime-node : ${pct(r.accuracy.onnxruntime)}`,
+    `  onnxruntime-node : ${r.onnxruntimeSkipped === null ? pct(r.accuracy.onnxruntime) : `n/a: ${r.onnxruntimeSkipped}`}`,
     `  executor ideal   : ${pct(r.accuracy.ideal)}  (top-1 agreement with onnxruntime-node ${pct(r.idealOrtAgreement)}, max logit rel. error ${r.idealOrtMaxRelativeError === null ? 'n/a' : r.idealOrtMaxRelativeError.toExponential(2)})`,
     `  crossbars        : ${formatChipAccuracy(r.crossbarChips)}`,
     `  signed inputs    : ${r.signedInputLayers.length ? `${r.signedInputLayers.join(', ')} (calibration inputs go negative: a positive and a negative pass, run and costed)` : 'none'}`,
