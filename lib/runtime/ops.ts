@@ -10,6 +10,8 @@
 import { NaxError, ErrorCodes } from '../errors';
 import { DataType, Node, Tensor, TensorData, attrFloat, attrInt, attrInts, shapeSize } from '../onnx/ir';
 import { broadcastShapes, reshapeDims } from './dims';
+import { nnOps, runNnOp } from './ops-nn';
+import { runTensorOp, tensorOps } from './ops-tensor';
 
 export type NumArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array;
 
@@ -64,7 +66,7 @@ function normAxis(axis: number, rank: number, nd: Node): number {
   return a;
 }
 
-function stridesOf(dims: readonly number[]): number[] {
+export function stridesOf(dims: readonly number[]): number[] {
   const s = new Array<number>(dims.length);
   let acc = 1;
   for (let i = dims.length - 1; i >= 0; i--) {
@@ -163,7 +165,7 @@ export const smallOps = new Set([
 export const tsOps = new Set([
   ...smallOps,
   'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'Dropout', 'Softmax', 'BatchNormalization', 'Pad', 'Transpose',
-  'ReduceMean', 'Neg', 'Exp', 'Sqrt', 'Abs',
+  'Neg', 'Exp', 'Sqrt', 'Abs', ...tensorOps, ...nnOps,
 ]);
 
 /** Runs a TS kernel. `opset` selects attribute vs input forms. */
@@ -282,12 +284,13 @@ export function runSmallOp(nd: Node, ins: Value[], opset: number): Value[] {
       return [transpose(x, attrInts(nd, 'perm', x.dims.map((_, i) => x.dims.length - 1 - i)))];
     case 'Pad':
       return [pad(nd, ins, opset)];
-    case 'ReduceMean':
-      return [reduceMean(nd, ins, opset)];
     case 'Slice':
       return [slice(nd, ins, opset)];
-    default:
+    default: {
+      const outs = runTensorOp(nd, ins, opset) ?? runNnOp(nd, ins, opset);
+      if (outs) return outs;
       throw new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name}: no kernel for op ${nd.opType}`);
+    }
   }
 }
 
@@ -494,37 +497,6 @@ function pad(nd: Node, ins: Value[], opset: number): Value {
     }
   }
   return out;
-}
-
-function reduceMean(nd: Node, ins: Value[], opset: number): Value {
-  const x = ins[0];
-  const r = x.dims.length;
-  const keep = attrInt(nd, 'keepdims', 1) !== 0;
-  let axes = opset >= 18 ? valuesOf(ins[1]) : attrInts(nd, 'axes');
-  if (!axes || axes.length === 0) {
-    if (attrInt(nd, 'noop_with_empty_axes', 0)) return x;
-    axes = x.dims.map((_, i) => i);
-  }
-  const ax = new Set(axes.map((a) => (a < 0 ? a + r : a)));
-  const keptDims = x.dims.map((d, i) => (ax.has(i) ? 1 : d));
-  const out = allocValue(x.dataType, keptDims);
-  const sums = new Float64Array(out.data.length);
-  const outStrides = stridesOf(keptDims).map((s, i) => (ax.has(i) ? 0 : s));
-  const idx = new Array<number>(r).fill(0);
-  let o = 0;
-  for (let i = 0; i < x.data.length; i++) {
-    sums[o] += x.data[i];
-    for (let d = r - 1; d >= 0; d--) {
-      idx[d]++;
-      o += outStrides[d];
-      if (idx[d] < x.dims[d]) break;
-      o -= outStrides[d] * x.dims[d];
-      idx[d] = 0;
-    }
-  }
-  const count = x.data.length / Math.max(out.data.length, 1);
-  for (let i = 0; i < sums.length; i++) out.data[i] = sums[i] / count;
-  return { ...out, dims: keep ? keptDims : x.dims.filter((_, i) => !ax.has(i)) };
 }
 
 function slice(nd: Node, ins: Value[], opset: number): Value {
