@@ -78,8 +78,9 @@ export interface ConvTransposeAttributes extends ConvAttributes {
 /**
  * ConvTranspose attributes for input [N, Cin, ...spatial] and weight [Cin, Cout/g, ...kernel]
  * (ONNX ConvTranspose): out = stride*(in-1) + output_padding + (kernel-1)*dilation + 1 - pads.
- * With output_shape (or auto_pad SAME_*: out = in*stride) the pads are derived from the total
- * padding, the odd one at the end (SAME_UPPER: at the start), as onnxruntime does.
+ * With output_shape (or auto_pad SAME_*: out = in*stride) the output has that size and the pads
+ * come from the total padding, the odd one at the end (SAME_LOWER: at the start), as
+ * onnxruntime does and the libonnx-testdata cases expect.
  */
 export function convTransposeAttributes(nd: Node, inShape: number[], wDims: number[]): ConvTransposeAttributes {
   const spatial = inShape.slice(2);
@@ -95,21 +96,26 @@ export function convTransposeAttributes(nd: Node, inShape: number[], wDims: numb
   const outputShape = attrInts(nd, 'output_shape');
   const natural = (i: number) => strides[i] * (spatial[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1;
   let pads: number[];
+  let outSpatial: number[];
   if (outputShape || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    const target = outputShape ? outputShape.slice(-r) : spatial.map((d, i) => d * strides[i]);
+    // The output is exactly output_shape (SAME_*: in*stride); a natural size larger than that is
+    // cut by pads, a smaller one leaves zero rows at the end (onnxruntime's ConvTranspose).
+    outSpatial = outputShape ? outputShape.slice(-r) : spatial.map((d, i) => d * strides[i]);
     pads = new Array(2 * r).fill(0);
     for (let i = 0; i < r; i++) {
-      const total = Math.max(0, natural(i) - target[i]);
+      const total = Math.max(0, natural(i) - outSpatial[i]);
       const small = Math.floor(total / 2);
-      pads[i] = autoPad === 'SAME_UPPER' ? total - small : small;
+      pads[i] = autoPad === 'SAME_LOWER' ? total - small : small;
       pads[i + r] = total - pads[i];
     }
-  } else if (autoPad === 'VALID') pads = new Array(2 * r).fill(0);
-  else {
-    pads = attrInts(nd, 'pads', new Array(2 * r).fill(0));
-    if (pads.length !== 2 * r) throw bad(nd, `pads has ${pads.length} values for ${r} spatial dims`);
+  } else {
+    if (autoPad === 'VALID') pads = new Array(2 * r).fill(0);
+    else {
+      pads = attrInts(nd, 'pads', new Array(2 * r).fill(0));
+      if (pads.length !== 2 * r) throw bad(nd, `pads has ${pads.length} values for ${r} spatial dims`);
+    }
+    outSpatial = spatial.map((_, i) => natural(i) - pads[i] - pads[i + r]);
   }
-  const outSpatial = spatial.map((_, i) => natural(i) - pads[i] - pads[i + r]);
   return { groups, kernel, strides, dilations, pads, outputPadding, outSpatial };
 }
 
