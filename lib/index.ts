@@ -96,6 +96,8 @@ export { calibrateInputScales, calibrateInputRanges } from './runtime/calibrate'
 export type { InputRange } from './runtime/calibrate';
 export { lowerToCrossbarLayers, foldBatchNorm, prepareGraph, packGroups, groupsPerArray } from './runtime/lower';
 export { foldConstants } from './runtime/graph-passes';
+export { listOps, formatOpList } from './runtime/op-list';
+export type { OpList, OpTypeSummary, OpPlacement } from './runtime/op-list';
 export type { LoweredLayer, LowerOptions } from './runtime/lower';
 export { crossbarBackend } from './runtime/crossbar-backend';
 export type { CrossbarBackend } from './runtime/crossbar-backend';

@@ -12,6 +12,8 @@ import { DEFAULT_NORMALIZATION } from '../../data';
 import { ErrorCodes, NaxError, expectOneOf } from '../../errors';
 import { evaluateModel, EvaluateResult } from '../../runtime/evaluate';
 import { loadMapping } from '../../plan';
+import { readOnnxFile } from '../../onnx/reader';
+import { type OpList, formatOpList, listOps } from '../../runtime/op-list';
 import { createProgressBar, formatChipAccuracy, parseChips, parseThreads, sharedOptions } from '../flags';
 
 export interface EvalCommandOptions {
@@ -30,6 +32,13 @@ export interface EvalCommandOptions {
   skipOrt?: boolean;
   /** 'dataset' (default), 'none', or "MEAN:STD" with comma-separated per-channel values. */
   normalize?: string;
+  /** Only list the model's ops (count, crossbars or digital) and exit; no data is read. */
+  listOps?: boolean;
+}
+
+/** `eval --list-ops`: per op type, count and where it runs, from the model file alone. */
+export function listOpsHandler(model: string): OpList {
+  return listOps(readOnnxFile(model, { checkOps: false }));
 }
 
 /**
@@ -120,9 +129,15 @@ export const evalCommand: CommandModule<object, EvalCommandOptions> = {
         default: 'dataset',
         describe: "input normalisation the model was trained with: 'dataset' (the data set's mean/std), 'none' ([0, 1] pixels) or MEAN:STD",
       })
+      .option('list-ops', { type: 'boolean', describe: 'only list the ops (count per type, crossbars or digital) and exit, reading no data' })
       .option('progress', sharedOptions.progress)
       .option('json', sharedOptions.json) as never,
   handler: async (args) => {
+    if (args.listOps) {
+      const list = listOpsHandler(args.model);
+      console.log(args.json ? JSON.stringify(list, null, 2) : formatOpList(list));
+      return;
+    }
     const r = await evalHandler(args);
     if (args.json) {
       console.log(JSON.stringify(r, null, 2));
