@@ -85,7 +85,7 @@ export { DEFAULT_NON_IDEAL } from './crossbar/presets';
 export { readOnnx, readOnnxFile, readTensorProto, checkSupported, unsupportedNodes } from './onnx/reader';
 export { writeOnnx, writeOnnxFile } from './onnx/writer';
 export { supportedOps } from './onnx/supported';
-export { GraphBuilder, buildResNet20 } from './onnx/builder';
+export { GraphBuilder, buildResNet20, buildMobileNetV2 } from './onnx/builder';
 export { tensor, int64Tensor, node, valueInfo, attr, createGraph, cloneGraph, shapeSize } from './onnx/ir';
 export type { Graph, Node, Tensor, ValueInfo, AttributeValue, DataType } from './onnx/ir';
 export { GraphExecutor } from './runtime/executor';

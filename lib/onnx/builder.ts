@@ -305,3 +305,38 @@ export function buildResNet20(options: { seed?: number; classes?: number; opset?
   const logits = b.gemm(b.flatten(b.globalAvgPool(x)), options.classes ?? 10, 'fc');
   return b.finish([logits], 'resnet20');
 }
+
+/**
+ * MobileNetV2 (Sandler et al. 2018, Table 2; torchvision mobilenetv2.py): 3x3 stem (32, stride
+ * 2), inverted residual blocks (t, c, n, s) = (1,16,1,1) (6,24,2,2) (6,32,3,2) (6,64,4,2)
+ * (6,96,3,1) (6,160,3,2) (6,320,1,1) with BN and ReLU6 (Clip), a 1x1 conv to 1280, global average
+ * pool and the classifier. `width` scales every channel count (rounded to a multiple of 8, as
+ * torchvision's _make_divisible; the last conv keeps 1280 unless width > 1).
+ */
+export function buildMobileNetV2(options: { seed?: number; classes?: number; width?: number; resolution?: number; opset?: number } = {}): Graph {
+  const width = options.width ?? 1;
+  const res = options.resolution ?? 224;
+  const divisible = (v: number) => Math.max(8, Math.floor((v * width + 4) / 8) * 8);
+  const b = new GraphBuilder({ inputs: [valueInfo('input', ['batch', 3, res, res])], seed: options.seed ?? 2, opset: options.opset });
+  const convBn = (x: string, out: number, kernel: number, stride: number, groups: number, name: string) =>
+    b.batchNorm(b.conv(x, { outChannels: out, kernel, stride, groups, bias: false, name }), `${name}.bn`);
+  let x = b.clip(convBn('input', divisible(32), 3, 2, 1, 'features.0'));
+  let inCh = divisible(32);
+  let index = 1;
+  for (const [t, c, n, s] of [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]]) {
+    const out = divisible(c);
+    for (let i = 0; i < n; i++) {
+      const stride = i === 0 ? s : 1;
+      const p = `features.${index++}`;
+      const hidden = inCh * t;
+      let y = t === 1 ? x : b.clip(convBn(x, hidden, 1, 1, 1, `${p}.expand`));
+      y = b.clip(convBn(y, hidden, 3, stride, hidden, `${p}.dw`));
+      y = convBn(y, out, 1, 1, 1, `${p}.project`);
+      x = stride === 1 && inCh === out ? b.add(y, x) : y;
+      inCh = out;
+    }
+  }
+  x = b.clip(convBn(x, width > 1 ? divisible(1280) : 1280, 1, 1, 1, `features.${index}`));
+  const logits = b.gemm(b.flatten(b.globalAvgPool(x)), options.classes ?? 1000, 'classifier');
+  return b.finish([logits], 'mobilenet_v2');
+}

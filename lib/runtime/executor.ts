@@ -34,6 +34,11 @@ export interface ExecutorOptions {
   threads?: number;
   /** Fold BatchNorm into convs (default true). */
   foldBatchNorm?: boolean;
+  /**
+   * Depthwise convs take the direct native kernel (default true); false runs them through the
+   * generic per-group im2col + sgemm path (for the before/after benchmark, bench/depthwise.ts).
+   */
+  depthwiseKernel?: boolean;
   /** Called with each crossbar-layer node's activation input (calibration). */
   observe?: (layer: LoweredLayer, input: Value) => void;
 }
@@ -293,7 +298,7 @@ export class GraphExecutor {
       case 'Conv':
         return async (ins) => {
           if (layer && observe) observe(layer, ins[0]);
-          return [await convIdeal(nd, ins, act, threads)];
+          return [await convIdeal(nd, ins, act, threads, options.depthwiseKernel !== false)];
         };
       case 'ConvTranspose':
         return async (ins) => {

@@ -48,7 +48,7 @@ export function convGeometry(nd: Node, x: Value, w: Value): ConvRun {
   return { options, outH, outW, spatial1d };
 }
 
-export async function convIdeal(nd: Node, ins: Value[], act: ActivationOptions | undefined, threads: number): Promise<Value> {
+export async function convIdeal(nd: Node, ins: Value[], act: ActivationOptions | undefined, threads: number, depthwiseKernel = true): Promise<Value> {
   const x = float32(nd, ins[0]);
   const w = float32(nd, ins[1]);
   const b = ins[2] ? float32(nd, ins[2]) : undefined;
@@ -56,7 +56,7 @@ export async function convIdeal(nd: Node, ins: Value[], act: ActivationOptions |
   const out = allocValue('float32', g.spatial1d ? [x.dims[0], w.dims[0], g.outW] : [x.dims[0], w.dims[0], g.outH, g.outW]);
   if (out.data.length === 0) return out;
   await runtimeNative().conv2d({
-    ...g.options, ...(act ?? {}), threads,
+    ...g.options, ...(act ?? {}), threads, depthwiseKernel: depthwiseKernel ? 1 : 0,
     input: x.data as Float32Array, weights: w.data as Float32Array, bias: b?.data as Float32Array | undefined, output: out.data as Float32Array,
   });
   return out;
