@@ -8,7 +8,7 @@
 import { NaxError, ErrorCodes } from '../errors';
 import { DataType, Node, attrInt, attrInts, attrString, shapeSize } from '../onnx/ir';
 import { broadcastShapes } from './dims';
-import { Value, allocValue, broadcastBinary, stridesOf } from './ops';
+import { Value, allocValue, broadcastBinary, stridesOf } from './values';
 
 function unsupported(nd: Node, what: string): NaxError {
   return new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name} (${nd.opType}): unsupported ${what}`);
