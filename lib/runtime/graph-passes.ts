@@ -7,7 +7,7 @@
  *   that build Pad pads, Reshape targets and Resize sizes) becomes an initializer, and the nodes
  *   left without consumers are dropped. A value is folded only when it is the same for two
  *   different sizes of every symbolic input dim (the batch), so nothing batch-dependent is baked
- *   in;
+ *   in (the batch dim counts as symbolic even where the model declares it as 1);
  * - Einsum as a plain (batched) matrix product becomes MatMul, so a constant operand maps onto
  *   crossbars like any Linear layer.
  */
@@ -16,9 +16,15 @@ import { Value, toTensor } from './ops';
 import { parseEinsum } from './ops-tensor';
 import { inferShapes } from './shapes';
 
+/**
+ * Input shapes with every symbolic dim, and the batch dim (dim 0 of inputs of rank >= 2, even
+ * when declared as a number: exports without dynamic axes declare batch 1, yet run any batch),
+ * set to `size`.
+ */
 function shapesWithSymbolic(graph: Graph, size: number): Record<string, number[]> {
   const shapes: Record<string, number[]> = {};
-  for (const vi of graph.inputs) shapes[vi.name] = vi.dims.map((d) => (typeof d === 'number' && d > 0 ? d : size));
+  for (const vi of graph.inputs)
+    shapes[vi.name] = vi.dims.map((d, i) => ((i === 0 && vi.dims.length >= 2) || typeof d !== 'number' || d <= 0 ? size : d));
   return shapes;
 }
 
@@ -43,14 +49,10 @@ export function removeDeadNodes(graph: Graph): void {
 /** Constant folding of shape and pad sub-graphs (see the file comment). Returns a new graph. */
 export function foldConstants(graph: Graph): Graph {
   const out = cloneGraph(graph);
-  const symbolic = out.inputs.some((vi) => vi.dims.some((d) => typeof d !== 'number' || d <= 0));
   const knownA = new Map<string, Value>();
   inferShapes(out, shapesWithSymbolic(out, 2), { lenient: true, known: knownA });
-  let knownB = knownA;
-  if (symbolic) {
-    knownB = new Map();
-    inferShapes(out, shapesWithSymbolic(out, 3), { lenient: true, known: knownB });
-  }
+  const knownB = new Map<string, Value>();
+  inferShapes(out, shapesWithSymbolic(out, 3), { lenient: true, known: knownB });
   const graphOutputs = new Set(out.outputs.map((o) => o.name));
   const constantOf = (name: string): Value | undefined => {
     const a = knownA.get(name), b = knownB.get(name);
