@@ -293,3 +293,40 @@ describe('ConvTranspose and Conv1d on the crossbar engine', () => {
     quant.dispose();
   });
 });
+
+describe('ops newer than the Debian test data, against onnxruntime-node', () => {
+  const cases: [string, number, (b: import('../../lib/onnx/builder').GraphBuilder) => string][] = [
+    ['Gelu (opset 20, exact)', 20, (b) => b.op('Gelu', ['input'])],
+    ['Gelu (opset 20, tanh)', 20, (b) => b.op('Gelu', ['input'], { approximate: attr.string('tanh') })],
+    ['Mish (opset 18)', 18, (b) => b.op('Mish', ['input'])],
+    ['ReduceMax (opset 18, axes input)', 18, (b) => {
+      b.initializers.set('axes', { name: 'axes', dims: [2], dataType: 'int64', data: BigInt64Array.from([2n, -1n]) });
+      return b.op('ReduceMax', ['input', 'axes'], { keepdims: attr.int(1) });
+    }],
+    ['Split (opset 18, num_outputs, uneven)', 18, (b) => b.op('Split', ['input'], { axis: attr.int(3), num_outputs: attr.int(3) }, 'split3', 3)],
+    ['Resize (opset 18, bilinear sizes on axes, align_corners)', 18, (b) => {
+      b.initializers.set('sizes', { name: 'sizes', dims: [2], dataType: 'int64', data: BigInt64Array.from([5n, 11n]) });
+      return b.op('Resize', ['input', '', '', 'sizes'], { mode: attr.string('linear'), axes: attr.ints([2, 3]), coordinate_transformation_mode: attr.string('align_corners') });
+    }],
+    ['Resize (opset 13, nearest, asymmetric floor, scales 3)', 13, (b) => {
+      b.initializers.set('scales', { name: 'scales', dims: [4], dataType: 'float32', data: new Float32Array([1, 1, 3, 1.5]) });
+      return b.op('Resize', ['input', '', 'scales'], { mode: attr.string('nearest'), coordinate_transformation_mode: attr.string('asymmetric'), nearest_mode: attr.string('floor') });
+    }],
+    ['LayerNormalization (opset 17, axis 1, no bias)', 17, (b) => {
+      b.constant('ln.w', [4, 6, 7], b.uniform(4 * 6 * 7, 0.5, 1.5));
+      return b.op('LayerNormalization', ['input', 'ln.w'], { axis: attr.int(1), epsilon: attr.float(1e-3) });
+    }],
+  ];
+  test.each(cases)('%s', async (_name, opset, make) => {
+    const { GraphBuilder } = await import('../../lib/onnx/builder');
+    const b = new GraphBuilder({ inputs: [valueInfo('input', [2, 4, 6, 7])], seed: 3, opset });
+    const out = make(b);
+    const g = b.finish([out]);
+    const dims = [2, 4, 6, 7];
+    const images = Float32Array.from(randomImages(336, 12), (v) => 4 * v);
+    const ref = await ortRun(writeOnnx(g), 'input', dims, images);
+    const got = await (await GraphExecutor.create(g)).runBatch(images, dims);
+    expect(got.dims).toEqual(ref[out].dims);
+    expect(relativeError(ref[out].data, got.data)).toBeLessThan(1e-6);
+  });
+});
