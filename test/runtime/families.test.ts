@@ -7,13 +7,16 @@
  * |diff| / max |ref| over the logits); crossbar mode with the exact float backend maps every
  * weighted op (Conv incl. grouped/depthwise/1-D, ConvTranspose, Gemm, MatMul with a constant
  * operand) onto crossbar layers and reproduces ideal mode, with grouped convs both one matrix per
- * group and packed block-diagonally.
+ * group and packed block-diagonally; and the crossbar engine with ideal devices, programmed from
+ * the plan, reproduces it too and programs exactly the planned arrays.
  */
 import { writeOnnx } from '../../lib/onnx/writer';
 import { readOnnx } from '../../lib/onnx/reader';
 import { GraphExecutor, weightedOps } from '../../lib/runtime/executor';
 import { floatBackend } from '../../lib/runtime/backend';
 import { groupsPerArray, prepareGraph } from '../../lib/runtime/lower';
+import { crossbarBackend } from '../../lib/runtime/crossbar-backend';
+import { planGraph } from '../../lib/plan';
 import { families } from './families';
 import { ortRun, randomImages, relativeError } from './ort';
 
@@ -47,5 +50,15 @@ describe.each(families)('%s', (name, build, dims) => {
       backend: floatBackend(2, { groupsPerMatrix: (l) => (l.opType === 'Conv' ? groupsPerArray(l.k, l.n, l.groups, 64, 64) : 1) }),
     });
     expect(relativeError(ideal, (await packed.runBatch(images, dims)).data)).toBeLessThan(1e-5);
+  });
+
+  test('on the crossbar engine through the plan (ideal devices, block-diagonal groups): ideal mode again', async () => {
+    const plan = planGraph(graph, { mapping: { default: { rows: 64, cols: 64, ideal: true } }, groupPacking: 'block-diagonal' });
+    const backend = crossbarBackend(plan);
+    const ex = await GraphExecutor.create(graph, { mode: 'crossbar', backend, threads: 2 });
+    expect(relativeError(ideal, (await ex.runBatch(images, dims)).data)).toBeLessThan(1e-5);
+    const arrays = backend.programmed().reduce((s, p) => s + p.state.arrays, 0);
+    expect(arrays).toBe(plan.layers.reduce((s, l) => s + l.arrays, 0));
+    backend.dispose();
   });
 });
