@@ -37,13 +37,25 @@ export function listOps(graph: Graph): OpList {
   for (const nd of unsupported) placement.set(nd.name, 'unsupported');
   let crossbarNames = new Set<string>();
   let survivors: Set<string> | undefined;
-  if (unsupported.length === 0) {
+  try {
+    // With unsupported ops present, shapes after them stay unknown and their layers are listed as digital.
     const prepared = prepareGraph(graph);
     survivors = new Set(prepared.nodes.map((nd) => nd.name));
     const shapes = inferShapes(prepared, defaultInputShapes(prepared), { lenient: true });
     crossbarNames = new Set(
-      prepared.nodes.filter((nd) => weighted.has(nd.opType)).filter((nd) => lowerNode(prepared, nd, shapes)).map((nd) => nd.name),
+      prepared.nodes
+        .filter((nd) => weighted.has(nd.opType))
+        .filter((nd) => {
+          try {
+            return lowerNode(prepared, nd, shapes) !== undefined;
+          } catch {
+            return false;
+          }
+        })
+        .map((nd) => nd.name),
     );
+  } catch {
+    survivors = undefined;
   }
   const byOp = new Map<string, OpTypeSummary>();
   for (const nd of graph.nodes) {
