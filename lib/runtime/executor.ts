@@ -52,6 +52,9 @@ interface Step {
   release: string[];
 }
 
+/** Groups of a crossbar-mode grouped conv run concurrently (each an async native call chain). */
+const GROUPS_IN_FLIGHT = 8;
+
 /** Ops that lower to crossbar layers (constant weights). */
 export const weightedOps = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
 
@@ -370,7 +373,7 @@ export class GraphExecutor {
       const outH = g.outH, outW = g.outW;
       const pixels = outH * outW;
       const out = allocValue('float32', g.spatial1d ? [batch, layer.outChannels, outW] : [batch, layer.outChannels, outH, outW]);
-      for (let grp = 0; grp < layer.groups; grp++) {
+      const runGroup = async (grp: number) => {
         const rows = new Float32Array(batch * pixels * layer.k);
         await rt.im2rowBatch({ ...g.options, threads, group: grp, input: x.data as Float32Array, rows });
         const res = await matrices[grp].run(rows, batch * pixels);
@@ -378,7 +381,14 @@ export class GraphExecutor {
           ...(act ?? {}), batch, pixels, n: layer.n, outChannels: layer.outChannels, group: grp, threads,
           rows: res, bias: layer.bias, output: out.data as Float32Array,
         });
-      }
+      };
+      // Groups are independent matrices writing disjoint output channels (each with its own seeded
+      // draws): a few run at once so small depthwise groups do not wait on each other's round trips.
+      const inFlight = Math.min(layer.groups, GROUPS_IN_FLIGHT);
+      let next = 0;
+      await Promise.all(Array.from({ length: inFlight }, async () => {
+        while (next < layer.groups) await runGroup(next++);
+      }));
       return [out];
     }
     // Gemm (transA = 0) / MatMul with a constant K x N matrix: rows of A are MVM inputs.

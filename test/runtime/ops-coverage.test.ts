@@ -330,3 +330,21 @@ describe('ops newer than the Debian test data, against onnxruntime-node', () => 
     expect(relativeError(ref[out].data, got.data)).toBeLessThan(1e-6);
   });
 });
+
+describe('grouped convs on crossbars run their groups concurrently', () => {
+  test('non-ideal results are identical across runs and thread counts (every draw seeded per group)', async () => {
+    const g = mobileNetV2();
+    const dims = [2, 3, 16, 16];
+    const images = randomImages(2 * 768, 5);
+    const mapping = { default: { rows: 32, cols: 32, readNoise: 0.5, variation: { sigma: 0.1, distribution: 'lognormal' as const }, seed: 9 } };
+    const outputs: Float32Array[] = [];
+    for (const threads of [1, 2, 2]) {
+      const backend = crossbarBackend(planGraph(g, { mapping, threads }));
+      const ex = await GraphExecutor.create(g, { mode: 'crossbar', backend, threads });
+      outputs.push((await ex.runBatch(images, dims)).data as Float32Array);
+      backend.dispose();
+    }
+    expect(Array.from(outputs[1])).toEqual(Array.from(outputs[0]));
+    expect(Array.from(outputs[2])).toEqual(Array.from(outputs[0]));
+  });
+});
