@@ -3,7 +3,9 @@
  * layout, random weights, width 0.5) through the ideal executor with depthwise convs on the
  * generic per-group im2col + sgemm path (`depthwiseKernel: false`, what every depthwise conv did
  * before) and on the direct stencil kernel, plus onnxruntime-node as the reference; and the
- * network's depthwise layers alone (sum over its 17 depthwise convs) through the native conv2d.
+ * network's depthwise layers alone (sum over its 17 depthwise convs) through the native conv2d;
+ * and the network on 64x64 crossbars (engine defaults) with its depthwise convs one matrix per
+ * group and packed block-diagonally (lib/plan GroupPacking), programming excluded.
  *
  * Run: npx tsx bench/depthwise.ts [--quick]   (or npm run bench -- --only depthwise)
  */
@@ -15,6 +17,8 @@ import { writeOnnx } from '../lib/onnx/writer';
 import { GraphExecutor } from '../lib/runtime/executor';
 import { lowerToCrossbarLayers } from '../lib/runtime/lower';
 import { runtimeNative } from '../lib/runtime/native';
+import { crossbarBackend } from '../lib/runtime/crossbar-backend';
+import { planGraph } from '../lib/plan';
 import { writeResult } from './run';
 
 export interface DepthwiseRow {
@@ -22,7 +26,7 @@ export interface DepthwiseRow {
   batch: number;
   msPerBatch: number;
   imagesPerSecond: number;
-  /** Generic-path time / this row's time (1 for the generic rows). */
+  /** Time of the row's "before" counterpart (generic depthwise path; per-group crossbars) / this row's time. */
   speedupVsGeneric: number | null;
 }
 
@@ -68,13 +72,18 @@ export async function run(opts: { quick: boolean }): Promise<DepthwiseRow[]> {
     for (const { o, output } of dwCalls) await rt.conv2d({ ...o, depthwiseKernel, output });
   };
 
+  const backends = (['per-group', 'block-diagonal'] as const).map((groupPacking) => crossbarBackend(planGraph(graph, { groupPacking })));
+  const [perGroup, packed] = await Promise.all(backends.map((backend) => GraphExecutor.create(graph, { mode: 'crossbar', backend })));
+
   const bench = new Bench({ time: opts.quick ? 1000 : 4000, warmupTime: 200, iterations: 3 });
   bench
     .add('onnxruntime-node', async () => void (await session.run(feeds)))
     .add('executor ideal, depthwise via generic im2col (before)', async () => void (await generic.runBatch(input, dims)))
     .add('executor ideal, direct depthwise kernel (after)', async () => void (await direct.runBatch(input, dims)))
     .add(`${dw.length} depthwise convs alone, generic (before)`, () => allDepthwise(0))
-    .add(`${dw.length} depthwise convs alone, direct (after)`, () => allDepthwise(1));
+    .add(`${dw.length} depthwise convs alone, direct (after)`, () => allDepthwise(1))
+    .add('crossbars 64x64, depthwise one matrix per group', async () => void (await perGroup.runBatch(input, dims)))
+    .add('crossbars 64x64, depthwise block-diagonal', async () => void (await packed.runBatch(input, dims)));
   await bench.warmup();
   await bench.run();
   console.table(bench.table());
@@ -89,6 +98,7 @@ export async function run(opts: { quick: boolean }): Promise<DepthwiseRow[]> {
   console.log(`MobileNetV2 x0.5 at ${resolution}x${resolution}, batch ${batch}, ${threads} threads`);
   console.table(rows);
   writeResult('depthwise', rows);
+  for (const b of backends) b.dispose();
   await session.release();
   return rows;
 }
