@@ -105,10 +105,10 @@ export type { SweepOptions, SweepResult, SweepRow, SweepProgress, SweepReportFil
 export { DEFAULT_NON_IDEAL } from './crossbar/presets';
 
 // ONNX and the graph executor
-export { readOnnx, readOnnxFile, readTensorProto, checkSupported } from './onnx/reader';
+export { readOnnx, readOnnxFile, readTensorProto, checkSupported, unsupportedNodes } from './onnx/reader';
 export { writeOnnx, writeOnnxFile } from './onnx/writer';
 export { supportedOps } from './onnx/supported';
-export { GraphBuilder, buildResNet20 } from './onnx/builder';
+export { GraphBuilder, buildResNet20, buildMobileNetV2 } from './onnx/builder';
 export { tensor, int64Tensor, node, valueInfo, attr, createGraph, cloneGraph, shapeSize } from './onnx/ir';
 export type { Graph, Node, Tensor, ValueInfo, AttributeValue, DataType } from './onnx/ir';
 export { GraphExecutor } from './runtime/executor';
@@ -117,15 +117,18 @@ export { floatBackend } from './runtime/backend';
 export type { MatmulBackend, ProgrammedMatrix } from './runtime/backend';
 export { calibrateInputScales, calibrateInputRanges } from './runtime/calibrate';
 export type { InputRange } from './runtime/calibrate';
-export { lowerToCrossbarLayers, foldBatchNorm } from './runtime/lower';
+export { lowerToCrossbarLayers, foldBatchNorm, prepareGraph, packGroups, groupsPerArray } from './runtime/lower';
+export { foldConstants } from './runtime/graph-passes';
+export { listOps, formatOpList } from './runtime/op-list';
+export type { OpList, OpTypeSummary, OpPlacement } from './runtime/op-list';
 export type { LoweredLayer, LowerOptions } from './runtime/lower';
 export { crossbarBackend } from './runtime/crossbar-backend';
 export type { CrossbarBackend } from './runtime/crossbar-backend';
 export { classify, calibrate, classifyOnCrossbars, classifyOverChips, chipAccuracies, MAX_CHIPS } from './runtime/classify';
 export type { LabelledImages, ClassifyOptions, ClassifyResult, CalibrateOptions, CrossbarClassifyOptions, CrossbarClassifyResult, ChipsClassifyOptions, ChipsClassifyResult, ChipAccuracies } from './runtime/classify';
 // The resolved layer plan: mapping in, one resolved config + geometry per layer out
-export { loadMapping, validateMapping, withCrossbarSize, planLayers, planGraph, layerPlanOf, groupConfig, groupSeed, chipGroupSeed, planForChip, MAX_CHIP, nonNegativeValues } from './plan';
-export type { CrossbarMapping, CrossbarPlan, LayerPlan, PlanLayerInput, PlanInputRange, PlanOptions, GraphPlanOptions, InputSignSource } from './plan';
+export { loadMapping, validateMapping, withCrossbarSize, planLayers, planGraph, layerPlanOf, groupConfig, groupSeed, chipGroupSeed, planForChip, MAX_CHIP, GROUP_PACKINGS, nonNegativeValues } from './plan';
+export type { CrossbarMapping, CrossbarPlan, LayerPlan, PlanLayerInput, PlanInputRange, PlanOptions, GraphPlanOptions, InputSignSource, GroupPacking, GroupPackingPlan } from './plan';
 export { evaluateModel } from './runtime/evaluate';
 export type { EvaluateOptions, EvaluateResult, EvalLayerRow } from './runtime/evaluate';
 export type { Value } from './runtime/ops';

@@ -96,16 +96,27 @@ export function readTensorProto(bytes: Uint8Array, source = 'tensor bytes'): Ten
   return decodeTensor(t, source);
 }
 
-/** Throws ERR_NAX_ONNX_UNSUPPORTED for the first node the runtime has no kernel for. */
+/** The nodes the runtime has no kernel for (another domain, or an op outside supportedOps), in graph order. */
+export function unsupportedNodes(graph: Graph): Node[] {
+  return graph.nodes.filter((nd) => (nd.domain && nd.domain !== 'ai.onnx') || !supportedOps.includes(nd.opType));
+}
+
+/**
+ * Throws ERR_NAX_ONNX_UNSUPPORTED listing every node the runtime has no kernel for at once
+ * (node name and op, grouped by op with counts), then the supported ops.
+ */
 export function checkSupported(graph: Graph): void {
-  for (const nd of graph.nodes) {
-    if ((nd.domain && nd.domain !== 'ai.onnx') || !supportedOps.includes(nd.opType)) {
-      throw new NaxError(
-        ErrorCodes.onnxUnsupported,
-        `node ${nd.name} has unsupported op type ${nd.domain ? nd.domain + '.' : ''}${nd.opType}; supported ops: ${supportedOps.join(', ')}`,
-      );
-    }
-  }
+  const bad = unsupportedNodes(graph);
+  if (bad.length === 0) return;
+  const opOf = (nd: Node) => `${nd.domain ? nd.domain + '.' : ''}${nd.opType}`;
+  const byOp = new Map<string, number>();
+  for (const nd of bad) byOp.set(opOf(nd), (byOp.get(opOf(nd)) ?? 0) + 1);
+  const summary = [...byOp.entries()].map(([op, c]) => `${op} x${c}`).join(', ');
+  throw new NaxError(
+    ErrorCodes.onnxUnsupported,
+    `${bad.length} node${bad.length === 1 ? ' has an' : 's have'} unsupported op type${bad.length === 1 ? '' : 's'} (${summary}): ` +
+      `${bad.map((nd) => `node ${nd.name} (${opOf(nd)})`).join(', ')}; supported ops: ${supportedOps.join(', ')}`,
+  );
 }
 
 function readGraph(g: onnx.IGraphProto, opset: number, source: string): Graph {

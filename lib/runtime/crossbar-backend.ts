@@ -56,6 +56,9 @@ export function crossbarBackend(plan: CrossbarPlan): CrossbarBackend {
       programmed.push({ layer: layer.name, group, xb });
       return { run: (rows, count) => xb.run(rows, count) };
     },
+    groupsPerMatrix(layer) {
+      return layerPlanOf(plan, layer.name).packing?.groupsPerMatrix ?? 1;
+    },
     programmed() {
       return programmed.map(({ layer, group, xb }) => ({ layer, group, config: xb.config, state: xb.state() }));
     },

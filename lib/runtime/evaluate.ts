@@ -11,7 +11,7 @@ import { readOnnx, readOnnxFile } from '../onnx/reader';
 import { writeOnnx } from '../onnx/writer';
 import { Dataset, DatasetName, Normalization, batches, loadDataset } from '../data';
 import { hardwareCost } from '../hardware';
-import { type CrossbarMapping, planGraph, validateMapping } from '../plan';
+import { type CrossbarMapping, type GroupPacking, planGraph, validateMapping } from '../plan';
 import { GraphExecutor } from './executor';
 import { loadOnnxRuntime } from './ort';
 import { type ChipAccuracies, MAX_CHIPS, calibrate, chipAccuracies, classify, classifyOverChips } from './classify';
@@ -47,6 +47,11 @@ export interface EvaluateOptions {
    * single-run result.
    */
   chips?: number;
+  /**
+   * How grouped/depthwise convs sit on crossbars: 'per-group' (default, one matrix per group) or
+   * 'block-diagonal' (P groups per matrix; lib/plan GroupPacking). Run and costed the same way.
+   */
+  groupPacking?: GroupPacking;
   /** Called after each batch of each phase with images done so far out of `total`. */
   onProgress?: (done: number, total: number, phase: 'onnxruntime' | 'ideal' | 'crossbar') => void;
 }
@@ -124,7 +129,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   };
 
   // Fail fast on a mapping that names layers this network lacks, or a bad setting (before any long run).
-  planGraph(graph, { mapping });
+  planGraph(graph, { mapping, groupPacking: options.groupPacking });
   const normalize = options.normalize ?? true;
   const test = await loadDataset({ name: options.dataset, path: options.dataPath, split: 'test', limit: options.limit, normalize });
   let calib: Dataset;
@@ -200,7 +205,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
 
   // Calibration, the plan, then crossbars; the cost model costs the same plan.
   const inputRanges = await calibrate(graph, calib, { images: calib.count, batchSize, feedDims: dims(calib), threads: options.threads });
-  const plan = planGraph(graph, { mapping, inputRanges, threads: options.threads });
+  const plan = planGraph(graph, { mapping, inputRanges, threads: options.threads, groupPacking: options.groupPacking });
   const crossbarProgress = reported('crossbar');
   const crossbarRun = await classifyOverChips(graph, plan, test, {
     chips, batchSize, feedDims: dims(test), threads: options.threads, onBatch: crossbarProgress, onChip: crossbarProgress.nextChip,
@@ -224,7 +229,9 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
     return {
       name: l.name,
       opType: l.opType ?? '',
-      shape: `${l.k} x ${l.n}${l.groups > 1 ? ` x ${l.groups} groups` : ''}`,
+      shape: l.packing
+        ? `${l.k} x ${l.n} x ${l.groups} block-diagonal (${l.packing.groupsPerMatrix} groups of ${l.packing.groupK} x ${l.packing.groupN} each)`
+        : `${l.k} x ${l.n}${l.groups > 1 ? ` x ${l.groups} groups` : ''}`,
       crossbar: `${l.config.rows}x${l.config.cols}`,
       arrays: l.arrays,
       utilization: l.geometry.utilization,

@@ -53,6 +53,7 @@ nax::Conv2dParams readConv(Napi::Object o) {
   readWindow(o, p);
   p.threads = threadsField(o);
   p.activation = readActivation(o);
+  p.depthwiseKernel = intField(o, "depthwiseKernel", 0, 1, false, 1) == 1;
   if (p.inChannels % p.groups != 0 || p.outChannels % p.groups != 0)
     throwNax(o.Env(), nax::codes::kInvalidArgument, "expected inChannels and outChannels divisible by groups");
   if (p.outH() <= 0 || p.outW() <= 0)
@@ -215,6 +216,42 @@ Napi::Value ScatterRows(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value ConvTransposeScatter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    Napi::Object o = objectArg(info, 0, "options");
+    nax::ConvTransposeParams p;
+    p.batch = static_cast<int>(intField(o, "batch", 0, kMaxDim));
+    p.inChannels = static_cast<int>(intField(o, "inChannels", 1, kMaxDim));
+    p.height = static_cast<int>(intField(o, "height", 1, kMaxDim));
+    p.width = static_cast<int>(intField(o, "width", 1, kMaxDim));
+    p.outChannels = static_cast<int>(intField(o, "outChannels", 1, kMaxDim));
+    p.groups = static_cast<int>(intField(o, "groups", 1, kMaxDim, false, 1));
+    p.outH = static_cast<int>(intField(o, "outH", 1, kMaxDim));
+    p.outW = static_cast<int>(intField(o, "outW", 1, kMaxDim));
+    p.kernelH = static_cast<int>(intField(o, "kernelH", 1, 4096));
+    p.kernelW = static_cast<int>(intField(o, "kernelW", 1, 4096));
+    // ConvTranspose pads may exceed the kernel (output_shape smaller than natural); bounds are checked per element.
+    p.padTop = static_cast<int>(intField(o, "padTop", -kMaxDim, kMaxDim, false, 0));
+    p.padLeft = static_cast<int>(intField(o, "padLeft", -kMaxDim, kMaxDim, false, 0));
+    p.strideH = static_cast<int>(intField(o, "strideH", 1, 4096, false, 1));
+    p.strideW = static_cast<int>(intField(o, "strideW", 1, 4096, false, 1));
+    p.dilationH = static_cast<int>(intField(o, "dilationH", 1, 4096, false, 1));
+    p.dilationW = static_cast<int>(intField(o, "dilationW", 1, 4096, false, 1));
+    p.threads = threadsField(o);
+    if (p.outChannels % p.groups != 0)
+      throwNax(env, nax::codes::kInvalidArgument, "expected outChannels divisible by groups");
+    const int group = static_cast<int>(intField(o, "group", 0, p.groups - 1, false, 0));
+    const std::size_t n = static_cast<std::size_t>(p.outChannels / p.groups) * p.kernelH * p.kernelW;
+    const std::size_t P = static_cast<std::size_t>(p.height) * p.width;
+    const float* rows = float32Field(o, "rows", static_cast<std::size_t>(p.batch) * P * n).Data();
+    float* out =
+        float32Field(o, "output", static_cast<std::size_t>(p.batch) * p.outChannels * p.outH * p.outW).Data();
+    return naxb::PromiseWorker::start(
+        env, [=]() { nax::convTransposeScatter(p, group, rows, out); }, nullptr, {o});
+  });
+}
+
 Napi::Value Elementwise(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return naxb::guard(env, [&]() -> Napi::Value {
@@ -243,6 +280,7 @@ void initRuntime(Napi::Env env, Napi::Object exports) {
   rt.Set("im2rowBatch", Napi::Function::New(env, Im2rowBatch, "im2rowBatch"));
   rt.Set("scatterRows", Napi::Function::New(env, ScatterRows, "scatterRows"));
   rt.Set("elementwise", Napi::Function::New(env, Elementwise, "elementwise"));
+  rt.Set("convTransposeScatter", Napi::Function::New(env, ConvTransposeScatter, "convTransposeScatter"));
   exports.Set("runtime", rt);
 }
 
