@@ -244,11 +244,12 @@ Napi::Value ConvTransposeScatter(const Napi::CallbackInfo& info) {
     const int group = static_cast<int>(intField(o, "group", 0, p.groups - 1, false, 0));
     const std::size_t n = static_cast<std::size_t>(p.outChannels / p.groups) * p.kernelH * p.kernelW;
     const std::size_t P = static_cast<std::size_t>(p.height) * p.width;
-    const float* rows = float32Field(o, "rows", static_cast<std::size_t>(p.batch) * P * n).Data();
-    float* out =
-        float32Field(o, "output", static_cast<std::size_t>(p.batch) * p.outChannels * p.outH * p.outW).Data();
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const float* rows = buf->in(float32Field(o, "rows", static_cast<std::size_t>(p.batch) * P * n));
+    float* out = buf->out(
+        float32Field(o, "output", static_cast<std::size_t>(p.batch) * p.outChannels * p.outH * p.outW), "output", true);
     return naxb::PromiseWorker::start(
-        env, [=]() { nax::convTransposeScatter(p, group, rows, out); }, nullptr, {o});
+        env, [=]() { nax::convTransposeScatter(p, group, rows, out); }, nullptr, {}, buf);
   });
 }
 
