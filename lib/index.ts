@@ -118,6 +118,10 @@ export {
   magnitudeSlices,
   naxAdcBits,
   losslessAdcBits,
+  resolveDeviceConfig,
+  deviceConductances,
+  DEVICE_PRESETS,
+  DEVICE_PRESET_NAMES,
 } from './crossbar';
 export type {
   CrossbarConfig,
@@ -131,6 +135,15 @@ export type {
   CrossbarLayerState,
   MappingGeometry,
   MappingGeometryInput,
+  DeviceConfig,
+  DeviceConfigInput,
+  DevicePresetName,
+  ProgrammingErrorConfig,
+  DriftConfig,
+  ClampedLogLinearConfig,
+  ReadNoise1fConfig,
+  NonlinearityConfig,
+  DeviceConductancesOptions,
 } from './crossbar';
 // Statistics over device instances (chips): summaries, paired t-test, McNemar's exact test
 export { mean, sampleStd, summarize, studentTQuantile, studentTCdf, normalCdf, regularizedIncompleteBeta, pairedTTest, mcnemarExact, mcnemarExactP } from './stats';

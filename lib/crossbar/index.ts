@@ -14,3 +14,10 @@ export type {
 } from './config';
 export { mappingGeometry, magnitudeSlices, naxAdcBits, losslessAdcBits } from './geometry';
 export type { MappingGeometry, MappingGeometryInput } from './geometry';
+export {
+  resolveDeviceConfig, deviceConductances, DEVICE_PRESETS, DEVICE_PRESET_NAMES, RRAM_NEURRAM, PCM_AIHWKIT, PLAIN_DEVICE,
+} from './devices';
+export type {
+  DeviceConfig, DeviceConfigInput, DevicePresetName, ProgrammingErrorConfig, DriftConfig, ClampedLogLinearConfig,
+  ReadNoise1fConfig, NonlinearityConfig, DeviceConductancesOptions,
+} from './devices';

@@ -3,6 +3,7 @@
  * (native/binding/crossbar_binding.cc). Users go through lib/crossbar/layer.ts.
  */
 import type { MappingGeometry, MappingGeometryInput } from './geometry';
+import type { NativeDeviceModel } from './devices';
 
 /** Flat, fully resolved config as the binding reads it (booleans as 0/1); every field is required. */
 export interface NativeCrossbarConfig {
@@ -35,6 +36,8 @@ export interface NativeCrossbarConfig {
   seed: number;
   threads: number;
   ideal: 0 | 1;
+  /** The device model (lib/crossbar/devices.ts toNativeDevice). */
+  device: NativeDeviceModel;
 }
 
 export interface NativeCrossbarInfo {
@@ -49,6 +52,8 @@ export interface NativeCrossbarInfo {
   adcRangeLsb: number;
   inputScale: number;
   effectiveWidth: number;
+  /** Global drift compensation gain applied to every output (1 when off). */
+  driftGain: number;
 }
 
 export interface NativeCrossbarLayerHandle {
@@ -67,4 +72,13 @@ export interface CrossbarNative {
   }): Promise<NativeCrossbarLayerHandle>;
   /** The native twin of mappingGeometry (lib/crossbar/geometry.ts), checked against it in the tests. */
   crossbarGeometry(opts: MappingGeometryInput): Omit<MappingGeometry, 'utilization'>;
+  /** The device model alone: cell i of `targets` drawn as cell i of array `array` (native/binding/device_binding.cc). */
+  deviceConductances(opts: {
+    device: NativeDeviceModel;
+    gMin: number;
+    gMax: number;
+    targets: Float64Array;
+    seed: number;
+    array: number;
+  }): Promise<{ programmed: Float64Array; atTime: Float64Array }>;
 }
