@@ -216,7 +216,7 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   const device = resolveDeviceConfig(p.device);
   if (device.programming !== false)
     for (const key of ['gOn', 'gOff'] as const)
-      if (p[key] !== undefined)
+      if (p[key] !== undefined && p[key] !== (key === 'gOn' ? device.gMax : device.gMin))
         throw configError(
           `expected no config.${key} with device '${device.name}' (its range is gMin = ${device.gMin} S .. gMax = ${device.gMax} S; set device.gMin/gMax instead) for config.${key}, got ${p[key]}`,
         );

@@ -192,7 +192,7 @@ export const DEVICE_PRESETS: Readonly<Record<DevicePresetName, Readonly<DeviceCo
   'pcm-aihwkit': PCM_AIHWKIT,
 });
 
-const DEVICE_KEYS = ['preset', 'gMin', 'gMax', 'programming', 'drift', 'readNoise1f', 'time', 'driftCompensation', 'nonlinearity'] as const;
+const DEVICE_KEYS = ['name', 'preset', 'gMin', 'gMax', 'programming', 'drift', 'readNoise1f', 'time', 'driftCompensation', 'nonlinearity'] as const;
 
 function configError(message: string): NaxError {
   return new NaxError(ErrorCodes.config, message);
@@ -297,7 +297,22 @@ export function resolveDeviceConfig(input: DeviceConfigInput | false | undefined
       nonlinearity = { alpha: expectNumber('config.device.nonlinearity.alpha', n.alpha, { above: 0, max: 100 }) };
     }
   }
-  const name: DeviceConfig['name'] = programming === false ? 'plain' : preset && !physics ? preset : 'custom';
+  let name: DeviceConfig['name'] = programming === false ? 'plain' : preset && !physics ? preset : 'custom';
+  // A resolved config resolves to itself (plans hand their resolved configs on): its name is kept
+  // when it is true of the physics.
+  if (o.name !== undefined) {
+    const given = expectOneOf('config.device.name', o.name, [...DEVICE_PRESET_NAMES, 'custom', 'plain'] as const);
+    const physicsOf = (d: Pick<DeviceConfig, 'gMin' | 'gMax' | 'programming' | 'drift' | 'readNoise1f'>) =>
+      JSON.stringify([d.gMin, d.gMax, d.programming, d.drift, d.readNoise1f]);
+    const mine = physicsOf({ gMin, gMax, programming, drift, readNoise1f });
+    const ok =
+      given === 'plain' ? programming === false : given === 'custom' ? programming !== false : mine === physicsOf(DEVICE_PRESETS[given]);
+    if (!ok)
+      throw configError(
+        `expected device.name to describe the model (${name}) for config.device.name, got ${JSON.stringify(given)} (drop name, or use preset)`,
+      );
+    name = given;
+  }
   return { name, gMin, gMax, programming, drift, readNoise1f, time, driftCompensation, nonlinearity };
 }
 

@@ -2,7 +2,7 @@
 export { CrossbarLayer, crossbarMatMul } from './layer';
 export type { ProgramOptions, CrossbarLayerState } from './layer';
 export { resolveCrossbarConfig, toNativeConfig, DEFAULT_PARASITICS, CROSSBAR_DEFAULTS, DEFAULT_ADC_BITS_RULE, MAX_THREADS } from './config';
-export { DEFAULT_NON_IDEAL } from './presets';
+export { DEFAULT_NON_IDEAL, overNonIdealPreset } from './presets';
 export type {
   CrossbarConfig,
   CrossbarConfigInput,

@@ -9,7 +9,9 @@
  * Every statistical check uses a tolerance of several standard errors of the estimate (seeded, so
  * deterministic), and a broken model (a wrong coefficient, a missing time dependence) misses it.
  */
-import { CrossbarLayer, deviceConductances, resolveCrossbarConfig, resolveDeviceConfig, CrossbarConfigInput } from '../../lib/crossbar';
+import {
+  CrossbarLayer, deviceConductances, resolveCrossbarConfig, resolveDeviceConfig, CrossbarConfigInput, DEFAULT_NON_IDEAL, overNonIdealPreset,
+} from '../../lib/crossbar';
 import { errorOf } from '../errors-helper';
 
 const uS = 1e-6;
@@ -70,6 +72,24 @@ describe('device presets and their resolution', () => {
     expect(resolveDeviceConfig('rram-neurram').driftCompensation).toBe(false);
     // Overriding physics makes it a custom model; compensation then follows drift.
     expect(resolveDeviceConfig({ preset: 'pcm-aihwkit', readNoise1f: false })).toMatchObject({ name: 'custom', driftCompensation: true });
+  });
+
+  it('resolves a resolved config to itself (plans hand resolved configs to CrossbarLayer.program)', () => {
+    for (const device of ['pcm-aihwkit', 'rram-neurram', { preset: 'pcm-aihwkit', readNoise1f: false, time: 5 }, { nonlinearity: { alpha: 2 } }] as const) {
+      const once = resolveCrossbarConfig({ device, parasitics: true });
+      expect(resolveCrossbarConfig(once as CrossbarConfigInput)).toEqual(once);
+    }
+    // A name that does not describe the physics is refused.
+    const pcm = resolveCrossbarConfig({ device: 'pcm-aihwkit' });
+    const e = errorOf(() => resolveCrossbarConfig({ ...pcm, device: { ...pcm.device, drift: false, readNoise1f: false } } as CrossbarConfigInput));
+    expect([e.code, e.message]).toEqual(['ERR_NAX_CONFIG', expect.stringMatching(/config\.device\.name/)]);
+  });
+
+  it('a device model picked over the shared non-ideal preset replaces its generic variation', () => {
+    expect(overNonIdealPreset(DEFAULT_NON_IDEAL, { device: 'rram-neurram' }).variation).toBe(false);
+    expect(overNonIdealPreset(DEFAULT_NON_IDEAL, {}).variation).toEqual(DEFAULT_NON_IDEAL.variation);
+    expect(overNonIdealPreset(DEFAULT_NON_IDEAL, { device: { nonlinearity: { alpha: 1 } } }).variation).toEqual(DEFAULT_NON_IDEAL.variation);
+    expect(() => resolveCrossbarConfig(overNonIdealPreset(DEFAULT_NON_IDEAL, { device: 'pcm-aihwkit' }))).not.toThrow();
   });
 
   it('rejects bad device settings with a NaxError naming the field', () => {
