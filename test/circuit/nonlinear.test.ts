@@ -61,7 +61,8 @@ describe('nonlinear solve: closed forms', () => {
 const maybe = HAVE_NGSPICE ? describe : describe.skip;
 
 maybe('nonlinear solve vs ngspice (B-source sinh devices)', () => {
-  const TOLERANCE = 1e-6;
+  // DESIGN.md asks 1e-6 of the linear solve; Newton to 1e-13 and ngspice at reltol 1e-12 agree to ~2e-11.
+  const TOLERANCE = 1e-9;
   let worstSeen = 0;
   afterAll(() => console.log(`nonlinear circuit vs ngspice: max relative error seen ${worstSeen.toExponential(2)} (tolerance ${TOLERANCE})`));
   const cases: Array<[string, Case, number, number]> = [
