@@ -46,7 +46,7 @@ async function fastPath(n: number, conductances: Float64Array, voltages: Float64
 }
 
 describe('nonlinear fast path against the exact solve', () => {
-  const alpha = 3; // 1/V: an illustrative value (README "I-V nonlinearity"); at vRead 0.25 V, f = 1.096
+  const alpha = 3; // 1/V: illustrative, not a published figure (README "I-V nonlinearity"); at 0.25 V, f = 1.096
 
   it('is exact without wire resistance', async () => {
     const n = 16;
