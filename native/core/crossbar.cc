@@ -202,6 +202,7 @@ void CrossbarLayer::programArrays(const std::vector<std::int32_t>& magnitudes, c
             G = std::max(G, 1e-3 * c.gOff);  // a programmed device never conducts negatively
           }
           if (c.stuckAtOn > 0 || c.stuckAtOff > 0) {
+            // A stuck cell ignores programming and does not drift (same before and after).
             const double u = uniformOpen(hashKey(c.seed, kStreamFault, a, cell));
             if (u < c.stuckAtOn)
               G = programmed = c.gOn;
