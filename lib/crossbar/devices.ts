@@ -20,6 +20,7 @@
  */
 import { ErrorCodes, NaxError, expectNumber, expectOneOf, expectTypedArray, invalid, rejectUnknownKeys } from '../errors';
 import { callNative, loadAddon } from '../native';
+import type { NativeDeviceModel } from './native';
 
 /** The named presets. */
 export type DevicePresetName = 'rram-neurram' | 'pcm-aihwkit';
@@ -314,33 +315,6 @@ export function resolveDeviceConfig(input: DeviceConfigInput | false | undefined
     name = given;
   }
   return { name, gMin, gMax, programming, drift, readNoise1f, time, driftCompensation, nonlinearity };
-}
-
-/** The flat form native/binding/device_binding.h reads: every field present. */
-export interface NativeDeviceModel {
-  enabled: 0 | 1;
-  programTimes: Float64Array;
-  /** programTimes.length * (programDegree + 1) coefficients, zero-padded, siemens. */
-  programCoefficients: Float64Array;
-  programDegree: number;
-  drift: 0 | 1;
-  t0: number;
-  nuMeanSlope: number;
-  nuMeanIntercept: number;
-  nuMeanMin: number;
-  nuMeanMax: number;
-  nuStdSlope: number;
-  nuStdIntercept: number;
-  nuStdMin: number;
-  nuStdMax: number;
-  readNoise1f: 0 | 1;
-  q: number;
-  qExponent: number;
-  qMax: number;
-  tRead: number;
-  time: number;
-  driftCompensation: 0 | 1;
-  alpha: number;
 }
 
 export function toNativeDevice(d: DeviceConfig): NativeDeviceModel {

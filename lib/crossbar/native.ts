@@ -3,7 +3,33 @@
  * (native/binding/crossbar_binding.cc). Users go through lib/crossbar/layer.ts.
  */
 import type { MappingGeometry, MappingGeometryInput } from './geometry';
-import type { NativeDeviceModel } from './devices';
+
+/** The device model as native/binding/device_binding.h reads it (lib/crossbar/devices.ts toNativeDevice): every field present. */
+export interface NativeDeviceModel {
+  enabled: 0 | 1;
+  programTimes: Float64Array;
+  /** programTimes.length * (programDegree + 1) coefficients, zero-padded, siemens. */
+  programCoefficients: Float64Array;
+  programDegree: number;
+  drift: 0 | 1;
+  t0: number;
+  nuMeanSlope: number;
+  nuMeanIntercept: number;
+  nuMeanMin: number;
+  nuMeanMax: number;
+  nuStdSlope: number;
+  nuStdIntercept: number;
+  nuStdMin: number;
+  nuStdMax: number;
+  readNoise1f: 0 | 1;
+  q: number;
+  qExponent: number;
+  qMax: number;
+  tRead: number;
+  time: number;
+  driftCompensation: 0 | 1;
+  alpha: number;
+}
 
 /** Flat, fully resolved config as the binding reads it (booleans as 0/1); every field is required. */
 export interface NativeCrossbarConfig {
