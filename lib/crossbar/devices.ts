@@ -281,6 +281,8 @@ export function resolveDeviceConfig(input: DeviceConfigInput | false | undefined
   if (readNoise1f && !drift)
     throw configError('expected drift (its t0 starts the 1/f noise) for config.device.readNoise1f, got drift: false');
   const time = o.time === undefined ? base.time : expectNumber('config.device.time', o.time, { min: 0, max: 1e10 });
+  if (time > 0 && programming === false)
+    throw configError(`expected a device model for config.device.time, got the plain device (its cells do not change over time; pick a preset)`);
   const driftCompensation =
     o.driftCompensation === undefined
       ? preset && !physics

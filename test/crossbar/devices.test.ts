@@ -102,6 +102,7 @@ describe('device presets and their resolution', () => {
       [{ device: { preset: 'rram-neurram', gMin: 50e-6 } }, 'ERR_NAX_CONFIG', /config\.device\.gMax/],
       [{ device: { drift: PCM_DRIFT } }, 'ERR_NAX_CONFIG', /config\.device\.programming/],
       [{ device: { driftCompensation: true } }, 'ERR_NAX_CONFIG', /config\.device\.driftCompensation/],
+      [{ device: { time: 3600 } }, 'ERR_NAX_CONFIG', /config\.device\.time/],
       [{ device: { preset: 'pcm-aihwkit', drift: false } }, 'ERR_NAX_CONFIG', /config\.device\.readNoise1f/],
       [{ device: { preset: 'rram-neurram', programming: { times: [2, 1], sigma: [[0], [0]] } } }, 'ERR_NAX_OUT_OF_RANGE', /programming\.times\[1\]/],
       [{ device: { preset: 'rram-neurram', programming: { times: [1], sigma: [[0], [0]] } } }, 'ERR_NAX_INVALID_ARGUMENT', /programming\.sigma/],
