@@ -152,7 +152,8 @@ export const RRAM_NEURRAM: Readonly<DeviceConfig> = Object.freeze({
  *   the end of programming, G(time) = G_prog ((time + t0) / t0)^-nu);
  * - 1/f read noise sigma_nG(t) = G(t) Q_s sqrt(ln((t + t_read) / (2 t_read))), Q_s = min(0.0088 /
  *   g^0.65, 0.2), t_read = 250 ns;
- * - global drift compensation on (aihwkit's GlobalDriftCompensation; Joshi et al. 2020 Methods).
+ * - global drift compensation on (aihwkit's GlobalDriftCompensation, after the summed-current calibration of
+ *   Le Gallo et al., Adv. Electron. Mater. 4, 1700627, 2018, which aihwkit's docs cite for it).
  * The paper's own figure numbers for these fits are not checked here (aihwkit's docs give the
  * equations and plots without them).
  * Assumption: gMin = 0.1 uS. aihwkit maps the unused device of a pair to 0 S and clips only at

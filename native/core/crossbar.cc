@@ -148,7 +148,7 @@ void CrossbarLayer::programArrays(const std::vector<std::int32_t>& magnitudes, c
   effective_.assign(g.rowTiles * rows * width_, 0.0f);
   const bool deviceIdeal = !c.parasitics && c.variation == VariationKind::kNone && !c.device.enabled &&
                            c.stuckAtOn == 0 && c.stuckAtOff == 0;
-  // Global drift compensation (Joshi et al. 2020; aihwkit GlobalDriftCompensation): per array,
+  // Global drift compensation (aihwkit GlobalDriftCompensation; Le Gallo et al. 2018): per array,
   // the summed column current of an all-ones read right after programming and at device.time,
   // as the periphery reports it (vRead cancels in the ratio).
   const bool compensate = c.device.enabled && c.device.driftCompensation;

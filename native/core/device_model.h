@@ -40,7 +40,7 @@ struct DeviceModel {
   // Seconds after programming at which the layer is evaluated (0: right after programming).
   double time = 0;
   // Per-layer digital gain that restores the summed column current of an all-ones read to its
-  // value right after programming (global drift compensation, Joshi et al. 2020).
+  // value right after programming (global drift compensation: aihwkit; Le Gallo et al. 2018).
   bool driftCompensation = false;
   // I-V nonlinearity I = G sinh(alpha V) / alpha, 1/volts; 0 = linear.
   double alpha = 0;
