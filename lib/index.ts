@@ -79,7 +79,7 @@ export type {
 } from './hardware';
 export { sweep, parseSweepSizes, sweepTableRows, sweepPlotPoints, sweepReportFiles, DEFAULT_SWEEP_SIZES, SWEEP_SIZE_RANGE } from './sweep';
 export type { SweepOptions, SweepResult, SweepRow, SweepProgress, SweepReportFiles } from './sweep';
-export { DEFAULT_NON_IDEAL } from './crossbar/presets';
+export { DEFAULT_NON_IDEAL, overNonIdealPreset } from './crossbar/presets';
 
 // ONNX and the graph executor
 export { readOnnx, readOnnxFile, readTensorProto, checkSupported } from './onnx/reader';
