@@ -14,6 +14,7 @@
  */
 import { Bench } from 'tinybench';
 import { solveCircuit, SolveCircuitOptions } from '../lib/circuit';
+import { CrossbarLayer } from '../lib/crossbar';
 import { writeResult } from './run';
 
 export interface NonlinearBenchRow {
@@ -80,7 +81,28 @@ export async function run(opts: { quick: boolean }): Promise<NonlinearBenchRow[]
       'fast rel. RMS error': r.fastRelRms.toExponential(2),
     })),
   );
-  writeResult('nonlinear', rows);
+  // The engine's fast path costs nothing per run: a crossbar layer's run time with and without it.
+  const k = 576, n = 64, engineBatch = 64;
+  const weights = new Float32Array(k * n).map((_, i) => Math.sin(i));
+  const inputs = new Float32Array(engineBatch * k).map((_, i) => Math.abs(Math.cos(i)));
+  const engine: Record<string, number> = {};
+  for (const [label, device] of [['linear', undefined], ['nonlinear', { nonlinearity: { alpha: ALPHA } }]] as const) {
+    const layer = await CrossbarLayer.program({ weights, k, n, config: { rows: 64, cols: 64, parasitics: true, inputScale: 1, device } });
+    const b = new Bench({ time: opts.quick ? 150 : 500, iterations: 5, warmupIterations: 1 });
+    b.add(label, async () => {
+      await layer.run(inputs, engineBatch);
+    });
+    await b.warmup();
+    await b.run();
+    const xs = [...(b.tasks[0].result?.samples ?? [])].sort((x, y) => x - y);
+    engine[label] = xs[Math.floor(xs.length / 2)];
+    layer.dispose();
+  }
+  console.log(
+    `engine run, ${k} x ${n} layer on 64x64 arrays, batch ${engineBatch}: linear ${engine.linear.toFixed(2)} ms, ` +
+      `nonlinear fast path ${engine.nonlinear.toFixed(2)} ms`,
+  );
+  writeResult('nonlinear', { rows, engineRunMs: engine });
   return rows;
 }
 
