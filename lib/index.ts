@@ -102,7 +102,7 @@ export type {
 } from './hardware';
 export { sweep, parseSweepSizes, sweepTableRows, sweepPlotPoints, sweepReportFiles, DEFAULT_SWEEP_SIZES, SWEEP_SIZE_RANGE } from './sweep';
 export type { SweepOptions, SweepResult, SweepRow, SweepProgress, SweepReportFiles } from './sweep';
-export { DEFAULT_NON_IDEAL } from './crossbar/presets';
+export { DEFAULT_NON_IDEAL, overNonIdealPreset } from './crossbar/presets';
 
 // ONNX and the graph executor
 export { readOnnx, readOnnxFile, readTensorProto, checkSupported, unsupportedNodes } from './onnx/reader';
@@ -144,6 +144,10 @@ export {
   magnitudeSlices,
   naxAdcBits,
   losslessAdcBits,
+  resolveDeviceConfig,
+  deviceConductances,
+  DEVICE_PRESETS,
+  DEVICE_PRESET_NAMES,
 } from './crossbar';
 export type {
   CrossbarConfig,
@@ -157,6 +161,15 @@ export type {
   CrossbarLayerState,
   MappingGeometry,
   MappingGeometryInput,
+  DeviceConfig,
+  DeviceConfigInput,
+  DevicePresetName,
+  ProgrammingErrorConfig,
+  DriftConfig,
+  ClampedLogLinearConfig,
+  ReadNoise1fConfig,
+  NonlinearityConfig,
+  DeviceConductancesOptions,
 } from './crossbar';
 // Statistics over device instances (chips): summaries, paired t-test, McNemar's exact test
 export { mean, sampleStd, summarize, studentTQuantile, studentTCdf, normalCdf, regularizedIncompleteBeta, pairedTTest, mcnemarExact, mcnemarExactP } from './stats';

@@ -31,6 +31,8 @@ export interface CrossbarLayerState {
   inputScale: number;
   /** Arrays the native engine programmed (equals geometry.arrays). */
   arrays: number;
+  /** Global drift compensation gain applied digitally to every output (1 when off). */
+  driftGain: number;
 }
 
 const MAX_DIM = 2 ** 24;
@@ -82,7 +84,9 @@ export class CrossbarLayer {
   /** Converter state after programming / calibration. */
   state(): CrossbarLayerState {
     const info = callNativeSync(() => this.live().info());
-    return { adcBits: info.adcBits, adcRangeLsb: info.adcRangeLsb, inputScale: info.inputScale, arrays: info.arrays };
+    return {
+      adcBits: info.adcBits, adcRangeLsb: info.adcRangeLsb, inputScale: info.inputScale, arrays: info.arrays, driftGain: info.driftGain,
+    };
   }
 
   /**

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/crossbar.h"
+#include "device_binding.h"
 #include "napi_util.h"
 
 namespace {
@@ -44,6 +45,7 @@ nax::CrossbarConfig readConfig(Napi::Object o) {
   c.seed = static_cast<std::uint64_t>(f.integer("seed", 0, 9007199254740991LL));
   c.threads = static_cast<int>(f.integer("threads", 0, 1024));
   c.ideal = f.flag("ideal");
+  c.device = naxb::readDeviceModel(o.Get("device"), "config.device");
   return c;
 }
 
@@ -117,6 +119,7 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
     o.Set("adcRangeLsb", layer->adcRangeLsb());
     o.Set("inputScale", layer->inputScale());
     o.Set("effectiveWidth", static_cast<double>(layer->effectiveWidth()));
+    o.Set("driftGain", layer->driftGain());
     return o;
   }
 
