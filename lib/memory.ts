@@ -9,6 +9,7 @@ import * as os from 'os';
 import { ErrorCodes, NaxError } from './errors';
 
 let override: number | undefined;
+let machineLimit: { bytes: number; source: string } | undefined;
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 2 ** 10, kb: 2 ** 10, kib: 2 ** 10, m: 2 ** 20, mb: 2 ** 20, mib: 2 ** 20, g: 2 ** 30, gb: 2 ** 30, gib: 2 ** 30, t: 2 ** 40, tb: 2 ** 40, tib: 2 ** 40 };
 
@@ -45,10 +46,14 @@ function cgroupLimit(): number | undefined {
 export function memoryLimit(): { bytes: number; source: string } {
   if (override !== undefined) return { bytes: override, source: '--max-memory' };
   if (process.env.NAX_MAX_MEMORY) return { bytes: parseMemorySize('NAX_MAX_MEMORY', process.env.NAX_MAX_MEMORY), source: 'NAX_MAX_MEMORY' };
-  const machine = os.totalmem();
-  const cgroup = cgroupLimit();
-  const total = cgroup !== undefined ? Math.min(machine, cgroup) : machine;
-  return { bytes: Math.floor(0.9 * total), source: `90% of the ${cgroup !== undefined && cgroup < machine ? "cgroup's" : "machine's"} ${formatBytes(total)}` };
+  if (!machineLimit) {
+    // Read once: checks sit on hot paths (every runtime tensor allocation).
+    const machine = os.totalmem();
+    const cgroup = cgroupLimit();
+    const total = cgroup !== undefined ? Math.min(machine, cgroup) : machine;
+    machineLimit = { bytes: Math.floor(0.9 * total), source: `90% of the ${cgroup !== undefined && cgroup < machine ? "cgroup's" : "machine's"} ${formatBytes(total)}` };
+  }
+  return machineLimit;
 }
 
 export function formatBytes(n: number): string {

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import { onnx } from 'onnx-proto';
 import { NaxError, ErrorCodes } from '../errors';
-import { AttributeValue, DataType, Graph, Node, Tensor, TensorData, ValueInfo, allocateStorage, shapeSize } from './ir';
+import { AttributeValue, DataType, Graph, Node, Tensor, TensorData, ValueInfo, allocateStorage, shapeSize, storageBytesPerElement } from './ir';
 import { supportedOps } from './supported';
 
 type Long = { toString(): string; toNumber(): number };
@@ -211,13 +211,24 @@ export function decodeTensor(t: onnx.ITensorProto, source: string): Tensor {
   const code = t.dataType ?? 0;
   const dataType = fromOnnxType.get(code);
   if (!dataType) throw parseError(source, `tensor ${name}: unsupported data type ${onnxTypeNames[code] ?? code}`);
+  // Dims are checked before anything is allocated: a corrupt file must not ask for 2^40 elements.
+  for (const d of dims)
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw parseError(source, `tensor ${name}: expected non-negative integer dims, got [${dims.join(', ')}]`);
   const count = shapeSize(dims);
-  const data = allocateStorage(dataType, count);
+  const bytesPer = storageBytesPerElement(dataType);
   const raw = t.rawData;
+  const stored =
+    raw && raw.length > 0
+      ? raw.length / bytesPer
+      : (dataType === 'float32' ? t.floatData : dataType === 'float64' ? t.doubleData : dataType === 'int64' ? t.int64Data : t.int32Data)?.length ?? 0;
+  if (!Number.isSafeInteger(count) || count !== stored)
+    throw parseError(
+      source,
+      `tensor ${name}: dims [${dims.join(', ')}] need ${count} values, the file holds ${raw && raw.length > 0 ? `${raw.length} bytes of raw_data (${stored} values)` : `${stored} values`}`,
+    );
+  const data = allocateStorage(dataType, count);
   if (raw && raw.length > 0) {
-    const bytesPer = (data as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-    if (raw.length !== count * bytesPer)
-      throw parseError(source, `tensor ${name}: raw_data has ${raw.length} bytes, dims [${dims.join(', ')}] need ${count * bytesPer}`);
     // Copy through a byte view: raw_data may be unaligned inside the file buffer (little-endian hosts).
     new Uint8Array(data.buffer, data.byteOffset, raw.length).set(raw);
     return { name, dims, dataType, data };

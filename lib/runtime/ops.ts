@@ -283,6 +283,10 @@ function batchNorm(nd: Node, ins: Value[]): Value {
 }
 
 function gather(nd: Node, x: Value, indices: Value): Value {
+  if (!x || !indices) throw unsupported(nd, 'Gather needs inputs data and indices');
+  // ONNX: indices are int32 or int64 (onnxruntime rejects float indices at load).
+  if (indices.dataType !== 'int64' && indices.dataType !== 'int32')
+    throw unsupported(nd, `Gather indices must be int64 or int32, got ${indices.dataType}`);
   const r = x.dims.length;
   const axis = normAxis(attrInt(nd, 'axis', 0), r, nd);
   const outer = shapeSize(x.dims.slice(0, axis));

@@ -8,6 +8,7 @@ import { NaxError, ErrorCodes } from '../errors';
 import { Graph, Node, attrInt, attrInts, attrString } from '../onnx/ir';
 import { broadcastShapes, matmulShape, reshapeDims } from './dims';
 import { Value, fromTensor, runSmallOp, tsOps } from './ops';
+import { allocValue } from './values';
 
 export interface ConvAttributes {
   groups: number;
@@ -368,9 +369,19 @@ function outputShapes(nd: Node, ins: (number[] | undefined)[], known: (Value | u
       if (!tsOps.has(nd.opType)) throw new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name}: no shape rule for op ${nd.opType}`);
       // Evaluate on a zero-filled stand-in for the big input: only the shape matters.
       const standIns = ins.map((s, i) =>
-        !nd.inputs[i] ? undefined : known[i] ?? { dims: need(nd, s, i), dataType: 'float32' as const, data: new Float32Array(s!.reduce((p, q) => p * q, 1)) },
+        !nd.inputs[i] ? undefined : known[i] ?? standIn(nd, need(nd, s, i)),
       ) as Value[];
       return runSmallOp(nd, standIns, opset).map((v) => v.dims);
     }
+  }
+}
+
+/** A zero-filled float tensor of the given shape for shape inference, refused by node when absurd. */
+function standIn(nd: Node, dims: number[]): Value {
+  try {
+    return allocValue('float32', dims);
+  } catch (err) {
+    if (err instanceof NaxError) throw new NaxError(err.code, `node ${nd.name} (${nd.opType}): ${err.message}`);
+    throw err;
   }
 }

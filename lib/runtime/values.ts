@@ -5,6 +5,8 @@
  */
 import { DataType, Node, Tensor, TensorData, shapeSize } from '../onnx/ir';
 import { broadcastShapes } from './dims';
+import { ErrorCodes, NaxError } from '../errors';
+import { checkMemory } from '../memory';
 
 export type NumArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array;
 
@@ -27,8 +29,15 @@ const runtimeCtor: Record<DataType, new (n: number) => NumArray> = {
   bool: Uint8Array,
 };
 
+/** Most elements one runtime tensor may have (typed arrays stop near 2^32; memory long before). */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
 export function allocValue(dataType: DataType, dims: number[]): Value {
-  return { dims, dataType, data: new runtimeCtor[dataType](shapeSize(dims)) };
+  const n = shapeSize(dims);
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_TENSOR_ELEMENTS || dims.some((d) => !Number.isSafeInteger(d) || d < 0))
+    throw new NaxError(ErrorCodes.outOfRange, `expected a tensor shape with non-negative integer dims and at most 2^31 - 1 elements, got [${dims.join(', ')}]`);
+  checkMemory(n * 8, `a tensor of shape [${dims.join(', ')}]`, 'check the model\'s shapes or feed smaller inputs');
+  return { dims, dataType, data: new runtimeCtor[dataType](n) };
 }
 
 export function fromTensor(t: Tensor): Value {
