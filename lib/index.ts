@@ -118,6 +118,11 @@ export {
   magnitudeSlices,
   naxAdcBits,
   losslessAdcBits,
+  maxColumnCode,
+  physicalCols,
+  conversionsPerArrayRead,
+  bipolarReadout,
+  READOUTS,
 } from './crossbar';
 export type {
   CrossbarConfig,
@@ -127,6 +132,10 @@ export type {
   AdcRange,
   AdcBitsRule,
   WeightScale,
+  ReadNoiseModel,
+  Readout,
+  AdcReadoutSpec,
+  ArrayPosition,
   ProgramOptions,
   CrossbarLayerState,
   MappingGeometry,

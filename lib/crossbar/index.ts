@@ -1,6 +1,6 @@
 /** Crossbar engine: configuration, mapping geometry, programmed layers. */
 export { CrossbarLayer, crossbarMatMul } from './layer';
-export type { ProgramOptions, CrossbarLayerState } from './layer';
+export type { ProgramOptions, CrossbarLayerState, ArrayPosition } from './layer';
 export { resolveCrossbarConfig, toNativeConfig, DEFAULT_PARASITICS, CROSSBAR_DEFAULTS, DEFAULT_ADC_BITS_RULE, MAX_THREADS } from './config';
 export { DEFAULT_NON_IDEAL } from './presets';
 export type {
@@ -11,6 +11,10 @@ export type {
   AdcRange,
   AdcBitsRule,
   WeightScale,
+  ReadNoiseModel,
 } from './config';
-export { mappingGeometry, magnitudeSlices, naxAdcBits, losslessAdcBits } from './geometry';
-export type { MappingGeometry, MappingGeometryInput } from './geometry';
+export {
+  mappingGeometry, magnitudeSlices, naxAdcBits, losslessAdcBits, maxColumnCode, physicalCols, conversionsPerArrayRead,
+  bipolarReadout, READOUTS,
+} from './geometry';
+export type { MappingGeometry, MappingGeometryInput, Readout, AdcReadoutSpec } from './geometry';

@@ -15,6 +15,8 @@ export interface NativeCrossbarConfig {
   /** Resolved ADC bits per conversion, 1..24 ('lossless' is resolved to bits by resolveCrossbarConfig). */
   adcBits: number;
   adcCalibrated: 0 | 1;
+  /** 0 digital-offset, 1 reference-column, 2 differential. */
+  readout: 0 | 1 | 2;
   gOn: number;
   gOff: number;
   vRead: number;
@@ -29,6 +31,8 @@ export interface NativeCrossbarConfig {
   stuckAtOn: number;
   stuckAtOff: number;
   readNoise: number;
+  /** 0 output (LSB), 1 output (amperes), 2 device (relative). */
+  readNoiseModel: 0 | 1 | 2;
   perChannel: 0 | 1;
   /** 0 = from the first run. */
   inputScale: number;
@@ -49,12 +53,23 @@ export interface NativeCrossbarInfo {
   adcRangeLsb: number;
   inputScale: number;
   effectiveWidth: number;
+  physicalCols: number;
+  segments: number;
+  bipolar: boolean;
+  /** Amperes per LSB of ADC input. */
+  unitCurrent: number;
+  /** gOff / unitG under digital-offset, else 0. */
+  offsetLsbPerDigit: number;
 }
 
 export interface NativeCrossbarLayerHandle {
   run(inputs: Float32Array, batch: number): Promise<Float32Array>;
   info(): NativeCrossbarInfo;
   effectiveMatrix(): Float32Array;
+  arrayMatrices(array: number): Promise<{ conductances: Float64Array; transfer: Float64Array }>;
+  columnCurrents(array: number, digits: Float64Array): Promise<Float64Array>;
+  calibrateAdc(inputs: Float32Array, batch: number): Promise<void>;
+  finalizeAdcCalibration(): void;
   dispose(): void;
 }
 

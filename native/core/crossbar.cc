@@ -63,6 +63,11 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
   checkInt("inputBits", c.inputBits, 1, 16);
   checkInt("dacBits", c.dacBits, 1, 8);
   checkInt("adcBits", c.adcBits, 1, 24);
+  checkInt("readout", static_cast<int>(c.readout), 0, 2);
+  checkInt("readNoiseModel", static_cast<int>(c.readNoiseModel), 0, 2);
+  if (c.readout != Readout::kDigitalOffset && c.adcBits < 2)
+    throw Error(codes::kConfig, "expected adcBits >= 2 (a bipolar ADC spends one bit on the sign) for adcBits, got " +
+                                    std::to_string(c.adcBits));
   if (c.dacBits > c.inputBits)
     throw Error(codes::kConfig, "expected dacBits <= inputBits (" + std::to_string(c.inputBits) + ") for dacBits, got " +
                                  std::to_string(c.dacBits));
@@ -118,86 +123,149 @@ CrossbarLayer::CrossbarLayer(const float* weights, std::size_t k, std::size_t n,
     std::fill(weightScale_.begin(), weightScale_.end(), layerMax);
   }
   for (double& s : weightScale_) s = s > 0 ? s / qMax : 1.0;
-  std::vector<std::int32_t> magnitudes(k * n);
-  std::vector<std::int8_t> signs(k * n);
+  magnitudes_.resize(k * n);
+  signs_.resize(k * n);
   for (std::size_t i = 0; i < k; ++i)
     for (std::size_t j = 0; j < n; ++j) {
       const double w = weights[i * n + j];
-      magnitudes[i * n + j] = static_cast<std::int32_t>(std::min(qMax, roundHalfUp(std::fabs(w) / weightScale_[j])));
-      signs[i * n + j] = w < 0 ? -1 : 1;
+      magnitudes_[i * n + j] = static_cast<std::int32_t>(std::min(qMax, roundHalfUp(std::fabs(w) / weightScale_[j])));
+      signs_[i * n + j] = w < 0 ? -1 : 1;
     }
-  programArrays(magnitudes, signs);
+  programArrays();
 }
 
-void CrossbarLayer::programArrays(const std::vector<std::int32_t>& magnitudes, const std::vector<std::int8_t>& signs) {
+std::size_t CrossbarLayer::physicalCols() const {
+  return static_cast<std::size_t>(config_.cols) + (config_.readout == Readout::kReferenceColumn ? 1 : 0);
+}
+
+double CrossbarLayer::unitCurrent() const {
+  const auto& c = config_;
+  return c.vRead / ((1 << c.dacBits) - 1) * (c.gOn - c.gOff) / ((1 << c.bitsPerCell) - 1);
+}
+
+double CrossbarLayer::offsetLsbPerDigit() const {
+  const auto& c = config_;
+  return c.readout == Readout::kDigitalOffset ? c.gOff / ((c.gOn - c.gOff) / ((1 << c.bitsPerCell) - 1)) : 0.0;
+}
+
+const double* CrossbarLayer::programArray(std::size_t a, double* conductances, double* transfer) const {
   const auto& c = config_;
   const auto& g = geometry_;
-  const std::size_t rows = c.rows, cols = c.cols, slices = g.slices;
+  const std::size_t rows = c.rows, cols = c.cols, pcols = physicalCols(), slices = g.slices;
   const int sMax = (1 << c.bitsPerCell) - 1;
-  width_ = 2 * slices * n_;
-  effective_.assign(g.rowTiles * rows * width_, 0.0f);
-  const bool deviceIdeal =
-      !c.parasitics && c.variation == VariationKind::kNone && c.stuckAtOn == 0 && c.stuckAtOff == 0;
-  // One conductance step (slice level 1 above gOff) in siemens.
-  const double unitG = (c.gOn - c.gOff) / sMax;
+  const double unitG = (c.gOn - c.gOff) / sMax;  // one conductance step (slice level 1 above gOff), siemens
+  const std::size_t pol = a % 2, slice = (a / 2) % slices, ct = (a / 2 / slices) % g.colTiles,
+                    t = a / 2 / slices / g.colTiles;
+  const std::size_t k0 = t * rows, tileRows = std::min(rows, k_ - k0);
+  const std::size_t n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
+  const int shift = static_cast<int>(slice) * c.bitsPerCell;
+  const std::int8_t wantSign = pol == 0 ? 1 : -1;
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < pcols; ++j) {
+      // Whole physical array: unused cells (and the reference column) rest at gOff and still
+      // load the wires. Data cells keep their draw keys under every readout (paired
+      // comparisons); reference cells take keys past the data cells'.
+      const std::size_t cell = j < cols ? i * cols + j : rows * cols + i;
+      int level = 0;
+      if (j < cols && i < tileRows && j < tileCols) {
+        const std::size_t w = (k0 + i) * n_ + n0 + j;
+        level = signs_[w] == wantSign ? (magnitudes_[w] >> shift) & sMax : 0;
+      }
+      double G = c.gOff + level * unitG;
+      if (c.variation != VariationKind::kNone && c.variationSigma > 0) {
+        const double z = standardNormal(hashKey(c.seed, kStreamVariation, a, cell));
+        G = c.variation == VariationKind::kLognormal ? G * std::exp(c.variationSigma * z)
+                                                      : G * (1 + c.variationSigma * z);
+        G = std::max(G, 1e-3 * c.gOff);  // a programmed device never conducts negatively
+      }
+      if (c.stuckAtOn > 0 || c.stuckAtOff > 0) {
+        const double u = uniformOpen(hashKey(c.seed, kStreamFault, a, cell));
+        if (u < c.stuckAtOn)
+          G = c.gOn;
+        else if (u < c.stuckAtOn + c.stuckAtOff)
+          G = c.gOff;
+      }
+      conductances[i * pcols + j] = G;
+    }
+  if (!c.parasitics) return conductances;
+  CircuitSpec spec;
+  spec.rows = rows;
+  spec.cols = pcols;
+  spec.rWordLine = c.rWordLine;
+  spec.rBitLine = c.rBitLine;
+  spec.rSource = c.rSource;
+  spec.rSink = c.rSink;
+  transferMatrix(spec, conductances, transfer, 1);
+  return transfer;
+}
 
-  parallelFor(g.arrays, c.threads, [&](std::size_t a0, std::size_t a1, int) {
-    std::vector<double> conductances(rows * cols), transfer(rows * cols);
-    for (std::size_t a = a0; a < a1; ++a) {
-      const std::size_t pol = a % 2, slice = (a / 2) % slices, ct = (a / 2 / slices) % g.colTiles,
-                        t = a / 2 / slices / g.colTiles;
+void CrossbarLayer::arrayMatrices(std::size_t array, double* conductances, double* transfer) const {
+  if (config_.ideal || array >= geometry_.arrays)
+    throw Error(codes::kOutOfRange, "expected an array index in [0, " + std::to_string(geometry_.arrays) +
+                                        ") of a non-ideal layer for array, got " + std::to_string(array));
+  const double* M = programArray(array, conductances, transfer);
+  if (M != transfer) std::copy(M, M + static_cast<std::size_t>(config_.rows) * physicalCols(), transfer);
+}
+
+void CrossbarLayer::columnCurrents(std::size_t array, const double* digits, double* currents) const {
+  const std::size_t rows = config_.rows, pcols = physicalCols();
+  std::vector<double> conductances(rows * pcols), transfer(rows * pcols);
+  arrayMatrices(array, conductances.data(), transfer.data());
+  const double dMax = (1 << config_.dacBits) - 1;
+  std::fill(currents, currents + pcols, 0.0);
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double v = config_.vRead * digits[i] / dMax;  // volts
+    for (std::size_t j = 0; j < pcols; ++j) currents[j] += v * transfer[i * pcols + j];
+  }
+}
+
+void CrossbarLayer::programArrays() {
+  const auto& c = config_;
+  const auto& g = geometry_;
+  const std::size_t rows = c.rows, cols = c.cols, pcols = physicalCols(), slices = g.slices;
+  const bool differential = c.readout == Readout::kDifferential;
+  segments_ = differential ? slices : 2 * slices;
+  width_ = segments_ * n_;
+  effective_.assign(g.rowTiles * rows * width_, 0.0f);
+  const bool deviceNoise = c.readNoiseModel == ReadNoiseModel::kDevice && c.readNoise > 0;
+  if (deviceNoise) noiseSquares_.assign(effective_.size(), 0.0f);
+  const double unitG = (c.gOn - c.gOff) / ((1 << c.bitsPerCell) - 1);
+
+  // One work item per G+/G- pair (arrays 2q and 2q+1 share row tile, column tile and slice).
+  parallelFor(g.arrays / 2, c.threads, [&](std::size_t q0, std::size_t q1, int) {
+    std::vector<double> conductances(2 * rows * pcols), transfer(2 * rows * pcols);
+    for (std::size_t q = q0; q < q1; ++q) {
+      const std::size_t slice = q % slices, ct = (q / slices) % g.colTiles, t = q / slices / g.colTiles;
       const std::size_t k0 = t * rows, tileRows = std::min(rows, k_ - k0);
       const std::size_t n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
-      const std::size_t colBase = 2 * slices * n0 + (pol * slices + slice) * tileCols;
-      const int shift = static_cast<int>(slice) * c.bitsPerCell;
-      const std::int8_t wantSign = pol == 0 ? 1 : -1;
-      auto levelAt = [&](std::size_t i, std::size_t j) -> int {
-        const std::size_t w = (k0 + i) * n_ + n0 + j;
-        return signs[w] == wantSign ? (magnitudes[w] >> shift) & sMax : 0;
-      };
-      if (deviceIdeal) {
+      const double* M[2];
+      for (std::size_t p = 0; p < 2; ++p)
+        M[p] = programArray(2 * q + p, conductances.data() + p * rows * pcols, transfer.data() + p * rows * pcols);
+      // ADC input per unit digit of row i, column j, in LSB (exact integers for ideal devices:
+      // a double difference within 1e-16 of an integer level rounds to it in float).
+      auto fold = [&](std::size_t segment, auto value, auto square) {
+        const std::size_t colBase = segments_ * n0 + segment * tileCols;
         for (std::size_t i = 0; i < tileRows; ++i)
-          for (std::size_t j = 0; j < tileCols; ++j)
-            effective_[(k0 + i) * width_ + colBase + j] = static_cast<float>(levelAt(i, j));
-        continue;
-      }
-      // Whole physical array: unused cells rest at gOff and still load the wires.
-      for (std::size_t i = 0; i < rows; ++i)
-        for (std::size_t j = 0; j < cols; ++j) {
-          const std::size_t cell = i * cols + j;
-          double G = (i < tileRows && j < tileCols) ? c.gOff + levelAt(i, j) * unitG : c.gOff;
-          if (c.variation != VariationKind::kNone && c.variationSigma > 0) {
-            const double z = standardNormal(hashKey(c.seed, kStreamVariation, a, cell));
-            G = c.variation == VariationKind::kLognormal ? G * std::exp(c.variationSigma * z)
-                                                          : G * (1 + c.variationSigma * z);
-            G = std::max(G, 1e-3 * c.gOff);  // a programmed device never conducts negatively
+          for (std::size_t j = 0; j < tileCols; ++j) {
+            const std::size_t e = (k0 + i) * width_ + colBase + j;
+            effective_[e] = static_cast<float>(value(i, j) / unitG);
+            if (deviceNoise) noiseSquares_[e] = static_cast<float>(square(i, j) / (unitG * unitG));
           }
-          if (c.stuckAtOn > 0 || c.stuckAtOff > 0) {
-            const double u = uniformOpen(hashKey(c.seed, kStreamFault, a, cell));
-            if (u < c.stuckAtOn)
-              G = c.gOn;
-            else if (u < c.stuckAtOn + c.stuckAtOff)
-              G = c.gOff;
-          }
-          conductances[cell] = G;
-        }
-      const double* M = conductances.data();
-      if (c.parasitics) {
-        CircuitSpec spec;
-        spec.rows = rows;
-        spec.cols = cols;
-        spec.rWordLine = c.rWordLine;
-        spec.rBitLine = c.rBitLine;
-        spec.rSource = c.rSource;
-        spec.rSink = c.rSink;
-        transferMatrix(spec, conductances.data(), transfer.data(), 1);
-        M = transfer.data();
+      };
+      auto sq = [](double x) { return x * x; };
+      for (std::size_t p = 0; p < (differential ? 1u : 2u); ++p) {
+        const double* m = M[p];
+        const double* mMinus = M[1];
+        if (c.readout == Readout::kDigitalOffset)  // the gOff part is added back per conversion (offsetLsbPerDigit)
+          fold(p * slices + slice, [&](std::size_t i, std::size_t j) { return m[i * pcols + j] - c.gOff; },
+               [&](std::size_t i, std::size_t j) { return sq(m[i * pcols + j]); });
+        else if (c.readout == Readout::kReferenceColumn)
+          fold(p * slices + slice, [&](std::size_t i, std::size_t j) { return m[i * pcols + j] - m[i * pcols + cols]; },
+               [&](std::size_t i, std::size_t j) { return sq(m[i * pcols + j]) + sq(m[i * pcols + cols]); });
+        else
+          fold(slice, [&](std::size_t i, std::size_t j) { return m[i * pcols + j] - mMinus[i * pcols + j]; },
+               [&](std::size_t i, std::size_t j) { return sq(m[i * pcols + j]) + sq(mMinus[i * pcols + j]); });
       }
-      // ADC input in LSB units, relative to the ideal gOff reference the
-      // periphery subtracts digitally: (M - gOff) / unitG.
-      for (std::size_t i = 0; i < tileRows; ++i)
-        for (std::size_t j = 0; j < tileCols; ++j)
-          effective_[(k0 + i) * width_ + colBase + j] = static_cast<float>((M[i * cols + j] - c.gOff) / unitG);
     }
   });
   packEffective();
@@ -227,8 +295,10 @@ double CrossbarLayer::inputScale() const {
 }
 
 double CrossbarLayer::adcRangeLsb() const {
+  // Full scale: the largest ideal column input (digital-offset: the gOff current included).
   if (!config_.adcCalibrated)
-    return static_cast<double>(config_.rows) * ((1 << config_.dacBits) - 1) * ((1 << config_.bitsPerCell) - 1);
+    return static_cast<double>(config_.rows) * ((1 << config_.dacBits) - 1) *
+           (((1 << config_.bitsPerCell) - 1) + offsetLsbPerDigit());
   std::lock_guard<std::mutex> lock(calibrationMutex_);
   return adcRange_;
 }

@@ -1,0 +1,267 @@
+/**
+ * Physical readout schemes, units and the ADC range (issue 11): every readout against the
+ * independent integer reference, the engine's analog column currents against lib/circuit's
+ * solves of the same programmed conductances, vRead's role, and the no-clamp check.
+ */
+import { CrossbarLayer, CrossbarConfigInput, crossbarMatMul, losslessAdcBits, resolveCrossbarConfig } from '../../lib/crossbar';
+import type { Readout } from '../../lib/crossbar/geometry';
+import { solveCircuit, transferMatrix } from '../../lib/circuit';
+import { matmul, randomFloats, referenceCrossbar, ReferenceConfig } from './reference';
+
+const READOUTS: Readout[] = ['digital-offset', 'reference-column', 'differential'];
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+function rms(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s / a.length);
+}
+
+describe.each(READOUTS)('readout %s, ideal devices', (readout) => {
+  const cases: Array<{ k: number; n: number; batch: number; cfg: Partial<ReferenceConfig> }> = [
+    { k: 37, n: 11, batch: 5, cfg: { rows: 16, cols: 8 } },
+    { k: 70, n: 20, batch: 4, cfg: { rows: 64, cols: 64, bitsPerCell: 4, dacBits: 2 } },
+    { k: 50, n: 7, batch: 6, cfg: { rows: 20, cols: 5, bitsPerCell: 2, weightBits: 4, inputBits: 4, dacBits: 4 } },
+    // gOff / unitG = 1.5 LSB per digit: offsets with exact half fractions.
+    { k: 40, n: 9, batch: 5, cfg: { rows: 32, cols: 4, gOn: 3e-5, gOff: 1e-5 } },
+    // The general (unfused) path.
+    { k: 1100, n: 3, batch: 2, cfg: { rows: 1024, cols: 2, inputBits: 16, dacBits: 1 } },
+  ];
+  it.each(cases)('a lossless ADC matches the integer reference exactly (k=$k n=$n $cfg)', async ({ k, n, batch, cfg }) => {
+    const full: ReferenceConfig = {
+      rows: 64, cols: 64, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 1, perChannel: false, inputScale: 0.9,
+      readout, ...cfg,
+    };
+    const w = randomFloats(k * n, 3 * k + n);
+    const x = randomFloats(batch * k, 5 * k + 1, -1, 1);
+    const ref = referenceCrossbar(x, batch, w, k, n, full);
+    // With lossless converters every readout gives the same integers.
+    expect(Array.from(ref.outputs)).toEqual(Array.from(referenceCrossbar(x, batch, w, k, n, { ...full, readout: 'reference-column' }).outputs));
+    const y = await crossbarMatMul(x, batch, w, k, n, {
+      rows: full.rows, cols: full.cols, bitsPerCell: full.bitsPerCell, weightBits: full.weightBits,
+      inputBits: full.inputBits, dacBits: full.dacBits, adcBits: 'lossless', inputScale: full.inputScale, readout,
+      ...(cfg.gOn ? { gOn: cfg.gOn, gOff: cfg.gOff } : {}),
+    });
+    expect(Array.from(y)).toEqual(Array.from(ref.outputs));
+  });
+
+  it('a lossy ADC matches the reference conversion by conversion and stays within its rounding bound', async () => {
+    const k = 90, n = 12, batch = 6;
+    const w = randomFloats(k * n, 21);
+    const x = randomFloats(batch * k, 22, -1, 1);
+    const base: ReferenceConfig = {
+      rows: 32, cols: 8, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 2, perChannel: false, inputScale: 1, readout,
+    };
+    const lossless = referenceCrossbar(x, batch, w, k, n, base).outputs;
+    for (const adcBits of [4, 6]) {
+      const ref = referenceCrossbar(x, batch, w, k, n, { ...base, adcBits });
+      const y = await crossbarMatMul(x, batch, w, k, n, { rows: 32, cols: 8, dacBits: 2, adcBits, inputScale: 1, readout });
+      let worst = 0;
+      for (let i = 0; i < y.length; i++) {
+        const err = Math.abs(y[i] - lossless[i]);
+        expect(err).toBeLessThanOrEqual(ref.adcErrorBound[i] * (1 + 1e-6) + 1e-6);
+        expect(Math.abs(y[i] - ref.outputs[i])).toBeLessThanOrEqual(1e-5 * maxAbs(ref.outputs));
+        worst = Math.max(worst, err);
+      }
+      expect(worst).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('ADC bits rule', () => {
+  it('covers the gOff current under digital-offset and adds a sign bit for bipolar readouts', () => {
+    const bits = (c: CrossbarConfigInput): number => resolveCrossbarConfig(c).adcBits;
+    // Defaults (Ron 100k, Roff 600k): gOff/unitG = 0.6 LSB per digit at 2-bit cells.
+    expect(bits({ rows: 64 })).toBe(Math.ceil(Math.log2(Math.floor(64 * 3.6) + 1)));
+    expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(Math.ceil(Math.log2(64 * 18 + 1))); // 15 + 3 LSB per digit: 11 bits
+    expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(11);
+    expect(bits({ rows: 64, readout: 'differential' })).toBe(9); // 192 -> 8 bits + sign
+    expect(bits({ rows: 64, readout: 'reference-column' })).toBe(9);
+    expect(bits({ rows: 64, adcBits: 'nax' })).toBe(8);
+    expect(losslessAdcBits(64, 1, 2)).toBe(8); // the bare signal: ISAAC's rule
+  });
+
+  it('rejects a 1-bit bipolar ADC, naming the field', () => {
+    let err: unknown;
+    try {
+      resolveCrossbarConfig({ readout: 'differential', adcBits: 1 });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).toMatch(/config\.adcBits/);
+    expect((err as { code: string }).code).toBe('ERR_NAX_CONFIG');
+    expect(() => resolveCrossbarConfig({ readout: 'offset' as Readout })).toThrow(/config\.readout/);
+  });
+
+  it('counts physical columns and conversions per readout', async () => {
+    const k = 100, n = 40;
+    for (const readout of READOUTS) {
+      const layer = await CrossbarLayer.program({ weights: randomFloats(k * n, 3), k, n, config: { rows: 32, cols: 16, readout } });
+      const g = layer.geometry;
+      expect(g.arrays).toBe(4 * 3 * 4 * 2);
+      expect(layer.state().physicalCols).toBe(readout === 'reference-column' ? 17 : 16);
+      expect(g.physicalCols).toBe(layer.state().physicalCols);
+      expect(g.conversionsPerCycle).toBe(readout === 'differential' ? g.arrays * 8 : g.arrays * 16);
+      expect(layer.state().bipolar).toBe(readout !== 'digital-offset');
+      layer.dispose();
+    }
+  });
+});
+
+describe('units: analog column currents in amperes', () => {
+  const k = 40, n = 20;
+  const w = randomFloats(k * n, 71);
+  const parasitics = { rWordLine: 2.82, rBitLine: 2.82, rSource: 7, rSink: 3 };
+
+  it.each(READOUTS)('%s: the engine currents equal solveCircuit on the programmed conductances to 1e-9', async (readout) => {
+    const config: CrossbarConfigInput = {
+      rows: 32, cols: 16, dacBits: 2, inputBits: 6, readout, parasitics, variation: { sigma: 0.2, distribution: 'lognormal' },
+      stuckAtOn: 0.02, stuckAtOff: 0.02, seed: 9, inputScale: 1,
+    };
+    const layer = await CrossbarLayer.program({ weights: w, k, n, config });
+    const state = layer.state();
+    const rows = 32, pcols = state.physicalCols, dMax = 3;
+    const { matrix: E, width } = layer.effectiveMatrix();
+    const g = layer.geometry;
+    for (const [rowTile, colTile, slice] of [[0, 0, 0], [1, 1, 3], [1, 0, 2]]) {
+      const tileRows = Math.min(rows, k - rowTile * rows), tileCols = Math.min(16, n - colTile * 16);
+      const digits = new Float64Array(rows);
+      for (let i = 0; i < tileRows; i++) digits[i] = (i * 7 + slice) % (dMax + 1);
+      const voltages = digits.map((d) => (0.25 * d) / dMax);
+      const currents: Float64Array[] = [];
+      for (const polarity of [0, 1] as const) {
+        const a = layer.arrayIndex({ rowTile, colTile, slice, polarity });
+        const { conductances, cols } = await layer.arrayMatrices(a);
+        expect(cols).toBe(pcols);
+        const I = await layer.columnCurrents(a, digits);
+        // lib/circuit's solve (multifrontal) and the banded reference transfer matrix, same netlist.
+        const solved = await solveCircuit({ rows, cols: pcols, conductances, voltages, ...parasitics });
+        const banded = await transferMatrix({ rows, cols: pcols, conductances, ...parasitics, method: 'banded' });
+        const scale = maxAbs(solved);
+        expect(scale).toBeGreaterThan(1e-7); // microamperes: real currents
+        for (let j = 0; j < pcols; j++) {
+          expect(Math.abs(I[j] - solved[j])).toBeLessThanOrEqual(1e-9 * scale);
+          let viaBanded = 0;
+          for (let i = 0; i < rows; i++) viaBanded += voltages[i] * banded[i * pcols + j];
+          expect(Math.abs(I[j] - viaBanded)).toBeLessThanOrEqual(1e-9 * scale);
+        }
+        currents.push(I);
+      }
+      // The ADC inputs the engine computes in float (E_t . digits, + the digital offset), in amperes,
+      // against the double currents after the readout's analog subtraction.
+      const segments = readout === 'differential' ? g.slices : 2 * g.slices;
+      let digitSum = 0;
+      for (let i = 0; i < tileRows; i++) digitSum += digits[i];
+      for (const polarity of readout === 'differential' ? [0] : [0, 1]) {
+        const seg = readout === 'differential' ? slice : polarity * g.slices + slice;
+        const want: number[] = [];
+        const got: number[] = [];
+        for (let j = 0; j < tileCols; j++) {
+          const I = currents[polarity];
+          want.push(
+            readout === 'digital-offset' ? I[j] : readout === 'reference-column' ? I[j] - I[16] : currents[0][j] - currents[1][j],
+          );
+          let lsb = readout === 'digital-offset' ? Math.fround(state.offsetLsbPerDigit * digitSum) : 0;
+          for (let i = 0; i < tileRows; i++) lsb += digits[i] * E[(rowTile * rows + i) * width + segments * colTile * 16 + seg * tileCols + j];
+          got.push(lsb * state.unitCurrentAmps);
+        }
+        const scale = maxAbs(want);
+        for (let j = 0; j < tileCols; j++) expect(Math.abs(got[j] - want[j])).toBeLessThanOrEqual(2e-6 * scale);
+      }
+    }
+    layer.dispose();
+  });
+
+  it('currents scale with vRead; codes do not, unless the noise is given in amperes', async () => {
+    const x = randomFloats(8 * k, 72, 0, 1);
+    const at = async (vRead: number, extra: CrossbarConfigInput = {}) => {
+      const layer = await CrossbarLayer.program({ weights: w, k, n, config: { rows: 32, cols: 16, vRead, parasitics, seed: 4, inputScale: 1, ...extra } });
+      const digits = new Float64Array(32).fill(1);
+      const I = await layer.columnCurrents(0, digits);
+      const y = await layer.run(x, 8);
+      const state = layer.state();
+      layer.dispose();
+      return { I, y, state };
+    };
+    const low = await at(0.25), high = await at(1.0);
+    for (let j = 0; j < low.I.length; j++) expect(high.I[j] / low.I[j]).toBeCloseTo(4, 12);
+    expect(high.state.unitCurrentAmps / low.state.unitCurrentAmps).toBeCloseTo(4, 12);
+    expect(high.state.adcFullScaleAmps / low.state.adcFullScaleAmps).toBeCloseTo(4, 12);
+    // A relative ADC range: the same codes.
+    expect(Array.from(high.y)).toEqual(Array.from(low.y));
+    // Output-referred noise in LSB or device noise (relative): vRead changes nothing.
+    for (const extra of [{ readNoise: 0.5 }, { readNoise: 0.05, readNoiseModel: 'device' as const }]) {
+      expect(Array.from((await at(1.0, extra)).y)).toEqual(Array.from((await at(0.25, extra)).y));
+    }
+    // Noise in amperes (a fixed sense-amplifier noise): 4x the read voltage, a quarter the noise in LSB.
+    const clean = low.y;
+    const sigmaAmps = 2 * low.state.unitCurrentAmps; // 2 LSB at 0.25 V
+    const noisyLow = (await at(0.25, { readNoise: sigmaAmps, readNoiseModel: 'output-amperes' })).y;
+    const noisyHigh = (await at(1.0, { readNoise: sigmaAmps, readNoiseModel: 'output-amperes' })).y;
+    const lsbTwo = (await at(0.25, { readNoise: 2 })).y;
+    expect(Array.from(noisyLow)).toEqual(Array.from(lsbTwo)); // 2 LSB either way at 0.25 V
+    expect(rms(noisyHigh, clean)).toBeLessThan(0.5 * rms(noisyLow, clean));
+  });
+});
+
+describe('no conversion is clamped unless the real ADC range ends', () => {
+  it.each(READOUTS)('%s at 128x128 with 2.82 ohm wires: every ADC input lies inside the range', async (readout) => {
+    const rows = 128, cols = 128, k = 128, n = 128, batch = 3;
+    // Trained-network-like weights: most far below the layer's largest, so the high slices hold
+    // mostly gOff cells (whose IR-dropped current falls below the ideal gOff reference).
+    const w = randomFloats(k * n, 81, -0.05, 0.05);
+    w[0] = 1;
+    const x = randomFloats(batch * k, 82, -1, 1);
+    const layer = await CrossbarLayer.program({ weights: w, k, n, config: { rows, cols, readout, parasitics: true, inputScale: 1 } });
+    const state = layer.state();
+    const codeMax = state.bipolar ? 2 ** (state.adcBits - 1) - 1 : 2 ** state.adcBits - 1;
+    const lo = state.bipolar ? -state.adcRangeLsb : 0, hi = state.adcRangeLsb;
+    expect(state.adcRangeLsb).toBeLessThanOrEqual(codeMax); // lossless: one LSB per code
+    const { matrix: E, width } = layer.effectiveMatrix();
+    // Every conversion of the batch: ADC input = E . digits (+ the digital offset), in LSB.
+    const xMax = 255;
+    let below = 0, above = 0, signalNegative = 0, conversions = 0, minSeen = Infinity;
+    for (let b = 0; b < batch; b++)
+      for (const pass of [0, 1])
+        for (let cy = 0; cy < 8; cy++) {
+          const digits = new Float64Array(rows);
+          let digitSum = 0;
+          for (let i = 0; i < rows; i++) {
+            const v = x[b * k + i];
+            const mag = pass === 0 ? Math.max(0, v) : Math.max(0, -v);
+            digits[i] = (Math.min(xMax, Math.floor(mag * xMax + 0.5)) >> cy) & 1;
+            digitSum += digits[i];
+          }
+          for (let col = 0; col < width; col++) {
+            let signal = 0;
+            for (let i = 0; i < rows; i++) signal += digits[i] * E[i * width + col];
+            const input = signal + state.offsetLsbPerDigit * digitSum;
+            conversions++;
+            if (signal < -1e-9) signalNegative++;
+            if (input < lo) below++;
+            if (input > hi) above++;
+            minSeen = Math.min(minSeen, input);
+          }
+        }
+    expect(conversions).toBe(batch * 2 * 8 * width);
+    expect(below).toBe(0);
+    expect(above).toBe(0);
+    if (readout === 'digital-offset') {
+      // The artefact this replaces: the signal alone (M - gOff) goes negative under IR drop in
+      // many conversions; the whole current the ADC digitises never does.
+      expect(signalNegative / conversions).toBeGreaterThan(0.05);
+      expect(minSeen).toBeGreaterThanOrEqual(0);
+    }
+    // And the run agrees with the float product of the same lossless readout (no clamp losses):
+    // the parasitic result sits close to, and below, the ideal one.
+    const y = await layer.run(x, batch);
+    const f = matmul(x, batch, w, k, n);
+    expect(rms(y, f)).toBeLessThan(0.2 * maxAbs(f));
+    layer.dispose();
+  });
+});
