@@ -134,5 +134,6 @@ export function maxColumnCode(
  */
 export function losslessAdcBits(rows: number, dacBits: number, bitsPerCell: number, readout?: AdcReadoutSpec): number {
   const { maxCode, bipolar } = maxColumnCode(rows, dacBits, bitsPerCell, readout);
-  return Math.ceil(Math.log2(Math.floor(maxCode) + 1)) + (bipolar ? 1 : 0);
+  // The top code must reach the full-scale input (step = range / top code <= 1 LSB).
+  return Math.ceil(Math.log2(maxCode + 1)) + (bipolar ? 1 : 0);
 }

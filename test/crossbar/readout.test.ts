@@ -77,7 +77,7 @@ describe('ADC bits rule', () => {
   it('covers the gOff current under digital-offset and adds a sign bit for bipolar readouts', () => {
     const bits = (c: CrossbarConfigInput): number => resolveCrossbarConfig(c).adcBits;
     // Defaults (Ron 100k, Roff 600k): gOff/unitG = 0.6 LSB per digit at 2-bit cells.
-    expect(bits({ rows: 64 })).toBe(Math.ceil(Math.log2(Math.floor(64 * 3.6) + 1)));
+    expect(bits({ rows: 64 })).toBe(Math.ceil(Math.log2(64 * 3.6 + 1)));
     expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(Math.ceil(Math.log2(64 * 18 + 1))); // 15 + 3 LSB per digit: 11 bits
     expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(11);
     expect(bits({ rows: 64, readout: 'differential' })).toBe(9); // 192 -> 8 bits + sign

@@ -2,6 +2,7 @@
 // here: sign + magnitude weights, unsigned input magnitudes with a positive and
 // a negative pass, and one integer dot product per output (no slicing, no
 // tiles, no cycles: those must cancel exactly when the ADC is lossless).
+#include <cstdio>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -28,7 +29,7 @@ nax::CrossbarConfig baseConfig(int rows, int cols, int bitsPerCell, int weightBi
   // (gOff / unitG = 0.6 LSB per digit at 2-bit cells and these conductances).
   const double sMax = (1 << bitsPerCell) - 1, offsetPerDigit = (1.0 / 600e3) / ((1e-5 - 1.0 / 600e3) / sMax);
   const double maxSum = static_cast<double>(rows) * ((1 << dacBits) - 1) * (sMax + offsetPerDigit);
-  c.adcBits = static_cast<int>(std::ceil(std::log2(std::floor(maxSum) + 1)));  // lossless
+  c.adcBits = static_cast<int>(std::ceil(std::log2(maxSum + 1)));  // lossless: top code >= full scale
   c.readout = nax::Readout::kDigitalOffset;
   c.readNoiseModel = nax::ReadNoiseModel::kOutputLsb;
   c.adcCalibrated = false;
@@ -136,7 +137,12 @@ TEST_CASE("a lossless ADC reproduces the quantized integer result exactly (fused
     const auto got = runLayer(w, s.k, s.n, c, x, batch);
     const auto want = losslessReference(x, batch, w, s.k, s.n, c);
     std::size_t mismatches = 0;
-    for (std::size_t e = 0; e < got.size(); ++e) mismatches += got[e] != want[e];
+    for (std::size_t e = 0; e < got.size(); ++e) {
+      if (got[e] != want[e] && mismatches == 0)
+        std::fprintf(stderr, "rows %d cols %d bpc %d: element %zu got %.9g want %.9g\n", s.rows, s.cols, s.bitsPerCell, e,
+                     got[e], want[e]);
+      mismatches += got[e] != want[e];
+    }
     CHECK_EQ(mismatches, 0u);
   }
 }
