@@ -265,3 +265,92 @@ describe('no conversion is clamped unless the real ADC range ends', () => {
     layer.dispose();
   });
 });
+
+describe('read noise models', () => {
+  const mean = (a: ArrayLike<number>): number => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i];
+    return s / a.length;
+  };
+  const variance = (a: ArrayLike<number>): number => {
+    const m = mean(a);
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += (a[i] - m) ** 2;
+    return s / (a.length - 1);
+  };
+
+  it.each(['digital-offset', 'differential'] as const)(
+    '%s, device model: the output variance matches sigma^2 sum (M V / unitCurrent)^2 of the programmed cells',
+    async (readout) => {
+      // One row tile, one slice, one cycle: each output is one conversion per polarity (G+, G-).
+      const rows = 48, batchN = 6000, sigma = 0.15;
+      const w = new Float32Array(rows * 2).map((_, e) => (e % 3 === 0 ? 1 : e % 3 === 1 ? -1 : 0.34));
+      const ones = new Float32Array(batchN * rows).fill(1);
+      const config: CrossbarConfigInput = {
+        rows, cols: 2, weightBits: 3, bitsPerCell: 2, inputBits: 1, dacBits: 1, inputScale: 1, readout,
+        variation: { sigma: 0.2, distribution: 'lognormal' }, parasitics: true,
+        readNoise: sigma, readNoiseModel: 'device', seed: 13,
+      };
+      const layer = await CrossbarLayer.program({ weights: w, k: rows, n: 2, config });
+      const y = await layer.run(ones, batchN);
+      const state = layer.state();
+      // Expected per output column j: sum over both arrays' cells of (sigma * M_ij * V_i)^2 in LSB^2,
+      // from the programmed transfer matrices (V_i = vRead: every digit 1), plus the ADC's rounding
+      // (1/12 LSB^2 per rounding: one per conversion, none for the exact digital offset).
+      const plus = await layer.arrayMatrices(layer.arrayIndex({ rowTile: 0, colTile: 0, slice: 0, polarity: 0 }));
+      const minus = await layer.arrayMatrices(layer.arrayIndex({ rowTile: 0, colTile: 0, slice: 0, polarity: 1 }));
+      const lsbPerAmp = 1 / state.unitCurrentAmps, vRead = 0.25;
+      const conversions = readout === 'differential' ? 1 : 2;
+      // One output LSB = inputLsb * weightScale = 1 * (1 / 3).
+      for (let j = 0; j < 2; j++) {
+        let want = conversions / 12;
+        for (const m of [plus.transfer, minus.transfer])
+          for (let i = 0; i < rows; i++) want += (sigma * m[i * 2 + j] * vRead * lsbPerAmp) ** 2;
+        const column = new Float64Array(batchN);
+        for (let b = 0; b < batchN; b++) column[b] = y[b * 2 + j] * 3;
+        const got = variance(column);
+        // Sampling error of a variance: sqrt(2 / N) = 1.8% here; allow 4 standard errors.
+        expect(Math.abs(got / want - 1)).toBeLessThan(4 * Math.sqrt(2 / batchN));
+        // Its statistics do not depend on batch position: first and second half agree.
+        const a = variance(column.subarray(0, batchN / 2)), b = variance(column.subarray(batchN / 2));
+        expect(Math.abs(a / b - 1)).toBeLessThan(6 * Math.sqrt(2 / (batchN / 2)));
+      }
+      layer.dispose();
+    },
+  );
+
+  it.each(READOUTS)('%s: noise is fresh on every read and bit-identical for 1, 2 and 4 threads (both models)', async (readout) => {
+    const k = 80, n = 24, batch = 9;
+    const w = randomFloats(k * n, 91);
+    const x = randomFloats(batch * k, 92, -1, 1);
+    for (const model of [{ readNoise: 0.7 }, { readNoise: 0.05, readNoiseModel: 'device' as const }]) {
+      const reads: Float32Array[][] = [];
+      for (const threads of [1, 2, 4]) {
+        const layer = await CrossbarLayer.program({
+          weights: w, k, n, config: { rows: 32, cols: 16, readout, parasitics: true, inputScale: 1, seed: 3, threads, ...model },
+        });
+        reads.push([await layer.run(x, batch), await layer.run(x.subarray(0, 4 * k), 4), await layer.run(x.subarray(4 * k), batch - 4)]);
+        layer.dispose();
+      }
+      for (const r of reads.slice(1)) for (let i = 0; i < 3; i++) expect(Array.from(r[i])).toEqual(Array.from(reads[0][i]));
+      // Second read of the same inputs: different noise.
+      const again = new Float32Array([...reads[0][1], ...reads[0][2]]);
+      expect(rms(again, reads[0][0])).toBeGreaterThan(0);
+    }
+  });
+
+  it('device noise grows with the conductance a column carries (gOff cells included)', async () => {
+    const k = 64, batch = 400;
+    const x = new Float32Array(batch * k).fill(1);
+    const spread = async (weight: number) => {
+      const w = new Float32Array(k).fill(weight);
+      w[0] = 1; // same scale
+      const y = await crossbarMatMul(x, batch, w, k, 1, {
+        rows: 64, cols: 1, inputBits: 1, dacBits: 1, inputScale: 1, readNoise: 0.1, readNoiseModel: 'device', seed: 2,
+      });
+      return variance(y);
+    };
+    expect(await spread(1)).toBeGreaterThan(2 * (await spread(0)));
+    expect(await spread(0)).toBeGreaterThan(0); // gOff cells are noisy too
+  });
+});
