@@ -8,12 +8,21 @@ import type { CrossbarConfig } from '../crossbar/config';
 import { CrossbarLayer, type CrossbarLayerState } from '../crossbar/layer';
 import { type CrossbarPlan, groupConfig, layerPlanOf } from '../plan/plan';
 import type { MatmulBackend } from './backend';
+import { gemm } from '../native';
 
 export interface CrossbarBackend extends MatmulBackend {
   /** The plan every layer is programmed from. */
   readonly plan: CrossbarPlan;
   /** What was programmed so far, per layer and group: its config and the native engine's own report. */
   programmed(): ProgrammedGroup[];
+  /**
+   * ADC calibration over a calibration set (layers with adcRange 'calibrated'): while `pass`
+   * runs batches through the executor, every programmed group accumulates its largest ADC input
+   * (CrossbarLayer.calibrateAdc) and hands the float product downstream, so each layer sees the
+   * ideal activations its input scale was calibrated on (lib/runtime/calibrate.ts); then each
+   * calibrated group's range is fixed. Returns the number of groups calibrated.
+   */
+  calibrateAdcs(pass: () => Promise<void>): Promise<number>;
   /** Frees every programmed layer. */
   dispose(): void;
 }
@@ -30,6 +39,7 @@ export function crossbarBackend(plan: CrossbarPlan): CrossbarBackend {
   if (!plan || !Array.isArray(plan.layers))
     throw new NaxError(ErrorCodes.invalidArgument, 'expected a crossbar plan (planGraph / planLayers) for crossbarBackend');
   const programmed: Array<{ layer: string; group: number; xb: CrossbarLayer }> = [];
+  let calibrating = false;
   return {
     name: 'crossbar',
     plan,
@@ -40,9 +50,35 @@ export function crossbarBackend(plan: CrossbarPlan): CrossbarBackend {
           ErrorCodes.sizeMismatch,
           `layer ${layer.name} is ${layer.groups} x ${layer.k} x ${layer.n} (groups x K x N) but its plan entry is ${entry.groups} x ${entry.k} x ${entry.n}; make the plan from the same model`,
         );
-      const xb = await CrossbarLayer.program({ weights, k: layer.k, n: layer.n, config: groupConfig(entry, group) });
+      const config = groupConfig(entry, group);
+      const xb = await CrossbarLayer.program({ weights, k: layer.k, n: layer.n, config });
       programmed.push({ layer: layer.name, group, xb });
-      return { run: (rows, count) => xb.run(rows, count) };
+      // Kept for ADC calibration passes only (the float product goes downstream there).
+      const floatWeights = config.adcRange === 'calibrated' || plan.layers.some((l) => l.config.adcRange === 'calibrated') ? Float32Array.from(weights) : undefined;
+      return {
+        run: async (rows, count) => {
+          if (!calibrating || !floatWeights) return xb.run(rows, count);
+          if (xb.config.adcRange === 'calibrated') await xb.calibrateAdc(rows, count);
+          const out = new Float32Array(count * layer.n);
+          if (count > 0) await gemm({ m: count, n: layer.n, k: layer.k, a: rows, b: floatWeights, c: out, threads: xb.config.threads });
+          return out;
+        },
+      };
+    },
+    async calibrateAdcs(pass) {
+      calibrating = true;
+      try {
+        await pass();
+      } finally {
+        calibrating = false;
+      }
+      let calibrated = 0;
+      for (const { xb } of programmed)
+        if (xb.config.adcRange === 'calibrated' && !xb.config.ideal) {
+          xb.finalizeAdcCalibration();
+          calibrated++;
+        }
+      return calibrated;
     },
     programmed() {
       return programmed.map(({ layer, group, xb }) => ({ layer, group, config: xb.config, state: xb.state() }));
