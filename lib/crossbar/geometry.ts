@@ -9,10 +9,11 @@
  *   included; the periphery subtracts the known offset code (DESIGN's separate G+/G- arrays,
  *   subtracted digitally). CrossSim's OffsetCore with style DIGITAL_OFFSET.
  * - 'reference-column': one extra column of gOff cells per array, its current subtracted in
- *   analog from every data column before a bipolar ADC (ISAAC-style; CrossSim's analog offset
- *   core adds such a zero-point column).
+ *   analog from every data column before a bipolar ADC (CrossSim's analog offset core adds such a
+ *   zero-point column to the array, simulator/cores/offset_core.py).
  * - 'differential': each G+ column minus its G- partner in analog before one bipolar ADC
- *   (CrossSim's BalancedCore with subtract_current_in_xbar): half the conversions, one more bit.
+ *   (CrossSim's BalancedCore with subtract_current_in_xbar, whose ADC limits become [-rows, rows] in
+ *   simulator/circuits/adc/iadc.py): half the conversions, one more bit.
  */
 export type Readout = 'digital-offset' | 'reference-column' | 'differential';
 export const READOUTS: readonly Readout[] = ['digital-offset', 'reference-column', 'differential'];
