@@ -133,6 +133,7 @@ export type {
   AdcBitsRule,
   WeightScale,
   ReadNoiseModel,
+  AdcNonIdealConfig,
   Readout,
   AdcReadoutSpec,
   ArrayPosition,

@@ -26,6 +26,22 @@ export interface VariationConfig {
 }
 
 export type AdcRange = 'full-scale' | 'calibrated';
+
+/**
+ * ADC non-idealities, drawn once per ADC when the layer is programmed (seeded; one ADC per array,
+ * one per G+/G- pair under 'differential'), in units of the ADC's own code step. CrossSim models
+ * an ADC's comparator offset and capacitor mismatch (Spear et al., "The Impact of
+ * Analog-to-Digital Converter Architecture and Variability on Analog Neural Network Accuracy",
+ * IEEE JXCDC 2023); here as their effects at the converter's transfer curve.
+ */
+export interface AdcNonIdealConfig {
+  /** Input-referred offset sigma, codes (comparator offset). Default 0. */
+  offsetSigma: number;
+  /** Relative gain error sigma (reference / capacitor mismatch). Default 0. */
+  gainSigma: number;
+  /** Sigma of each code threshold's deviation, codes: a seeded INL/DNL table (sorted: monotonic). Default 0. */
+  inlSigma: number;
+}
 /**
  * Read-noise models (CrossbarConfig.readNoise's unit): 'output' sigma in LSB at every ADC input;
  * 'output-amperes' the same in amperes (so it shrinks relative to the signal as vRead grows);
@@ -71,6 +87,8 @@ export interface CrossbarConfig {
   adcRange: AdcRange;
   /** How the gOff baseline is removed (geometry.ts Readout). Default 'digital-offset'. */
   readout: Readout;
+  /** Per-ADC offset, gain and INL/DNL errors, or false (default: ideal converters). */
+  adcNonIdeal: AdcNonIdealConfig | false;
   /** ON conductance, siemens. Default 1e-5 (Ron = 100 kOhm). */
   gOn: number;
   /** OFF conductance, siemens. Default 1/600e3 (Roff = 600 kOhm). */
@@ -115,7 +133,8 @@ export type AdcBitsRule = 'lossless' | 'nax';
  * What callers pass: any subset; parasitics may be `true` for the defaults, adcBits may name a
  * rule ('lossless', the default: enough bits for the array's largest column code; 'nax').
  */
-export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'variation' | 'adcBits'>> & {
+export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'variation' | 'adcBits' | 'adcNonIdeal'>> & {
+  adcNonIdeal?: Partial<AdcNonIdealConfig> | false;
   adcBits?: number | AdcBitsRule;
   parasitics?: Partial<ParasiticsConfig> | boolean;
   variation?: Partial<VariationConfig> | false;
@@ -142,6 +161,7 @@ export const CROSSBAR_DEFAULTS: Readonly<Omit<CrossbarConfig, 'adcBits' | 'input
   dacBits: 1,
   adcRange: 'full-scale' as const,
   readout: 'digital-offset' as const,
+  adcNonIdeal: false as const,
   gOn: 1 / 100e3,
   gOff: 1 / 600e3,
   vRead: 0.25,
@@ -165,7 +185,7 @@ export const DEFAULT_PARASITICS: Readonly<ParasiticsConfig> = Object.freeze({
 });
 
 const KEYS = [
-  'rows', 'cols', 'bitsPerCell', 'weightBits', 'inputBits', 'dacBits', 'adcBits', 'adcRange', 'readout', 'gOn',
+  'rows', 'cols', 'bitsPerCell', 'weightBits', 'inputBits', 'dacBits', 'adcBits', 'adcRange', 'readout', 'adcNonIdeal', 'gOn',
   'gOff', 'vRead', 'parasitics', 'variation', 'stuckAtOn', 'stuckAtOff', 'readNoise', 'readNoiseModel',
   'weightScale', 'inputScale', 'seed', 'threads', 'ideal',
 ] as const;
@@ -258,6 +278,20 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
           : expectOneOf('config.variation.distribution', p.variation.distribution, ['lognormal', 'gaussian'] as const),
     };
   }
+  let adcNonIdeal: AdcNonIdealConfig | false = d.adcNonIdeal;
+  if (p.adcNonIdeal !== undefined && p.adcNonIdeal !== false) {
+    if (typeof p.adcNonIdeal !== 'object' || p.adcNonIdeal === null || Array.isArray(p.adcNonIdeal))
+      throw invalid('config.adcNonIdeal', 'an object or false', p.adcNonIdeal);
+    rejectUnknownKeys('config.adcNonIdeal', p.adcNonIdeal, ['offsetSigma', 'gainSigma', 'inlSigma']);
+    const a = p.adcNonIdeal;
+    adcNonIdeal = {
+      offsetSigma: num('adcNonIdeal.offsetSigma', a.offsetSigma, 0, { min: 0 }),
+      gainSigma: num('adcNonIdeal.gainSigma', a.gainSigma, 0, { min: 0, max: 1 }),
+      inlSigma: num('adcNonIdeal.inlSigma', a.inlSigma, 0, { min: 0 }),
+    };
+    if (adcNonIdeal.inlSigma > 0 && adcBits > 16)
+      throw configError(`expected adcBits <= 16 with an INL table (config.adcNonIdeal.inlSigma > 0) for config.adcBits, got ${adcBits}`);
+  }
   const stuckAtOn = num('stuckAtOn', p.stuckAtOn, d.stuckAtOn, { min: 0, max: 1 });
   const stuckAtOff = num('stuckAtOff', p.stuckAtOff, d.stuckAtOff, { min: 0, max: 1 });
   if (stuckAtOn + stuckAtOff > 1)
@@ -273,7 +307,7 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   const threads = int('threads', p.threads, d.threads, 0, MAX_THREADS);
   const ideal = p.ideal === undefined ? d.ideal : expectOneOf('config.ideal', p.ideal, [true, false] as const);
   return {
-    rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, readout, gOn, gOff, vRead, parasitics,
+    rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, readout, adcNonIdeal, gOn, gOff, vRead, parasitics,
     variation, stuckAtOn, stuckAtOff, readNoise, readNoiseModel, weightScale, inputScale, seed, threads, ideal,
   };
 }
@@ -303,6 +337,9 @@ export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
     variationSigma: c.variation ? c.variation.sigma : 0,
     stuckAtOn: c.stuckAtOn,
     stuckAtOff: c.stuckAtOff,
+    adcOffsetSigma: c.adcNonIdeal ? c.adcNonIdeal.offsetSigma : 0,
+    adcGainSigma: c.adcNonIdeal ? c.adcNonIdeal.gainSigma : 0,
+    adcInlSigma: c.adcNonIdeal ? c.adcNonIdeal.inlSigma : 0,
     readNoise: c.readNoise,
     readNoiseModel: c.readNoiseModel === 'output' ? 0 : c.readNoiseModel === 'output-amperes' ? 1 : 2,
     perChannel: c.weightScale === 'per-channel' ? 1 : 0,

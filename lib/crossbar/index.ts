@@ -12,6 +12,7 @@ export type {
   AdcBitsRule,
   WeightScale,
   ReadNoiseModel,
+  AdcNonIdealConfig,
 } from './config';
 export {
   mappingGeometry, magnitudeSlices, naxAdcBits, losslessAdcBits, maxColumnCode, physicalCols, conversionsPerArrayRead,

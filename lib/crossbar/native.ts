@@ -30,6 +30,10 @@ export interface NativeCrossbarConfig {
   variationSigma: number;
   stuckAtOn: number;
   stuckAtOff: number;
+  /** ADC errors per ADC (0 = none): offset and INL sigma in codes, gain relative. */
+  adcOffsetSigma: number;
+  adcGainSigma: number;
+  adcInlSigma: number;
   readNoise: number;
   /** 0 output (LSB), 1 output (amperes), 2 device (relative). */
   readNoiseModel: 0 | 1 | 2;

@@ -39,6 +39,9 @@ nax::CrossbarConfig readConfig(Napi::Object o) {
   c.variationSigma = f.number("variationSigma");
   c.stuckAtOn = f.number("stuckAtOn");
   c.stuckAtOff = f.number("stuckAtOff");
+  c.adcOffsetSigma = f.number("adcOffsetSigma");
+  c.adcGainSigma = f.number("adcGainSigma");
+  c.adcInlSigma = f.number("adcInlSigma");
   c.readNoise = f.number("readNoise");
   c.readNoiseModel = static_cast<nax::ReadNoiseModel>(f.integer("readNoiseModel", 0, 2));
   c.perChannel = f.flag("perChannel");

@@ -27,6 +27,7 @@ inline std::string num(double v) { return formatNumber(v); }
 // not change another's draws (read noise: crossbar_run.cc).
 constexpr std::uint64_t kStreamVariation = 0x5641524941544eull;
 constexpr std::uint64_t kStreamFault = 0x4641554c54ull;
+constexpr std::uint64_t kStreamAdc = 0x414443ull;
 
 void checkInt(const char* name, int v, int lo, int hi) {
   if (v < lo || v > hi)
@@ -93,6 +94,12 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
   if (c.stuckAtOn + c.stuckAtOff > 1)
     throw Error(codes::kConfig, "expected stuckAtOn + stuckAtOff <= 1 for stuckAtOff, got " + num(c.stuckAtOn + c.stuckAtOff));
   checkNumber("readNoise", c.readNoise, 0, false);
+  checkNumber("adcNonIdeal.offsetSigma", c.adcOffsetSigma, 0, false);
+  checkNumber("adcNonIdeal.gainSigma", c.adcGainSigma, 0, false, 1);
+  checkNumber("adcNonIdeal.inlSigma", c.adcInlSigma, 0, false);
+  if (c.adcInlSigma > 0 && c.adcBits > 16)
+    throw Error(codes::kConfig, "expected adcBits <= 16 with an INL table (adcNonIdeal.inlSigma > 0) for adcBits, got " +
+                                    std::to_string(c.adcBits));
   checkNumber("inputScale", c.inputScale, 0, false);
 }
 
@@ -132,6 +139,40 @@ CrossbarLayer::CrossbarLayer(const float* weights, std::size_t k, std::size_t n,
       signs_[i * n + j] = w < 0 ? -1 : 1;
     }
   programArrays();
+  drawAdcErrors();
+}
+
+std::size_t CrossbarLayer::adcOf(std::size_t t, std::size_t col) const {
+  // Column col of tile t belongs to column tile ct and segment seg (see effectiveMatrix()).
+  const std::size_t cols = config_.cols, stride = segments_ * cols;
+  const std::size_t ct = col / stride, n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
+  const std::size_t seg = (col - segments_ * n0) / tileCols;
+  return (t * geometry_.colTiles + ct) * segments_ + seg;
+}
+
+void CrossbarLayer::drawAdcErrors() {
+  const auto& c = config_;
+  if (!adcNonIdeal()) return;
+  const std::size_t adcs = geometry_.rowTiles * geometry_.colTiles * segments_;
+  adcOffset_.assign(adcs, 0.0f);
+  adcGain_.assign(adcs, 1.0f);
+  const bool bip = bipolar();
+  const double top = bip ? std::ldexp(1.0, c.adcBits - 1) - 1 : std::ldexp(1.0, c.adcBits) - 1;
+  const double lo = bip ? -top : 0;
+  adcThresholdCount_ = c.adcInlSigma > 0 ? static_cast<std::size_t>(top - lo) : 0;
+  adcThresholds_.assign(adcs * adcThresholdCount_, 0.0f);
+  for (std::size_t a = 0; a < adcs; ++a) {
+    adcOffset_[a] = static_cast<float>(c.adcOffsetSigma * standardNormal(hashKey(c.seed, kStreamAdc, a, 0)));
+    adcGain_[a] = static_cast<float>(1 + c.adcGainSigma * standardNormal(hashKey(c.seed, kStreamAdc, a, 1)));
+    if (adcThresholdCount_ == 0) continue;
+    // Code lo + 1 + i starts at threshold lo + 0.5 + i + inlSigma * z (ideal: half a code below it);
+    // sorted, so the converter stays monotonic (DNL >= -1 code).
+    float* th = adcThresholds_.data() + a * adcThresholdCount_;
+    for (std::size_t i = 0; i < adcThresholdCount_; ++i)
+      th[i] = static_cast<float>(lo + 0.5 + static_cast<double>(i) +
+                                 c.adcInlSigma * standardNormal(hashKey(c.seed, kStreamAdc, a, 2 + i)));
+    std::sort(th, th + adcThresholdCount_);
+  }
 }
 
 std::size_t CrossbarLayer::physicalCols() const {

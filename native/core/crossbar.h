@@ -69,6 +69,11 @@ struct CrossbarConfig {
   double variationSigma = 0;  // lognormal: sigma of ln G; gaussian: relative sigma
   double stuckAtOn = 0;       // probability per cell
   double stuckAtOff = 0;
+  // ADC non-idealities, drawn once per ADC at programming (one ADC per array; under
+  // kDifferential one per G+/G- pair), in units of the ADC's own code step:
+  double adcOffsetSigma = 0;  // input-referred offset (comparator offset), codes
+  double adcGainSigma = 0;    // relative gain error
+  double adcInlSigma = 0;     // each code threshold's deviation (a seeded INL/DNL table), codes
   double readNoise = 0;       // read-noise sigma, units by readNoiseModel
   ReadNoiseModel readNoiseModel = ReadNoiseModel::kOutputLsb;
   bool perChannel = false;    // weight scale per output column
@@ -153,6 +158,12 @@ class CrossbarLayer {
   void runUnfused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
                   int passes, std::uint64_t sampleBase) const;
 
+  bool adcNonIdeal() const {
+    return config_.adcOffsetSigma > 0 || config_.adcGainSigma > 0 || config_.adcInlSigma > 0;
+  }
+  // Which ADC converts ADC input column `col` (of width_) of row tile t.
+  std::size_t adcOf(std::size_t t, std::size_t col) const;
+  void drawAdcErrors();
   // Read-noise sigma in LSB at the ADC input (output models; device model: the relative sigma).
   double sigmaLsb() const;
   // Top code magnitude: 2^adcBits - 1 unipolar, 2^(adcBits-1) - 1 bipolar.
@@ -176,6 +187,10 @@ class CrossbarLayer {
   double inputScale_ = 0;
   double adcRange_ = 0;
   double adcCalibrationMax_ = 0;  // running max of calibrateAdcAccumulate
+  // Per ADC: offset (codes) and gain (1 + error); thresholds (adcThresholds_ per ADC, code
+  // c's lower threshold at index c - lo - 1) when an INL table is drawn.
+  std::vector<float> adcOffset_, adcGain_, adcThresholds_;
+  std::size_t adcThresholdCount_ = 0;
   // Samples this layer has run so far: read noise is keyed by a sample's index in the layer's
   // whole run sequence, so every read draws fresh noise and a sample's noise does not depend on
   // how the sequence is split into batches (or on the thread count).

@@ -157,7 +157,8 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
                             ((1 << config_.dacBits) - 1);
   // This call's samples take the next indices of the layer's run sequence (read-noise keys).
   const std::uint64_t sampleBase = samplesRun_.fetch_add(batch);
-  if (cycleBound < 16777216.0 && codeMax <= 4194304.0)
+  // ADC non-idealities convert in the general path.
+  if (cycleBound < 16777216.0 && codeMax <= 4194304.0 && !adcNonIdeal())
     runFused(inputs, batch, out, scale, step, passes, sampleBase);
   else
     runUnfused(inputs, batch, out, scale, step, passes, sampleBase);
@@ -537,9 +538,11 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
   const double perDigit = offsetLsbPerDigit();
   const ShiftAdd shift(cycles, g.slices, segments_, c, step);
   const std::size_t paddedWidth = (width_ + kFusedCols - 1) / kFusedCols * kFusedCols;
+  const bool nonIdeal = adcNonIdeal();
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
     const std::size_t mMax = passes * cycles * chunk;
+    std::vector<std::size_t> adcIds(nonIdeal ? width_ : 0);
     std::vector<float> digits(mMax * k_), squares(noise == 2 ? mMax * k_ : 0);
     std::vector<float> adcIn(mMax * paddedWidth, 0.0f);  // pad columns stay zero
     std::vector<float> noiseSigma(noise == 2 ? mMax * paddedWidth : 0, 0.0f);
@@ -560,6 +563,8 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
         if (perDigit > 0)
           digitalOffsets(digits.data() + t * rows * m, m, tileRows, m, perDigit, invStep, step == 1, rowOffset.data(),
                          rowOffsetCode.data());
+        if (nonIdeal)
+          for (std::size_t col = 0; col < width_; ++col) adcIds[col] = adcOf(t, col);
         if (noise == 2)
           deviceNoiseSigma(squares.data() + t * rows * m, m, m, width_, tileRows,
                            noiseSquares_.data() + t * rows * width_, width_, sigma, noiseSigma.data(), paddedWidth);
@@ -581,8 +586,21 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
                   if (noise == 1) x += sigma * z[j];
                   if (noise == 2) x += noiseSigma[r * paddedWidth + col0 + j] * z[j];
                   x *= invStep;
-                  const float code = std::floor(std::min(codeMax, std::max(codeMin, x)) + 0.5f) - rowOffsetCode[r];
-                  columnSum[col0 + j] += scale * static_cast<double>(code);
+                  float code;
+                  if (nonIdeal && col0 + j < width_) {
+                    // This column's ADC: gain and offset in its own codes, then its threshold table.
+                    const std::size_t adc = adcIds[col0 + j];
+                    x = adcGain_[adc] * x + adcOffset_[adc];
+                    if (adcThresholdCount_ > 0) {
+                      const float* th = adcThresholds_.data() + adc * adcThresholdCount_;
+                      code = codeMin + static_cast<float>(std::upper_bound(th, th + adcThresholdCount_, x) - th);
+                    } else {
+                      code = std::floor(std::min(codeMax, std::max(codeMin, x)) + 0.5f);
+                    }
+                  } else {
+                    code = std::floor(std::min(codeMax, std::max(codeMin, x)) + 0.5f);
+                  }
+                  columnSum[col0 + j] += scale * static_cast<double>(code - rowOffsetCode[r]);
                 }
               }
             }

@@ -354,3 +354,61 @@ describe('read noise models', () => {
     expect(await spread(0)).toBeGreaterThan(0); // gOff cells are noisy too
   });
 });
+
+describe('ADC non-idealities (per ADC, seeded)', () => {
+  const k = 32, n = 8, batch = 64;
+  const w = randomFloats(k * n, 101, 0, 1); // G+ arrays only hold weights
+  const x = randomFloats(batch * k, 102, 0, 1);
+  const base: CrossbarConfigInput = { rows: 32, cols: 8, weightBits: 3, bitsPerCell: 2, inputBits: 1, dacBits: 1, inputScale: 1, seed: 5 };
+
+  it('off by default; offset, gain and INL change results reproducibly and identically for 1, 2 and 4 threads', async () => {
+    const clean = await crossbarMatMul(x, batch, w, k, n, base);
+    for (const adcNonIdeal of [{ offsetSigma: 0.8 }, { gainSigma: 0.05 }, { inlSigma: 0.4 }]) {
+      const runs: Float32Array[] = [];
+      for (const threads of [1, 2, 4]) runs.push(await crossbarMatMul(x, batch, w, k, n, { ...base, adcNonIdeal, threads }));
+      expect(rms(runs[0], clean)).toBeGreaterThan(0);
+      expect(Array.from(runs[1])).toEqual(Array.from(runs[0]));
+      expect(Array.from(runs[2])).toEqual(Array.from(runs[0]));
+      const other = await crossbarMatMul(x, batch, w, k, n, { ...base, adcNonIdeal, seed: 6 });
+      expect(rms(other, runs[0])).toBeGreaterThan(0);
+    }
+    // Zero sigmas are the ideal converter.
+    expect(Array.from(await crossbarMatMul(x, batch, w, k, n, { ...base, adcNonIdeal: { offsetSigma: 0 } }))).toEqual(Array.from(clean));
+  });
+
+  it('an offset is one fixed error per ADC: every column of an array shifts alike, on every read', async () => {
+    // One array per polarity, one slice, one cycle: an output is (G+ code - offset code) - (G- code - offset code).
+    // A large offset (4.3 codes, 1-bit inputs) dominates rounding: the shift is the same for every
+    // column and sample of the array (one ADC), and the G- array's ADC adds its own.
+    const big = { offsetSigma: 3 };
+    const y = await crossbarMatMul(x, batch, w, k, n, { ...base, adcNonIdeal: big });
+    const clean = await crossbarMatMul(x, batch, w, k, n, base);
+    const shifts = new Set<number>();
+    for (let i = 0; i < y.length; i++) shifts.add(Math.round((y[i] - clean[i]) * 3)); // one output LSB = 1/3
+    // The offset's rounding against each conversion's fractional gOff part can move a conversion
+    // by one code, per polarity: at most three distinct shifts (per-column offsets of sigma 3
+    // would spread over many more).
+    expect(shifts.size).toBeLessThanOrEqual(3);
+    expect([...shifts].some((s) => s !== 0)).toBe(true);
+  });
+
+  it('the INL table keeps the converter monotonic and within a few sigma of the ideal codes', async () => {
+    // One conversion per output: sweep the column input over every code with 1-bit inputs driving
+    // the first r rows of an all-top-level array.
+    const rows = 32;
+    const wTop = new Float32Array(rows).fill(1);
+    const sweep = new Float32Array((rows + 1) * rows);
+    for (let r = 0; r <= rows; r++) for (let i = 0; i < r; i++) sweep[r * rows + i] = 1;
+    const cfg: CrossbarConfigInput = { ...base, rows, cols: 1, readout: 'reference-column' };
+    const ideal = await crossbarMatMul(sweep, rows + 1, wTop, rows, 1, cfg);
+    const inl = await crossbarMatMul(sweep, rows + 1, wTop, rows, 1, { ...cfg, adcNonIdeal: { inlSigma: 0.3 } });
+    let moved = 0;
+    for (let r = 1; r <= rows; r++) expect(inl[r]).toBeGreaterThanOrEqual(inl[r - 1]);
+    for (let r = 0; r <= rows; r++) {
+      const codes = Math.abs(inl[r] - ideal[r]) * 3;
+      expect(codes).toBeLessThanOrEqual(2);
+      if (codes > 0) moved++;
+    }
+    expect(moved).toBeGreaterThan(0);
+  });
+});
