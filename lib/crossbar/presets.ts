@@ -18,11 +18,12 @@ import type { CrossbarConfigInput } from './config';
  *   stuck-on / 1.75% stuck-off cells on an unrepaired 4 Mb RRAM macro);
  * - read noise: off. It is drawn afresh on every read (keyed by seed and the layer's run counter,
  *   identical for any thread count or batch split), one vectorised Gaussian per conversion in the
- *   fused ADC epilogue. bench/read-noise.ts (K=576, N=64, batch 256, 64x64, parasitics on; taken
- *   on a loaded 2-core machine, load average ~9) measured output-referred noise at 1.4-1.6x the
- *   noise-free run and device-level noise (`readNoiseModel: 'device'`: one extra GEMM of squared
- *   digits by the cells' squared currents) at 2.3-2.7x; the old 60-100x figure is gone. Turn it on
- *   with `readNoise` (LSB at the ADC input by default; see CrossbarConfig.readNoiseModel);
+ *   fused ADC epilogue. bench/read-noise.ts and CPU-time runs of the same layers (K=576, N=64,
+ *   batch 256, 64x64 and 128x128, parasitics on; taken on a loaded 2-core machine, load average
+ *   ~8, so rough) measured output-referred noise at 1.3-1.5x the noise-free run and device-level
+ *   noise (`readNoiseModel: 'device'`: one extra product of squared digits by the cells' squared
+ *   currents) at 2.0-2.4x; the old 60-100x came from a Gaussian loop that did not vectorise.
+ *   Turn it on with `readNoise` (LSB at the ADC input by default; see CrossbarConfig.readNoiseModel);
  * - readout: 'digital-offset' (the engine default: the ADC digitises the whole column current,
  *   gOff cells included, and the periphery subtracts the known offset), so IR drop on the gOff
  *   cells is never clamped away.

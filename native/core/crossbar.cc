@@ -317,16 +317,22 @@ void CrossbarLayer::programArrays() {
 void CrossbarLayer::packEffective() {
   const std::size_t rows = config_.rows, panel = 32;
   paddedWidth_ = (width_ + panel - 1) / panel * panel;
-  effectivePacked_.assign(geometry_.rowTiles * rows * paddedWidth_, 0.0f);
-  for (std::size_t t = 0; t < geometry_.rowTiles; ++t) {
-    const std::size_t tileRows = std::min(rows, k_ - t * rows);
-    const float* e = effective_.data() + t * rows * width_;
-    for (std::size_t col0 = 0; col0 < paddedWidth_; col0 += panel) {
-      float* dst = effectivePacked_.data() + t * rows * paddedWidth_ + col0 * tileRows;
-      const std::size_t w = std::min(panel, width_ - std::min(width_, col0));
-      for (std::size_t i = 0; i < tileRows; ++i) std::memcpy(dst + i * panel, e + i * width_ + col0, w * sizeof(float));
+  auto pack = [&](const std::vector<float>& src, std::vector<float, AlignedAllocator<float>>& dstAll) {
+    dstAll.assign(geometry_.rowTiles * rows * paddedWidth_, 0.0f);
+    for (std::size_t t = 0; t < geometry_.rowTiles; ++t) {
+      const std::size_t tileRows = std::min(rows, k_ - t * rows);
+      const float* e = src.data() + t * rows * width_;
+      for (std::size_t col0 = 0; col0 < paddedWidth_; col0 += panel) {
+        float* dst = dstAll.data() + t * rows * paddedWidth_ + col0 * tileRows;
+        const std::size_t w = std::min(panel, width_ - std::min(width_, col0));
+        for (std::size_t i = 0; i < tileRows; ++i) std::memcpy(dst + i * panel, e + i * width_ + col0, w * sizeof(float));
+      }
     }
-  }
+  };
+  pack(effective_, effectivePacked_);
+  // Device read noise: the squared-current matrix in the same panels (the fused kernel's
+  // variance product runs on the same register blocks).
+  if (!noiseSquares_.empty()) pack(noiseSquares_, noiseSquaresPacked_);
 }
 
 double CrossbarLayer::inputScale() const {

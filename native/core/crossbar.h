@@ -182,6 +182,7 @@ class CrossbarLayer {
   std::vector<double> weightScale_;      // per output column (equal when per-layer)
   std::vector<float> effective_;
   std::vector<float, AlignedAllocator<float>> effectivePacked_;   // E_t in the fused kernel's 32-column panels
+  std::vector<float, AlignedAllocator<float>> noiseSquaresPacked_;  // noiseSquares_ in the same panels
   std::size_t paddedWidth_ = 0;          // width_ rounded up to whole panels
   mutable std::mutex calibrationMutex_;
   double inputScale_ = 0;

@@ -27,10 +27,15 @@ inline std::string num(double v) { return formatNumber(v); }
 
 constexpr std::uint64_t kStreamReadNoise = 0x524541444eull;
 
-// ---- read noise: vectorisable counter-based Gaussian draws. Each draw is a
-// pure function of (row key, column), computed lane by lane in 16-wide loops,
-// so it is the same for any thread count, batch size or chunking.
-inline std::uint32_t fmix32(std::uint32_t h) {
+// ---- read noise: counter-based Gaussian draws on 16-lane vectors (GCC vector extensions, so
+// the compiler emits AVX-512, AVX2 or SSE code; a scalar loop of the same arithmetic did not
+// vectorise and cost about 30 ns per normal). Each draw is a pure function of (row key,
+// column), so it is the same for any thread count, batch size or chunking.
+using V16 = simd::Vec<float, 16>;
+using U16 = simd::Vec<std::uint32_t, 16>;
+using I16 = simd::Vec<std::int32_t, 16>;
+
+inline U16 fmix32(U16 h) {
   h ^= h >> 16;
   h *= 0x85EBCA6Bu;
   h ^= h >> 13;
@@ -41,59 +46,81 @@ inline std::uint32_t fmix32(std::uint32_t h) {
 
 // ln(x) for x in (0, 1]: exponent split plus the atanh series of the
 // mantissa in [sqrt(1/2), sqrt(2)); |error| < 2e-7 (float rounding level).
-inline float lnUnit(float x) {
-  std::int32_t bits;
-  std::memcpy(&bits, &x, 4);
-  std::int32_t e = ((bits >> 23) & 0xFF) - 127;
-  std::int32_t mBits = (bits & 0x007FFFFF) | 0x3F800000;
-  float m;
-  std::memcpy(&m, &mBits, 4);
-  // Branch-free (so plain AVX2 vectorises it too).
-  const std::int32_t big = m > 1.41421356f;
-  m *= 1.0f - 0.5f * static_cast<float>(big);
-  e += big;
-  const float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
-  const float series = s * (2.0f + s2 * (0.666666667f + s2 * (0.4f + s2 * (0.285714286f + s2 * 0.222222222f))));
-  return static_cast<float>(e) * 0.693147181f + series;
+inline V16 lnUnit(V16 x) {
+  I16 bits;
+  std::memcpy(&bits, &x, sizeof(x));
+  I16 e = ((bits >> 23) & 0xFF) - 127;
+  const I16 mBits = (bits & 0x007FFFFF) | 0x3F800000;
+  V16 m;
+  std::memcpy(&m, &mBits, sizeof(m));
+  const I16 big = m > 1.41421356f;  // -1 where true
+  m = big ? m * 0.5f : m;
+  e -= big;
+  const V16 s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+  const V16 series = s * (2.0f + s2 * (0.666666667f + s2 * (0.4f + s2 * (0.285714286f + s2 * 0.222222222f))));
+  return __builtin_convertvector(e, V16) * 0.693147181f + series;
 }
 
 // sin and cos of 2*pi*b for b in [-0.25, 0.25] (Taylor to x^11 / x^12;
 // |error| < 1e-7, float rounding level).
-inline float sin2Pi(float b) {
-  const float x = 6.28318531f * b, x2 = x * x;
+inline V16 sin2Pi(V16 b) {
+  const V16 x = 6.28318531f * b, x2 = x * x;
   return x * (1.0f + x2 * (-1.66666667e-1f + x2 * (8.33333333e-3f + x2 * (-1.98412698e-4f +
                                                                          x2 * (2.75573192e-6f + x2 * -2.50521084e-8f)))));
 }
-inline float cos2Pi(float b) {
-  const float x = 6.28318531f * b, x2 = x * x;
+inline V16 cos2Pi(V16 b) {
+  const V16 x = 6.28318531f * b, x2 = x * x;
   return 1.0f + x2 * (-0.5f + x2 * (4.16666667e-2f + x2 * (-1.38888889e-3f +
                                                           x2 * (2.48015873e-5f + x2 * (-2.75573192e-7f + x2 * 2.08767570e-9f)))));
+}
+
+inline V16 sqrt16(V16 x) {
+#if defined(__AVX512F__)
+  // Masked form: GCC 12's unmasked one warns about an undefined source (as in simd.h).
+  const __m512 v = reinterpret_cast<__m512>(x);
+  return reinterpret_cast<V16>(_mm512_mask_sqrt_ps(v, 0xFFFF, v));
+#elif defined(__AVX__)
+  __m256 halves[2];
+  std::memcpy(halves, &x, sizeof(x));
+  halves[0] = _mm256_sqrt_ps(halves[0]);
+  halves[1] = _mm256_sqrt_ps(halves[1]);
+  V16 r;
+  std::memcpy(&r, halves, sizeof(r));
+  return r;
+#else
+  alignas(64) float lanes[16];
+  std::memcpy(lanes, &x, sizeof(x));
+  for (float& v : lanes) v = std::sqrt(v);
+  V16 r;
+  std::memcpy(&r, lanes, sizeof(r));
+  return r;
+#endif
 }
 
 // 32 standard normals for columns col0..col0+31 of one row key: Box-Muller
 // pairs, (r sin, r cos) of draw j go to columns col0+j and col0+16+j.
 inline void gaussianLanes(std::uint64_t rowKey, std::uint32_t col0, float* z) {
   const std::uint32_t lo = static_cast<std::uint32_t>(rowKey), hi = static_cast<std::uint32_t>(rowKey >> 32);
-  for (std::uint32_t j = 0; j < 16; ++j) {
-    const std::uint32_t pair = col0 / 2 + j;
-    const std::uint32_t h1 = fmix32(lo ^ (pair * 0x9E3779B9u));
-    const std::uint32_t h2 = fmix32(hi ^ (pair * 0x7FEB352Du) ^ 0x68E31DA4u);
-    const float u1 = (static_cast<float>(static_cast<std::int32_t>(h1 >> 8)) + 0.5f) * 5.9604645e-8f;  // (0, 1)
-    const float u2 = static_cast<float>(static_cast<std::int32_t>(h2 >> 8)) * 5.9604645e-8f;          // [0, 1)
-    const float r = std::sqrt(-2.0f * lnUnit(u1));
-    // Angle 2*pi*u2 folded into [-pi/2, pi/2]: quarter q = u2 - 1/2 in [-1/2, 1/2),
-    // sin(2 pi u2) = -sin(2 pi q), cos(2 pi u2) = -cos(2 pi q); for |q| > 1/4 use
-    // sin(2 pi q) = sin(2 pi (sign(q)/2 - q)), cos(2 pi q) = -cos(2 pi (sign(q)/2 - q)).
-    // (Branch-free: outer is 0 or 1.)
-    const float q = u2 - 0.5f;
-    const float outer = static_cast<float>(std::fabs(q) > 0.25f);
-    const float b = q + outer * (std::copysign(0.5f, q) - 2.0f * q);
-    const float sn = sin2Pi(b), cs = cos2Pi(b);
-    z[j] = -r * sn;
-    z[16 + j] = r * cs * (2.0f * outer - 1.0f);
-  }
+  const U16 lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  const U16 pair = (col0 / 2) + lane;
+  const U16 h1 = fmix32(lo ^ (pair * 0x9E3779B9u));
+  const U16 h2 = fmix32(hi ^ (pair * 0x7FEB352Du) ^ 0x68E31DA4u);
+  const V16 u1 = (__builtin_convertvector(reinterpret_cast<I16>(h1 >> 8), V16) + 0.5f) * 5.9604645e-8f;  // (0, 1)
+  const V16 u2 = __builtin_convertvector(reinterpret_cast<I16>(h2 >> 8), V16) * 5.9604645e-8f;          // [0, 1)
+  const V16 r = sqrt16(-2.0f * lnUnit(u1));
+  // Angle 2*pi*u2 folded into [-pi/2, pi/2]: quarter q = u2 - 1/2 in [-1/2, 1/2),
+  // sin(2 pi u2) = -sin(2 pi q), cos(2 pi u2) = -cos(2 pi q); for |q| > 1/4 use
+  // sin(2 pi q) = sin(2 pi (sign(q)/2 - q)), cos(2 pi q) = -cos(2 pi (sign(q)/2 - q)).
+  const V16 q = u2 - 0.5f;
+  const V16 absQ = q < 0.0f ? -q : q;
+  const I16 outer = absQ > 0.25f;
+  const V16 half = q < 0.0f ? V16{} - 0.5f : V16{} + 0.5f;
+  const V16 b = outer ? half - q : q;
+  const V16 sn = sin2Pi(b), cs = cos2Pi(b);
+  const V16 lower = -r * sn, upper = outer ? -(r * cs) : r * cs;
+  std::memcpy(z, &lower, sizeof(lower));
+  std::memcpy(z + 16, &upper, sizeof(upper));
 }
-
 
 }  // namespace
 
@@ -245,8 +272,9 @@ struct Epilogue {
   float invStep, lo, hi;                   // 1/step; code range [lo, hi]
   float sigma;                             // output-referred noise, LSB (kNoise == 1)
   const std::uint64_t* noiseKeys;          // per row
-  const float* noiseSigma;                 // per row and column (kNoise == 2), ld ldNoise
-  std::size_t ldNoise;
+  float deviceSigma;                       // relative sigma (kNoise == 2)
+  const float* squares;                    // squared digits of the tile (kNoise == 2), ld ldSquares
+  std::size_t ldSquares;
   const float* offset;                     // per row: gOff current in LSB (digital offset)
   const float* offsetCode;                 // per row: its integer code, subtracted after the ADC
 };
@@ -255,11 +283,46 @@ struct Epilogue {
 // rows r0..r0+kFusedRows-1 and array columns col0..col0+31 (digits^T x packed
 // E, kept in registers), converted by the ADC and shift-added over cycles
 // straight into columnSum[sample][col] (sample = r / cycles).
-// kNoise: 0 none, 1 uniform sigma (output-referred), 2 per-element sigma (device model).
+// kNoise: 0 none, 1 uniform sigma (output-referred), 2 device model: the block first runs the
+// variance product (squared digits x the packed squared currents sp) on the same register
+// shape, turns it into sigma * sqrt(variance) * z in a stack buffer, then runs the signal product.
 template <int kNoise, bool kUnitStep, bool kOffset>
 void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDigits, const float* __restrict bp,
-                std::size_t r0, std::size_t cycles, const Epilogue& ep, float* __restrict columnSum,
-                std::size_t ldSum, std::size_t col0) {
+                const float* __restrict sp, std::size_t r0, std::size_t cycles, const Epilogue& ep,
+                float* __restrict columnSum, std::size_t ldSum, std::size_t col0) {
+  alignas(64) float noise[kNoise == 2 ? kFusedRows : 1][kFusedCols];
+  if (kNoise == 2) {
+    VF var[kFusedRows][kColVecs];
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < kFusedRows; ++i)
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < kColVecs; ++v) var[i][v] = VF{};
+    const float* sq = ep.squares + r0;
+    for (std::size_t p = 0; p < kc; ++p) {
+      VF b[kColVecs];
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < kColVecs; ++v) b[v] = simd::load<VF>(sp + v * kVecFloats);
+#pragma GCC unroll 8
+      for (std::size_t i = 0; i < kFusedRows; ++i) {
+        const float a = sq[i];
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < kColVecs; ++v) var[i][v] += a * b[v];
+      }
+      sq += ep.ldSquares;
+      sp += kFusedCols;
+    }
+    for (std::size_t i = 0; i < kFusedRows; ++i) {
+      alignas(64) float z[kFusedCols];
+      gaussianLanes(ep.noiseKeys[r0 + i], static_cast<std::uint32_t>(col0), z);
+      for (std::size_t v = 0; v < kColVecs; ++v) {
+        alignas(64) float lane[kVecFloats];
+        simd::store(lane, var[i][v]);
+        for (std::size_t e = 0; e < kVecFloats; ++e) lane[e] = std::sqrt(lane[e] > 0 ? lane[e] : 0.0f);
+        simd::store(noise[i] + v * kVecFloats,
+                    (ep.deviceSigma * simd::load<VF>(lane)) * simd::load<VF>(z + v * kVecFloats));
+      }
+    }
+  }
   VF acc[kFusedRows][kColVecs];
 #pragma GCC unroll 8
   for (std::size_t i = 0; i < kFusedRows; ++i)
@@ -291,16 +354,15 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
   };
   for (std::size_t i = 0; i < kFusedRows; ++i) {
     alignas(64) float z[kFusedCols];
-    if (kNoise) gaussianLanes(ep.noiseKeys[r0 + i], static_cast<std::uint32_t>(col0), z);
+    if (kNoise == 1) gaussianLanes(ep.noiseKeys[r0 + i], static_cast<std::uint32_t>(col0), z);
     const float scale = ep.cycleScale[cy];
     const float off = kOffset ? ep.offset[r0 + i] : 0.0f, offCode = kOffset ? ep.offsetCode[r0 + i] : 0.0f;
-    const float* rowSigma = kNoise == 2 ? ep.noiseSigma + (r0 + i) * ep.ldNoise + col0 : nullptr;
 #pragma GCC unroll 8
     for (std::size_t v = 0; v < kColVecs; ++v) {
       VF x = acc[i][v];
       if (kOffset) x += off;
       if (kNoise == 1) x += ep.sigma * simd::load<VF>(z + v * kVecFloats);
-      if (kNoise == 2) x += simd::loadU<VF>(rowSigma + v * kVecFloats) * simd::load<VF>(z + v * kVecFloats);
+      if (kNoise == 2) x += simd::load<VF>(noise[i] + v * kVecFloats);
       if (!kUnitStep) x *= ep.invStep;
       VF code = simd::clampRoundHalfUp(x, lo, hi);
       if (kOffset) code -= offCode;
@@ -315,8 +377,8 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
   if (cy != 0) flush();
 }
 
-using FusedBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, std::size_t, std::size_t,
-                              const Epilogue&, float*, std::size_t, std::size_t);
+using FusedBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const float*, std::size_t,
+                              std::size_t, const Epilogue&, float*, std::size_t, std::size_t);
 template <int kNoise>
 FusedBlockFn pickBlock(bool unitStep, bool offset) {
   return unitStep ? (offset ? fusedBlock<kNoise, true, true> : fusedBlock<kNoise, true, false>)
@@ -468,26 +530,31 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const FusedBlockFn block = pickBlock(noise, step == 1, offset);
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
-    std::vector<float> digits(k_ * mPadMax), squares(noise == 2 ? k_ * mPadMax : 0);
+    std::vector<float> digits(k_ * mPadMax), squares(noise == 2 && c.dacBits > 1 ? k_ * mPadMax : 0);
     std::vector<float> columnSum(samplesMax * paddedWidth);
-    std::vector<float> noiseSigma(noise == 2 ? mPadMax * paddedWidth : 0, 0.0f);
     std::vector<float> rowOffset(mPadMax, 0.0f), rowOffsetCode(mPadMax, 0.0f);
     std::vector<double> outputSum(n_);
     std::vector<double> total(passes * chunk * n_);
     std::vector<std::uint64_t> noiseKeys(mPadMax);
     std::vector<char> hasNegative(chunk);
     Epilogue ep{cycleScale.data(), invStep, c.readout == Readout::kDigitalOffset ? 0.0f : -codeMax, codeMax, sigma,
-                noiseKeys.data(), noiseSigma.data(), paddedWidth, rowOffset.data(), rowOffsetCode.data()};
+                noiseKeys.data(), sigma, nullptr, 0, rowOffset.data(), rowOffsetCode.data()};
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0);
       const std::size_t m = passes * cycles * count, mPad = (m + kFusedRows - 1) / kFusedRows * kFusedRows;
       for (std::size_t i = 0; i < k_; ++i) std::fill(digits.data() + i * mPad + m, digits.data() + (i + 1) * mPad, 0.0f);
       buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digits.data(), mPad);
-      if (noise == 2) squareDigits(digits.data(), k_ * mPad, squares.data());
+      // Squared digits for the device-noise variance (a 1-bit DAC's digits are their own squares).
+      if (noise == 2 && c.dacBits > 1) squareDigits(digits.data(), k_ * mPad, squares.data());
+      const float* squaresAll = noise == 2 ? (c.dacBits > 1 ? squares.data() : digits.data()) : nullptr;
       markNegativeSamples(inputs, k_, b0, count, hasNegative.data());
       std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
+        if (noise == 2) {
+          ep.squares = squaresAll + t * rows * mPad;
+          ep.ldSquares = mPad;
+        }
         if (noise > 0)  // read noise keyed by (seed, tile, sample in the run sequence, pass, cycle) and column
           for (std::size_t r = 0; r < mPad; ++r) {
             const std::size_t sIdx = r / cycles, p = sIdx / count, b = sIdx % count;
@@ -496,14 +563,12 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
         const float* tileDigits = digits.data() + t * rows * mPad;
         if (offset) digitalOffsets(tileDigits, mPad, tileRows, mPad, perDigit, invStep, step == 1, rowOffset.data(),
                                    rowOffsetCode.data());
-        if (noise == 2)
-          deviceNoiseSigma(squares.data() + t * rows * mPad, mPad, mPad, width_, tileRows,
-                           noiseSquares_.data() + t * rows * width_, width_, sigma, noiseSigma.data(), paddedWidth);
         std::fill(columnSum.begin(), columnSum.end(), 0.0f);
         for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
           const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
+          const float* sp = noise == 2 ? noiseSquaresPacked_.data() + t * rows * paddedWidth + col0 * tileRows : nullptr;
           for (std::size_t r0 = 0; r0 < mPad; r0 += kFusedRows)
-            block(tileRows, tileDigits + r0, mPad, bp, r0, cycles, ep, columnSum.data(), paddedWidth, col0);
+            block(tileRows, tileDigits + r0, mPad, bp, sp, r0, cycles, ep, columnSum.data(), paddedWidth, col0);
         }
         for (int p = 0; p < passes; ++p)
           for (std::size_t b = 0; b < count; ++b) {
