@@ -130,6 +130,7 @@ export type {
   ParasiticsConfig,
   VariationConfig,
   AdcRange,
+  AdcRangeScope,
   AdcBitsRule,
   WeightScale,
   ReadNoiseModel,

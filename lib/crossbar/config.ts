@@ -26,6 +26,13 @@ export interface VariationConfig {
 }
 
 export type AdcRange = 'full-scale' | 'calibrated';
+/**
+ * What one calibrated ADC range covers: 'layer' (default) one range for every ADC of the layer;
+ * 'slice' one per weight slice and polarity (all tiles; CrossSim calibrates bit-sliced cores per
+ * slice); 'adc' one per ADC (one ADC per array; per G+/G- pair when differential). The last two
+ * convert in the engine's general (unfused) path.
+ */
+export type AdcRangeScope = 'layer' | 'slice' | 'adc';
 
 /**
  * ADC non-idealities, drawn once per ADC when the layer is programmed (seeded; one ADC per array,
@@ -85,6 +92,8 @@ export interface CrossbarConfig {
    * bipolar), never below one LSB. Codes clip only where this range ends.
    */
   adcRange: AdcRange;
+  /** What one calibrated range covers (AdcRangeScope). Default 'layer'. Ignored at full scale. */
+  adcRangeScope: AdcRangeScope;
   /** How the gOff baseline is removed (geometry.ts Readout). Default 'digital-offset'. */
   readout: Readout;
   /** Per-ADC offset, gain and INL/DNL errors, or false (default: ideal converters). */
@@ -160,6 +169,7 @@ export const CROSSBAR_DEFAULTS: Readonly<Omit<CrossbarConfig, 'adcBits' | 'input
   inputBits: 8,
   dacBits: 1,
   adcRange: 'full-scale' as const,
+  adcRangeScope: 'layer' as const,
   readout: 'digital-offset' as const,
   adcNonIdeal: false as const,
   gOn: 1 / 100e3,
@@ -185,7 +195,7 @@ export const DEFAULT_PARASITICS: Readonly<ParasiticsConfig> = Object.freeze({
 });
 
 const KEYS = [
-  'rows', 'cols', 'bitsPerCell', 'weightBits', 'inputBits', 'dacBits', 'adcBits', 'adcRange', 'readout', 'adcNonIdeal', 'gOn',
+  'rows', 'cols', 'bitsPerCell', 'weightBits', 'inputBits', 'dacBits', 'adcBits', 'adcRange', 'adcRangeScope', 'readout', 'adcNonIdeal', 'gOn',
   'gOff', 'vRead', 'parasitics', 'variation', 'stuckAtOn', 'stuckAtOff', 'readNoise', 'readNoiseModel',
   'weightScale', 'inputScale', 'seed', 'threads', 'ideal',
 ] as const;
@@ -232,6 +242,8 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
     );
   const adcRange = p.adcRange === undefined ? d.adcRange : expectOneOf('config.adcRange', p.adcRange, ['full-scale', 'calibrated'] as const);
   const readout = p.readout === undefined ? d.readout : expectOneOf('config.readout', p.readout, READOUTS);
+  const adcRangeScope =
+    p.adcRangeScope === undefined ? d.adcRangeScope : expectOneOf('config.adcRangeScope', p.adcRangeScope, ['layer', 'slice', 'adc'] as const);
   const gOn = num('gOn', p.gOn, d.gOn, { above: 0 });
   const gOff = num('gOff', p.gOff, d.gOff, { above: 0 });
   if (!(gOn > gOff)) throw configError(`expected gOn > gOff (${gOff} S) for config.gOn, got ${gOn}`);
@@ -307,7 +319,7 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   const threads = int('threads', p.threads, d.threads, 0, MAX_THREADS);
   const ideal = p.ideal === undefined ? d.ideal : expectOneOf('config.ideal', p.ideal, [true, false] as const);
   return {
-    rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, readout, adcNonIdeal, gOn, gOff, vRead, parasitics,
+    rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, adcRangeScope, readout, adcNonIdeal, gOn, gOff, vRead, parasitics,
     variation, stuckAtOn, stuckAtOff, readNoise, readNoiseModel, weightScale, inputScale, seed, threads, ideal,
   };
 }
@@ -324,6 +336,7 @@ export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
     dacBits: c.dacBits,
     adcBits: c.adcBits,
     adcCalibrated: c.adcRange === 'calibrated' ? 1 : 0,
+    adcRangeScope: c.adcRangeScope === 'layer' ? 0 : c.adcRangeScope === 'slice' ? 1 : 2,
     readout: c.readout === 'digital-offset' ? 0 : c.readout === 'reference-column' ? 1 : 2,
     gOn: c.gOn,
     gOff: c.gOff,

@@ -9,6 +9,7 @@ export type {
   ParasiticsConfig,
   VariationConfig,
   AdcRange,
+  AdcRangeScope,
   AdcBitsRule,
   WeightScale,
   ReadNoiseModel,

@@ -122,6 +122,16 @@ export class CrossbarLayer {
     callNativeSync(() => handle.finalizeAdcCalibration());
   }
 
+  /**
+   * Calibrated ADC ranges (LSB), one per ADC: ADC ((rowTile * colTiles + colTile) * segments +
+   * segment), segments = 2 * slices (s = polarity * slices + slice), or slices when differential.
+   * Equal under adcRangeScope 'layer'; empty until calibrated or with a full-scale range.
+   */
+  adcRanges(): Float64Array {
+    const handle = this.live();
+    return callNativeSync(() => handle.adcRanges());
+  }
+
   /** The engine's number of a physical array: ((rowTile * colTiles + colTile) * slices + slice) * 2 + polarity. */
   arrayIndex(p: ArrayPosition): number {
     const g = this.geometry;

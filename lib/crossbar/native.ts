@@ -17,6 +17,8 @@ export interface NativeCrossbarConfig {
   adcCalibrated: 0 | 1;
   /** 0 digital-offset, 1 reference-column, 2 differential. */
   readout: 0 | 1 | 2;
+  /** Calibrated ranges per 0 layer, 1 slice segment, 2 ADC. */
+  adcRangeScope: 0 | 1 | 2;
   gOn: number;
   gOff: number;
   vRead: number;
@@ -70,6 +72,7 @@ export interface NativeCrossbarLayerHandle {
   run(inputs: Float32Array, batch: number): Promise<Float32Array>;
   info(): NativeCrossbarInfo;
   effectiveMatrix(): Float32Array;
+  adcRanges(): Float64Array;
   arrayMatrices(array: number): Promise<{ conductances: Float64Array; transfer: Float64Array }>;
   columnCurrents(array: number, digits: Float64Array): Promise<Float64Array>;
   calibrateAdc(inputs: Float32Array, batch: number): Promise<void>;

@@ -27,6 +27,7 @@ nax::CrossbarConfig readConfig(Napi::Object o) {
   c.adcBits = static_cast<int>(f.integer("adcBits", 1, 24));
   c.adcCalibrated = f.flag("adcCalibrated");
   c.readout = static_cast<nax::Readout>(f.integer("readout", 0, 2));
+  c.adcRangeScope = static_cast<int>(f.integer("adcRangeScope", 0, 2));
   c.gOn = f.number("gOn");
   c.gOff = f.number("gOff");
   c.vRead = f.number("vRead");
@@ -60,6 +61,7 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
                         InstanceMethod<&NativeCrossbarLayer::info>("info"),
                         InstanceMethod<&NativeCrossbarLayer::effectiveMatrix>("effectiveMatrix"),
                         InstanceMethod<&NativeCrossbarLayer::arrayMatrices>("arrayMatrices"),
+                        InstanceMethod<&NativeCrossbarLayer::adcRanges>("adcRanges"),
                         InstanceMethod<&NativeCrossbarLayer::columnCurrents>("columnCurrents"),
                         InstanceMethod<&NativeCrossbarLayer::calibrateAdc>("calibrateAdc"),
                         InstanceMethod<&NativeCrossbarLayer::finalizeAdcCalibration>("finalizeAdcCalibration"),
@@ -131,6 +133,15 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
     o.Set("unitCurrent", layer->unitCurrent());
     o.Set("offsetLsbPerDigit", layer->offsetLsbPerDigit());
     return o;
+  }
+
+  // adcRanges() -> Float64Array: calibrated range per ADC, LSB (empty until calibrated).
+  Napi::Value adcRanges(const Napi::CallbackInfo& info) {
+    auto layer = live(info.Env());
+    const std::vector<double> r = layer->adcRanges();
+    Napi::Float64Array out = Napi::Float64Array::New(info.Env(), r.size());
+    std::copy(r.begin(), r.end(), out.Data());
+    return out;
   }
 
   // Reads an array index argument (the engine's array numbering, crossbar.h arrayMatrices).

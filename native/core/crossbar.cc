@@ -66,6 +66,7 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
   checkInt("adcBits", c.adcBits, 1, 24);
   checkInt("readout", static_cast<int>(c.readout), 0, 2);
   checkInt("readNoiseModel", static_cast<int>(c.readNoiseModel), 0, 2);
+  checkInt("adcRangeScope", c.adcRangeScope, 0, 2);
   if (c.readout != Readout::kDigitalOffset && c.adcBits < 2)
     throw Error(codes::kConfig, "expected adcBits >= 2 (a bipolar ADC spends one bit on the sign) for adcBits, got " +
                                     std::to_string(c.adcBits));
@@ -347,7 +348,26 @@ double CrossbarLayer::adcRangeLsb() const {
     return static_cast<double>(config_.rows) * ((1 << config_.dacBits) - 1) *
            (((1 << config_.bitsPerCell) - 1) + offsetLsbPerDigit());
   std::lock_guard<std::mutex> lock(calibrationMutex_);
-  return adcRange_;
+  return adcRanges_.empty() ? 0.0 : *std::max_element(adcRanges_.begin(), adcRanges_.end());
+}
+
+std::vector<double> CrossbarLayer::adcRanges() const {
+  std::lock_guard<std::mutex> lock(calibrationMutex_);
+  return adcRanges_;
+}
+
+std::vector<double> CrossbarLayer::scopedRanges(const std::vector<double>& maxima) const {
+  std::vector<double> ranges(maxima.size());
+  if (config_.adcRangeScope == 0) {
+    std::fill(ranges.begin(), ranges.end(), std::max(1.0, *std::max_element(maxima.begin(), maxima.end())));
+  } else if (config_.adcRangeScope == 1) {
+    std::vector<double> perSegment(segments_, 0.0);
+    for (std::size_t a = 0; a < maxima.size(); ++a) perSegment[a % segments_] = std::max(perSegment[a % segments_], maxima[a]);
+    for (std::size_t a = 0; a < maxima.size(); ++a) ranges[a] = std::max(1.0, perSegment[a % segments_]);
+  } else {
+    for (std::size_t a = 0; a < maxima.size(); ++a) ranges[a] = std::max(1.0, maxima[a]);
+  }
+  return ranges;
 }
 
 

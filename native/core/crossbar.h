@@ -60,6 +60,9 @@ struct CrossbarConfig {
   int adcBits = 0;       // ADC resolution per conversion, 1..24 (bipolar readouts: >= 2, one is the sign)
   bool adcCalibrated = false;  // range from calibrateAdc (or the first run's max), else full scale
   Readout readout = Readout::kDigitalOffset;
+  // Calibrated ranges shared by: 0 the whole layer, 1 each slice/polarity segment (all tiles),
+  // 2 each ADC (one per array). Non-layer scopes convert in the general path.
+  int adcRangeScope = 0;
   double gOn = 0;              // siemens
   double gOff = 0;             // siemens
   double vRead = 0;            // volts for a full-scale DAC digit
@@ -110,6 +113,11 @@ class CrossbarLayer {
   // ADC full range in LSB units: the input of the top code (bipolar: +-range). 0 until a
   // calibrated range is measured.
   double adcRangeLsb() const;
+  // ADCs of the layer: one per array (per G+/G- pair under kDifferential), numbered
+  // (t*colTiles + ct)*segments + segment.
+  std::size_t adcCount() const { return geometry_.rowTiles * geometry_.colTiles * segments_; }
+  // Calibrated ranges per ADC (LSB; empty until calibrated or with a full-scale range).
+  std::vector<double> adcRanges() const;
   // Whether the ADC is bipolar (sign-magnitude, codes -(2^(b-1)-1)..2^(b-1)-1).
   bool bipolar() const { return config_.readout != Readout::kDigitalOffset; }
   // Amperes per LSB of ADC input: vRead / (2^dacBits - 1) * (gOn - gOff) / (2^bitsPerCell - 1).
@@ -150,13 +158,18 @@ class CrossbarLayer {
   const double* programArray(std::size_t array, double* conductances, double* transfer) const;
   void packEffective();
   void runIdeal(const float* inputs, std::size_t batch, float* out) const;
-  double calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes) const;
+  // Largest ADC input magnitude per ADC (adcCount()) over the inputs, merged into maxima.
+  void calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes,
+                    std::vector<double>& maxima) const;
+  // Per-ADC ranges from per-ADC maxima, shared as adcRangeScope says (each >= 1 LSB).
+  std::vector<double> scopedRanges(const std::vector<double>& maxima) const;
   // Exact-integer path: GEMM, ADC and cycle shift-add fused in registers.
   void runFused(const float* inputs, std::size_t batch, float* out, double inputScale, double step, int passes,
                 std::uint64_t sampleBase) const;
   // General path (any ADC step): GEMM into ADC inputs, then convert in double.
+  // adcSteps: per-ADC steps (calibrated per slice or per ADC), or null for the uniform step.
   void runUnfused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
-                  int passes, std::uint64_t sampleBase) const;
+                  int passes, std::uint64_t sampleBase, const std::vector<double>* adcSteps = nullptr) const;
 
   bool adcNonIdeal() const {
     return config_.adcOffsetSigma > 0 || config_.adcGainSigma > 0 || config_.adcInlSigma > 0;
@@ -186,8 +199,8 @@ class CrossbarLayer {
   std::size_t paddedWidth_ = 0;          // width_ rounded up to whole panels
   mutable std::mutex calibrationMutex_;
   double inputScale_ = 0;
-  double adcRange_ = 0;
-  double adcCalibrationMax_ = 0;  // running max of calibrateAdcAccumulate
+  std::vector<double> adcRanges_;           // calibrated range per ADC (empty until calibrated)
+  std::vector<double> adcCalibrationMax_;   // running per-ADC maxima of calibrateAdcAccumulate
   // Per ADC: offset (codes) and gain (1 + error); thresholds (adcThresholds_ per ADC, code
   // c's lower threshold at index c - lo - 1) when an INL table is drawn.
   std::vector<float> adcOffset_, adcGain_, adcThresholds_;

@@ -166,14 +166,21 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
   }
   const int passes = anyNegative ? 2 : 1;  // signed inputs: a positive and a negative pass
   double range = adcRangeLsb();
+  const double codeMax = adcCodeMax();
+  std::vector<double> adcSteps;  // per ADC, when calibrated per slice or per ADC
   if (config_.adcCalibrated) {
     // Fallback when no calibration set was run (calibrateAdcAccumulate/Finalize): the first
-    // run's largest ADC input fixes the range.
+    // run's largest ADC inputs fix the ranges.
     std::lock_guard<std::mutex> lock(calibrationMutex_);
-    if (adcRange_ == 0) adcRange_ = std::max(calibrateAdc(inputs, batch, scale, passes), 1.0);
-    range = adcRange_;
+    if (adcRanges_.empty()) {
+      std::vector<double> maxima(adcCount(), 0.0);
+      calibrateAdc(inputs, batch, scale, passes, maxima);
+      adcRanges_ = scopedRanges(maxima);
+    }
+    range = *std::max_element(adcRanges_.begin(), adcRanges_.end());
+    if (config_.adcRangeScope != 0)
+      for (double r : adcRanges_) adcSteps.push_back(std::max(1.0, r / codeMax));
   }
-  const double codeMax = adcCodeMax();
   const double step = std::max(1.0, range / codeMax);  // LSB units per ADC code
   // The fused kernel sums each column's integer codes over cycles in float:
   // exact while codeMax * sum_c 2^(c*dacBits) < 2^24 (the step and the
@@ -184,11 +191,11 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
                             ((1 << config_.dacBits) - 1);
   // This call's samples take the next indices of the layer's run sequence (read-noise keys).
   const std::uint64_t sampleBase = samplesRun_.fetch_add(batch);
-  // ADC non-idealities convert in the general path.
-  if (cycleBound < 16777216.0 && codeMax <= 4194304.0 && !adcNonIdeal())
+  // ADC non-idealities and per-ADC ranges convert in the general path.
+  if (cycleBound < 16777216.0 && codeMax <= 4194304.0 && !adcNonIdeal() && adcSteps.empty())
     runFused(inputs, batch, out, scale, step, passes, sampleBase);
   else
-    runUnfused(inputs, batch, out, scale, step, passes, sampleBase);
+    runUnfused(inputs, batch, out, scale, step, passes, sampleBase, adcSteps.empty() ? nullptr : &adcSteps);
 }
 
 double CrossbarLayer::adcCodeMax() const {
@@ -206,16 +213,19 @@ void CrossbarLayer::calibrateAdcAccumulate(const float* inputs, std::size_t batc
     if (inputScale_ == 0 && maxAbs > 0) inputScale_ = maxAbs;
     scale = inputScale_ > 0 ? inputScale_ : 1.0;
   }
-  const double m = calibrateAdc(inputs, batch, scale, anyNegative ? 2 : 1);
+  std::vector<double> maxima(adcCount(), 0.0);
+  calibrateAdc(inputs, batch, scale, anyNegative ? 2 : 1, maxima);
   std::lock_guard<std::mutex> lock(calibrationMutex_);
-  adcCalibrationMax_ = std::max(adcCalibrationMax_, m);
+  adcCalibrationMax_.resize(adcCount(), 0.0);
+  for (std::size_t a = 0; a < maxima.size(); ++a) adcCalibrationMax_[a] = std::max(adcCalibrationMax_[a], maxima[a]);
 }
 
 void CrossbarLayer::calibrateAdcFinalize() {
   if (!config_.adcCalibrated)
     throw Error(codes::kConfig, "expected adcRange 'calibrated' for calibrateAdc, got a full-scale ADC range");
   std::lock_guard<std::mutex> lock(calibrationMutex_);
-  adcRange_ = std::max(adcCalibrationMax_, 1.0);
+  adcCalibrationMax_.resize(adcCount(), 0.0);
+  adcRanges_ = scopedRanges(adcCalibrationMax_);
 }
 
 namespace {
@@ -415,20 +425,25 @@ void deviceNoiseSigma(const float* tileSquares, std::size_t ldSq, std::size_t m,
 
 }  // namespace
 
-// Largest ADC input magnitude (LSB) over the inputs: unipolar readout the whole column
+// Largest ADC input magnitude (LSB) per ADC over the inputs: unipolar readout the whole column
 // current (the digital offset's gOff part included), bipolar readouts |input|.
-double CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes) const {
+void CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes,
+                                 std::vector<double>& maxima) const {
   const auto& g = geometry_;
   const std::size_t rows = config_.rows, chunk = chunkSamples(batch, passes, g.cycles, config_.threads);
   const std::size_t chunks = (batch + chunk - 1) / chunk;
   const double xMax = std::ldexp(1.0, config_.inputBits) - 1;
   const double perDigit = offsetLsbPerDigit();
   const bool signedInput = bipolar();
-  std::vector<double> maxima(static_cast<std::size_t>(resolveThreads(config_.threads)), 0.0);
+  const std::size_t workers = static_cast<std::size_t>(resolveThreads(config_.threads));
+  std::vector<std::vector<double>> perWorker(workers, std::vector<double>(adcCount(), 0.0));
+  std::vector<std::size_t> adcIds(g.rowTiles * width_);
+  for (std::size_t t = 0; t < g.rowTiles; ++t)
+    for (std::size_t col = 0; col < width_; ++col) adcIds[t * width_ + col] = adcOf(t, col);
   parallelFor(chunks, config_.threads, [&](std::size_t c0, std::size_t c1, int worker) {
     std::vector<float> digits(passes * g.cycles * chunk * k_), adcIn(passes * g.cycles * chunk * width_);
     std::vector<float> offset(passes * g.cycles * chunk), offsetCode(offset.size());
-    double best = 0;
+    std::vector<double>& best = perWorker[worker];
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * g.cycles * count;
       buildDigits(inputs, k_, b0, count, passes, g.cycles, config_.dacBits, inputScale / xMax, xMax, digits.data(), m);
@@ -440,16 +455,18 @@ double CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, doubl
         if (perDigit > 0)
           digitalOffsets(digits.data() + t * rows * m, m, tileRows, m, perDigit, 1.0f, true, offset.data(),
                          offsetCode.data());
+        const std::size_t* ids = adcIds.data() + t * width_;
         for (std::size_t r = 0; r < m; ++r)
           for (std::size_t e = 0; e < width_; ++e) {
             const double x = static_cast<double>(adcIn[r * width_ + e]) + offset[r];
-            best = std::max(best, signedInput ? std::fabs(x) : x);
+            double& b = best[ids[e]];
+            b = std::max(b, signedInput ? std::fabs(x) : x);
           }
       }
     }
-    maxima[worker] = std::max(maxima[worker], best);
   });
-  return *std::max_element(maxima.begin(), maxima.end());
+  for (const auto& w : perWorker)
+    for (std::size_t a = 0; a < maxima.size(); ++a) maxima[a] = std::max(maxima[a], w[a]);
 }
 
 // Shared by both run paths: segment (polarity, slice) weights of a tile's column sums
@@ -587,7 +604,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
 // General path (very wide converters or cycle sums beyond float): GEMM into ADC inputs, then
 // conversion and shift-add in double.
 void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
-                               int passes, std::uint64_t sampleBase) const {
+                               int passes, std::uint64_t sampleBase, const std::vector<double>* adcSteps) const {
   const auto& c = config_;
   const auto& g = geometry_;
   const std::size_t rows = c.rows, cycles = g.cycles;
@@ -601,13 +618,17 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
   const float sigma = static_cast<float>(sigmaLsb());
   const int noise = !(sigma > 0) ? 0 : c.readNoiseModel == ReadNoiseModel::kDevice ? 2 : 1;
   const double perDigit = offsetLsbPerDigit();
-  const ShiftAdd shift(cycles, g.slices, segments_, c, step);
+  // Per-ADC steps multiply each column's codes; the segment weights then carry no step.
+  const ShiftAdd shift(cycles, g.slices, segments_, c, adcSteps ? 1.0 : step);
   const std::size_t paddedWidth = (width_ + kFusedCols - 1) / kFusedCols * kFusedCols;
   const bool nonIdeal = adcNonIdeal();
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
     const std::size_t mMax = passes * cycles * chunk;
     std::vector<std::size_t> adcIds(nonIdeal ? width_ : 0);
+    // Per column of the tile: 1/step and the step the codes are weighted by.
+    std::vector<float> invStepCol(paddedWidth, invStep);
+    std::vector<double> stepCol(paddedWidth, 1.0);
     std::vector<float> digits(mMax * k_), squares(noise == 2 ? mMax * k_ : 0);
     std::vector<float> adcIn(mMax * paddedWidth, 0.0f);  // pad columns stay zero
     std::vector<float> noiseSigma(noise == 2 ? mMax * paddedWidth : 0, 0.0f);
@@ -630,6 +651,11 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
                          rowOffsetCode.data());
         if (nonIdeal)
           for (std::size_t col = 0; col < width_; ++col) adcIds[col] = adcOf(t, col);
+        if (adcSteps)
+          for (std::size_t col = 0; col < width_; ++col) {
+            stepCol[col] = (*adcSteps)[adcOf(t, col)];
+            invStepCol[col] = static_cast<float>(1.0 / stepCol[col]);
+          }
         if (noise == 2)
           deviceNoiseSigma(squares.data() + t * rows * m, m, m, width_, tileRows,
                            noiseSquares_.data() + t * rows * width_, width_, sigma, noiseSigma.data(), paddedWidth);
@@ -650,7 +676,7 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
                   float x = v[col0 + j] + rowOffset[r];
                   if (noise == 1) x += sigma * z[j];
                   if (noise == 2) x += noiseSigma[r * paddedWidth + col0 + j] * z[j];
-                  x *= invStep;
+                  x *= invStepCol[col0 + j];
                   float code;
                   if (nonIdeal && col0 + j < width_) {
                     // This column's ADC: gain and offset in its own codes, then its threshold table.
@@ -665,7 +691,9 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
                   } else {
                     code = std::floor(std::min(codeMax, std::max(codeMin, x)) + 0.5f);
                   }
-                  columnSum[col0 + j] += scale * static_cast<double>(code - rowOffsetCode[r]);
+                  // The digital offset's code at this ADC's step (as digitalOffsets does it).
+                  const float offsetCode = adcSteps ? std::floor(rowOffset[r] * invStepCol[col0 + j] + 0.5f) : rowOffsetCode[r];
+                  columnSum[col0 + j] += scale * stepCol[col0 + j] * static_cast<double>(code - offsetCode);
                 }
               }
             }

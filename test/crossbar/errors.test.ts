@@ -36,6 +36,7 @@ describe('bad config', () => {
     ['stuck-at rates above 1 together', { stuckAtOn: 0.6, stuckAtOff: 0.6 }, 'ERR_NAX_CONFIG', /stuckAtOn \+ stuckAtOff/],
     ['negative read noise', { readNoise: -1 }, 'ERR_NAX_OUT_OF_RANGE', /config\.readNoise/],
     ['unknown read-noise model', { readNoiseModel: 'thermal' }, 'ERR_NAX_INVALID_ARGUMENT', /config\.readNoiseModel/],
+    ['unknown adcRangeScope', { adcRangeScope: 'column' }, 'ERR_NAX_INVALID_ARGUMENT', /config\.adcRangeScope/],
     ['unknown readout', { readout: 'balanced' }, 'ERR_NAX_INVALID_ARGUMENT', /digital-offset.*config\.readout/],
     ['a 1-bit bipolar ADC', { readout: 'reference-column', adcBits: 1 }, 'ERR_NAX_CONFIG', /adcBits >= 2/],
     ['negative ADC offset sigma', { adcNonIdeal: { offsetSigma: -1 } }, 'ERR_NAX_OUT_OF_RANGE', /adcNonIdeal\.offsetSigma/],

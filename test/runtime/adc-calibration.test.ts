@@ -74,3 +74,50 @@ test('crossbarBackend.calibrateAdcs fixes every calibrated layer from the whole 
   expect(backend.programmed().map((p) => p.state.adcRangeLsb)).toEqual(ranges);
   backend.dispose();
 });
+
+describe('calibrated range scopes', () => {
+  // Trained-network-like weights: most far below the largest, so the high slices carry small
+  // column currents and a per-slice range resolves them finer.
+  const k = 96, n = 40, batch = 16;
+  const w = randomFloats(k * n, 31, -0.1, 0.1);
+  w[5] = 1;
+  const x = randomFloats(batch * k, 32, 0, 1);
+  const base = { rows: 32, cols: 16, adcBits: 4, adcRange: 'calibrated' as const, inputScale: 1, readout: 'differential' as const };
+
+  it("'slice' and 'adc' ranges nest inside the layer's, and finer scopes lose less", async () => {
+    const calibrated = async (adcRangeScope: 'layer' | 'slice' | 'adc') => {
+      const layer = await CrossbarLayer.program({ weights: w, k, n, config: { ...base, adcRangeScope } });
+      await layer.calibrateAdc(x, batch);
+      layer.finalizeAdcCalibration();
+      const ranges = layer.adcRanges();
+      const y = await layer.run(x, batch);
+      layer.dispose();
+      return { ranges, y };
+    };
+    const lossless = await (async () => {
+      const layer = await CrossbarLayer.program({ weights: w, k, n, config: { ...base, adcBits: 'lossless', adcRange: 'full-scale' } });
+      const y = await layer.run(x, batch);
+      layer.dispose();
+      return y;
+    })();
+    const L = await calibrated('layer'), S = await calibrated('slice'), A = await calibrated('adc');
+    const segments = 4; // differential: one segment per slice (7 magnitude bits / 2 per cell)
+    const adcs = 3 * 3 * segments; // row tiles x column tiles x segments
+    for (const r of [L, S, A]) expect(r.ranges.length).toBe(adcs);
+    expect(new Set(L.ranges).size).toBe(1);
+    for (let a = 0; a < adcs; a++) {
+      expect(S.ranges[a]).toBe(S.ranges[a % segments]); // shared by every tile of a segment
+      expect(S.ranges[a]).toBeLessThanOrEqual(L.ranges[a]);
+      expect(A.ranges[a]).toBeLessThanOrEqual(S.ranges[a]);
+    }
+    expect(Math.max(...S.ranges)).toBe(L.ranges[0]);
+    expect(S.ranges[3]).toBeLessThan(0.5 * S.ranges[0]); // the top slice holds small currents
+    const err = (y: Float32Array): number => {
+      let s = 0;
+      for (let i = 0; i < y.length; i++) s += (y[i] - lossless[i]) ** 2;
+      return Math.sqrt(s / y.length);
+    };
+    expect(err(S.y)).toBeLessThan(err(L.y));
+    expect(err(A.y)).toBeLessThanOrEqual(err(S.y) * 1.05);
+  });
+});

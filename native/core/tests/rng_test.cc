@@ -151,13 +151,17 @@ TEST_CASE("readouts, device noise and ADC errors are independent of threads and 
   for (float& v : w) v = static_cast<float>(2 * rng.uniform() - 1);
   for (float& v : x) v = static_cast<float>(2 * rng.uniform() - 1);
   for (int readout = 0; readout < 3; ++readout)
-    for (int variant = 0; variant < 3; ++variant) {
+    for (int variant = 0; variant < 4; ++variant) {
       auto config = [&](int threads) {
         nax::CrossbarConfig c = noisyConfig(threads);
         c.readout = static_cast<nax::Readout>(readout);
         if (variant == 1) {
           c.readNoiseModel = nax::ReadNoiseModel::kDevice;
           c.readNoise = 0.05;
+        }
+        if (variant == 3) {  // calibrated per ADC, latched by the first run
+          c.adcCalibrated = true;
+          c.adcRangeScope = 2;
         }
         if (variant == 2) {
           c.adcOffsetSigma = 0.5;
@@ -172,8 +176,12 @@ TEST_CASE("readouts, device noise and ADC errors are independent of threads and 
       for (int threads : {2, 4}) {
         nax::CrossbarLayer many(w.data(), k, n, config(threads));
         std::vector<float> out(batch * n);
-        many.run(x.data(), 3, out.data());
-        many.run(x.data() + 3 * k, batch - 3, out.data() + 3 * n);
+        if (variant == 3) {  // the latch needs the same first batch
+          many.run(x.data(), batch, out.data());
+        } else {
+          many.run(x.data(), 3, out.data());
+          many.run(x.data() + 3 * k, batch - 3, out.data() + 3 * n);
+        }
         CHECK(out == outOne);
       }
       // One cycle's analog currents of the last array, in amperes: positive, below every cell at gOn.
