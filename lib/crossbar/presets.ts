@@ -22,7 +22,7 @@ import type { CrossbarConfigInput } from './config';
  *   batch 256, 64x64 and 128x128, parasitics on; taken on a loaded 2-core machine, load average
  *   ~8, so rough) measured output-referred noise at 1.3-1.5x the noise-free run and device-level
  *   noise (`readNoiseModel: 'device'`: one extra product of squared digits by the cells' squared
- *   currents) at 2.0-2.4x; the old 60-100x came from a Gaussian loop that did not vectorise.
+ *   currents) at 2.0-2.4x (the earlier 60-100x note was stale: main measured 1.3-1.9x too).
  *   Turn it on with `readNoise` (LSB at the ADC input by default; see CrossbarConfig.readNoiseModel);
  * - readout: 'digital-offset' (the engine default: the ADC digitises the whole column current,
  *   gOff cells included, and the periphery subtracts the known offset), so IR drop on the gOff

@@ -11,10 +11,11 @@
 namespace nax {
 namespace crossbar_noise {
 
-// ---- read noise: counter-based Gaussian draws on 16-lane vectors (GCC vector extensions, so
-// the compiler emits AVX-512, AVX2 or SSE code; a scalar loop of the same arithmetic did not
-// vectorise and cost about 30 ns per normal). Each draw is a pure function of (row key,
-// column), so it is the same for any thread count, batch size or chunking.
+// ---- read noise: counter-based Gaussian draws on explicit 16-lane vectors (GCC vector
+// extensions: AVX-512, AVX2 or SSE code without relying on the auto-vectoriser, which left the
+// same arithmetic written as a scalar loop unvectorised in a standalone build). Each draw is a
+// pure function of (row key, column), so it is the same for any thread count, batch size or
+// chunking.
 using V16 = simd::Vec<float, 16>;
 using U16 = simd::Vec<std::uint32_t, 16>;
 using I16 = simd::Vec<std::int32_t, 16>;
