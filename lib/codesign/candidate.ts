@@ -198,6 +198,12 @@ export class CandidateEvaluator {
     };
   }
 
+  /** The images calibrating input scales, also the calibration set of calibrated ADC ranges. */
+  private calibrationSet(): { images: Float32Array; count: number; shape: readonly number[] } {
+    const cal = this.labelled(this.options.calibration);
+    return { images: cal.images, shape: cal.shape, count: Math.min(cal.count, this.options.scaleImages) };
+  }
+
   /** The plan of a prepared subnet under `mapping`: what both the crossbar run and the cost model read. */
   plan(sub: PreparedSubnet, mapping: CrossbarMapping): CrossbarPlan {
     return planGraph(sub.graph, { mapping, inputRanges: sub.inputRanges, threads: this.options.threads });
@@ -207,7 +213,9 @@ export class CandidateEvaluator {
   async crossbarRun(sub: PreparedSubnet, mapping: CrossbarMapping, data: ImageSet, signal?: AbortSignal): Promise<{ accuracy: number; cost: NetworkCost; plan: CrossbarPlan }> {
     const plan = this.plan(sub, mapping);
     const cost = hardwareCost({ plan, hardware: this.options.hardware });
-    const { accuracy } = await classifyOnCrossbars(sub.graph, plan, this.labelled(data), { batchSize: this.options.batchSize, signal, threads: this.options.threads });
+    const { accuracy } = await classifyOnCrossbars(sub.graph, plan, this.labelled(data), {
+      batchSize: this.options.batchSize, signal, threads: this.options.threads, adcCalibration: this.calibrationSet(),
+    });
     return { accuracy, cost, plan };
   }
 
@@ -224,7 +232,9 @@ export class CandidateEvaluator {
   ): Promise<{ run: ChipsClassifyResult; cost: NetworkCost; plan: CrossbarPlan }> {
     const plan = this.plan(sub, mapping);
     const cost = hardwareCost({ plan, hardware: this.options.hardware });
-    const run = await classifyOverChips(sub.graph, plan, this.labelled(data), { chips, batchSize: this.options.batchSize, signal, threads: this.options.threads });
+    const run = await classifyOverChips(sub.graph, plan, this.labelled(data), {
+      chips, batchSize: this.options.batchSize, signal, threads: this.options.threads, adcCalibration: this.calibrationSet(),
+    });
     return { run, cost, plan };
   }
 

@@ -3,7 +3,7 @@
  * / PUMA; wire figures from shared/HARDWARE.md) and validation.
  */
 import { ErrorCodes, NaxError, expectNumber, expectOneOf, invalid, rejectUnknownKeys } from '../errors';
-import { losslessAdcBits, naxAdcBits } from './geometry';
+import { READOUTS, Readout, losslessAdcBits, naxAdcBits } from './geometry';
 import type { NativeCrossbarConfig } from './native';
 import { DeviceConfig, DeviceConfigInput, PLAIN_DEVICE, resolveDeviceConfig, toNativeDevice } from './devices';
 
@@ -27,6 +27,36 @@ export interface VariationConfig {
 }
 
 export type AdcRange = 'full-scale' | 'calibrated';
+/**
+ * What one calibrated ADC range covers: 'layer' (default) one range for every ADC of the layer;
+ * 'slice' one per weight slice and polarity (all tiles; CrossSim calibrates bit-sliced cores per
+ * slice); 'adc' one per ADC (one ADC per array; per G+/G- pair when differential). The last two
+ * convert in the engine's general (unfused) path.
+ */
+export type AdcRangeScope = 'layer' | 'slice' | 'adc';
+
+/**
+ * ADC non-idealities, drawn once per ADC when the layer is programmed (seeded; one ADC per array,
+ * one per G+/G- pair under 'differential'), in units of the ADC's own code step. CrossSim models
+ * an ADC's comparator offset and capacitor mismatch (Spear et al., "The Impact of
+ * Analog-to-Digital Converter Architecture and Variability on Analog Neural Network Accuracy",
+ * IEEE JXCDC 2023); here as their effects at the converter's transfer curve.
+ */
+export interface AdcNonIdealConfig {
+  /** Input-referred offset sigma, codes (comparator offset). Default 0. */
+  offsetSigma: number;
+  /** Relative gain error sigma (reference / capacitor mismatch). Default 0. */
+  gainSigma: number;
+  /** Sigma of each code threshold's deviation, codes: a seeded INL/DNL table (sorted: monotonic). Default 0. */
+  inlSigma: number;
+}
+/**
+ * Read-noise models (CrossbarConfig.readNoise's unit): 'output' sigma in LSB at every ADC input;
+ * 'output-amperes' the same in amperes (so it shrinks relative to the signal as vRead grows);
+ * 'device' relative sigma of every cell's current (column variance sum_i (sigma M_ij V_i)^2).
+ */
+export type ReadNoiseModel = 'output' | 'output-amperes' | 'device';
+export type { Readout } from './geometry';
 export type WeightScale = 'per-layer' | 'per-channel';
 
 /** Fully resolved crossbar configuration (what `resolveCrossbarConfig` returns). */
@@ -45,19 +75,30 @@ export interface CrossbarConfig {
   dacBits: number;
   /**
    * ADC resolution per conversion, bits (resolved; the input form also takes a named rule).
-   * Default ('lossless'): enough levels for the largest column code the cells and DAC can make
-   * with this readout, losslessAdcBits(rows, dacBits, bitsPerCell) = ceil(log2(rows * (2^dacBits
-   * - 1) * (2^bitsPerCell - 1) + 1)) (ISAAC's rule). 'nax' keeps NAX's ceil(log2(3 * rows)), which
-   * equals it only for 2-bit cells and a 1-bit DAC (lossy for wider cells or DACs, oversized for
-   * 1-bit cells).
+   * Default ('lossless'): enough levels for the largest ideal column code the cells, DAC and
+   * readout can make, losslessAdcBits(rows, dacBits, bitsPerCell, { readout, gOn, gOff })
+   * (geometry.ts: ISAAC's rule on the signal, the gOff current included for 'digital-offset', a
+   * sign bit more for the bipolar readouts). 'nax' keeps NAX's ceil(log2(3 * rows)), which equals
+   * it for 2-bit cells, a 1-bit DAC and the default digital offset (lossy for wider cells or
+   * DACs, oversized for 1-bit cells).
    */
   adcBits: number;
   /**
-   * ADC input range. 'full-scale': rows * (2^dacBits - 1) * (2^bitsPerCell - 1) LSB (one LSB = one
-   * DAC digit step times one conductance level step). 'calibrated': the largest ADC input seen in the
-   * layer's first run. The ADC step is range / (2^adcBits - 1), never below one LSB.
+   * ADC input range. 'full-scale': the largest ideal column input, rows * (2^dacBits - 1) *
+   * ((2^bitsPerCell - 1) + gOff/unitG) LSB for 'digital-offset' (unipolar), +-rows * (2^dacBits -
+   * 1) * (2^bitsPerCell - 1) for the bipolar readouts (one LSB = one DAC digit step times one
+   * conductance level step = unitCurrent amperes). 'calibrated': the largest ADC input magnitude
+   * over a calibration set (CrossbarLayer.calibrateAdc; lib/runtime/calibrate.ts), or else the
+   * layer's first run. The ADC step is range / top code (2^adcBits - 1 unipolar, 2^(adcBits-1) - 1
+   * bipolar), never below one LSB. Codes clip only where this range ends.
    */
   adcRange: AdcRange;
+  /** What one calibrated range covers (AdcRangeScope). Default 'layer'. Ignored at full scale. */
+  adcRangeScope: AdcRangeScope;
+  /** How the gOff baseline is removed (geometry.ts Readout). Default 'digital-offset'. */
+  readout: Readout;
+  /** Per-ADC offset, gain and INL/DNL errors, or false (default: ideal converters). */
+  adcNonIdeal: AdcNonIdealConfig | false;
   /** ON conductance, siemens. Default 1e-5 (Ron = 100 kOhm). */
   gOn: number;
   /** OFF conductance, siemens. Default 1/600e3 (Roff = 600 kOhm). */
@@ -73,10 +114,13 @@ export interface CrossbarConfig {
   /** Probability that a cell is stuck at gOff. Default 0. */
   stuckAtOff: number;
   /**
-   * Read noise: sigma of additive Gaussian noise on every ADC input (column current referred to the
-   * ADC), in LSB units; drawn per conversion. Default 0.
+   * Read noise sigma, drawn afresh on every read (keyed by seed and the layer's run counter), in
+   * the unit readNoiseModel names: LSB at the ADC input ('output', default), amperes at the ADC
+   * input ('output-amperes'), or the relative sigma of each cell's current ('device'). Default 0.
    */
   readNoise: number;
+  /** What readNoise means. Default 'output'. */
+  readNoiseModel: ReadNoiseModel;
   /** Weight quantization scale per layer (default) or per output channel (column). */
   weightScale: WeightScale;
   /**
@@ -106,7 +150,8 @@ export type AdcBitsRule = 'lossless' | 'nax';
  * What callers pass: any subset; parasitics may be `true` for the defaults, adcBits may name a
  * rule ('lossless', the default: enough bits for the array's largest column code; 'nax').
  */
-export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'variation' | 'adcBits' | 'device'>> & {
+export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'variation' | 'adcBits' | 'adcNonIdeal' | 'device'>> & {
+  adcNonIdeal?: Partial<AdcNonIdealConfig> | false;
   adcBits?: number | AdcBitsRule;
   parasitics?: Partial<ParasiticsConfig> | boolean;
   variation?: Partial<VariationConfig> | false;
@@ -134,6 +179,9 @@ export const CROSSBAR_DEFAULTS: Readonly<Omit<CrossbarConfig, 'adcBits' | 'input
   inputBits: 8,
   dacBits: 1,
   adcRange: 'full-scale' as const,
+  adcRangeScope: 'layer' as const,
+  readout: 'digital-offset' as const,
+  adcNonIdeal: false as const,
   gOn: 1 / 100e3,
   gOff: 1 / 600e3,
   vRead: 0.25,
@@ -142,6 +190,7 @@ export const CROSSBAR_DEFAULTS: Readonly<Omit<CrossbarConfig, 'adcBits' | 'input
   stuckAtOn: 0,
   stuckAtOff: 0,
   readNoise: 0,
+  readNoiseModel: 'output' as const,
   weightScale: 'per-layer' as const,
   seed: 0,
   threads: 0,
@@ -157,9 +206,9 @@ export const DEFAULT_PARASITICS: Readonly<ParasiticsConfig> = Object.freeze({
 });
 
 const KEYS = [
-  'rows', 'cols', 'bitsPerCell', 'weightBits', 'inputBits', 'dacBits', 'adcBits', 'adcRange', 'gOn', 'gOff',
-  'vRead', 'parasitics', 'variation', 'stuckAtOn', 'stuckAtOff', 'readNoise', 'weightScale', 'inputScale', 'seed',
-  'threads', 'ideal', 'device',
+  'rows', 'cols', 'bitsPerCell', 'weightBits', 'inputBits', 'dacBits', 'adcBits', 'adcRange', 'adcRangeScope', 'readout', 'adcNonIdeal', 'gOn',
+  'gOff', 'vRead', 'parasitics', 'variation', 'stuckAtOn', 'stuckAtOff', 'readNoise', 'readNoiseModel',
+  'weightScale', 'inputScale', 'seed', 'threads', 'ideal', 'device',
 ] as const;
 
 function configError(message: string): NaxError {
@@ -167,8 +216,9 @@ function configError(message: string): NaxError {
 }
 
 /**
- * The default ADC resolution: the largest column code of the chosen cells and DAC (the readout
- * digitises the weighted column sum, G - gOff per cell), so the converter alone loses nothing.
+ * The default ADC resolution: the largest ideal column code of the chosen cells, DAC and readout
+ * (the gOff current included under 'digital-offset', a sign bit for bipolar readouts), so the
+ * converter alone loses nothing.
  */
 export const DEFAULT_ADC_BITS_RULE: AdcBitsRule = 'lossless';
 
@@ -201,17 +251,10 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
     throw configError(
       `expected rows * (2^dacBits - 1) * (2^bitsPerCell - 1) < 2^24 (exact float32 column sums) for config.rows, got ${maxColumnSum}`,
     );
-  // The one place the ADC rule is applied: every consumer reads the resolved number.
-  const adcRule = p.adcBits ?? DEFAULT_ADC_BITS_RULE;
-  const adcBits =
-    adcRule === 'lossless'
-      ? losslessAdcBits(rows, dacBits, bitsPerCell)
-      : adcRule === 'nax'
-        ? naxAdcBits(rows)
-        : typeof adcRule === 'string'
-          ? invalidAdcRule(adcRule)
-          : expectNumber('config.adcBits', adcRule, { integer: true, min: 1, max: 24 });
   const adcRange = p.adcRange === undefined ? d.adcRange : expectOneOf('config.adcRange', p.adcRange, ['full-scale', 'calibrated'] as const);
+  const readout = p.readout === undefined ? d.readout : expectOneOf('config.readout', p.readout, READOUTS);
+  const adcRangeScope =
+    p.adcRangeScope === undefined ? d.adcRangeScope : expectOneOf('config.adcRangeScope', p.adcRangeScope, ['layer', 'slice', 'adc'] as const);
   // A device model owns the conductance range: its levels span [gMin, gMax].
   const device = resolveDeviceConfig(p.device);
   if (device.programming !== false)
@@ -223,6 +266,19 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   const gOn = device.gMax ?? num('gOn', p.gOn, d.gOn, { above: 0 });
   const gOff = device.gMin ?? num('gOff', p.gOff, d.gOff, { above: 0 });
   if (!(gOn > gOff)) throw configError(`expected gOn > gOff (${gOff} S) for config.gOn, got ${gOn}`);
+  // The one place the ADC rule is applied: every consumer reads the resolved number.
+  const adcRule = p.adcBits ?? DEFAULT_ADC_BITS_RULE;
+  const adcBits =
+    adcRule === 'lossless'
+      ? losslessAdcBits(rows, dacBits, bitsPerCell, { readout, gOn, gOff })
+      : adcRule === 'nax'
+        ? naxAdcBits(rows)
+        : typeof adcRule === 'string'
+          ? invalidAdcRule(adcRule)
+          : expectNumber('config.adcBits', adcRule, { integer: true, min: 1, max: 24 });
+  if (readout !== 'digital-offset' && adcBits < 2)
+    throw configError(`expected adcBits >= 2 (a bipolar ADC spends one bit on the sign) for config.adcBits, got ${adcBits}`);
+  if (adcBits > 24) throw configError(`expected adcBits <= 24 for config.adcBits (rule '${String(adcRule)}'), got ${adcBits}`);
   const vRead = num('vRead', p.vRead, d.vRead, { above: 0 });
 
   let parasitics: ParasiticsConfig | false = d.parasitics;
@@ -257,19 +313,37 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
     throw configError(
       `expected variation: false with device '${device.name}' (its programming error replaces the generic variation) for config.variation, got ${JSON.stringify(variation)}`,
     );
+  let adcNonIdeal: AdcNonIdealConfig | false = d.adcNonIdeal;
+  if (p.adcNonIdeal !== undefined && p.adcNonIdeal !== false) {
+    if (typeof p.adcNonIdeal !== 'object' || p.adcNonIdeal === null || Array.isArray(p.adcNonIdeal))
+      throw invalid('config.adcNonIdeal', 'an object or false', p.adcNonIdeal);
+    rejectUnknownKeys('config.adcNonIdeal', p.adcNonIdeal, ['offsetSigma', 'gainSigma', 'inlSigma']);
+    const a = p.adcNonIdeal;
+    adcNonIdeal = {
+      offsetSigma: num('adcNonIdeal.offsetSigma', a.offsetSigma, 0, { min: 0 }),
+      gainSigma: num('adcNonIdeal.gainSigma', a.gainSigma, 0, { min: 0, max: 1 }),
+      inlSigma: num('adcNonIdeal.inlSigma', a.inlSigma, 0, { min: 0 }),
+    };
+    if (adcNonIdeal.inlSigma > 0 && adcBits > 16)
+      throw configError(`expected adcBits <= 16 with an INL table (config.adcNonIdeal.inlSigma > 0) for config.adcBits, got ${adcBits}`);
+  }
   const stuckAtOn = num('stuckAtOn', p.stuckAtOn, d.stuckAtOn, { min: 0, max: 1 });
   const stuckAtOff = num('stuckAtOff', p.stuckAtOff, d.stuckAtOff, { min: 0, max: 1 });
   if (stuckAtOn + stuckAtOff > 1)
     throw configError(`expected stuckAtOn + stuckAtOff <= 1 for config.stuckAtOff, got ${stuckAtOn + stuckAtOff}`);
   const readNoise = num('readNoise', p.readNoise, d.readNoise, { min: 0 });
+  const readNoiseModel =
+    p.readNoiseModel === undefined
+      ? d.readNoiseModel
+      : expectOneOf('config.readNoiseModel', p.readNoiseModel, ['output', 'output-amperes', 'device'] as const);
   const weightScale = p.weightScale === undefined ? d.weightScale : expectOneOf('config.weightScale', p.weightScale, ['per-layer', 'per-channel'] as const);
   const inputScale = p.inputScale === undefined ? undefined : expectNumber('config.inputScale', p.inputScale, { above: 0 });
   const seed = int('seed', p.seed, d.seed, 0, Number.MAX_SAFE_INTEGER);
   const threads = int('threads', p.threads, d.threads, 0, MAX_THREADS);
   const ideal = p.ideal === undefined ? d.ideal : expectOneOf('config.ideal', p.ideal, [true, false] as const);
   return {
-    rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, gOn, gOff, vRead, parasitics, variation,
-    stuckAtOn, stuckAtOff, readNoise, weightScale, inputScale, seed, threads, ideal, device,
+    rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, adcRangeScope, readout, adcNonIdeal, gOn, gOff, vRead, parasitics,
+    variation, stuckAtOn, stuckAtOff, readNoise, readNoiseModel, weightScale, inputScale, seed, threads, ideal, device,
   };
 }
 
@@ -285,6 +359,8 @@ export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
     dacBits: c.dacBits,
     adcBits: c.adcBits,
     adcCalibrated: c.adcRange === 'calibrated' ? 1 : 0,
+    adcRangeScope: c.adcRangeScope === 'layer' ? 0 : c.adcRangeScope === 'slice' ? 1 : 2,
+    readout: c.readout === 'digital-offset' ? 0 : c.readout === 'reference-column' ? 1 : 2,
     gOn: c.gOn,
     gOff: c.gOff,
     vRead: c.vRead,
@@ -297,7 +373,11 @@ export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
     variationSigma: c.variation ? c.variation.sigma : 0,
     stuckAtOn: c.stuckAtOn,
     stuckAtOff: c.stuckAtOff,
+    adcOffsetSigma: c.adcNonIdeal ? c.adcNonIdeal.offsetSigma : 0,
+    adcGainSigma: c.adcNonIdeal ? c.adcNonIdeal.gainSigma : 0,
+    adcInlSigma: c.adcNonIdeal ? c.adcNonIdeal.inlSigma : 0,
     readNoise: c.readNoise,
+    readNoiseModel: c.readNoiseModel === 'output' ? 0 : c.readNoiseModel === 'output-amperes' ? 1 : 2,
     perChannel: c.weightScale === 'per-channel' ? 1 : 0,
     inputScale: c.inputScale ?? 0,
     seed: c.seed,

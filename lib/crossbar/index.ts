@@ -1,6 +1,6 @@
 /** Crossbar engine: configuration, mapping geometry, programmed layers. */
 export { CrossbarLayer, crossbarMatMul } from './layer';
-export type { ProgramOptions, CrossbarLayerState } from './layer';
+export type { ProgramOptions, CrossbarLayerState, ArrayPosition } from './layer';
 export { resolveCrossbarConfig, toNativeConfig, DEFAULT_PARASITICS, CROSSBAR_DEFAULTS, DEFAULT_ADC_BITS_RULE, MAX_THREADS } from './config';
 export { DEFAULT_NON_IDEAL, overNonIdealPreset } from './presets';
 export type {
@@ -9,11 +9,17 @@ export type {
   ParasiticsConfig,
   VariationConfig,
   AdcRange,
+  AdcRangeScope,
   AdcBitsRule,
   WeightScale,
+  ReadNoiseModel,
+  AdcNonIdealConfig,
 } from './config';
-export { mappingGeometry, magnitudeSlices, naxAdcBits, losslessAdcBits } from './geometry';
-export type { MappingGeometry, MappingGeometryInput } from './geometry';
+export {
+  mappingGeometry, magnitudeSlices, naxAdcBits, losslessAdcBits, maxColumnCode, physicalCols, conversionsPerArrayRead,
+  bipolarReadout, READOUTS,
+} from './geometry';
+export type { MappingGeometry, MappingGeometryInput, Readout, AdcReadoutSpec } from './geometry';
 export {
   resolveDeviceConfig, deviceConductances, DEVICE_PRESETS, DEVICE_PRESET_NAMES, RRAM_NEURRAM, PCM_AIHWKIT, PLAIN_DEVICE,
 } from './devices';

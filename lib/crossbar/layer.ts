@@ -33,6 +33,26 @@ export interface CrossbarLayerState {
   arrays: number;
   /** Global drift compensation gain applied digitally to every output (1 when off). */
   driftGain: number;
+  /** Physical bit lines per array (cols, + 1 reference column under 'reference-column'). */
+  physicalCols: number;
+  /** Whether the ADC is bipolar (sign-magnitude codes +-(2^(adcBits-1) - 1)). */
+  bipolar: boolean;
+  /** Amperes per LSB of ADC input: vRead / (2^dacBits - 1) * (gOn - gOff) / (2^bitsPerCell - 1). */
+  unitCurrentAmps: number;
+  /** ADC full scale in amperes: the input current of the top code (bipolar: +-). */
+  adcFullScaleAmps: number;
+  /** Digital offset per unit DAC digit under 'digital-offset' (gOff / unitG, LSB), else 0. */
+  offsetLsbPerDigit: number;
+}
+
+/** Where a physical array sits in the layer (CrossbarLayer.arrayIndex). */
+export interface ArrayPosition {
+  rowTile: number;
+  colTile: number;
+  /** Weight-magnitude slice, LSB first. */
+  slice: number;
+  /** 0: G+ array, 1: G- array. */
+  polarity: 0 | 1;
 }
 
 const MAX_DIM = 2 ** 24;
@@ -86,14 +106,84 @@ export class CrossbarLayer {
     const info = callNativeSync(() => this.live().info());
     return {
       adcBits: info.adcBits, adcRangeLsb: info.adcRangeLsb, inputScale: info.inputScale, arrays: info.arrays, driftGain: info.driftGain,
+      physicalCols: info.physicalCols, bipolar: info.bipolar, unitCurrentAmps: info.unitCurrent,
+      adcFullScaleAmps: info.adcRangeLsb * info.unitCurrent, offsetLsbPerDigit: info.offsetLsbPerDigit,
     };
   }
 
   /**
-   * Diagnostic: ADC input contributed per unit DAC digit, in LSB units, for every input row (K rows,
-   * rowTiles*rows with padding) and array column (2*slices*n columns; for column tile ct, polarity p
-   * (0 = G+), slice l (LSB first) and column j: 2*slices*ct*cols + (p*slices + l)*tileCols + j).
-   * Ideal devices give the stored slice level exactly; parasitics lower it.
+   * ADC calibration over a calibration set (adcRange 'calibrated'): call once per calibration
+   * batch, then finalizeAdcCalibration(). The range becomes the largest ADC input magnitude over
+   * all batches (unipolar readout: the whole column current; bipolar: |input|). Without it, the
+   * first run's largest input fixes the range (a documented fallback).
+   */
+  async calibrateAdc(inputs: Float32Array, batch: number): Promise<void> {
+    const handle = this.live();
+    const b = expectNumber('batch', batch, { integer: true, min: 0, max: 1e9 });
+    const x = expectTypedArray('inputs', inputs, Float32Array, b * this.k, { finite: false });
+    await callNative(() => handle.calibrateAdc(x, b));
+  }
+
+  /** Fixes the calibrated ADC range from the batches seen by calibrateAdc. */
+  finalizeAdcCalibration(): void {
+    if (this.config.adcRange !== 'calibrated')
+      throw new NaxError(ErrorCodes.config, "expected adcRange 'calibrated' for finalizeAdcCalibration, got 'full-scale'");
+    const handle = this.live();
+    callNativeSync(() => handle.finalizeAdcCalibration());
+  }
+
+  /**
+   * Calibrated ADC ranges (LSB), one per ADC: ADC ((rowTile * colTiles + colTile) * segments +
+   * segment), segments = 2 * slices (s = polarity * slices + slice), or slices when differential.
+   * Equal under adcRangeScope 'layer'; empty until calibrated or with a full-scale range.
+   */
+  adcRanges(): Float64Array {
+    const handle = this.live();
+    return callNativeSync(() => handle.adcRanges());
+  }
+
+  /** The engine's number of a physical array: ((rowTile * colTiles + colTile) * slices + slice) * 2 + polarity. */
+  arrayIndex(p: ArrayPosition): number {
+    const g = this.geometry;
+    const rowTile = expectNumber('rowTile', p.rowTile, { integer: true, min: 0, max: g.rowTiles - 1 });
+    const colTile = expectNumber('colTile', p.colTile, { integer: true, min: 0, max: g.colTiles - 1 });
+    const slice = expectNumber('slice', p.slice, { integer: true, min: 0, max: g.slices - 1 });
+    const polarity = expectNumber('polarity', p.polarity, { integer: true, min: 0, max: 1 });
+    return ((rowTile * g.colTiles + colTile) * g.slices + slice) * 2 + polarity;
+  }
+
+  /**
+   * Physical array `array` (arrayIndex) as programmed: its conductances (rows x physicalCols,
+   * siemens, row-major; the reference column last) and transfer matrix M (I = V.M, amperes per
+   * volt; equals the conductances without parasitics), recomputed in double from the same seeded
+   * draws, so M is exactly the matrix the engine folded (in float) into effectiveMatrix().
+   */
+  async arrayMatrices(array: number): Promise<{ conductances: Float64Array; transfer: Float64Array; rows: number; cols: number }> {
+    const handle = this.live();
+    const { conductances, transfer } = await callNative(() => handle.arrayMatrices(array));
+    return { conductances, transfer, rows: this.config.rows, cols: this.geometry.physicalCols };
+  }
+
+  /**
+   * Analog column currents (amperes, physicalCols) of array `array` for one DAC cycle: row i
+   * driven at vRead * digits[i] / (2^dacBits - 1) volts (digits: one value in [0, 2^dacBits - 1]
+   * per physical row), I = V.M in double.
+   */
+  async columnCurrents(array: number, digits: Float64Array): Promise<Float64Array> {
+    const handle = this.live();
+    const d = expectTypedArray('digits', digits, Float64Array, this.config.rows);
+    return callNative(() => handle.columnCurrents(array, d));
+  }
+
+  /**
+   * Diagnostic: ADC input contributed per unit DAC digit, in LSB units (x unitCurrentAmps for
+   * amperes), for every input row (K rows, rowTiles*rows with padding) and ADC input column
+   * (segments*n columns, segments = 2*slices, or slices under 'differential'; for column tile ct,
+   * segment s and column j: segments*ct*cols + s*tileCols + j, s = p*slices + l for polarity p
+   * (0 = G+) and slice l (LSB first), s = l when differential). What it holds per readout:
+   * (M - gOff)/unitG ('digital-offset': the ADC also sees offsetLsbPerDigit per digit),
+   * (M_j - M_ref)/unitG ('reference-column'), (M+ - M-)/unitG ('differential'). Ideal devices
+   * give the stored slice level (difference) exactly; parasitics lower it.
    */
   effectiveMatrix(): { matrix: Float32Array; rows: number; width: number } {
     const handle = this.live();

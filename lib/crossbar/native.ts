@@ -42,6 +42,10 @@ export interface NativeCrossbarConfig {
   /** Resolved ADC bits per conversion, 1..24 ('lossless' is resolved to bits by resolveCrossbarConfig). */
   adcBits: number;
   adcCalibrated: 0 | 1;
+  /** 0 digital-offset, 1 reference-column, 2 differential. */
+  readout: 0 | 1 | 2;
+  /** Calibrated ranges per 0 layer, 1 slice segment, 2 ADC. */
+  adcRangeScope: 0 | 1 | 2;
   gOn: number;
   gOff: number;
   vRead: number;
@@ -55,7 +59,13 @@ export interface NativeCrossbarConfig {
   variationSigma: number;
   stuckAtOn: number;
   stuckAtOff: number;
+  /** ADC errors per ADC (0 = none): offset and INL sigma in codes, gain relative. */
+  adcOffsetSigma: number;
+  adcGainSigma: number;
+  adcInlSigma: number;
   readNoise: number;
+  /** 0 output (LSB), 1 output (amperes), 2 device (relative). */
+  readNoiseModel: 0 | 1 | 2;
   perChannel: 0 | 1;
   /** 0 = from the first run. */
   inputScale: number;
@@ -80,12 +90,24 @@ export interface NativeCrossbarInfo {
   effectiveWidth: number;
   /** Global drift compensation gain applied to every output (1 when off). */
   driftGain: number;
+  physicalCols: number;
+  segments: number;
+  bipolar: boolean;
+  /** Amperes per LSB of ADC input. */
+  unitCurrent: number;
+  /** gOff / unitG under digital-offset, else 0. */
+  offsetLsbPerDigit: number;
 }
 
 export interface NativeCrossbarLayerHandle {
   run(inputs: Float32Array, batch: number): Promise<Float32Array>;
   info(): NativeCrossbarInfo;
   effectiveMatrix(): Float32Array;
+  adcRanges(): Float64Array;
+  arrayMatrices(array: number): Promise<{ conductances: Float64Array; transfer: Float64Array }>;
+  columnCurrents(array: number, digits: Float64Array): Promise<Float64Array>;
+  calibrateAdc(inputs: Float32Array, batch: number): Promise<void>;
+  finalizeAdcCalibration(): void;
   dispose(): void;
 }
 

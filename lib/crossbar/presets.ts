@@ -17,9 +17,17 @@ import { resolveDeviceConfig } from './devices';
  *   to 20-60% depending on where they landed, hiding every other effect. Set `stuckAtOn` /
  *   `stuckAtOff` to study them (C.-Y. Chen et al., IEEE Trans. Computers 2015, measured 9.04%
  *   stuck-on / 1.75% stuck-off cells on an unrepaired 4 Mb RRAM macro);
- * - read noise: off. The engine draws it per ADC conversion, which currently makes runs 60-100x
- *   slower (measured on resnet-mnist at 16x16 and 64x64); turn it on with `readNoise` (LSB) where
- *   the time is affordable.
+ * - read noise: off. It is drawn afresh on every read (keyed by seed and the layer's run counter,
+ *   identical for any thread count or batch split), one vectorised Gaussian per conversion in the
+ *   fused ADC epilogue. bench/read-noise.ts and CPU-time runs of the same layers (K=576, N=64,
+ *   batch 256, 64x64 and 128x128, parasitics on; taken on a loaded 2-core machine, load average
+ *   ~8, so rough) measured output-referred noise at 1.3-1.5x the noise-free run and device-level
+ *   noise (`readNoiseModel: 'device'`: one extra product of squared digits by the cells' squared
+ *   currents) at 2.0-2.4x (the earlier 60-100x note was stale: main measured 1.3-1.9x too).
+ *   Turn it on with `readNoise` (LSB at the ADC input by default; see CrossbarConfig.readNoiseModel);
+ * - readout: 'digital-offset' (the engine default: the ADC digitises the whole column current,
+ *   gOff cells included, and the periphery subtracts the known offset), so IR drop on the gOff
+ *   cells is never clamped away.
  * Override any of them through a mapping's `default`.
  */
 export const DEFAULT_NON_IDEAL: Readonly<CrossbarConfigInput> = Object.freeze({

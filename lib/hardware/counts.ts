@@ -19,16 +19,16 @@ import { ErrorCodes, NaxError } from '../errors';
 import type { CrossbarConfig } from '../crossbar/config';
 import type { LayerPlan } from '../plan/plan';
 import type { HardwareConfig } from './config';
+import { READOUTS, type Readout } from '../crossbar/geometry';
 
-export type Readout = 'digital-offset' | 'reference-column' | 'differential';
-export const READOUTS: readonly Readout[] = ['digital-offset', 'reference-column', 'differential'];
+export type { Readout } from '../crossbar/geometry';
 
-/** The layer's readout scheme (CrossbarConfig.readout where the config has one). */
+/** The layer's readout scheme (CrossbarConfig.readout, resolved by the crossbar config). */
 export function readoutOf(config: CrossbarConfig): Readout {
-  const readout = (config as { readout?: string }).readout ?? 'digital-offset';
+  const readout = config.readout ?? 'digital-offset';
   if (!(READOUTS as readonly string[]).includes(readout))
     throw new NaxError(ErrorCodes.config, `expected one of ${READOUTS.join(', ')} for config.readout, got ${JSON.stringify(readout)}`);
-  return readout as Readout;
+  return readout;
 }
 
 export interface LayerCounts {

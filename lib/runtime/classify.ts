@@ -109,6 +109,13 @@ export async function calibrate(graph: Graph, data: Pick<LabelledImages, 'images
 
 export interface CrossbarClassifyOptions extends ClassifyOptions {
   threads?: number;
+  /**
+   * Calibration set for layers with adcRange 'calibrated': before scoring, it runs through the
+   * programmed layers (float activations downstream) and fixes each ADC range to the largest ADC
+   * input over all of it (crossbarBackend.calibrateAdcs). Without it such a layer's range comes
+   * from its first scored batch (the engine's fallback).
+   */
+  adcCalibration?: Pick<LabelledImages, 'images' | 'count' | 'shape'>;
 }
 
 export interface CrossbarClassifyResult extends ClassifyResult {
@@ -128,6 +135,13 @@ export async function classifyOnCrossbars(
     const t0 = performance.now();
     const executor = await GraphExecutor.create(graph, { mode: 'crossbar', backend, threads: options.threads });
     const programSeconds = (performance.now() - t0) / 1000;
+    const cal = options.adcCalibration;
+    if (cal && plan.layers.some((l) => l.config.adcRange === 'calibrated')) {
+      const labels = new Int32Array(cal.count);
+      await backend.calibrateAdcs(async () => {
+        await classify(executor, { ...cal, labels }, { batchSize: options.batchSize, feedDims: options.feedDims, signal: options.signal });
+      });
+    }
     return { ...(await classify(executor, data, options)), programSeconds };
   } finally {
     backend.dispose();

@@ -10,12 +10,21 @@ import { type CrossbarPlan, groupConfig, layerPlanOf } from '../plan/plan';
 import type { MatmulBackend } from './backend';
 import { checkMemory } from '../memory';
 import { crossbarProgramBytes } from '../crossbar/memory';
+import { gemm } from '../native';
 
 export interface CrossbarBackend extends MatmulBackend {
   /** The plan every layer is programmed from. */
   readonly plan: CrossbarPlan;
   /** What was programmed so far, per layer and group: its config and the native engine's own report. */
   programmed(): ProgrammedGroup[];
+  /**
+   * ADC calibration over a calibration set (layers with adcRange 'calibrated'): while `pass`
+   * runs batches through the executor, every programmed group accumulates its largest ADC input
+   * (CrossbarLayer.calibrateAdc) and hands the float product downstream, so each layer sees the
+   * ideal activations its input scale was calibrated on (lib/runtime/calibrate.ts); then each
+   * calibrated group's range is fixed. Returns the number of groups calibrated.
+   */
+  calibrateAdcs(pass: () => Promise<void>): Promise<number>;
   /** Frees every programmed layer. */
   dispose(): void;
 }
@@ -34,6 +43,7 @@ export function crossbarBackend(plan: CrossbarPlan): CrossbarBackend {
   const programmed: Array<{ layer: string; group: number; xb: CrossbarLayer }> = [];
   // Programmed layers stay resident together: their estimated bytes add up.
   let residentBytes = 0;
+  let calibrating = false;
   return {
     name: 'crossbar',
     plan,
@@ -54,7 +64,32 @@ export function crossbarBackend(plan: CrossbarPlan): CrossbarBackend {
       const xb = await CrossbarLayer.program({ weights, k: layer.k, n: layer.n, config });
       residentBytes += bytes;
       programmed.push({ layer: layer.name, group, xb });
-      return { run: (rows, count) => xb.run(rows, count) };
+      // Kept for ADC calibration passes only (the float product goes downstream there).
+      const floatWeights = config.adcRange === 'calibrated' || plan.layers.some((l) => l.config.adcRange === 'calibrated') ? Float32Array.from(weights) : undefined;
+      return {
+        run: async (rows, count) => {
+          if (!calibrating || !floatWeights) return xb.run(rows, count);
+          if (xb.config.adcRange === 'calibrated') await xb.calibrateAdc(rows, count);
+          const out = new Float32Array(count * layer.n);
+          if (count > 0) await gemm({ m: count, n: layer.n, k: layer.k, a: rows, b: floatWeights, c: out, threads: xb.config.threads });
+          return out;
+        },
+      };
+    },
+    async calibrateAdcs(pass) {
+      calibrating = true;
+      try {
+        await pass();
+      } finally {
+        calibrating = false;
+      }
+      let calibrated = 0;
+      for (const { xb } of programmed)
+        if (xb.config.adcRange === 'calibrated' && !xb.config.ideal) {
+          xb.finalizeAdcCalibration();
+          calibrated++;
+        }
+      return calibrated;
     },
     groupsPerMatrix(layer) {
       return layerPlanOf(plan, layer.name).packing?.groupsPerMatrix ?? 1;

@@ -209,6 +209,8 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   const crossbarProgress = reported('crossbar');
   const crossbarRun = await classifyOverChips(graph, plan, test, {
     chips, batchSize, feedDims: dims(test), threads: options.threads, onBatch: crossbarProgress, onChip: crossbarProgress.nextChip,
+    // Calibrated ADC ranges (adcRange 'calibrated') come from the same calibration images.
+    adcCalibration: calib,
   });
 
   let agree: number | null = null;

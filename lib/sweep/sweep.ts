@@ -215,6 +215,8 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     progress({ phase: 'program', size, done: 0, total: 0 });
     let chip = 0;
     const run = await classifyOverChips(graph, plan, data, {
+      // Calibrated ADC ranges (adcRange 'calibrated') from the same calibration images.
+      adcCalibration: { images: cal.images, shape: cal.shape, count: calCount },
       chips, batchSize, limit: count, signal: options.signal, threads,
       onBatch: (done) => progress({ phase: 'evaluate', size, ...(chips > 1 ? { chip } : {}), done, total: count }),
       onChip: (done) => (chip = done),

@@ -27,6 +27,8 @@ nax::CrossbarConfig readConfig(Napi::Object o) {
   c.dacBits = static_cast<int>(f.integer("dacBits", 1, 8));
   c.adcBits = static_cast<int>(f.integer("adcBits", 1, 24));
   c.adcCalibrated = f.flag("adcCalibrated");
+  c.readout = static_cast<nax::Readout>(f.integer("readout", 0, 2));
+  c.adcRangeScope = static_cast<int>(f.integer("adcRangeScope", 0, 2));
   c.gOn = f.number("gOn");
   c.gOff = f.number("gOff");
   c.vRead = f.number("vRead");
@@ -39,7 +41,11 @@ nax::CrossbarConfig readConfig(Napi::Object o) {
   c.variationSigma = f.number("variationSigma");
   c.stuckAtOn = f.number("stuckAtOn");
   c.stuckAtOff = f.number("stuckAtOff");
+  c.adcOffsetSigma = f.number("adcOffsetSigma");
+  c.adcGainSigma = f.number("adcGainSigma");
+  c.adcInlSigma = f.number("adcInlSigma");
   c.readNoise = f.number("readNoise");
+  c.readNoiseModel = static_cast<nax::ReadNoiseModel>(f.integer("readNoiseModel", 0, 2));
   c.perChannel = f.flag("perChannel");
   c.inputScale = f.number("inputScale");
   c.seed = static_cast<std::uint64_t>(f.integer("seed", 0, 9007199254740991LL));
@@ -56,6 +62,11 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
                        {InstanceMethod<&NativeCrossbarLayer::run>("run"),
                         InstanceMethod<&NativeCrossbarLayer::info>("info"),
                         InstanceMethod<&NativeCrossbarLayer::effectiveMatrix>("effectiveMatrix"),
+                        InstanceMethod<&NativeCrossbarLayer::arrayMatrices>("arrayMatrices"),
+                        InstanceMethod<&NativeCrossbarLayer::adcRanges>("adcRanges"),
+                        InstanceMethod<&NativeCrossbarLayer::columnCurrents>("columnCurrents"),
+                        InstanceMethod<&NativeCrossbarLayer::calibrateAdc>("calibrateAdc"),
+                        InstanceMethod<&NativeCrossbarLayer::finalizeAdcCalibration>("finalizeAdcCalibration"),
                         InstanceMethod<&NativeCrossbarLayer::dispose>("dispose")});
   }
 
@@ -120,7 +131,120 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
     o.Set("inputScale", layer->inputScale());
     o.Set("effectiveWidth", static_cast<double>(layer->effectiveWidth()));
     o.Set("driftGain", layer->driftGain());
+    o.Set("physicalCols", static_cast<double>(layer->physicalCols()));
+    o.Set("segments", static_cast<double>(layer->segments()));
+    o.Set("bipolar", layer->bipolar());
+    o.Set("unitCurrent", layer->unitCurrent());
+    o.Set("offsetLsbPerDigit", layer->offsetLsbPerDigit());
     return o;
+  }
+
+  // adcRanges() -> Float64Array: calibrated range per ADC, LSB (empty until calibrated).
+  Napi::Value adcRanges(const Napi::CallbackInfo& info) {
+    auto layer = live(info.Env());
+    const std::vector<double> r = layer->adcRanges();
+    Napi::Float64Array out = Napi::Float64Array::New(info.Env(), r.size());
+    std::copy(r.begin(), r.end(), out.Data());
+    return out;
+  }
+
+  // Reads an array index argument (the engine's array numbering, crossbar.h arrayMatrices).
+  std::size_t arrayArg(const Napi::CallbackInfo& info, const nax::CrossbarLayer& layer) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsNumber())
+      throwNax(env, nax::codes::kInvalidArgument,
+               "expected an integer for array, got " + (info.Length() ? naxb::describe(info[0]) : "nothing"));
+    const double a = info[0].As<Napi::Number>().DoubleValue();
+    const double arrays = static_cast<double>(layer.geometry().arrays);
+    if (!(a >= 0) || a != std::floor(a) || a >= arrays || layer.config().ideal)
+      throwNax(env, nax::codes::kOutOfRange,
+               "expected an integer in [0, " + std::to_string(layer.geometry().arrays) +
+                   ") of a non-ideal layer for array, got " + naxb::describe(info[0]));
+    return static_cast<std::size_t>(a);
+  }
+
+  // arrayMatrices(array) -> Promise<{ conductances, transfer }> (Float64Array rows*physicalCols each).
+  Napi::Value arrayMatrices(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto layer = live(env);
+    const std::size_t a = arrayArg(info, *layer);
+    const std::size_t size = static_cast<std::size_t>(layer->config().rows) * layer->physicalCols();
+    Napi::Float64Array g = Napi::Float64Array::New(env, size), m = Napi::Float64Array::New(env, size);
+    double* gp = g.Data();
+    double* mp = m.Data();
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("conductances", g);
+    result.Set("transfer", m);
+    return naxb::PromiseWorker::start(
+        env, [layer, a, gp, mp]() { layer->arrayMatrices(a, gp, mp); },
+        [ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(result))](Napi::Env) { return ref->Value(); },
+        {Value(), g, m});
+  }
+
+  // columnCurrents(array, digits: Float64Array(rows)) -> Promise<Float64Array(physicalCols)>, amperes.
+  Napi::Value columnCurrents(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto layer = live(env);
+    const std::size_t a = arrayArg(info, *layer);
+    if (info.Length() < 2 || !info[1].IsTypedArray() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      throwNax(env, nax::codes::kInvalidArgument,
+               "expected a Float64Array for digits, got " + (info.Length() > 1 ? naxb::describe(info[1]) : "nothing"));
+    Napi::Float64Array digits = info[1].As<Napi::Float64Array>();
+    const std::size_t rows = static_cast<std::size_t>(layer->config().rows);
+    if (digits.ElementLength() != rows)
+      throwNax(env, nax::codes::kSizeMismatch,
+               "expected digits to have " + std::to_string(rows) + " elements (rows), got " +
+                   std::to_string(digits.ElementLength()));
+    const double dMax = (1 << layer->config().dacBits) - 1;
+    for (std::size_t i = 0; i < rows; ++i)
+      if (!(digits[i] >= 0 && digits[i] <= dMax))
+        throwNax(env, nax::codes::kOutOfRange,
+                 "expected a number in [0, " + std::to_string(static_cast<int>(dMax)) + "] for digits[" +
+                     std::to_string(i) + "], got " + std::to_string(digits[i]));
+    Napi::Float64Array out = Napi::Float64Array::New(env, layer->physicalCols());
+    const double* d = digits.Data();
+    double* o = out.Data();
+    return naxb::PromiseWorker::start(
+        env, [layer, a, d, o]() { layer->columnCurrents(a, d, o); },
+        [ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()))](Napi::Env) {
+          return ref->Value();
+        },
+        {Value(), digits, out});
+  }
+
+  // calibrateAdc(inputs, batch) -> Promise<void>: accumulates the calibration set's largest ADC input.
+  Napi::Value calibrateAdc(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto layer = live(env);
+    if (info.Length() < 2 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throwNax(env, nax::codes::kInvalidArgument,
+               "expected a Float32Array for inputs, got " + (info.Length() ? naxb::describe(info[0]) : "nothing"));
+    if (!info[1].IsNumber())
+      throwNax(env, nax::codes::kInvalidArgument, "expected an integer for batch, got " + naxb::describe(info[1]));
+    const double batchD = info[1].As<Napi::Number>().DoubleValue();
+    if (!(batchD >= 0) || batchD != std::floor(batchD) || batchD > 1e9)
+      throwNax(env, nax::codes::kOutOfRange, "expected an integer in [0, 1e9] for batch, got " + std::to_string(batchD));
+    const std::size_t batch = static_cast<std::size_t>(batchD);
+    Napi::Float32Array inputs = info[0].As<Napi::Float32Array>();
+    if (inputs.ElementLength() != batch * layer->k())
+      throwNax(env, nax::codes::kSizeMismatch,
+               "expected inputs to have " + std::to_string(batch * layer->k()) + " elements (batch*k), got " +
+                   std::to_string(inputs.ElementLength()));
+    const float* in = inputs.Data();
+    return naxb::PromiseWorker::start(
+        env, [layer, in, batch]() { layer->calibrateAdcAccumulate(in, batch); },
+        [](Napi::Env env) { return env.Undefined(); }, {Value(), inputs});
+  }
+
+  Napi::Value finalizeAdcCalibration(const Napi::CallbackInfo& info) {
+    auto layer = live(info.Env());
+    naxb::guard(info.Env(), [&] {
+      layer->calibrateAdcFinalize();
+      return 0;
+    });
+    return info.Env().Undefined();
   }
 
   Napi::Value effectiveMatrix(const Napi::CallbackInfo& info) {

@@ -27,6 +27,7 @@ inline std::string num(double v) { return formatNumber(v); }
 // not change another's draws (read noise: crossbar_run.cc).
 constexpr std::uint64_t kStreamVariation = 0x5641524941544eull;
 constexpr std::uint64_t kStreamFault = 0x4641554c54ull;
+constexpr std::uint64_t kStreamAdc = 0x414443ull;
 
 void checkInt(const char* name, int v, int lo, int hi) {
   if (v < lo || v > hi)
@@ -63,6 +64,12 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
   checkInt("inputBits", c.inputBits, 1, 16);
   checkInt("dacBits", c.dacBits, 1, 8);
   checkInt("adcBits", c.adcBits, 1, 24);
+  checkInt("readout", static_cast<int>(c.readout), 0, 2);
+  checkInt("readNoiseModel", static_cast<int>(c.readNoiseModel), 0, 2);
+  checkInt("adcRangeScope", c.adcRangeScope, 0, 2);
+  if (c.readout != Readout::kDigitalOffset && c.adcBits < 2)
+    throw Error(codes::kConfig, "expected adcBits >= 2 (a bipolar ADC spends one bit on the sign) for adcBits, got " +
+                                    std::to_string(c.adcBits));
   if (c.dacBits > c.inputBits)
     throw Error(codes::kConfig, "expected dacBits <= inputBits (" + std::to_string(c.inputBits) + ") for dacBits, got " +
                                  std::to_string(c.dacBits));
@@ -88,6 +95,12 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
   if (c.stuckAtOn + c.stuckAtOff > 1)
     throw Error(codes::kConfig, "expected stuckAtOn + stuckAtOff <= 1 for stuckAtOff, got " + num(c.stuckAtOn + c.stuckAtOff));
   checkNumber("readNoise", c.readNoise, 0, false);
+  checkNumber("adcNonIdeal.offsetSigma", c.adcOffsetSigma, 0, false);
+  checkNumber("adcNonIdeal.gainSigma", c.adcGainSigma, 0, false, 1);
+  checkNumber("adcNonIdeal.inlSigma", c.adcInlSigma, 0, false);
+  if (c.adcInlSigma > 0 && c.adcBits > 16)
+    throw Error(codes::kConfig, "expected adcBits <= 16 with an INL table (adcNonIdeal.inlSigma > 0) for adcBits, got " +
+                                    std::to_string(c.adcBits));
   checkNumber("inputScale", c.inputScale, 0, false);
   validateDeviceModel(c.device, c.gOff, c.gOn);
   if (c.device.enabled && c.variation != VariationKind::kNone)
@@ -128,117 +141,210 @@ CrossbarLayer::CrossbarLayer(const float* weights, std::size_t k, std::size_t n,
     std::fill(weightScale_.begin(), weightScale_.end(), layerMax);
   }
   for (double& s : weightScale_) s = s > 0 ? s / qMax : 1.0;
-  std::vector<std::int32_t> magnitudes(k * n);
-  std::vector<std::int8_t> signs(k * n);
+  magnitudes_.resize(k * n);
+  signs_.resize(k * n);
   for (std::size_t i = 0; i < k; ++i)
     for (std::size_t j = 0; j < n; ++j) {
       const double w = weights[i * n + j];
-      magnitudes[i * n + j] = static_cast<std::int32_t>(std::min(qMax, roundHalfUp(std::fabs(w) / weightScale_[j])));
-      signs[i * n + j] = w < 0 ? -1 : 1;
+      magnitudes_[i * n + j] = static_cast<std::int32_t>(std::min(qMax, roundHalfUp(std::fabs(w) / weightScale_[j])));
+      signs_[i * n + j] = w < 0 ? -1 : 1;
     }
-  programArrays(magnitudes, signs);
+  programArrays();
+  drawAdcErrors();
 }
 
-void CrossbarLayer::programArrays(const std::vector<std::int32_t>& magnitudes, const std::vector<std::int8_t>& signs) {
+std::size_t CrossbarLayer::adcOf(std::size_t t, std::size_t col) const {
+  // Column col of tile t belongs to column tile ct and segment seg (see effectiveMatrix()).
+  const std::size_t cols = config_.cols, stride = segments_ * cols;
+  const std::size_t ct = col / stride, n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
+  const std::size_t seg = (col - segments_ * n0) / tileCols;
+  return (t * geometry_.colTiles + ct) * segments_ + seg;
+}
+
+void CrossbarLayer::drawAdcErrors() {
+  const auto& c = config_;
+  if (!adcNonIdeal()) return;
+  const std::size_t adcs = geometry_.rowTiles * geometry_.colTiles * segments_;
+  adcOffset_.assign(adcs, 0.0f);
+  adcGain_.assign(adcs, 1.0f);
+  const bool bip = bipolar();
+  const double top = bip ? std::ldexp(1.0, c.adcBits - 1) - 1 : std::ldexp(1.0, c.adcBits) - 1;
+  const double lo = bip ? -top : 0;
+  adcThresholdCount_ = c.adcInlSigma > 0 ? static_cast<std::size_t>(top - lo) : 0;
+  adcThresholds_.assign(adcs * adcThresholdCount_, 0.0f);
+  for (std::size_t a = 0; a < adcs; ++a) {
+    adcOffset_[a] = static_cast<float>(c.adcOffsetSigma * standardNormal(hashKey(c.seed, kStreamAdc, a, 0)));
+    adcGain_[a] = static_cast<float>(1 + c.adcGainSigma * standardNormal(hashKey(c.seed, kStreamAdc, a, 1)));
+    if (adcThresholdCount_ == 0) continue;
+    // Code lo + 1 + i starts at threshold lo + 0.5 + i + inlSigma * z (ideal: half a code below it);
+    // sorted, so the converter stays monotonic (DNL >= -1 code).
+    float* th = adcThresholds_.data() + a * adcThresholdCount_;
+    for (std::size_t i = 0; i < adcThresholdCount_; ++i)
+      th[i] = static_cast<float>(lo + 0.5 + static_cast<double>(i) +
+                                 c.adcInlSigma * standardNormal(hashKey(c.seed, kStreamAdc, a, 2 + i)));
+    std::sort(th, th + adcThresholdCount_);
+  }
+}
+
+std::size_t CrossbarLayer::physicalCols() const {
+  return static_cast<std::size_t>(config_.cols) + (config_.readout == Readout::kReferenceColumn ? 1 : 0);
+}
+
+double CrossbarLayer::unitCurrent() const {
+  const auto& c = config_;
+  return c.vRead / ((1 << c.dacBits) - 1) * (c.gOn - c.gOff) / ((1 << c.bitsPerCell) - 1);
+}
+
+double CrossbarLayer::offsetLsbPerDigit() const {
+  const auto& c = config_;
+  return c.readout == Readout::kDigitalOffset ? c.gOff / ((c.gOn - c.gOff) / ((1 << c.bitsPerCell) - 1)) : 0.0;
+}
+
+const double* CrossbarLayer::programArray(std::size_t a, double* conductances, double* transfer, bool atProgramming) const {
   const auto& c = config_;
   const auto& g = geometry_;
-  const std::size_t rows = c.rows, cols = c.cols, slices = g.slices;
+  const std::size_t rows = c.rows, cols = c.cols, pcols = physicalCols(), slices = g.slices;
   const int sMax = (1 << c.bitsPerCell) - 1;
-  width_ = 2 * slices * n_;
+  const double unitG = (c.gOn - c.gOff) / sMax;  // one conductance step (slice level 1 above gOff), siemens
+  const std::size_t pol = a % 2, slice = (a / 2) % slices, ct = (a / 2 / slices) % g.colTiles,
+                    t = a / 2 / slices / g.colTiles;
+  const std::size_t k0 = t * rows, tileRows = std::min(rows, k_ - k0);
+  const std::size_t n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
+  const int shift = static_cast<int>(slice) * c.bitsPerCell;
+  const std::int8_t wantSign = pol == 0 ? 1 : -1;
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < pcols; ++j) {
+      // Whole physical array: unused cells (and the reference column) rest at gOff and still
+      // load the wires. Data cells keep their draw keys under every readout (paired
+      // comparisons); reference cells take keys past the data cells'.
+      const std::size_t cell = j < cols ? i * cols + j : rows * cols + i;
+      int level = 0;
+      if (j < cols && i < tileRows && j < tileCols) {
+        const std::size_t w = (k0 + i) * n_ + n0 + j;
+        level = signs_[w] == wantSign ? (magnitudes_[w] >> shift) & sMax : 0;
+      }
+      double G = c.gOff + level * unitG;
+      double programmed = G;
+      if (c.device.enabled) {
+        const DeviceDraw draw = drawDevice(c.device, c.gOff, c.gOn, G, c.seed, a, cell);
+        programmed = draw.programmed;
+        G = draw.atTime;
+      }
+      if (c.variation != VariationKind::kNone && c.variationSigma > 0) {
+        const double z = standardNormal(hashKey(c.seed, kStreamVariation, a, cell));
+        G = c.variation == VariationKind::kLognormal ? G * std::exp(c.variationSigma * z)
+                                                      : G * (1 + c.variationSigma * z);
+        G = std::max(G, 1e-3 * c.gOff);  // a programmed device never conducts negatively
+      }
+      if (c.stuckAtOn > 0 || c.stuckAtOff > 0) {
+        // A stuck cell ignores programming and does not drift (same before and after).
+        const double u = uniformOpen(hashKey(c.seed, kStreamFault, a, cell));
+        if (u < c.stuckAtOn)
+          G = programmed = c.gOn;
+        else if (u < c.stuckAtOn + c.stuckAtOff)
+          G = programmed = c.gOff;
+      }
+      conductances[i * pcols + j] = atProgramming ? programmed : G;
+    }
+  if (!c.parasitics) return conductances;
+  CircuitSpec spec;
+  spec.rows = rows;
+  spec.cols = pcols;
+  spec.rWordLine = c.rWordLine;
+  spec.rBitLine = c.rBitLine;
+  spec.rSource = c.rSource;
+  spec.rSink = c.rSink;
+  transferMatrix(spec, conductances, transfer, 1);
+  return transfer;
+}
+
+void CrossbarLayer::arrayMatrices(std::size_t array, double* conductances, double* transfer) const {
+  if (config_.ideal || array >= geometry_.arrays)
+    throw Error(codes::kOutOfRange, "expected an array index in [0, " + std::to_string(geometry_.arrays) +
+                                        ") of a non-ideal layer for array, got " + std::to_string(array));
+  const double* M = programArray(array, conductances, transfer);
+  if (M != transfer) std::copy(M, M + static_cast<std::size_t>(config_.rows) * physicalCols(), transfer);
+}
+
+void CrossbarLayer::columnCurrents(std::size_t array, const double* digits, double* currents) const {
+  const std::size_t rows = config_.rows, pcols = physicalCols();
+  std::vector<double> conductances(rows * pcols), transfer(rows * pcols);
+  arrayMatrices(array, conductances.data(), transfer.data());
+  const double dMax = (1 << config_.dacBits) - 1;
+  std::fill(currents, currents + pcols, 0.0);
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double v = config_.vRead * digits[i] / dMax;  // volts
+    for (std::size_t j = 0; j < pcols; ++j) currents[j] += v * transfer[i * pcols + j];
+  }
+}
+
+void CrossbarLayer::programArrays() {
+  const auto& c = config_;
+  const auto& g = geometry_;
+  const std::size_t rows = c.rows, cols = c.cols, pcols = physicalCols(), slices = g.slices;
+  const bool differential = c.readout == Readout::kDifferential;
+  segments_ = differential ? slices : 2 * slices;
+  width_ = segments_ * n_;
   effective_.assign(g.rowTiles * rows * width_, 0.0f);
-  const bool deviceIdeal = !c.parasitics && c.variation == VariationKind::kNone && !c.device.enabled &&
-                           c.stuckAtOn == 0 && c.stuckAtOff == 0;
+  const bool deviceNoise = c.readNoiseModel == ReadNoiseModel::kDevice && c.readNoise > 0;
+  if (deviceNoise) noiseSquares_.assign(effective_.size(), 0.0f);
+  const double unitG = (c.gOn - c.gOff) / ((1 << c.bitsPerCell) - 1);
   // Global drift compensation (aihwkit GlobalDriftCompensation; Le Gallo et al. 2018): per array,
   // the summed column current of an all-ones read right after programming and at device.time,
-  // as the periphery reports it (vRead cancels in the ratio).
+  // as the periphery reads it (vRead cancels in the ratio): each data column less its reference
+  // (reference-column) or less the digital gOff offset (digital-offset; differential reads each
+  // array's columns on their own for this calibration, since G+ - G- sums cancel).
   const bool compensate = c.device.enabled && c.device.driftCompensation;
   std::vector<double> referenceSum(compensate ? g.arrays : 0), timeSum(compensate ? g.arrays : 0);
-  CircuitSpec arraySpec;
-  arraySpec.rows = rows;
-  arraySpec.cols = cols;
-  arraySpec.rWordLine = c.rWordLine;
-  arraySpec.rBitLine = c.rBitLine;
-  arraySpec.rSource = c.rSource;
-  arraySpec.rSink = c.rSink;
-  // One conductance step (slice level 1 above gOff) in siemens.
-  const double unitG = (c.gOn - c.gOff) / sMax;
+  auto reported = [&](const double* m, std::size_t tileRows, std::size_t tileCols) {
+    double sum = 0;
+    for (std::size_t i = 0; i < tileRows; ++i)
+      for (std::size_t j = 0; j < tileCols; ++j)
+        sum += m[i * pcols + j] - (c.readout == Readout::kReferenceColumn ? m[i * pcols + cols] : c.gOff);
+    return sum;
+  };
 
-  parallelFor(g.arrays, c.threads, [&](std::size_t a0, std::size_t a1, int) {
-    std::vector<double> conductances(rows * cols), transfer(rows * cols);
-    std::vector<double> reference(compensate ? rows * cols : 0);
-    for (std::size_t a = a0; a < a1; ++a) {
-      const std::size_t pol = a % 2, slice = (a / 2) % slices, ct = (a / 2 / slices) % g.colTiles,
-                        t = a / 2 / slices / g.colTiles;
+  // One work item per G+/G- pair (arrays 2q and 2q+1 share row tile, column tile and slice).
+  parallelFor(g.arrays / 2, c.threads, [&](std::size_t q0, std::size_t q1, int) {
+    std::vector<double> conductances(2 * rows * pcols), transfer(2 * rows * pcols);
+    std::vector<double> refG(compensate ? rows * pcols : 0), refM(compensate ? rows * pcols : 0);
+    for (std::size_t q = q0; q < q1; ++q) {
+      const std::size_t slice = q % slices, ct = (q / slices) % g.colTiles, t = q / slices / g.colTiles;
       const std::size_t k0 = t * rows, tileRows = std::min(rows, k_ - k0);
       const std::size_t n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
-      const std::size_t colBase = 2 * slices * n0 + (pol * slices + slice) * tileCols;
-      const int shift = static_cast<int>(slice) * c.bitsPerCell;
-      const std::int8_t wantSign = pol == 0 ? 1 : -1;
-      auto levelAt = [&](std::size_t i, std::size_t j) -> int {
-        const std::size_t w = (k0 + i) * n_ + n0 + j;
-        return signs[w] == wantSign ? (magnitudes[w] >> shift) & sMax : 0;
-      };
-      if (deviceIdeal) {
-        for (std::size_t i = 0; i < tileRows; ++i)
-          for (std::size_t j = 0; j < tileCols; ++j)
-            effective_[(k0 + i) * width_ + colBase + j] = static_cast<float>(levelAt(i, j));
-        continue;
-      }
-      // Whole physical array: unused cells rest at gOff and still load the wires.
-      for (std::size_t i = 0; i < rows; ++i)
-        for (std::size_t j = 0; j < cols; ++j) {
-          const std::size_t cell = i * cols + j;
-          double G = (i < tileRows && j < tileCols) ? c.gOff + levelAt(i, j) * unitG : c.gOff;
-          double programmed = G;
-          if (c.device.enabled) {
-            const DeviceDraw draw = drawDevice(c.device, c.gOff, c.gOn, G, c.seed, a, cell);
-            programmed = draw.programmed;
-            G = draw.atTime;
-          }
-          if (c.variation != VariationKind::kNone && c.variationSigma > 0) {
-            const double z = standardNormal(hashKey(c.seed, kStreamVariation, a, cell));
-            G = c.variation == VariationKind::kLognormal ? G * std::exp(c.variationSigma * z)
-                                                          : G * (1 + c.variationSigma * z);
-            G = std::max(G, 1e-3 * c.gOff);  // a programmed device never conducts negatively
-          }
-          if (c.stuckAtOn > 0 || c.stuckAtOff > 0) {
-            // A stuck cell ignores programming and does not drift (same before and after).
-            const double u = uniformOpen(hashKey(c.seed, kStreamFault, a, cell));
-            if (u < c.stuckAtOn)
-              G = programmed = c.gOn;
-            else if (u < c.stuckAtOn + c.stuckAtOff)
-              G = programmed = c.gOff;
-          }
-          conductances[cell] = G;
-          if (compensate) reference[cell] = programmed;
+      const double* M[2];
+      for (std::size_t p = 0; p < 2; ++p)
+        M[p] = programArray(2 * q + p, conductances.data() + p * rows * pcols, transfer.data() + p * rows * pcols);
+      if (compensate)
+        for (std::size_t p = 0; p < 2; ++p) {
+          timeSum[2 * q + p] = reported(M[p], tileRows, tileCols);
+          referenceSum[2 * q + p] = reported(programArray(2 * q + p, refG.data(), refM.data(), true), tileRows, tileCols);
         }
-      // What the periphery reads for an all-ones input on the layer's rows: the used columns'
-      // currents (through the wires when parasitics are on) less the digital gOff offset.
-      auto summedCurrent = [&](const double* M) {
-        double sum = 0;
+      // ADC input per unit digit of row i, column j, in LSB (exact integers for ideal devices:
+      // a double difference within 1e-16 of an integer level rounds to it in float).
+      auto fold = [&](std::size_t segment, auto value, auto square) {
+        const std::size_t colBase = segments_ * n0 + segment * tileCols;
         for (std::size_t i = 0; i < tileRows; ++i)
-          for (std::size_t j = 0; j < tileCols; ++j) sum += M[i * cols + j] - c.gOff;
-        return sum;
+          for (std::size_t j = 0; j < tileCols; ++j) {
+            const std::size_t e = (k0 + i) * width_ + colBase + j;
+            effective_[e] = static_cast<float>(value(i, j) / unitG);
+            if (deviceNoise) noiseSquares_[e] = static_cast<float>(square(i, j) / (unitG * unitG));
+          }
       };
-      if (compensate) {
-        const double* M = reference.data();
-        if (c.parasitics) {
-          transferMatrix(arraySpec, reference.data(), transfer.data(), 1);
-          M = transfer.data();
-        }
-        referenceSum[a] = summedCurrent(M);
+      auto sq = [](double x) { return x * x; };
+      for (std::size_t p = 0; p < (differential ? 1u : 2u); ++p) {
+        const double* m = M[p];
+        const double* mMinus = M[1];
+        if (c.readout == Readout::kDigitalOffset)  // the gOff part is added back per conversion (offsetLsbPerDigit)
+          fold(p * slices + slice, [&](std::size_t i, std::size_t j) { return m[i * pcols + j] - c.gOff; },
+               [&](std::size_t i, std::size_t j) { return sq(m[i * pcols + j]); });
+        else if (c.readout == Readout::kReferenceColumn)
+          fold(p * slices + slice, [&](std::size_t i, std::size_t j) { return m[i * pcols + j] - m[i * pcols + cols]; },
+               [&](std::size_t i, std::size_t j) { return sq(m[i * pcols + j]) + sq(m[i * pcols + cols]); });
+        else
+          fold(slice, [&](std::size_t i, std::size_t j) { return m[i * pcols + j] - mMinus[i * pcols + j]; },
+               [&](std::size_t i, std::size_t j) { return sq(m[i * pcols + j]) + sq(mMinus[i * pcols + j]); });
       }
-      const double* M = conductances.data();
-      if (c.parasitics) {
-        transferMatrix(arraySpec, conductances.data(), transfer.data(), 1);
-        M = transfer.data();
-      }
-      if (compensate) timeSum[a] = summedCurrent(M);
-      // ADC input in LSB units, relative to the ideal gOff reference the
-      // periphery subtracts digitally: (M - gOff) / unitG.
-      for (std::size_t i = 0; i < tileRows; ++i)
-        for (std::size_t j = 0; j < tileCols; ++j)
-          effective_[(k0 + i) * width_ + colBase + j] = static_cast<float>((M[i * cols + j] - c.gOff) / unitG);
     }
   });
   if (compensate) {
@@ -259,16 +365,22 @@ void CrossbarLayer::programArrays(const std::vector<std::int32_t>& magnitudes, c
 void CrossbarLayer::packEffective() {
   const std::size_t rows = config_.rows, panel = 32;
   paddedWidth_ = (width_ + panel - 1) / panel * panel;
-  effectivePacked_.assign(geometry_.rowTiles * rows * paddedWidth_, 0.0f);
-  for (std::size_t t = 0; t < geometry_.rowTiles; ++t) {
-    const std::size_t tileRows = std::min(rows, k_ - t * rows);
-    const float* e = effective_.data() + t * rows * width_;
-    for (std::size_t col0 = 0; col0 < paddedWidth_; col0 += panel) {
-      float* dst = effectivePacked_.data() + t * rows * paddedWidth_ + col0 * tileRows;
-      const std::size_t w = std::min(panel, width_ - std::min(width_, col0));
-      for (std::size_t i = 0; i < tileRows; ++i) std::memcpy(dst + i * panel, e + i * width_ + col0, w * sizeof(float));
+  auto pack = [&](const std::vector<float>& src, std::vector<float, AlignedAllocator<float>>& dstAll) {
+    dstAll.assign(geometry_.rowTiles * rows * paddedWidth_, 0.0f);
+    for (std::size_t t = 0; t < geometry_.rowTiles; ++t) {
+      const std::size_t tileRows = std::min(rows, k_ - t * rows);
+      const float* e = src.data() + t * rows * width_;
+      for (std::size_t col0 = 0; col0 < paddedWidth_; col0 += panel) {
+        float* dst = dstAll.data() + t * rows * paddedWidth_ + col0 * tileRows;
+        const std::size_t w = std::min(panel, width_ - std::min(width_, col0));
+        for (std::size_t i = 0; i < tileRows; ++i) std::memcpy(dst + i * panel, e + i * width_ + col0, w * sizeof(float));
+      }
     }
-  }
+  };
+  pack(effective_, effectivePacked_);
+  // Device read noise: the squared-current matrix in the same panels (the fused kernel's
+  // variance product runs on the same register blocks).
+  if (!noiseSquares_.empty()) pack(noiseSquares_, noiseSquaresPacked_);
 }
 
 double CrossbarLayer::inputScale() const {
@@ -278,10 +390,31 @@ double CrossbarLayer::inputScale() const {
 }
 
 double CrossbarLayer::adcRangeLsb() const {
+  // Full scale: the largest ideal column input (digital-offset: the gOff current included).
   if (!config_.adcCalibrated)
-    return static_cast<double>(config_.rows) * ((1 << config_.dacBits) - 1) * ((1 << config_.bitsPerCell) - 1);
+    return static_cast<double>(config_.rows) * ((1 << config_.dacBits) - 1) *
+           (((1 << config_.bitsPerCell) - 1) + offsetLsbPerDigit());
   std::lock_guard<std::mutex> lock(calibrationMutex_);
-  return adcRange_;
+  return adcRanges_.empty() ? 0.0 : *std::max_element(adcRanges_.begin(), adcRanges_.end());
+}
+
+std::vector<double> CrossbarLayer::adcRanges() const {
+  std::lock_guard<std::mutex> lock(calibrationMutex_);
+  return adcRanges_;
+}
+
+std::vector<double> CrossbarLayer::scopedRanges(const std::vector<double>& maxima) const {
+  std::vector<double> ranges(maxima.size());
+  if (config_.adcRangeScope == 0) {
+    std::fill(ranges.begin(), ranges.end(), std::max(1.0, *std::max_element(maxima.begin(), maxima.end())));
+  } else if (config_.adcRangeScope == 1) {
+    std::vector<double> perSegment(segments_, 0.0);
+    for (std::size_t a = 0; a < maxima.size(); ++a) perSegment[a % segments_] = std::max(perSegment[a % segments_], maxima[a]);
+    for (std::size_t a = 0; a < maxima.size(); ++a) ranges[a] = std::max(1.0, perSegment[a % segments_]);
+  } else {
+    for (std::size_t a = 0; a < maxima.size(); ++a) ranges[a] = std::max(1.0, maxima[a]);
+  }
+  return ranges;
 }
 
 

@@ -5,8 +5,12 @@
 // bitsPerCell slices, and mapped onto rows x cols arrays (G+ and G- per slice).
 // Programming (crossbar.cc) folds every static effect (conductance levels,
 // variation, stuck cells, parasitic IR drop through each array's transfer
-// matrix) into one effective matrix per row tile, E_t (tileRows x
-// 2*slices*N), in ADC LSB units: ADC input = sum_i digit_i * E_t(i, column).
+// matrix, the readout's analog subtraction) into one effective matrix per row
+// tile, E_t (tileRows x segments*N), in ADC LSB units: ADC input =
+// sum_i digit_i * E_t(i, column) (+ the gOff current under 'digital-offset').
+// One LSB is the current of one DAC digit step across one conductance level
+// step: unitCurrent = vRead / (2^dacBits - 1) * (gOn - gOff) / (2^bitsPerCell - 1)
+// amperes, so an ADC input x LSB is a column current of x * unitCurrent A.
 // A run (crossbar_run.cc) multiplies the stacked DAC digit planes of all
 // cycles by E_t once per row tile, with the ADC (plus read noise) and the
 // cycle shift-add fused into the product's epilogue, then shift-adds slices,
@@ -27,6 +31,23 @@ namespace nax {
 
 enum class VariationKind { kNone = 0, kLognormal = 1, kGaussian = 2 };
 
+// How the gOff baseline current leaves the result (shared/DESIGN.md, README "Readout"):
+// - kDigitalOffset: a unipolar ADC digitises each whole column current (gOff cells included,
+//   after IR drop, variation and faults); the periphery subtracts the known offset
+//   gOff/unitG * (sum of the tile's digits) as an integer code.
+// - kReferenceColumn: one extra column of gOff cells per array (physical column `cols`, in the
+//   same circuit solve); its current is subtracted in analog from every data column before a
+//   bipolar (sign-magnitude) ADC.
+// - kDifferential: each G+ column minus its G- partner in analog, one bipolar ADC per pair.
+enum class Readout { kDigitalOffset = 0, kReferenceColumn = 1, kDifferential = 2 };
+
+// Read noise models (readNoise's meaning):
+// - kOutputLsb: additive Gaussian at every ADC input, sigma in LSB;
+// - kOutputAmperes: the same, sigma in amperes (sigma / unitCurrent LSB: vRead matters);
+// - kDevice: every cell's current I = M_ij V_i gets relative sigma, so a column's sum is
+//   Gaussian with variance sum_i (sigma M_ij V_i)^2 (over every cell feeding the ADC input).
+enum class ReadNoiseModel { kOutputLsb = 0, kOutputAmperes = 1, kDevice = 2 };
+
 // Fully resolved settings: lib/crossbar/config.ts owns every default and rule
 // (e.g. which ADC resolution is lossless); the core only checks the values
 // (validateCrossbarConfig rejects the zeros an unset field leaves).
@@ -37,8 +58,12 @@ struct CrossbarConfig {
   int weightBits = 0;    // sign + magnitude
   int inputBits = 0;     // unsigned input magnitude bits
   int dacBits = 0;       // bits applied per DAC cycle
-  int adcBits = 0;       // ADC resolution per conversion, 1..24
-  bool adcCalibrated = false;  // range from the first run's observed max, else full scale
+  int adcBits = 0;       // ADC resolution per conversion, 1..24 (bipolar readouts: >= 2, one is the sign)
+  bool adcCalibrated = false;  // range from calibrateAdc (or the first run's max), else full scale
+  Readout readout = Readout::kDigitalOffset;
+  // Calibrated ranges shared by: 0 the whole layer, 1 each slice/polarity segment (all tiles),
+  // 2 each ADC (one per array). Non-layer scopes convert in the general path.
+  int adcRangeScope = 0;
   double gOn = 0;              // siemens
   double gOff = 0;             // siemens
   double vRead = 0;            // volts for a full-scale DAC digit
@@ -48,7 +73,13 @@ struct CrossbarConfig {
   double variationSigma = 0;  // lognormal: sigma of ln G; gaussian: relative sigma
   double stuckAtOn = 0;       // probability per cell
   double stuckAtOff = 0;
-  double readNoise = 0;       // sigma of additive noise at each ADC input, in LSB units
+  // ADC non-idealities, drawn once per ADC at programming (one ADC per array; under
+  // kDifferential one per G+/G- pair), in units of the ADC's own code step:
+  double adcOffsetSigma = 0;  // input-referred offset (comparator offset), codes
+  double adcGainSigma = 0;    // relative gain error
+  double adcInlSigma = 0;     // each code threshold's deviation (a seeded INL/DNL table), codes
+  double readNoise = 0;       // read-noise sigma, units by readNoiseModel
+  ReadNoiseModel readNoiseModel = ReadNoiseModel::kOutputLsb;
   bool perChannel = false;    // weight scale per output column
   double inputScale = 0;      // max |x| mapped to full scale; 0 = first run's max |x|
   std::uint64_t seed = 0;
@@ -83,37 +114,94 @@ class CrossbarLayer {
   const CrossbarGeometry& geometry() const { return geometry_; }
   // 0 until calibrated (auto input scale).
   double inputScale() const;
-  // ADC full range in LSB units (0 until a calibrated range is measured).
+  // ADC full range in LSB units: the input of the top code (bipolar: +-range). 0 until a
+  // calibrated range is measured.
   double adcRangeLsb() const;
-  // E_t for every row tile, tile-major: rowTiles * rows * (2*slices*n)
-  // (rows past a partial tile are zero). Column of (colTile ct, polarity p,
-  // slice l, column j): 2*slices*ct*cols + (p*slices + l)*tileCols(ct) + j.
+  // ADCs of the layer: one per array (per G+/G- pair under kDifferential), numbered
+  // (t*colTiles + ct)*segments + segment.
+  std::size_t adcCount() const { return geometry_.rowTiles * geometry_.colTiles * segments_; }
+  // Calibrated ranges per ADC (LSB; empty until calibrated or with a full-scale range).
+  std::vector<double> adcRanges() const;
+  // Whether the ADC is bipolar (sign-magnitude, codes -(2^(b-1)-1)..2^(b-1)-1).
+  bool bipolar() const { return config_.readout != Readout::kDigitalOffset; }
+  // Amperes per LSB of ADC input: vRead / (2^dacBits - 1) * (gOn - gOff) / (2^bitsPerCell - 1).
+  double unitCurrent() const;
+  // gOff / unitG: the digital offset per unit DAC digit under kDigitalOffset, else 0.
+  double offsetLsbPerDigit() const;
+  // Physical bit lines per array: cols, + 1 reference column under kReferenceColumn.
+  std::size_t physicalCols() const;
+  // ADC input columns per row tile and column tile: 2*slices (G+, G- per slice), or slices
+  // under kDifferential.
+  std::size_t segments() const { return segments_; }
+  // E_t for every row tile, tile-major: rowTiles * rows * (segments*n)
+  // (rows past a partial tile are zero). Column of (colTile ct, segment s, column j):
+  // segments*ct*cols + s*tileCols(ct) + j, s = p*slices + l (polarity p, slice l), or s = l
+  // under kDifferential.
   const std::vector<float>& effectiveMatrix() const { return effective_; }
   std::size_t effectiveWidth() const { return width_; }
   // Global drift compensation gain applied digitally to every output (1 when off).
   double driftGain() const { return driftGain_; }
 
+  // Physical array a (a = ((t*colTiles + ct)*slices + l)*2 + p: row tile t, column tile ct,
+  // slice l, polarity p) as programmed: conductances (rows x physicalCols, siemens, row-major)
+  // and its transfer matrix M (I = V.M; M = G without parasitics). Recomputed from the same
+  // seeded draws as programming, so M is exactly the matrix the engine folded into E_t.
+  void arrayMatrices(std::size_t array, double* conductances, double* transfer) const;
+  // Analog column currents (amperes, physicalCols) of array a for one cycle: row i driven at
+  // vRead * digits[i] / (2^dacBits - 1) volts (digits: rows values), I = V.M in double.
+  void columnCurrents(std::size_t array, const double* digits, double* currents) const;
+
+  // ADC calibration over a calibration set: accumulate the largest ADC input magnitude of each
+  // calibration batch, then fix the range (the larger of that maximum and one LSB).
+  void calibrateAdcAccumulate(const float* inputs, std::size_t batch);
+  void calibrateAdcFinalize();
+
  private:
   struct RunState;
-  void programArrays(const std::vector<std::int32_t>& magnitudes, const std::vector<std::int8_t>& signs);
+  void programArrays();
+  // Fills conductances (rows x physicalCols) of array a; returns its transfer matrix (transfer,
+  // or conductances itself without parasitics).
+  const double* programArray(std::size_t array, double* conductances, double* transfer, bool atProgramming = false) const;
   void packEffective();
   void runIdeal(const float* inputs, std::size_t batch, float* out) const;
-  double calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes) const;
+  // Largest ADC input magnitude per ADC (adcCount()) over the inputs, merged into maxima.
+  void calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes,
+                    std::vector<double>& maxima) const;
+  // Per-ADC ranges from per-ADC maxima, shared as adcRangeScope says (each >= 1 LSB).
+  std::vector<double> scopedRanges(const std::vector<double>& maxima) const;
   // Exact-integer path: GEMM, ADC and cycle shift-add fused in registers.
   void runFused(const float* inputs, std::size_t batch, float* out, double inputScale, double step, int passes,
                 std::uint64_t sampleBase) const;
   // General path (any ADC step): GEMM into ADC inputs, then convert in double.
+  // adcSteps: per-ADC steps (calibrated per slice or per ADC), or null for the uniform step.
   void runUnfused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
-                  int passes, std::uint64_t sampleBase) const;
+                  int passes, std::uint64_t sampleBase, const std::vector<double>* adcSteps = nullptr) const;
+
+  bool adcNonIdeal() const {
+    return config_.adcOffsetSigma > 0 || config_.adcGainSigma > 0 || config_.adcInlSigma > 0;
+  }
+  // Which ADC converts ADC input column `col` (of width_) of row tile t.
+  std::size_t adcOf(std::size_t t, std::size_t col) const;
+  void drawAdcErrors();
+  // Read-noise sigma in LSB at the ADC input (output models; device model: the relative sigma).
+  double sigmaLsb() const;
+  // Top code magnitude: 2^adcBits - 1 unipolar, 2^(adcBits-1) - 1 bipolar.
+  double adcCodeMax() const;
 
   std::size_t k_, n_;
   CrossbarConfig config_;
   CrossbarGeometry geometry_;
-  std::size_t width_ = 0;                // 2*slices*n
+  std::size_t width_ = 0;                // segments*n
+  std::size_t segments_ = 0;
+  std::vector<std::int32_t> magnitudes_;  // quantized |w|, k*n (array recomputation)
+  std::vector<std::int8_t> signs_;
+  // Device read noise: sum of (M/unitG)^2 over the cells feeding each ADC input, laid out like E_t.
+  std::vector<float> noiseSquares_;
   std::vector<float> weightsIdeal_;      // ideal mode: the float weights
   std::vector<double> weightScale_;      // per output column (equal when per-layer)
   std::vector<float> effective_;
   std::vector<float, AlignedAllocator<float>> effectivePacked_;   // E_t in the fused kernel's 32-column panels
+  std::vector<float, AlignedAllocator<float>> noiseSquaresPacked_;  // noiseSquares_ in the same panels
   std::size_t paddedWidth_ = 0;          // width_ rounded up to whole panels
   double driftGain_ = 1;                 // global drift compensation (device.driftCompensation)
   // Value each DAC digit d stands for in the column sums: d, or d * sinh(alpha V_d) / (alpha V_d)
@@ -121,7 +209,12 @@ class CrossbarLayer {
   std::vector<float> digitLevels_;
   mutable std::mutex calibrationMutex_;
   double inputScale_ = 0;
-  double adcRange_ = 0;
+  std::vector<double> adcRanges_;           // calibrated range per ADC (empty until calibrated)
+  std::vector<double> adcCalibrationMax_;   // running per-ADC maxima of calibrateAdcAccumulate
+  // Per ADC: offset (codes) and gain (1 + error); thresholds (adcThresholds_ per ADC, code
+  // c's lower threshold at index c - lo - 1) when an INL table is drawn.
+  std::vector<float> adcOffset_, adcGain_, adcThresholds_;
+  std::size_t adcThresholdCount_ = 0;
   // Samples this layer has run so far: read noise is keyed by a sample's index in the layer's
   // whole run sequence, so every read draws fresh noise and a sample's noise does not depend on
   // how the sequence is split into batches (or on the thread count).

@@ -12,6 +12,7 @@
 
 #include "crossbar.h"
 #include "crossbar_detail.h"
+#include "crossbar_noise.h"
 #include "error.h"
 #include "format.h"
 #include "gemm.h"
@@ -23,77 +24,10 @@ namespace nax {
 namespace {
 
 using crossbar_detail::roundHalfUp;
+using crossbar_noise::gaussianLanes;
 inline std::string num(double v) { return formatNumber(v); }
 
 constexpr std::uint64_t kStreamReadNoise = 0x524541444eull;
-
-// ---- read noise: vectorisable counter-based Gaussian draws. Each draw is a
-// pure function of (row key, column), computed lane by lane in 16-wide loops,
-// so it is the same for any thread count, batch size or chunking.
-inline std::uint32_t fmix32(std::uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85EBCA6Bu;
-  h ^= h >> 13;
-  h *= 0xC2B2AE35u;
-  h ^= h >> 16;
-  return h;
-}
-
-// ln(x) for x in (0, 1]: exponent split plus the atanh series of the
-// mantissa in [sqrt(1/2), sqrt(2)); |error| < 2e-7 (float rounding level).
-inline float lnUnit(float x) {
-  std::int32_t bits;
-  std::memcpy(&bits, &x, 4);
-  std::int32_t e = ((bits >> 23) & 0xFF) - 127;
-  std::int32_t mBits = (bits & 0x007FFFFF) | 0x3F800000;
-  float m;
-  std::memcpy(&m, &mBits, 4);
-  // Branch-free (so plain AVX2 vectorises it too).
-  const std::int32_t big = m > 1.41421356f;
-  m *= 1.0f - 0.5f * static_cast<float>(big);
-  e += big;
-  const float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
-  const float series = s * (2.0f + s2 * (0.666666667f + s2 * (0.4f + s2 * (0.285714286f + s2 * 0.222222222f))));
-  return static_cast<float>(e) * 0.693147181f + series;
-}
-
-// sin and cos of 2*pi*b for b in [-0.25, 0.25] (Taylor to x^11 / x^12;
-// |error| < 1e-7, float rounding level).
-inline float sin2Pi(float b) {
-  const float x = 6.28318531f * b, x2 = x * x;
-  return x * (1.0f + x2 * (-1.66666667e-1f + x2 * (8.33333333e-3f + x2 * (-1.98412698e-4f +
-                                                                         x2 * (2.75573192e-6f + x2 * -2.50521084e-8f)))));
-}
-inline float cos2Pi(float b) {
-  const float x = 6.28318531f * b, x2 = x * x;
-  return 1.0f + x2 * (-0.5f + x2 * (4.16666667e-2f + x2 * (-1.38888889e-3f +
-                                                          x2 * (2.48015873e-5f + x2 * (-2.75573192e-7f + x2 * 2.08767570e-9f)))));
-}
-
-// 32 standard normals for columns col0..col0+31 of one row key: Box-Muller
-// pairs, (r sin, r cos) of draw j go to columns col0+j and col0+16+j.
-inline void gaussianLanes(std::uint64_t rowKey, std::uint32_t col0, float* z) {
-  const std::uint32_t lo = static_cast<std::uint32_t>(rowKey), hi = static_cast<std::uint32_t>(rowKey >> 32);
-  for (std::uint32_t j = 0; j < 16; ++j) {
-    const std::uint32_t pair = col0 / 2 + j;
-    const std::uint32_t h1 = fmix32(lo ^ (pair * 0x9E3779B9u));
-    const std::uint32_t h2 = fmix32(hi ^ (pair * 0x7FEB352Du) ^ 0x68E31DA4u);
-    const float u1 = (static_cast<float>(static_cast<std::int32_t>(h1 >> 8)) + 0.5f) * 5.9604645e-8f;  // (0, 1)
-    const float u2 = static_cast<float>(static_cast<std::int32_t>(h2 >> 8)) * 5.9604645e-8f;          // [0, 1)
-    const float r = std::sqrt(-2.0f * lnUnit(u1));
-    // Angle 2*pi*u2 folded into [-pi/2, pi/2]: quarter q = u2 - 1/2 in [-1/2, 1/2),
-    // sin(2 pi u2) = -sin(2 pi q), cos(2 pi u2) = -cos(2 pi q); for |q| > 1/4 use
-    // sin(2 pi q) = sin(2 pi (sign(q)/2 - q)), cos(2 pi q) = -cos(2 pi (sign(q)/2 - q)).
-    // (Branch-free: outer is 0 or 1.)
-    const float q = u2 - 0.5f;
-    const float outer = static_cast<float>(std::fabs(q) > 0.25f);
-    const float b = q + outer * (std::copysign(0.5f, q) - 2.0f * q);
-    const float sn = sin2Pi(b), cs = cos2Pi(b);
-    z[j] = -r * sn;
-    z[16 + j] = r * cs * (2.0f * outer - 1.0f);
-  }
-}
-
 
 }  // namespace
 
@@ -101,18 +35,32 @@ void CrossbarLayer::runIdeal(const float* inputs, std::size_t batch, float* out)
   sgemm(false, false, batch, n_, k_, 1.0f, inputs, k_, weightsIdeal_.data(), n_, 0.0f, out, n_, config_.threads);
 }
 
-void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
-  if (batch == 0) return;
-  double maxAbs = 0;
-  bool anyNegative = false;
-  for (std::size_t i = 0; i < batch * k_; ++i) {
+namespace {
+// Checks the inputs; returns max |x| and whether any is negative.
+void scanInputs(const float* inputs, std::size_t count, double* maxAbs, bool* anyNegative) {
+  *maxAbs = 0;
+  *anyNegative = false;
+  for (std::size_t i = 0; i < count; ++i) {
     const float x = inputs[i];
     if (!std::isfinite(x))
       throw Error(codes::kInvalidArgument, "expected a finite number for inputs[" + std::to_string(i) + "], got " +
                                                num(x));
-    maxAbs = std::max(maxAbs, static_cast<double>(std::fabs(x)));
-    anyNegative |= x < 0;
+    *maxAbs = std::max(*maxAbs, static_cast<double>(std::fabs(x)));
+    *anyNegative |= x < 0;
   }
+}
+}  // namespace
+
+double CrossbarLayer::sigmaLsb() const {
+  if (!(config_.readNoise > 0)) return 0;
+  return config_.readNoiseModel == ReadNoiseModel::kOutputAmperes ? config_.readNoise / unitCurrent() : config_.readNoise;
+}
+
+void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
+  if (batch == 0) return;
+  double maxAbs = 0;
+  bool anyNegative = false;
+  scanInputs(inputs, batch * k_, &maxAbs, &anyNegative);
   if (config_.ideal) {
     runIdeal(inputs, batch, out);
     return;
@@ -125,12 +73,21 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
   }
   const int passes = anyNegative ? 2 : 1;  // signed inputs: a positive and a negative pass
   double range = adcRangeLsb();
+  const double codeMax = adcCodeMax();
+  std::vector<double> adcSteps;  // per ADC, when calibrated per slice or per ADC
   if (config_.adcCalibrated) {
+    // Fallback when no calibration set was run (calibrateAdcAccumulate/Finalize): the first
+    // run's largest ADC inputs fix the ranges.
     std::lock_guard<std::mutex> lock(calibrationMutex_);
-    if (adcRange_ == 0) adcRange_ = std::max(calibrateAdc(inputs, batch, scale, passes), 1.0);
-    range = adcRange_;
+    if (adcRanges_.empty()) {
+      std::vector<double> maxima(adcCount(), 0.0);
+      calibrateAdc(inputs, batch, scale, passes, maxima);
+      adcRanges_ = scopedRanges(maxima);
+    }
+    range = *std::max_element(adcRanges_.begin(), adcRanges_.end());
+    if (config_.adcRangeScope != 0)
+      for (double r : adcRanges_) adcSteps.push_back(std::max(1.0, r / codeMax));
   }
-  const double codeMax = std::ldexp(1.0, config_.adcBits) - 1;
   const double step = std::max(1.0, range / codeMax);  // LSB units per ADC code
   // The fused kernel sums each column's integer codes over cycles in float:
   // exact while codeMax * sum_c 2^(c*dacBits) < 2^24 (the step and the
@@ -141,10 +98,41 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
                             ((1 << config_.dacBits) - 1);
   // This call's samples take the next indices of the layer's run sequence (read-noise keys).
   const std::uint64_t sampleBase = samplesRun_.fetch_add(batch);
-  if (cycleBound < 16777216.0 && codeMax <= 4194304.0)
+  // ADC non-idealities and per-ADC ranges convert in the general path.
+  if (cycleBound < 16777216.0 && codeMax <= 4194304.0 && !adcNonIdeal() && adcSteps.empty())
     runFused(inputs, batch, out, scale, step, passes, sampleBase);
   else
-    runUnfused(inputs, batch, out, scale, step, passes, sampleBase);
+    runUnfused(inputs, batch, out, scale, step, passes, sampleBase, adcSteps.empty() ? nullptr : &adcSteps);
+}
+
+double CrossbarLayer::adcCodeMax() const {
+  return bipolar() ? std::ldexp(1.0, config_.adcBits - 1) - 1 : std::ldexp(1.0, config_.adcBits) - 1;
+}
+
+void CrossbarLayer::calibrateAdcAccumulate(const float* inputs, std::size_t batch) {
+  if (batch == 0 || config_.ideal) return;
+  double maxAbs = 0;
+  bool anyNegative = false;
+  scanInputs(inputs, batch * k_, &maxAbs, &anyNegative);
+  double scale = config_.inputScale;
+  if (!(scale > 0)) {
+    std::lock_guard<std::mutex> lock(calibrationMutex_);
+    if (inputScale_ == 0 && maxAbs > 0) inputScale_ = maxAbs;
+    scale = inputScale_ > 0 ? inputScale_ : 1.0;
+  }
+  std::vector<double> maxima(adcCount(), 0.0);
+  calibrateAdc(inputs, batch, scale, anyNegative ? 2 : 1, maxima);
+  std::lock_guard<std::mutex> lock(calibrationMutex_);
+  adcCalibrationMax_.resize(adcCount(), 0.0);
+  for (std::size_t a = 0; a < maxima.size(); ++a) adcCalibrationMax_[a] = std::max(adcCalibrationMax_[a], maxima[a]);
+}
+
+void CrossbarLayer::calibrateAdcFinalize() {
+  if (!config_.adcCalibrated)
+    throw Error(codes::kConfig, "expected adcRange 'calibrated' for calibrateAdc, got a full-scale ADC range");
+  std::lock_guard<std::mutex> lock(calibrationMutex_);
+  adcCalibrationMax_.resize(adcCount(), 0.0);
+  adcRanges_ = scopedRanges(adcCalibrationMax_);
 }
 
 namespace {
@@ -195,14 +183,64 @@ constexpr std::size_t kFusedRows = simd::kBytes == 64 ? 8 : simd::kBytes == 32 ?
 constexpr std::size_t kFusedCols = 32;  // array columns per register block (one read-noise draw block)
 constexpr std::size_t kColVecs = kFusedCols / kVecFloats;
 
+// What the fused kernel's epilogue needs per conversion row r (a sample's pass and cycle):
+// the ADC's code range, read noise and the digital offset.
+struct Epilogue {
+  const float* cycleScale;                 // 2^(cy*dacBits)
+  float invStep, lo, hi;                   // 1/step; code range [lo, hi]
+  float sigma;                             // output-referred noise, LSB (kNoise == 1)
+  const std::uint64_t* noiseKeys;          // per row
+  float deviceSigma;                       // relative sigma (kNoise == 2)
+  const float* squares;                    // squared digits of the tile (kNoise == 2), ld ldSquares
+  std::size_t ldSquares;
+  const float* offset;                     // per row: gOff current in LSB (digital offset)
+  const float* offsetCode;                 // per row: its integer code, subtracted after the ADC
+};
+
 // One register block of the fused crossbar kernel: ADC inputs of conversion
 // rows r0..r0+kFusedRows-1 and array columns col0..col0+31 (digits^T x packed
 // E, kept in registers), converted by the ADC and shift-added over cycles
 // straight into columnSum[sample][col] (sample = r / cycles).
-template <bool kNoise, bool kUnitStep>
+// kNoise: 0 none, 1 uniform sigma (output-referred), 2 device model: the block first runs the
+// variance product (squared digits x the packed squared currents sp) on the same register
+// shape, turns it into sigma * sqrt(variance) * z in a stack buffer, then runs the signal product.
+template <int kNoise, bool kUnitStep, bool kOffset>
 void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDigits, const float* __restrict bp,
-                std::size_t r0, std::size_t cycles, const float* cycleScale, float invStep, float codeMax, float sigma,
-                const std::uint64_t* noiseKeys, float* __restrict columnSum, std::size_t ldSum, std::size_t col0) {
+                const float* __restrict sp, std::size_t r0, std::size_t cycles, const Epilogue& ep,
+                float* __restrict columnSum, std::size_t ldSum, std::size_t col0) {
+  alignas(64) float noise[kNoise == 2 ? kFusedRows : 1][kFusedCols];
+  if (kNoise == 2) {
+    VF var[kFusedRows][kColVecs];
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < kFusedRows; ++i)
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < kColVecs; ++v) var[i][v] = VF{};
+    const float* sq = ep.squares + r0;
+    for (std::size_t p = 0; p < kc; ++p) {
+      VF b[kColVecs];
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < kColVecs; ++v) b[v] = simd::load<VF>(sp + v * kVecFloats);
+#pragma GCC unroll 8
+      for (std::size_t i = 0; i < kFusedRows; ++i) {
+        const float a = sq[i];
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < kColVecs; ++v) var[i][v] += a * b[v];
+      }
+      sq += ep.ldSquares;
+      sp += kFusedCols;
+    }
+    for (std::size_t i = 0; i < kFusedRows; ++i) {
+      alignas(64) float z[kFusedCols];
+      gaussianLanes(ep.noiseKeys[r0 + i], static_cast<std::uint32_t>(col0), z);
+      for (std::size_t v = 0; v < kColVecs; ++v) {
+        alignas(64) float lane[kVecFloats];
+        simd::store(lane, var[i][v]);
+        for (std::size_t e = 0; e < kVecFloats; ++e) lane[e] = std::sqrt(lane[e] > 0 ? lane[e] : 0.0f);
+        simd::store(noise[i] + v * kVecFloats,
+                    (ep.deviceSigma * simd::load<VF>(lane)) * simd::load<VF>(z + v * kVecFloats));
+      }
+    }
+  }
   VF acc[kFusedRows][kColVecs];
 #pragma GCC unroll 8
   for (std::size_t i = 0; i < kFusedRows; ++i)
@@ -221,7 +259,7 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
     digits += ldDigits;
     bp += kFusedCols;
   }
-  const VF hi = VF{} + codeMax;
+  const VF lo = VF{} + ep.lo, hi = VF{} + ep.hi;
   std::size_t sample = r0 / cycles, cy = r0 % cycles;
   VF part[kColVecs];
   for (std::size_t v = 0; v < kColVecs; ++v) part[v] = VF{};
@@ -234,15 +272,19 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
   };
   for (std::size_t i = 0; i < kFusedRows; ++i) {
     alignas(64) float z[kFusedCols];
-    if (kNoise) gaussianLanes(noiseKeys[i], static_cast<std::uint32_t>(col0), z);
-    const float scale = cycleScale[cy];
+    if (kNoise == 1) gaussianLanes(ep.noiseKeys[r0 + i], static_cast<std::uint32_t>(col0), z);
+    const float scale = ep.cycleScale[cy];
+    const float off = kOffset ? ep.offset[r0 + i] : 0.0f, offCode = kOffset ? ep.offsetCode[r0 + i] : 0.0f;
 #pragma GCC unroll 8
     for (std::size_t v = 0; v < kColVecs; ++v) {
       VF x = acc[i][v];
-      if (kNoise) x += sigma * simd::load<VF>(z + v * kVecFloats);
-      if (!kUnitStep) x *= invStep;
-      // Clamp to the ADC's codes, then round (same codes as round-then-clamp).
-      part[v] += simd::clampRoundEven(x, hi) * scale;
+      if (kOffset) x += off;
+      if (kNoise == 1) x += ep.sigma * simd::load<VF>(z + v * kVecFloats);
+      if (kNoise == 2) x += simd::load<VF>(noise[i] + v * kVecFloats);
+      if (!kUnitStep) x *= ep.invStep;
+      VF code = simd::clampRoundHalfUp(x, lo, hi);
+      if (kOffset) code -= offCode;
+      part[v] += code * scale;
     }
     if (++cy == cycles) {
       flush();
@@ -253,17 +295,63 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
   if (cy != 0) flush();
 }
 
+using FusedBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const float*, std::size_t,
+                              std::size_t, const Epilogue&, float*, std::size_t, std::size_t);
+template <int kNoise>
+FusedBlockFn pickBlock(bool unitStep, bool offset) {
+  return unitStep ? (offset ? fusedBlock<kNoise, true, true> : fusedBlock<kNoise, true, false>)
+                  : (offset ? fusedBlock<kNoise, false, true> : fusedBlock<kNoise, false, false>);
+}
+FusedBlockFn pickBlock(int noise, bool unitStep, bool offset) {
+  return noise == 0 ? pickBlock<0>(unitStep, offset) : noise == 1 ? pickBlock<1>(unitStep, offset)
+                                                                  : pickBlock<2>(unitStep, offset);
+}
+
+// Digital offset of each conversion row of one tile: offset[r] = offsetPerDigit * (sum of the
+// tile's digits in row r), in float as the ADC input is, and its code (the same rounding, so a
+// lossless ADC returns the ideal integer exactly).
+void digitalOffsets(const float* tileDigits, std::size_t ld, std::size_t tileRows, std::size_t m, double perDigit,
+                    float invStep, bool unitStep, float* offset, float* offsetCode) {
+  std::vector<double> sums(m, 0.0);
+  for (std::size_t i = 0; i < tileRows; ++i)
+    for (std::size_t r = 0; r < m; ++r) sums[r] += tileDigits[i * ld + r];
+  for (std::size_t r = 0; r < m; ++r) {
+    offset[r] = static_cast<float>(perDigit * sums[r]);
+    const float x = unitStep ? offset[r] : offset[r] * invStep;
+    offsetCode[r] = std::floor(x + 0.5f);
+  }
+}
+
+// Device read noise: sigma * sqrt(sum_i d_i^2 S(i, col)) per conversion row and column, from
+// one GEMM of the squared digits by the tile's squared-current matrix S (LSB^2).
+void deviceNoiseSigma(const float* tileSquares, std::size_t ldSq, std::size_t m, std::size_t width,
+                      std::size_t tileRows, const float* S, std::size_t ldS, float sigma, float* out, std::size_t ldOut) {
+  sgemm(true, false, m, width, tileRows, 1.0f, tileSquares, ldSq, S, ldS, 0.0f, out, ldOut, 1);
+  for (std::size_t r = 0; r < m; ++r)
+    for (std::size_t j = 0; j < width; ++j) out[r * ldOut + j] = sigma * std::sqrt(std::max(0.0f, out[r * ldOut + j]));
+}
+
 }  // namespace
 
-double CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes) const {
+// Largest ADC input magnitude (LSB) per ADC over the inputs: unipolar readout the whole column
+// current (the digital offset's gOff part included), bipolar readouts |input|.
+void CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes,
+                                 std::vector<double>& maxima) const {
   const auto& g = geometry_;
   const std::size_t rows = config_.rows, chunk = chunkSamples(batch, passes, g.cycles, config_.threads);
   const std::size_t chunks = (batch + chunk - 1) / chunk;
   const double xMax = std::ldexp(1.0, config_.inputBits) - 1;
-  std::vector<double> maxima(static_cast<std::size_t>(resolveThreads(config_.threads)), 0.0);
+  const double perDigit = offsetLsbPerDigit();
+  const bool signedInput = bipolar();
+  const std::size_t workers = static_cast<std::size_t>(resolveThreads(config_.threads));
+  std::vector<std::vector<double>> perWorker(workers, std::vector<double>(adcCount(), 0.0));
+  std::vector<std::size_t> adcIds(g.rowTiles * width_);
+  for (std::size_t t = 0; t < g.rowTiles; ++t)
+    for (std::size_t col = 0; col < width_; ++col) adcIds[t * width_ + col] = adcOf(t, col);
   parallelFor(chunks, config_.threads, [&](std::size_t c0, std::size_t c1, int worker) {
     std::vector<float> digits(passes * g.cycles * chunk * k_), adcIn(passes * g.cycles * chunk * width_);
-    double best = 0;
+    std::vector<float> offset(passes * g.cycles * chunk), offsetCode(offset.size());
+    std::vector<double>& best = perWorker[worker];
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * g.cycles * count;
       buildDigits(inputs, k_, b0, count, passes, g.cycles, config_.dacBits, inputScale / xMax, xMax, digitLevels_.data(),
@@ -272,39 +360,52 @@ double CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, doubl
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
         sgemm(true, false, m, width_, tileRows, 1.0f, digits.data() + t * rows * m, m,
               effective_.data() + t * rows * width_, width_, 0.0f, adcIn.data(), width_, 1);
-        for (std::size_t e = 0; e < m * width_; ++e) best = std::max(best, static_cast<double>(adcIn[e]));
+        std::fill(offset.begin(), offset.end(), 0.0f);
+        if (perDigit > 0)
+          digitalOffsets(digits.data() + t * rows * m, m, tileRows, m, perDigit, 1.0f, true, offset.data(),
+                         offsetCode.data());
+        const std::size_t* ids = adcIds.data() + t * width_;
+        for (std::size_t r = 0; r < m; ++r)
+          for (std::size_t e = 0; e < width_; ++e) {
+            const double x = static_cast<double>(adcIn[r * width_ + e]) + offset[r];
+            double& b = best[ids[e]];
+            b = std::max(b, signedInput ? std::fabs(x) : x);
+          }
       }
     }
-    maxima[worker] = std::max(maxima[worker], best);
   });
-  return *std::max_element(maxima.begin(), maxima.end());
+  for (const auto& w : perWorker)
+    for (std::size_t a = 0; a < maxima.size(); ++a) maxima[a] = std::max(maxima[a], w[a]);
 }
 
-// Shared by both run paths: (polarity, slice) weights of a tile's column sums
+// Shared by both run paths: segment (polarity, slice) weights of a tile's column sums
 // and the final rescale.
 namespace {
 struct ShiftAdd {
   std::vector<double> cycleScale, segmentScale;  // 2^(cy*dacBits); +-2^(l*bitsPerCell) * step
-  ShiftAdd(std::size_t cycles, std::size_t slices, const CrossbarConfig& c, double step)
-      : cycleScale(cycles), segmentScale(2 * slices) {
+  ShiftAdd(std::size_t cycles, std::size_t slices, std::size_t segments, const CrossbarConfig& c, double step)
+      : cycleScale(cycles), segmentScale(segments) {
     for (std::size_t cy = 0; cy < cycles; ++cy) cycleScale[cy] = std::ldexp(1.0, static_cast<int>(cy * c.dacBits));
-    for (std::size_t p = 0; p < 2; ++p)
-      for (std::size_t l = 0; l < slices; ++l)
-        segmentScale[p * slices + l] = (p == 0 ? 1 : -1) * std::ldexp(step, static_cast<int>(l * c.bitsPerCell));
+    // Segment s = p*slices + l (p = 0: G+, 1: G-); differential readout: s = l, already G+ - G-.
+    for (std::size_t seg = 0; seg < segments; ++seg) {
+      const std::size_t p = seg / slices, l = seg % slices;
+      segmentScale[seg] = (p == 0 ? 1 : -1) * std::ldexp(step, static_cast<int>(l * c.bitsPerCell));
+    }
   }
 };
 
 // Adds one sample's tile result to total[n]: for every output column, its
-// (polarity, slice) array columns of columnSum weighted by segmentScale, in double.
+// segment columns of columnSum weighted by segmentScale, in double.
 template <typename Sum>
 void reduceColumns(const Sum* columnSum, const std::vector<double>& segmentScale, std::size_t n, std::size_t cols,
-                   std::size_t colTiles, std::size_t slices, double* scratch, double* total) {
+                   std::size_t colTiles, double* scratch, double* total) {
+  const std::size_t segments = segmentScale.size();
   for (std::size_t ct = 0; ct < colTiles; ++ct) {
     const std::size_t n0 = ct * cols, tileCols = std::min(cols, n - n0);
-    const Sum* seg = columnSum + 2 * slices * n0;
+    const Sum* seg = columnSum + segments * n0;
     double* __restrict o = scratch + n0;
     for (std::size_t j = 0; j < tileCols; ++j) o[j] = segmentScale[0] * static_cast<double>(seg[j]);
-    for (std::size_t pl = 1; pl < 2 * slices; ++pl) {
+    for (std::size_t pl = 1; pl < segments; ++pl) {
       const double scale = segmentScale[pl];
       const Sum* __restrict src = seg + pl * tileCols;
       for (std::size_t j = 0; j < tileCols; ++j) o[j] += scale * static_cast<double>(src[j]);
@@ -325,6 +426,10 @@ void writeOutputs(const double* total, std::size_t count, std::size_t n, int pas
     }
   }
 }
+
+void squareDigits(const float* digits, std::size_t count, float* squares) {
+  for (std::size_t e = 0; e < count; ++e) squares[e] = digits[e] * digits[e];
+}
 }  // namespace
 
 void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
@@ -337,46 +442,59 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const double xMax = std::ldexp(1.0, c.inputBits) - 1;
   const double inputLsb = inputScale / xMax;
   const float invStep = static_cast<float>(1.0 / step);
-  const float codeMax = static_cast<float>(std::ldexp(1.0, config_.adcBits) - 1);
-  const float sigma = static_cast<float>(c.readNoise);
-  const ShiftAdd shift(cycles, g.slices, c, step);
+  const float codeMax = static_cast<float>(adcCodeMax());
+  const float sigma = static_cast<float>(sigmaLsb());
+  const int noise = !(sigma > 0) ? 0 : c.readNoiseModel == ReadNoiseModel::kDevice ? 2 : 1;
+  const double perDigit = offsetLsbPerDigit();
+  const bool offset = perDigit > 0;
+  const ShiftAdd shift(cycles, g.slices, segments_, c, step);
   const std::vector<float> cycleScale(shift.cycleScale.begin(), shift.cycleScale.end());
   const std::size_t paddedWidth = paddedWidth_;
   const std::size_t mMax = passes * cycles * chunk;
   const std::size_t mPadMax = (mMax + kFusedRows - 1) / kFusedRows * kFusedRows;
   const std::size_t samplesMax = (mPadMax + cycles - 1) / cycles + 1;  // + the padding rows' dummy sample
+  const FusedBlockFn block = pickBlock(noise, step == 1, offset);
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
-    std::vector<float> digits(k_ * mPadMax);
+    std::vector<float> digits(k_ * mPadMax), squares(noise == 2 && c.dacBits > 1 ? k_ * mPadMax : 0);
     std::vector<float> columnSum(samplesMax * paddedWidth);
+    std::vector<float> rowOffset(mPadMax, 0.0f), rowOffsetCode(mPadMax, 0.0f);
     std::vector<double> outputSum(n_);
     std::vector<double> total(passes * chunk * n_);
     std::vector<std::uint64_t> noiseKeys(mPadMax);
     std::vector<char> hasNegative(chunk);
+    Epilogue ep{cycleScale.data(), invStep, c.readout == Readout::kDigitalOffset ? 0.0f : -codeMax, codeMax, sigma,
+                noiseKeys.data(), sigma, nullptr, 0, rowOffset.data(), rowOffsetCode.data()};
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0);
       const std::size_t m = passes * cycles * count, mPad = (m + kFusedRows - 1) / kFusedRows * kFusedRows;
       for (std::size_t i = 0; i < k_; ++i) std::fill(digits.data() + i * mPad + m, digits.data() + (i + 1) * mPad, 0.0f);
       buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digitLevels_.data(), digits.data(), mPad);
+      // Squared digits for the device-noise variance (a 1-bit DAC's digits are their own squares).
+      if (noise == 2 && c.dacBits > 1) squareDigits(digits.data(), k_ * mPad, squares.data());
+      const float* squaresAll = noise == 2 ? (c.dacBits > 1 ? squares.data() : digits.data()) : nullptr;
       markNegativeSamples(inputs, k_, b0, count, hasNegative.data());
       std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
-        if (sigma > 0)  // read noise keyed by (seed, tile, sample in the run sequence, pass, cycle) and column
+        if (noise == 2) {
+          ep.squares = squaresAll + t * rows * mPad;
+          ep.ldSquares = mPad;
+        }
+        if (noise > 0)  // read noise keyed by (seed, tile, sample in the run sequence, pass, cycle) and column
           for (std::size_t r = 0; r < mPad; ++r) {
             const std::size_t sIdx = r / cycles, p = sIdx / count, b = sIdx % count;
             noiseKeys[r] = hashKey(c.seed ^ kStreamReadNoise, t, sampleBase + b0 + b, p * cycles + r % cycles);
           }
-        std::fill(columnSum.begin(), columnSum.end(), 0.0f);
         const float* tileDigits = digits.data() + t * rows * mPad;
+        if (offset) digitalOffsets(tileDigits, mPad, tileRows, mPad, perDigit, invStep, step == 1, rowOffset.data(),
+                                   rowOffsetCode.data());
+        std::fill(columnSum.begin(), columnSum.end(), 0.0f);
         for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
           const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
-          for (std::size_t r0 = 0; r0 < mPad; r0 += kFusedRows) {
-            auto block = sigma > 0 ? (step == 1 ? fusedBlock<true, true> : fusedBlock<true, false>)
-                                   : (step == 1 ? fusedBlock<false, true> : fusedBlock<false, false>);
-            block(tileRows, tileDigits + r0, mPad, bp, r0, cycles, cycleScale.data(), invStep, codeMax, sigma,
-                  sigma > 0 ? noiseKeys.data() + r0 : nullptr, columnSum.data(), paddedWidth, col0);
-          }
+          const float* sp = noise == 2 ? noiseSquaresPacked_.data() + t * rows * paddedWidth + col0 * tileRows : nullptr;
+          for (std::size_t r0 = 0; r0 < mPad; r0 += kFusedRows)
+            block(tileRows, tileDigits + r0, mPad, bp, sp, r0, cycles, ep, columnSum.data(), paddedWidth, col0);
         }
         for (int p = 0; p < passes; ++p)
           for (std::size_t b = 0; b < count; ++b) {
@@ -384,7 +502,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
             // result must not depend on the rest of the batch).
             if (p == 1 && !hasNegative[b]) continue;
             reduceColumns<float>(columnSum.data() + (p * count + b) * paddedWidth, shift.segmentScale, n_, c.cols,
-                                 g.colTiles, g.slices, outputSum.data(), total.data() + (p * count + b) * n_);
+                                 g.colTiles, outputSum.data(), total.data() + (p * count + b) * n_);
           }
       }
       writeOutputs(total.data(), count, n_, passes, inputLsb, weightScale_, out + b0 * n_);
@@ -392,10 +510,10 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   });
 }
 
-// General path (non-integer ADC steps, very wide converters): GEMM into ADC
-// inputs, then conversion and shift-add in double.
+// General path (very wide converters or cycle sums beyond float): GEMM into ADC inputs, then
+// conversion and shift-add in double.
 void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
-                               int passes, std::uint64_t sampleBase) const {
+                               int passes, std::uint64_t sampleBase, const std::vector<double>* adcSteps) const {
   const auto& c = config_;
   const auto& g = geometry_;
   const std::size_t rows = c.rows, cycles = g.cycles;
@@ -404,47 +522,92 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
   const double xMax = std::ldexp(1.0, c.inputBits) - 1;
   const double inputLsb = inputScale / xMax;
   const float invStep = static_cast<float>(1.0 / step);
-  const float codeMax = static_cast<float>(std::ldexp(1.0, config_.adcBits) - 1);
-  const float sigma = static_cast<float>(c.readNoise);
-  const ShiftAdd shift(cycles, g.slices, c, step);
+  const float codeMax = static_cast<float>(adcCodeMax());
+  const float codeMin = c.readout == Readout::kDigitalOffset ? 0.0f : -codeMax;
+  const float sigma = static_cast<float>(sigmaLsb());
+  const int noise = !(sigma > 0) ? 0 : c.readNoiseModel == ReadNoiseModel::kDevice ? 2 : 1;
+  const double perDigit = offsetLsbPerDigit();
+  // Per-ADC steps multiply each column's codes; the segment weights then carry no step.
+  const ShiftAdd shift(cycles, g.slices, segments_, c, adcSteps ? 1.0 : step);
   const std::size_t paddedWidth = (width_ + kFusedCols - 1) / kFusedCols * kFusedCols;
+  const bool nonIdeal = adcNonIdeal();
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
-    std::vector<float> digits(passes * cycles * chunk * k_);
-    std::vector<float> adcIn(passes * cycles * chunk * paddedWidth, 0.0f);  // pad columns stay zero
+    const std::size_t mMax = passes * cycles * chunk;
+    std::vector<std::size_t> adcIds(nonIdeal ? width_ : 0);
+    // Per column of the tile: 1/step and the step the codes are weighted by.
+    std::vector<float> invStepCol(paddedWidth, invStep);
+    std::vector<double> stepCol(paddedWidth, 1.0);
+    std::vector<float> digits(mMax * k_), squares(noise == 2 ? mMax * k_ : 0);
+    std::vector<float> adcIn(mMax * paddedWidth, 0.0f);  // pad columns stay zero
+    std::vector<float> noiseSigma(noise == 2 ? mMax * paddedWidth : 0, 0.0f);
+    std::vector<float> rowOffset(mMax, 0.0f), rowOffsetCode(mMax, 0.0f);
     std::vector<double> columnSum(paddedWidth), outputSum(n_);
     std::vector<double> total(passes * chunk * n_);
     std::vector<char> hasNegative(chunk);
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * cycles * count;
       buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digitLevels_.data(), digits.data(), m);
+      if (noise == 2) squareDigits(digits.data(), k_ * m, squares.data());
       markNegativeSamples(inputs, k_, b0, count, hasNegative.data());
       std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
         sgemm(true, false, m, width_, tileRows, 1.0f, digits.data() + t * rows * m, m,
               effective_.data() + t * rows * width_, width_, 0.0f, adcIn.data(), paddedWidth, 1);
+        if (perDigit > 0)
+          digitalOffsets(digits.data() + t * rows * m, m, tileRows, m, perDigit, invStep, step == 1, rowOffset.data(),
+                         rowOffsetCode.data());
+        if (nonIdeal)
+          for (std::size_t col = 0; col < width_; ++col) adcIds[col] = adcOf(t, col);
+        if (adcSteps)
+          for (std::size_t col = 0; col < width_; ++col) {
+            stepCol[col] = (*adcSteps)[adcOf(t, col)];
+            invStepCol[col] = static_cast<float>(1.0 / stepCol[col]);
+          }
+        if (noise == 2)
+          deviceNoiseSigma(squares.data() + t * rows * m, m, m, width_, tileRows,
+                           noiseSquares_.data() + t * rows * width_, width_, sigma, noiseSigma.data(), paddedWidth);
         for (int p = 0; p < passes; ++p)
           for (std::size_t b = 0; b < count; ++b) {
             if (p == 1 && !hasNegative[b]) continue;
             std::fill(columnSum.begin(), columnSum.end(), 0.0);
             for (std::size_t cy = 0; cy < cycles; ++cy) {
-              const float* v = adcIn.data() + ((p * count + b) * cycles + cy) * paddedWidth;
+              const std::size_t r = (p * count + b) * cycles + cy;
+              const float* v = adcIn.data() + r * paddedWidth;
               const double scale = shift.cycleScale[cy];
               for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
                 alignas(64) float z[kFusedCols] = {};
-                if (sigma > 0)
+                if (noise > 0)
                   gaussianLanes(hashKey(c.seed ^ kStreamReadNoise, t, sampleBase + b0 + b, p * cycles + cy),
                                 static_cast<std::uint32_t>(col0), z);
                 for (std::size_t j = 0; j < kFusedCols; ++j) {
-                  const float code =
-                      std::min(codeMax, std::max(0.0f, std::nearbyint((v[col0 + j] + sigma * z[j]) * invStep)));
-                  columnSum[col0 + j] += scale * static_cast<double>(code);
+                  float x = v[col0 + j] + rowOffset[r];
+                  if (noise == 1) x += sigma * z[j];
+                  if (noise == 2) x += noiseSigma[r * paddedWidth + col0 + j] * z[j];
+                  x *= invStepCol[col0 + j];
+                  float code;
+                  if (nonIdeal && col0 + j < width_) {
+                    // This column's ADC: gain and offset in its own codes, then its threshold table.
+                    const std::size_t adc = adcIds[col0 + j];
+                    x = adcGain_[adc] * x + adcOffset_[adc];
+                    if (adcThresholdCount_ > 0) {
+                      const float* th = adcThresholds_.data() + adc * adcThresholdCount_;
+                      code = codeMin + static_cast<float>(std::upper_bound(th, th + adcThresholdCount_, x) - th);
+                    } else {
+                      code = std::floor(std::min(codeMax, std::max(codeMin, x)) + 0.5f);
+                    }
+                  } else {
+                    code = std::floor(std::min(codeMax, std::max(codeMin, x)) + 0.5f);
+                  }
+                  // The digital offset's code at this ADC's step (as digitalOffsets does it).
+                  const float offsetCode = adcSteps ? std::floor(rowOffset[r] * invStepCol[col0 + j] + 0.5f) : rowOffsetCode[r];
+                  columnSum[col0 + j] += scale * stepCol[col0 + j] * static_cast<double>(code - offsetCode);
                 }
               }
             }
-            reduceColumns<double>(columnSum.data(), shift.segmentScale, n_, c.cols, g.colTiles, g.slices,
-                                  outputSum.data(), total.data() + (p * count + b) * n_);
+            reduceColumns<double>(columnSum.data(), shift.segmentScale, n_, c.cols, g.colTiles, outputSum.data(),
+                                  total.data() + (p * count + b) * n_);
           }
       }
       writeOutputs(total.data(), count, n_, passes, inputLsb, weightScale_, out + b0 * n_);

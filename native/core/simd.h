@@ -90,5 +90,31 @@ inline Vec<float> clampRoundEven(Vec<float> x, Vec<float> hi) {
 #endif
 }
 
+// Clamps each lane to [lo, hi] (integers), then rounds half up: floor(x + 1/2), the code
+// of an ADC whose thresholds sit half an LSB above each level. Shift-invariant for integer
+// shifts (floor(a + x + 1/2) = a + floor(x + 1/2)), which the digital-offset readout relies
+// on. The portable form needs |x| <= 2^22.
+inline Vec<float> clampRoundHalfUp(Vec<float> x, Vec<float> lo, Vec<float> hi) {
+  const Vec<float> half = Vec<float>{} + 0.5f;
+#if defined(__AVX512F__)
+  const __m512 v = reinterpret_cast<__m512>(x);
+  const __m512 a = _mm512_mask_max_ps(v, 0xFFFF, v, reinterpret_cast<__m512>(lo));
+  const __m512 c = _mm512_mask_min_ps(a, 0xFFFF, a, reinterpret_cast<__m512>(hi));
+  const __m512 y = _mm512_add_ps(c, reinterpret_cast<__m512>(half));
+  return reinterpret_cast<Vec<float>>(_mm512_mask_roundscale_ps(y, 0xFFFF, y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+#elif defined(__AVX__)
+  const __m256 c = _mm256_min_ps(_mm256_max_ps(reinterpret_cast<__m256>(x), reinterpret_cast<__m256>(lo)),
+                                 reinterpret_cast<__m256>(hi));
+  return reinterpret_cast<Vec<float>>(_mm256_floor_ps(_mm256_add_ps(c, reinterpret_cast<__m256>(half))));
+#else
+  const Vec<float> magic = Vec<float>{} + 12582912.0f, one = Vec<float>{} + 1.0f, zero = Vec<float>{};
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
+  const Vec<float> y = x + half;
+  const Vec<float> r = (y + magic) - magic;  // nearest, ties to even
+  return r - (r > y ? one : zero);           // floor(y)
+#endif
+}
+
 }  // namespace simd
 }  // namespace nax

@@ -133,9 +133,15 @@ describe('ADC resolution', () => {
     const cal = await layer.run(x, batch);
     const range = layer.state().adcRangeLsb;
     expect(range).toBeGreaterThan(0);
-    expect(range).toBeLessThan(128 * 3);
-    expect(Number.isInteger(range)).toBe(true); // ideal devices: integer column sums
+    // Below full scale: 128 rows x (3 levels + the 0.6 LSB gOff current per digit).
+    expect(range).toBeLessThan(128 * 3.6);
+    expect(layer.state().adcRangeLsb).toBeCloseTo(range, 12);
     expect(rms(cal, lossless)).toBeLessThan(rms(full, lossless));
+    // A bipolar readout calibrates |signal|: integer column sums for ideal devices.
+    const ref = await CrossbarLayer.program({ weights: w, k, n, config: { ...cfg, adcRange: 'calibrated', readout: 'reference-column' } });
+    await ref.run(x, batch);
+    expect(Number.isInteger(ref.state().adcRangeLsb)).toBe(true);
+    expect(ref.state().adcRangeLsb).toBeLessThan(range);
   });
 });
 

@@ -3,6 +3,10 @@
  * (shared/DESIGN.md "Mapping a layer onto crossbars"), written independently
  * of the native engine's effective-matrix/GEMM formulation: it walks arrays,
  * cycles and columns one conversion at a time with JS numbers (exact integers).
+ * Readouts (shared/DESIGN.md): 'digital-offset' adds the ideal gOff current (gOff/unitG per
+ * digit) at the ADC input and subtracts its code after a unipolar ADC; 'reference-column'
+ * (ideal devices: the reference current equals the gOff part) and 'differential' (G+ minus G-
+ * before the ADC) convert the signal with a bipolar sign-magnitude ADC.
  */
 export interface ReferenceConfig {
   rows: number;
@@ -16,6 +20,11 @@ export interface ReferenceConfig {
   inputScale: number;
   /** Undefined = lossless. Otherwise ADC bits with a full-scale range. */
   adcBits?: number;
+  /** Default 'digital-offset'. */
+  readout?: 'digital-offset' | 'reference-column' | 'differential';
+  /** Conductances, siemens (defaults 1e-5 and 1/600e3, the engine's). */
+  gOn?: number;
+  gOff?: number;
 }
 
 export interface ReferenceResult {
@@ -26,11 +35,8 @@ export interface ReferenceResult {
 
 const roundHalfUp = (x: number): number => Math.floor(x + 0.5);
 
-/** Round half to even on a float32 value (the ADC's nearbyint). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+/** The ADC's rounding: floor(x + 1/2) on float32 values, as the engine computes it. */
+const adcRound = (x: number): number => Math.floor(Math.fround(x + 0.5));
 
 export function referenceCrossbar(
   inputs: Float32Array,
@@ -73,10 +79,18 @@ export function referenceCrossbar(
   const cycles = Math.ceil(c.inputBits / c.dacBits);
   const sMask = 2 ** c.bitsPerCell - 1;
   const dMask = 2 ** c.dacBits - 1;
-  const rangeLsb = c.rows * dMask * sMask;
-  const codeMax = c.adcBits === undefined ? Infinity : 2 ** c.adcBits - 1;
+  const readout = c.readout ?? 'digital-offset';
+  const gOn = c.gOn ?? 1e-5;
+  const gOff = c.gOff ?? 1 / 600e3;
+  const offsetPerDigit = readout === 'digital-offset' ? gOff / ((gOn - gOff) / sMask) : 0;
+  const bipolar = readout !== 'digital-offset';
+  const rangeLsb = c.rows * dMask * (sMask + offsetPerDigit);
+  const codeMax = c.adcBits === undefined ? Infinity : bipolar ? 2 ** (c.adcBits - 1) - 1 : 2 ** c.adcBits - 1;
+  const codeMin = bipolar ? -codeMax : 0;
   const step = c.adcBits === undefined ? 1 : Math.max(1, rangeLsb / codeMax);
   const invStep = Math.fround(1 / step);
+  const lossy = c.adcBits !== undefined;
+  const polarities = readout === 'differential' ? 1 : 2;
 
   const outputs = new Float32Array(batch * n);
   const adcErrorBound = new Float64Array(batch * n);
@@ -88,26 +102,35 @@ export function referenceCrossbar(
         const k0 = t * c.rows;
         const k1 = Math.min(k, k0 + c.rows);
         for (let pass = 0; pass < 2; pass++) {
-          for (let pol = 0; pol < 2; pol++) {
-            const want = pol === 0 ? 1 : -1;
+          for (let pol = 0; pol < polarities; pol++) {
             for (let l = 0; l < slices; l++) {
               for (let cy = 0; cy < cycles; cy++) {
-                // One conversion: column current in LSB units (digit x level).
+                // One conversion: the signal in LSB units (digit x level; differential: G+ - G-).
                 let column = 0;
+                let digitSum = 0;
                 for (let i = k0; i < k1; i++) {
                   const digit = (u[pass][b * k + i] >> (cy * c.dacBits)) & dMask;
-                  const level = sign[i * n + j] === want ? (mag[i * n + j] >> (l * c.bitsPerCell)) & sMask : 0;
+                  const m = (mag[i * n + j] >> (l * c.bitsPerCell)) & sMask;
+                  const level =
+                    readout === 'differential' ? sign[i * n + j] * m : sign[i * n + j] === (pol === 0 ? 1 : -1) ? m : 0;
                   column += digit * level;
+                  digitSum += digit;
                 }
-                let converted = column;
-                if (c.adcBits !== undefined) {
-                  const code = Math.min(codeMax, Math.max(0, roundHalfEven(Math.fround(Math.fround(column) * invStep))));
-                  converted = code * step;
+                // The ADC input and its code, in float32 as the engine's kernel computes them.
+                const offset = Math.fround(offsetPerDigit * digitSum);
+                let x = Math.fround(Math.fround(column) + offset);
+                let offsetCode = adcRound(offset);
+                if (lossy && step !== 1) {
+                  x = Math.fround(x * invStep);
+                  offsetCode = adcRound(Math.fround(offset * invStep));
                 }
+                const code = Math.min(codeMax, Math.max(codeMin, x));
+                const converted = (adcRound(code) - offsetCode) * step;
                 const weight = 2 ** (cy * c.dacBits + l * c.bitsPerCell);
                 const s = (pass === 0 ? 1 : -1) * (pol === 0 ? 1 : -1);
                 total += s * weight * converted;
-                if (c.adcBits !== undefined && step > 1) bound += (step / 2) * weight;
+                // Half a step per rounding: the digital offset's code is a second one.
+                if (lossy && step > 1) bound += (offsetPerDigit > 0 ? step : step / 2) * weight;
               }
             }
           }

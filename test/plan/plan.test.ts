@@ -164,10 +164,11 @@ test("ADC bits: the default is the largest column code of the cells and DAC; 'na
     expect(bits({ rows })).toBe(naxAdcBits(rows));
     expect(bits({ rows, adcBits: 'nax' })).toBe(naxAdcBits(rows));
   }
-  // 4-bit cells or a 2-bit DAC: NAX's rule would be lossy; the default is not.
-  expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(Math.ceil(Math.log2(64 * 15 + 1)));
+  // 4-bit cells or a 2-bit DAC: NAX's rule would be lossy; the default is not (the default
+  // digital-offset readout also digitises the gOff current: 15 + 3 LSB per digit at 4-bit cells).
+  expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(Math.ceil(Math.log2(64 * 18 + 1)));
   expect(bits({ rows: 64, bitsPerCell: 4, adcBits: 'nax' })).toBe(8);
-  expect(bits({ rows: 64, dacBits: 2 })).toBe(losslessAdcBits(64, 2, 2));
+  expect(bits({ rows: 64, dacBits: 2 })).toBe(losslessAdcBits(64, 2, 2, { readout: 'digital-offset', gOn: 1e-5, gOff: 1 / 600e3 }));
   // 1-bit cells: NAX's rule is one bit too many.
   expect(bits({ rows: 64, bitsPerCell: 1 })).toBe(7);
   expect(bits({ rows: 64, bitsPerCell: 1, adcBits: 'nax' })).toBe(8);
