@@ -135,6 +135,17 @@ function readGraph(g: onnx.IGraphProto, opset: number, source: string): Graph {
     nd.name = name;
     names.add(name);
   }
+  // Every graph output must come from somewhere, and no value may have two producers.
+  const produced = new Set<string>([...initializers.keys(), ...(g.input ?? []).map((v) => v.name ?? '')]);
+  for (const nd of nodes)
+    for (const o of nd.outputs) {
+      if (!o) continue;
+      if (produced.has(o)) throw parseError(source, `node ${nd.name} (${nd.opType}) writes ${o}, which another node, input or initializer already provides (values are single-assignment)`);
+      produced.add(o);
+    }
+  for (const o of g.output ?? [])
+    if (!produced.has(o.name ?? '')) throw parseError(source, `graph output ${o.name} is produced by no node, input or initializer`);
+  if ((g.output ?? []).length === 0) throw parseError(source, 'the graph declares no outputs');
   return {
     name: g.name ?? 'graph',
     nodes: topoSort(nodes, initializers, g.input ?? [], source),

@@ -87,7 +87,7 @@ export function runSmallOp(nd: Node, ins: Value[], opset: number): Value[] {
     case 'Div':
       return [broadcastBinary(x, ins[1], x.dataType, isInt(x.dataType) ? (a, b) => Math.trunc(a / b) : (a, b) => a / b, nd)];
     case 'Relu':
-      return [unary(x, (v) => (v > 0 ? v : 0))];
+      return [unary(x, (v) => (v < 0 ? 0 : v))]; // NaN stays NaN, as in onnxruntime
     case 'Neg':
       return [unary(x, (v) => -v)];
     case 'Abs':

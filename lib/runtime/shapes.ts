@@ -327,8 +327,7 @@ function outputShapes(nd: Node, ins: (number[] | undefined)[], known: (Value | u
       return [x()];
     case 'Flatten': {
       const s = x();
-      let axis = attrInt(nd, 'axis', 1);
-      if (axis < 0) axis += s.length;
+      const axis = shapeAxis(nd, attrInt(nd, 'axis', 1), s.length, true);
       const a = s.slice(0, axis).reduce((p, q) => p * q, 1);
       const b = s.slice(axis).reduce((p, q) => p * q, 1);
       return [[a, b]];
@@ -346,8 +345,7 @@ function outputShapes(nd: Node, ins: (number[] | undefined)[], known: (Value | u
     }
     case 'Concat': {
       const s0 = x();
-      let axis = attrInt(nd, 'axis', 1);
-      if (axis < 0) axis += s0.length;
+      const axis = shapeAxis(nd, attrInt(nd, 'axis', 1), s0.length, false);
       const out = [...s0];
       out[axis] = 0;
       ins.forEach((s, i) => (out[axis] += need(nd, s, i)[axis]));
@@ -360,8 +358,7 @@ function outputShapes(nd: Node, ins: (number[] | undefined)[], known: (Value | u
     }
     case 'LayerNormalization': {
       const s = x();
-      let axis = attrInt(nd, 'axis', -1);
-      if (axis < 0) axis += s.length;
+      const axis = shapeAxis(nd, attrInt(nd, 'axis', -1), s.length, false);
       const stat = s.map((d, i) => (i < axis ? d : 1));
       return [s, stat, stat];
     }
@@ -384,4 +381,12 @@ function standIn(nd: Node, dims: number[]): Value {
     if (err instanceof NaxError) throw new NaxError(err.code, `node ${nd.name} (${nd.opType}): ${err.message}`);
     throw err;
   }
+}
+
+/** An axis attribute normalised against the rank, refused by node when out of range (inclusive: Flatten's axis may equal the rank). */
+function shapeAxis(nd: Node, axis: number, rank: number, inclusive: boolean): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a > rank || (!inclusive && a === rank))
+    throw new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name} (${nd.opType}): expected axis in [${-rank}, ${inclusive ? rank : rank - 1}] for rank ${rank}, got ${axis}`);
+  return a;
 }

@@ -215,6 +215,30 @@ class AsyncBuffers {
                           }});
     return buf->data();
   }
+  // Like out(), for kernels that write only some blocks of `a` (one group's channels of a
+  // shared output, while other groups' calls run concurrently on the same array): only the
+  // `count` blocks of `len` elements at offset + i*stride are copied in (when readsOld) and back,
+  // so concurrent calls on disjoint blocks never overwrite each other's results.
+  template <typename T>
+  T* outBlocks(const Napi::TypedArrayOf<T>& a, const char* name, std::size_t offset, std::size_t len,
+               std::size_t stride, std::size_t count, bool readsOld) {
+    const std::size_t n = a.ElementLength();
+    auto buf = std::make_shared<std::vector<T>>(n);
+    auto inside = [=](std::size_t i) { return offset + i * stride + len <= n; };
+    if (readsOld)
+      for (std::size_t i = 0; i < count && inside(i); ++i)
+        std::copy(a.Data() + offset + i * stride, a.Data() + offset + i * stride + len, buf->data() + offset + i * stride);
+    owned_.push_back(buf);
+    backs_.push_back(Back{Napi::Persistent(static_cast<Napi::Object>(a)), name, [=](Napi::Object target) -> bool {
+                            Napi::TypedArrayOf<T> t = target.As<Napi::TypedArrayOf<T>>();
+                            if (t.ArrayBuffer().IsDetached() || t.ElementLength() != n) return false;
+                            for (std::size_t i = 0; i < count && inside(i); ++i)
+                              std::copy(buf->data() + offset + i * stride, buf->data() + offset + i * stride + len,
+                                        t.Data() + offset + i * stride);
+                            return true;
+                          }});
+    return buf->data();
+  }
   // Main thread, after the work: copies every output back. Returns the name of an
   // output that was detached meanwhile (its result is dropped), or nullptr.
   const char* copyBack() {

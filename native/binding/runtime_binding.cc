@@ -208,7 +208,9 @@ Napi::Value ScatterRows(const Napi::CallbackInfo& info) {
     const nax::ActivationParams act = readActivation(o);
     auto buf = std::make_shared<naxb::AsyncBuffers>();
     const float* rows = buf->in(float32Field(o, "rows", batch * pixels * n));
-    float* out = buf->out(float32Field(o, "output", batch * outChannels * pixels), "output", true);
+    // Writes only this group's channels of each image (other groups may run concurrently).
+    float* out = buf->outBlocks(float32Field(o, "output", batch * outChannels * pixels), "output",
+                                static_cast<std::size_t>(group) * n * pixels, n * pixels, outChannels * pixels, batch, false);
     const float* bias = optionalIn(*buf, o, "bias", outChannels);
     return naxb::PromiseWorker::start(
         env, [=]() { nax::scatterRows(batch, pixels, n, outChannels, group, rows, bias, act, out, threads); }, nullptr,
@@ -246,8 +248,12 @@ Napi::Value ConvTransposeScatter(const Napi::CallbackInfo& info) {
     const std::size_t P = static_cast<std::size_t>(p.height) * p.width;
     auto buf = std::make_shared<naxb::AsyncBuffers>();
     const float* rows = buf->in(float32Field(o, "rows", static_cast<std::size_t>(p.batch) * P * n));
-    float* out = buf->out(
-        float32Field(o, "output", static_cast<std::size_t>(p.batch) * p.outChannels * p.outH * p.outW), "output", true);
+    // Accumulates into this group's output channels only (other groups may run concurrently).
+    const std::size_t Mg = static_cast<std::size_t>(p.outChannels / p.groups), OP = static_cast<std::size_t>(p.outH) * p.outW;
+    float* out = buf->outBlocks(
+        float32Field(o, "output", static_cast<std::size_t>(p.batch) * p.outChannels * OP), "output",
+        static_cast<std::size_t>(group) * Mg * OP, Mg * OP, static_cast<std::size_t>(p.outChannels) * OP,
+        static_cast<std::size_t>(p.batch), true);
     return naxb::PromiseWorker::start(
         env, [=]() { nax::convTransposeScatter(p, group, rows, out); }, nullptr, {}, buf);
   });

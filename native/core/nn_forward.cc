@@ -48,7 +48,7 @@ void checkConv(const Conv2dParams& p) {
 inline float activate(float v, const ActivationParams& a) {
   switch (a.kind) {
     case Activation::kRelu:
-      return v > 0.0f ? v : 0.0f;
+      return v < 0.0f ? 0.0f : v;  // NaN stays NaN (onnxruntime's Relu propagates it)
     case Activation::kClip:
       return v < a.clipMin ? a.clipMin : (v > a.clipMax ? a.clipMax : v);
     case Activation::kLeakyRelu:
@@ -351,7 +351,9 @@ void pool2dForward(const Pool2dParams& p, const float* input, float* output) {
               for (int kx = 0; kx < p.kernelW; ++kx) {
                 const int x = x0 + kx * p.dilationW;
                 if (x < 0 || x >= p.width) continue;
-                m = std::max(m, in[static_cast<std::size_t>(y) * p.width + x]);
+                // A NaN tap makes the window NaN, as onnxruntime's MaxPool does (std::max would drop it).
+                const float v = in[static_cast<std::size_t>(y) * p.width + x];
+                if (v > m || v != v) m = v;
               }
             }
             out[static_cast<std::size_t>(oy) * p.outW + ox] = m;

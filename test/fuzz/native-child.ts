@@ -8,6 +8,7 @@ import { loadAddon } from '../../lib/native';
 import { NaxError } from '../../lib/errors';
 import { Rng } from '../../lib/search/random';
 import { buildNetwork } from '../../lib/train';
+import { resolveCrossbarConfig, toNativeConfig } from '../../lib/crossbar/config';
 
 const SPECIAL = [NaN, Infinity, -Infinity, -1, 0, 1e-300, 1e300, 2 ** 31, -(2 ** 53), 0.5];
 
@@ -36,14 +37,11 @@ function arrayLike(rng: Rng, type: 'f32' | 'f64' | 'u8', length: number, positiv
 
 function crossbarConfig(rng: Rng): Record<string, unknown> {
   const rows = rng.pick([8, 16, 32, 64]);
-  const c: Record<string, unknown> = {
-    rows: numberLike(rng, rows), cols: numberLike(rng, rng.pick([8, 16, 32])), bitsPerCell: numberLike(rng, 2), weightBits: numberLike(rng, 8),
-    inputBits: numberLike(rng, 8), dacBits: numberLike(rng, 1), adcBits: numberLike(rng, 9), adcCalibrated: numberLike(rng, 0), gOn: numberLike(rng, 1e-5),
-    gOff: numberLike(rng, 1 / 6e5), vRead: numberLike(rng, 0.25), parasitics: numberLike(rng, rng.int(2)), rWordLine: numberLike(rng, 2.82),
-    rBitLine: numberLike(rng, 2.82), rSource: numberLike(rng, 0), rSink: numberLike(rng, 0), variation: numberLike(rng, rng.int(3)),
-    variationSigma: numberLike(rng, 0.1), stuckAtOn: numberLike(rng, 0), stuckAtOff: numberLike(rng, 0), readNoise: numberLike(rng, 0.5),
-    perChannel: numberLike(rng, 0), inputScale: numberLike(rng, 1), seed: numberLike(rng, 1), threads: numberLike(rng, 1), ideal: numberLike(rng, 0),
-  };
+  // Every field the binding reads (from a resolved config), each possibly replaced by a bad value.
+  const base = toNativeConfig(resolveCrossbarConfig({ rows, cols: rng.pick([8, 16, 32]), parasitics: rng.chance(0.5), readNoise: rng.chance(0.5) ? 0.5 : 0, inputScale: 1, threads: 1, seed: 1 })) as unknown as Record<string, unknown>;
+  const c: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(base)) c[key] = typeof value === 'number' ? numberLike(rng, value) : value;
+
   if (rng.chance(0.05)) delete c[rng.pick(Object.keys(c))];
   return c;
 }
@@ -63,7 +61,7 @@ function makeCall(rng: Rng): { name: string; call: Call } {
       return {
         name: kind,
         call: async () => {
-          const layer = (await addon.crossbarProgram({ weights: new Float32Array(k * n).fill(0.3), k, n, config: { ...crossbarConfig(new Rng(1)), ...{ rows: 16, cols: 16, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 1, adcBits: 9, gOn: 1e-5, gOff: 1e-6, vRead: 0.25, parasitics: 0, variation: 0, variationSigma: 0, stuckAtOn: 0, stuckAtOff: 0, readNoise: 0.5, inputScale: 1, threads: 1, ideal: 0, adcCalibrated: 0, perChannel: 0, seed: 1, rWordLine: 0, rBitLine: 0, rSource: 0, rSink: 0 } } })) as { run: (x: unknown, b: unknown) => unknown };
+          const layer = (await addon.crossbarProgram({ weights: new Float32Array(k * n).fill(0.3), k, n, config: toNativeConfig(resolveCrossbarConfig({ rows: 16, cols: 16, readNoise: 0.5, inputScale: 1, threads: 1, seed: 1 })) })) as { run: (x: unknown, b: unknown) => unknown };
           const batch = 1 + rng.int(5);
           return layer.run(arrayLike(rng, 'f32', batch * k), numberLike(rng, batch));
         },

@@ -8,6 +8,7 @@ import { isMainThread, Worker } from 'worker_threads';
 import { loadAddon } from '../../lib/native';
 import { NaxError } from '../../lib/errors';
 import { buildNetwork } from '../../lib/train';
+import { resolveCrossbarConfig, toNativeConfig } from '../../lib/crossbar/config';
 
 type Case = { name: string; start: () => { promise: Promise<unknown>; victim: ArrayBufferView } };
 
@@ -24,11 +25,7 @@ const rand = (n: number, seed = 1) => {
 function cases(): Case[] {
   const addon = loadAddon();
   const rt = addon.runtime;
-  const cfg = {
-    rows: 128, cols: 128, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 1, adcBits: 9, adcCalibrated: 0, gOn: 1e-5,
-    gOff: 1 / 6e5, vRead: 0.25, parasitics: 0, rWordLine: 0, rBitLine: 0, rSource: 0, rSink: 0, variation: 0, variationSigma: 0,
-    stuckAtOn: 0, stuckAtOff: 0, readNoise: 0, perChannel: 0, inputScale: 1, seed: 1, threads: 2, ideal: 0,
-  };
+  const cfg = toNativeConfig(resolveCrossbarConfig({ rows: 128, cols: 128, inputScale: 1, seed: 1, threads: 2 }));
   const k = 1024, n = 256;
   const conv = { batch: 16, inChannels: 16, height: 32, width: 32, outChannels: 32, kernelH: 3, kernelW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, threads: 2 };
   return [
