@@ -7,6 +7,7 @@
  * lib/onnx/. Build graphs by hand with {@link tensor}, {@link node},
  * {@link valueInfo} and the {@link attr} helpers, then `writeOnnx(graph)`.
  */
+import { ErrorCodes, NaxError } from '../errors';
 
 /** Element types the IR carries (ONNX TensorProto.DataType names, lower-cased). */
 export type DataType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'int64' | 'bool';
@@ -178,7 +179,7 @@ export function attrInt(n: Node, key: string, fallback?: number): number | undef
   const a = n.attributes[key];
   if (!a) return fallback;
   if (a.type === 'int' || a.type === 'float') return a.value;
-  throw new TypeError(`node ${n.name}: attribute ${key} is ${a.type}, expected int`);
+  throw new NaxError(ErrorCodes.onnxParse, `node ${n.name} (${n.opType}): attribute ${key} is ${a.type}, expected int`);
 }
 
 export function attrFloat(n: Node, key: string, fallback: number): number;
@@ -187,7 +188,7 @@ export function attrFloat(n: Node, key: string, fallback?: number): number | und
   const a = n.attributes[key];
   if (!a) return fallback;
   if (a.type === 'int' || a.type === 'float') return a.value;
-  throw new TypeError(`node ${n.name}: attribute ${key} is ${a.type}, expected float`);
+  throw new NaxError(ErrorCodes.onnxParse, `node ${n.name} (${n.opType}): attribute ${key} is ${a.type}, expected float`);
 }
 
 export function attrInts(n: Node, key: string, fallback: number[]): number[];
@@ -197,7 +198,7 @@ export function attrInts(n: Node, key: string, fallback?: number[]): number[] | 
   if (!a) return fallback;
   if (a.type === 'ints' || a.type === 'floats') return a.value;
   if (a.type === 'int') return [a.value];
-  throw new TypeError(`node ${n.name}: attribute ${key} is ${a.type}, expected ints`);
+  throw new NaxError(ErrorCodes.onnxParse, `node ${n.name} (${n.opType}): attribute ${key} is ${a.type}, expected ints`);
 }
 
 export function attrString(n: Node, key: string, fallback: string): string;
@@ -206,7 +207,7 @@ export function attrString(n: Node, key: string, fallback?: string): string | un
   const a = n.attributes[key];
   if (!a) return fallback;
   if (a.type === 'string') return a.value;
-  throw new TypeError(`node ${n.name}: attribute ${key} is ${a.type}, expected string`);
+  throw new NaxError(ErrorCodes.onnxParse, `node ${n.name} (${n.opType}): attribute ${key} is ${a.type}, expected string`);
 }
 
 /** Consumers of each value name (node indices), for folding and liveness. */

@@ -146,6 +146,12 @@ function readGraph(g: onnx.IGraphProto, opset: number, source: string): Graph {
   for (const o of g.output ?? [])
     if (!produced.has(o.name ?? '')) throw parseError(source, `graph output ${o.name} is produced by no node, input or initializer`);
   if ((g.output ?? []).length === 0) throw parseError(source, 'the graph declares no outputs');
+  for (const nd of nodes) {
+    const need = MIN_INPUTS[nd.opType] ?? 0;
+    const have = nd.inputs.filter((n, i) => n !== '' || i >= need).length;
+    if (nd.inputs.slice(0, need).some((n) => !n) || have < need)
+      throw parseError(source, `node ${nd.name} (${nd.opType}): expected at least ${need} inputs, got ${nd.inputs.filter(Boolean).length}`);
+  }
   return {
     name: g.name ?? 'graph',
     nodes: topoSort(nodes, initializers, g.input ?? [], source),
@@ -155,6 +161,13 @@ function readGraph(g: onnx.IGraphProto, opset: number, source: string): Graph {
     opset,
   };
 }
+
+/** Required inputs of ops whose arity does not change across opsets (the ONNX operator specs). */
+const MIN_INPUTS: Record<string, number> = {
+  Add: 2, Sub: 2, Mul: 2, Div: 2, Pow: 2, Mod: 2, MatMul: 2, Gemm: 2, Conv: 2, ConvTranspose: 2, Gather: 2, Where: 3,
+  Equal: 2, Greater: 2, Less: 2, GreaterOrEqual: 2, LessOrEqual: 2, And: 2, Or: 2, Xor: 2, PRelu: 2, Expand: 2, Tile: 2,
+  BatchNormalization: 5, Concat: 1, Einsum: 1, Relu: 1, Sigmoid: 1, Softmax: 1, Flatten: 1, MaxPool: 1, AveragePool: 1,
+};
 
 function readValueInfo(v: onnx.IValueInfoProto, source: string): ValueInfo {
   const tt = v.type?.tensorType;

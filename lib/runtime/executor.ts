@@ -140,7 +140,15 @@ export class GraphExecutor {
         if (!v) throw new NaxError(ErrorCodes.internal, `node ${step.node.name}: value ${n} is not available`);
         return v;
       });
-      const outs = await step.run(ins);
+      let outs: Value[];
+      try {
+        outs = await step.run(ins);
+      } catch (err) {
+        // Same rule as runSmallOp: a JS TypeError/RangeError inside a step means a malformed node.
+        if (err instanceof TypeError || err instanceof RangeError)
+          throw new NaxError(ErrorCodes.onnxUnsupported, `node ${step.node.name} (${step.node.opType}): malformed inputs or attributes for this op (${err.message})`, { cause: err });
+        throw err;
+      }
       step.node.outputs.forEach((o, i) => o && outs[i] && env.set(o, outs[i]));
       for (const r of step.release) env.delete(r);
     }

@@ -74,6 +74,18 @@ export const tsOps = new Set([
 
 /** Runs a TS kernel. `opset` selects attribute vs input forms. */
 export function runSmallOp(nd: Node, ins: Value[], opset: number): Value[] {
+  try {
+    return runSmallOpUnchecked(nd, ins, opset);
+  } catch (err) {
+    // A malformed node (missing inputs, wrong-typed values) surfaces as a JS TypeError/RangeError
+    // deep in a kernel: report it as the model's fault, by node and op.
+    if (err instanceof TypeError || err instanceof RangeError)
+      throw new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name} (${nd.opType}): malformed inputs or attributes for this op (${err.message})`, { cause: err });
+    throw err;
+  }
+}
+
+function runSmallOpUnchecked(nd: Node, ins: Value[], opset: number): Value[] {
   const x = ins[0];
   switch (nd.opType) {
     case 'Identity':
