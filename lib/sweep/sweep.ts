@@ -8,7 +8,10 @@
  * The executor (crossbar mode) and the cost model read the same per-layer
  * mapping, so the accuracy and the EDAP of a row describe the same hardware.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { writeOnnx } from '../onnx/writer';
+import { loadCheckpoint, saveCheckpoint } from '../json-checkpoint';
 import { ErrorCodes, NaxError, describeValue, expectNumber, invalid } from '../errors';
 import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
@@ -18,6 +21,8 @@ import { type ChipAccuracies, MAX_CHIPS, calibrate, chipAccuracies, classify, cl
 import { type CrossbarMapping, planGraph, validateMapping, withCrossbarSize } from '../plan';
 import { DEFAULT_NON_IDEAL, overNonIdealPreset } from '../crossbar/presets';
 import { type HardwareConfig, type HardwareOverrides, type NetworkCost, hardwareCost, resolveHardware } from '../hardware';
+
+const SWEEP_CHECKPOINT_FORMAT = 'nax-sweep-checkpoint';
 
 /** The sizes NAX compares (plus 256). */
 export const DEFAULT_SWEEP_SIZES: readonly number[] = Object.freeze([16, 32, 64, 128, 256]);
@@ -71,6 +76,13 @@ export interface SweepOptions {
   chips?: number;
   signal?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
+  /**
+   * Checkpoint file, rewritten atomically (with a SHA-256) after each finished size; with
+   * `resume`, sizes it holds are taken from it (after checking it comes from the same sweep:
+   * model, data, sizes, mapping, hardware, chips), so a killed sweep continues where it stopped
+   * and ends with the uninterrupted result.
+   */
+  checkpoint?: { path: string; resume?: boolean };
 }
 
 export interface SweepRow {
@@ -206,8 +218,30 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   const rows: SweepRow[] = [];
   const costs: NetworkCost[] = [];
   let signedInputLayers: string[] = [];
+  // What makes two sweeps the same (a resumed sweep must match it exactly).
+  const fingerprint = {
+    model: crypto.createHash('sha256').update(writeOnnx(graph)).digest('hex'),
+    dataset: { name: data.name, split: data.split, count, calibrationImages: calCount },
+    sizes, mapping: base, hardware, chips, batchSize,
+  };
+  const ckpt = options.checkpoint;
+  const done = new Map<number, { row: SweepRow; cost: NetworkCost; signedInputLayers: string[] }>();
+  if (ckpt?.resume) {
+    const saved = await loadCheckpoint<{ row: SweepRow; cost: NetworkCost; signedInputLayers: string[] }>(ckpt.path, SWEEP_CHECKPOINT_FORMAT);
+    if (!saved) throw new NaxError(ErrorCodes.config, `cannot resume the sweep: ${ckpt.path} does not exist (this folder holds no sweep of its own); run without --resume`);
+    const diffs = Object.keys(fingerprint).filter((k) => JSON.stringify((saved.fingerprint as Record<string, unknown>)[k]) !== JSON.stringify((fingerprint as Record<string, unknown>)[k]));
+    if (diffs.length) throw new NaxError(ErrorCodes.config, `cannot resume the sweep in ${ckpt.path}: it used other settings for ${diffs.join(', ')} (run without --resume to start over)`);
+    for (const e of saved.done) done.set(e.row.size, e);
+  }
   for (const size of sizes) {
     if (options.signal?.aborted) throw new NaxError(ErrorCodes.cancelled, 'sweep cancelled');
+    const previous = done.get(size);
+    if (previous) {
+      rows.push(previous.row);
+      costs.push(previous.cost);
+      signedInputLayers = previous.signedInputLayers;
+      continue;
+    }
     // The plan validates the mapping against the graph's layers before anything is programmed.
     const plan = planGraph(graph, { mapping: withCrossbarSize(base, size), inputRanges, threads });
     signedInputLayers = plan.layers.filter((l) => l.signedInput).map((l) => l.name);
@@ -239,6 +273,10 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
       imagesPerSecond: (chips * count) / run.seconds,
     });
     costs.push(cost);
+    if (ckpt) {
+      done.set(size, { row: rows[rows.length - 1], cost, signedInputLayers });
+      await saveCheckpoint(ckpt.path, SWEEP_CHECKPOINT_FORMAT, { fingerprint, done: [...done.values()] });
+    }
   }
   const best = Math.min(...rows.map((r) => r.edap));
   for (const r of rows) r.edapRelative = r.edap / best;

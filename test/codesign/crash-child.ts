@@ -2,7 +2,11 @@
  * Child process of crash.test.ts: runs one job to completion (unless killed). argv: kind (evolve |
  * train), folder, and 'resume' to continue a killed run. Prints 'done' at the end.
  */
+import * as fs from 'fs';
 import * as path from 'path';
+import { sweepHandler } from '../../lib/cli/commands/sweep';
+import { writeOnnxFile } from '../../lib/onnx/writer';
+import { leNet } from '../runtime/models';
 import { evolve } from '../../lib/codesign/evolve';
 import { loadDataset } from '../../lib/data';
 import { buildNetwork, trainModel, TrainModel } from '../../lib/train';
@@ -12,6 +16,10 @@ async function main(): Promise<void> {
   const [kind, dir, resume] = process.argv.slice(2);
   if (kind === 'evolve') {
     await evolve({ ...crashTiny(dir), resume: resume === 'resume' });
+  } else if (kind === 'sweep') {
+    const model = path.join(dir, 'model.onnx');
+    if (!fs.existsSync(model)) writeOnnxFile(model, leNet());
+    await sweepHandler({ model, sizes: '16,32,64', limit: 120, calibration: 64, batchSize: 60, chips: 2, out: path.join(dir, 'out'), resume: resume === 'resume' });
   } else {
     const s = crashTrainSettings;
     const train = await loadDataset({ name: 'mnist', split: 'train', limit: s.images });

@@ -62,6 +62,33 @@ describe('kill -9, then resume', () => {
     expect(comparable(JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')))).toEqual(reference);
   });
 
+  test('sweep: SIGKILL at random moments, then --resume: the uninterrupted sweep.json (timings aside)', async () => {
+    const strip = (file: string) => {
+      const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+      for (const row of r.rows) {
+        delete row.programSeconds;
+        delete row.imagesPerSecond;
+      }
+      delete r.seconds;
+      delete r.idealImagesPerSecond;
+      delete r.model; // the folder differs
+      return r;
+    };
+    const refDir = tmp('sweep-ref');
+    const ref = await runChild(['sweep', refDir]);
+    expect(ref.code).toBe(0);
+    const dir = tmp('sweep');
+    let kills = 0;
+    for (let i = 0; i < 3; i++) {
+      const r = await runChild(['sweep', dir, i === 0 ? '' : 'resume'], Math.floor((0.3 + 0.6 * rng.nextFloat()) * ref.ms));
+      if (r.killed) kills++;
+      else expect(r.code).toBe(0);
+    }
+    expect(kills).toBeGreaterThan(0);
+    expect((await runChild(['sweep', dir, 'resume'])).code).toBe(0);
+    expect(strip(path.join(dir, 'out', 'sweep.json'))).toEqual(strip(path.join(refDir, 'out', 'sweep.json')));
+  });
+
   test('train: SIGKILL mid-run, then resume: bit-identical weights', async () => {
     const refDir = tmp('train-ref');
     const ref = await runChild(['train', refDir]);

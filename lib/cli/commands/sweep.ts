@@ -26,6 +26,8 @@ export interface SweepArgs {
   chips?: number;
   json?: boolean;
   out?: string;
+  /** Continue a killed sweep from <out>/sweep-checkpoint.json. */
+  resume?: boolean;
   progress?: boolean;
 }
 
@@ -45,6 +47,7 @@ export async function sweepHandler(args: SweepArgs, onProgress?: (p: SweepProgre
   const batchSize = args.batchSize === undefined ? undefined : expectNumber('--batch-size', args.batchSize, { integer: true, min: 1 });
   const mapping = args.mapping ? loadMapping(args.mapping) : undefined;
   const hardware = args.hardware ? readJsonObject<HardwareOverrides>(args.hardware, '--hardware') : undefined;
+  if (args.resume && !args.out) throw new NaxError(ErrorCodes.invalidArgument, 'expected --out with --resume (the checkpoint lives in the output folder), got no --out');
 
   const dataset = await loadDataset({ name, split: 'test', path: args.dataPath, limit });
   // Input scales come from training images, so the test images stay unseen.
@@ -70,6 +73,8 @@ export async function sweepHandler(args: SweepArgs, onProgress?: (p: SweepProgre
     threads,
     chips,
     onProgress,
+    // With --out, every finished size is checkpointed there (kill -9 safe); --resume continues.
+    checkpoint: args.out ? { path: path.join(args.out, 'sweep-checkpoint.json'), resume: args.resume } : undefined,
   });
   if (args.out) {
     const { svg, html } = await sweepReportFiles(result);
@@ -114,6 +119,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('chips', { ...sharedOptions.chips, default: 1 })
       .option('json', sharedOptions.json)
       .option('out', { type: 'string', describe: 'folder for sweep.json, sweep.svg and sweep.html' })
+      .option('resume', { type: 'boolean', describe: 'continue a stopped sweep from <out>/sweep-checkpoint.json (needs --out)' })
       .option('progress', sharedOptions.progress) as never,
   handler: async (args) => {
     const bar = createProgressBar('{phase} |{bar}| {value}/{total} images | ETA {eta_formatted}', args);
