@@ -142,7 +142,11 @@ export async function probeQueue(connection: QueueConnection): Promise<void> {
     retryStrategy: () => null,
     reconnectOnError: () => false,
   });
-  client.on('error', () => {});
+  // connect() itself rejects with a bare "Connection is closed."; the cause is in the error event.
+  let cause: unknown;
+  client.on('error', (err) => {
+    cause ??= err;
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -156,7 +160,8 @@ export async function probeQueue(connection: QueueConnection): Promise<void> {
       }),
     ]);
   } catch (err) {
-    const why = (err as { code?: string }).code === 'ETIMEDOUT' ? `no answer from ${connection.target} within ${connection.connectTimeoutMs / 1000} s (host down or a firewall?)` : describeRedisError(err, connection.target);
+    const timedOut = (err as { code?: string }).code === 'ETIMEDOUT' || (cause as { code?: string } | undefined)?.code === 'ETIMEDOUT';
+    const why = timedOut ? `no answer from ${connection.target} within ${connection.connectTimeoutMs / 1000} s (host down or a firewall?)` : describeRedisError(cause ?? err, connection.target);
     throw new NaxError(ErrorCodes.io, `cannot reach the job queue: ${why}`, { cause: err });
   } finally {
     if (timer) clearTimeout(timer);
