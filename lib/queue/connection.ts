@@ -168,3 +168,8 @@ export async function probeQueue(connection: QueueConnection): Promise<void> {
     client.disconnect();
   }
 }
+
+/** A resolved connection as is; options or a URL resolved (and validated). */
+export function asQueueConnection(queue: QueueOptions | string | QueueConnection): QueueConnection {
+  return typeof queue === 'object' && queue !== null && 'redis' in queue && 'target' in queue ? queue : resolveQueueConnection(queue as QueueOptions | string);
+}

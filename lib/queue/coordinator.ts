@@ -10,7 +10,7 @@ import * as os from 'os';
 import { Queue, QueueEvents, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { NaxError, ErrorCodes } from '../errors';
-import { probeQueue, resolveQueueConnection, type QueueConnection, type QueueOptions } from './connection';
+import { asQueueConnection, probeQueue, type QueueConnection, type QueueOptions } from './connection';
 import { publishBlob } from './blobs';
 import { checkRunId, codeVersion, failureError, jobId, JOB_NAME, QUEUE_NAME, type JobEnvelope, type JobOutcome } from './protocol';
 
@@ -86,7 +86,7 @@ export class QueueCoordinator {
   /** Checks the URL, probes the server within its time-out, then opens the queue and its event stream. */
   static async open(queue: QueueOptions | string | QueueConnection, options: { runId: string }): Promise<QueueCoordinator> {
     const runId = checkRunId(options.runId);
-    const connection = 'redis' in (queue as QueueConnection) ? (queue as QueueConnection) : resolveQueueConnection(queue as QueueOptions | string);
+    const connection = asQueueConnection(queue);
     await probeQueue(connection);
     const redisOptions = { ...connection.redis, maxRetriesPerRequest: null };
     const bullConnection = redisOptions as ConnectionOptions;
@@ -180,8 +180,11 @@ export class QueueCoordinator {
     let job: Job | undefined;
     let state: string;
     try {
-      job = (await this.queue.getJob(id)) as Job | undefined;
-      state = job ? await job.getState() : 'missing';
+      // State first, then the job: read the other way round, a job completing in between shows
+      // as completed without its return value.
+      state = await this.queue.getJobState(id);
+      job = state === 'unknown' ? undefined : ((await this.queue.getJob(id)) as Job | undefined);
+      if (!job) state = 'missing';
     } catch {
       return; // Redis unreachable for now: the next poll tries again.
     }

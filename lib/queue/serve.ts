@@ -9,7 +9,7 @@ import * as os from 'os';
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { NaxError, ErrorCodes, expectNumber } from '../errors';
-import { probeQueue, resolveQueueConnection, type QueueConnection, type QueueOptions } from './connection';
+import { asQueueConnection, probeQueue, type QueueConnection, type QueueOptions } from './connection';
 import { codeVersion, encodeFailure, QUEUE_NAME, type JobEnvelope, type JobOutcome, type WorkerIdentity } from './protocol';
 import { defaultWorkerId } from './coordinator';
 
@@ -49,7 +49,7 @@ export interface ServeSummary {
 
 /** Serves jobs until `signal` aborts; resolves once the worker has closed. */
 export async function serveQueue<Payload, Result>(options: ServeOptions<Payload, Result>): Promise<ServeSummary> {
-  const connection = 'redis' in (options.queue as QueueConnection) ? (options.queue as QueueConnection) : resolveQueueConnection(options.queue as QueueOptions | string);
+  const connection = asQueueConnection(options.queue);
   const lockSeconds = expectNumber('lockSeconds', options.lockSeconds ?? 30, { min: 1, max: 3600 });
   const maxStalledCount = expectNumber('maxStalledCount', options.maxStalledCount ?? 2, { integer: true, min: 0, max: 100 });
   if (options.signal?.aborted) return { completed: 0, failed: 0 };
