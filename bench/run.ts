@@ -52,7 +52,7 @@ export function writeResult(name: string, rows: unknown): string {
   return file;
 }
 
-const ORDER = ['circuit', 'mvm', 'network', 'crossbar-sizes', 'train', 'search'];
+const ORDER = ['circuit', 'mvm', 'network', 'depthwise', 'crossbar-sizes', 'train', 'search'];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -17,6 +17,8 @@ export const ErrorCodes = {
   onnxUnsupported: 'ERR_NAX_ONNX_UNSUPPORTED',
   dataset: 'ERR_NAX_DATASET',
   io: 'ERR_NAX_IO',
+  /** The work would need more memory than the limit (machine, cgroup or --max-memory). */
+  memory: 'ERR_NAX_MEMORY',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

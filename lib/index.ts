@@ -68,6 +68,21 @@ export {
   hardwareSource,
   resnetCifarLayers,
   builtinNetworks,
+  hardwareTemplates,
+  TEMPLATE_NAMES,
+  layerCounts,
+  readoutOf,
+  inputActivity,
+  defaultInputActivity,
+  weightLevelFraction,
+  wirePowerWatts,
+  calibrateInputActivity,
+  templateInventory,
+  costSensitivity,
+  sensitivityVariants,
+  sensitivitySvg,
+  adcConversionJoules,
+  adcConversionSeconds,
 } from './hardware';
 export type {
   HardwareConfig,
@@ -81,16 +96,24 @@ export type {
   EnergyBreakdown,
   AreaBreakdown,
   SizeCost,
+  TemplateName,
+  LayerCounts,
+  Readout,
+  InputActivity,
+  LayerDeviceData,
+  Inventory,
+  SensitivityResult,
+  SensitivityVariant,
 } from './hardware';
 export { sweep, parseSweepSizes, sweepTableRows, sweepPlotPoints, sweepReportFiles, DEFAULT_SWEEP_SIZES, SWEEP_SIZE_RANGE } from './sweep';
 export type { SweepOptions, SweepResult, SweepRow, SweepProgress, SweepReportFiles } from './sweep';
-export { DEFAULT_NON_IDEAL } from './crossbar/presets';
+export { DEFAULT_NON_IDEAL, overNonIdealPreset } from './crossbar/presets';
 
 // ONNX and the graph executor
-export { readOnnx, readOnnxFile, readTensorProto, checkSupported } from './onnx/reader';
+export { readOnnx, readOnnxFile, readTensorProto, checkSupported, unsupportedNodes } from './onnx/reader';
 export { writeOnnx, writeOnnxFile } from './onnx/writer';
 export { supportedOps } from './onnx/supported';
-export { GraphBuilder, buildResNet20 } from './onnx/builder';
+export { GraphBuilder, buildResNet20, buildMobileNetV2 } from './onnx/builder';
 export { tensor, int64Tensor, node, valueInfo, attr, createGraph, cloneGraph, shapeSize } from './onnx/ir';
 export type { Graph, Node, Tensor, ValueInfo, AttributeValue, DataType } from './onnx/ir';
 export { GraphExecutor } from './runtime/executor';
@@ -99,15 +122,18 @@ export { floatBackend } from './runtime/backend';
 export type { MatmulBackend, ProgrammedMatrix } from './runtime/backend';
 export { calibrateInputScales, calibrateInputRanges } from './runtime/calibrate';
 export type { InputRange } from './runtime/calibrate';
-export { lowerToCrossbarLayers, foldBatchNorm } from './runtime/lower';
+export { lowerToCrossbarLayers, foldBatchNorm, prepareGraph, packGroups, groupsPerArray } from './runtime/lower';
+export { foldConstants } from './runtime/graph-passes';
+export { listOps, formatOpList } from './runtime/op-list';
+export type { OpList, OpTypeSummary, OpPlacement } from './runtime/op-list';
 export type { LoweredLayer, LowerOptions } from './runtime/lower';
 export { crossbarBackend } from './runtime/crossbar-backend';
 export type { CrossbarBackend } from './runtime/crossbar-backend';
 export { classify, calibrate, classifyOnCrossbars, classifyOverChips, chipAccuracies, MAX_CHIPS } from './runtime/classify';
 export type { LabelledImages, ClassifyOptions, ClassifyResult, CalibrateOptions, CrossbarClassifyOptions, CrossbarClassifyResult, ChipsClassifyOptions, ChipsClassifyResult, ChipAccuracies } from './runtime/classify';
 // The resolved layer plan: mapping in, one resolved config + geometry per layer out
-export { loadMapping, validateMapping, withCrossbarSize, planLayers, planGraph, layerPlanOf, groupConfig, groupSeed, chipGroupSeed, planForChip, MAX_CHIP, nonNegativeValues } from './plan';
-export type { CrossbarMapping, CrossbarPlan, LayerPlan, PlanLayerInput, PlanInputRange, PlanOptions, GraphPlanOptions, InputSignSource } from './plan';
+export { loadMapping, validateMapping, withCrossbarSize, planLayers, planGraph, layerPlanOf, groupConfig, groupSeed, chipGroupSeed, planForChip, MAX_CHIP, GROUP_PACKINGS, nonNegativeValues } from './plan';
+export type { CrossbarMapping, CrossbarPlan, LayerPlan, PlanLayerInput, PlanInputRange, PlanOptions, GraphPlanOptions, InputSignSource, GroupPacking, GroupPackingPlan } from './plan';
 export { evaluateModel } from './runtime/evaluate';
 export type { EvaluateOptions, EvaluateResult, EvalLayerRow } from './runtime/evaluate';
 export type { Value } from './runtime/ops';
@@ -123,6 +149,10 @@ export {
   magnitudeSlices,
   naxAdcBits,
   losslessAdcBits,
+  resolveDeviceConfig,
+  deviceConductances,
+  DEVICE_PRESETS,
+  DEVICE_PRESET_NAMES,
 } from './crossbar';
 export type {
   CrossbarConfig,
@@ -136,6 +166,15 @@ export type {
   CrossbarLayerState,
   MappingGeometry,
   MappingGeometryInput,
+  DeviceConfig,
+  DeviceConfigInput,
+  DevicePresetName,
+  ProgrammingErrorConfig,
+  DriftConfig,
+  ClampedLogLinearConfig,
+  ReadNoise1fConfig,
+  NonlinearityConfig,
+  DeviceConductancesOptions,
 } from './crossbar';
 // Statistics over device instances (chips): summaries, paired t-test, McNemar's exact test
 export { mean, sampleStd, summarize, studentTQuantile, studentTCdf, normalCdf, regularizedIncompleteBeta, pairedTTest, mcnemarExact, mcnemarExactP } from './stats';

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { NaxError, ErrorCodes } from './errors';
+import { supportedIsaLevels } from './cpu';
 import type { CrossbarNative } from './crossbar/native';
 import type { CircuitNative } from './circuit/native';
 import type { TrainNative } from './train/native';
@@ -18,6 +19,16 @@ export const packageRoot = path.resolve(__dirname, '..');
 export interface NativeVersion {
   napi: number;
   threads: number;
+  /** The instruction set the core was compiled for (CMake NAX_ISA: native, x86-64, x86-64-v3, ...). */
+  isa: string;
+  /** Widest vector register the kernels use, bytes (16 SSE/NEON, 32 AVX2, 64 AVX-512). */
+  vectorBytes: number;
+  /** Fused multiply-add in the kernels (float GEMM results then differ from non-FMA builds in the last bits). */
+  fma: boolean;
+  avx512: boolean;
+  avx2: boolean;
+  neon: boolean;
+  compiler: string;
 }
 
 /** Options of gemm() below, row-major: C = alpha * op(A) * op(B) + beta * C. */
@@ -64,12 +75,46 @@ export interface NativeAddon extends NativeCore, TrainNative, CrossbarNative, Ci
 }
 
 let cached: NativeAddon | undefined;
+let cachedPath: string | undefined;
+
+/** Where the loaded addon came from. */
+export interface AddonSource {
+  /** Absolute path of the .node file. */
+  path: string;
+  /** 'env' (NAX_NATIVE_ADDON), 'source' (built here: build/<config>) or 'prebuilt' (prebuilds/<platform>-<arch>). */
+  kind: 'env' | 'source' | 'prebuilt';
+  /** For prebuilt binaries: the instruction-set level (e.g. x86-64-v3). */
+  level?: string;
+}
+
+/** Prebuilt binaries this CPU can run, best level first (prebuilds/<platform>-<arch>/nax_native.<level>.node). */
+export function prebuiltCandidates(root: string = packageRoot, platform: string = process.platform, arch: string = process.arch): AddonSource[] {
+  const dir = path.join(root, 'prebuilds', `${platform}-${arch}`);
+  return supportedIsaLevels(arch).map((level) => ({ path: path.join(dir, `nax_native.${level}.node`), kind: 'prebuilt' as const, level }));
+}
+
+/**
+ * Every place an addon may be, in the order tried: NAX_NATIVE_ADDON, a source build (npm ci in
+ * the repo, or an install that found no fitting prebuilt binary: tuned for this machine), then
+ * the prebuilt binaries this CPU supports, best instruction set first.
+ */
+export function addonSources(): AddonSource[] {
+  const list: AddonSource[] = [];
+  if (process.env.NAX_NATIVE_ADDON) list.push({ path: path.resolve(process.env.NAX_NATIVE_ADDON), kind: 'env' });
+  for (const config of ['Release', 'Debug', 'RelWithDebInfo'])
+    list.push({ path: path.join(packageRoot, 'build', config, 'nax_native.node'), kind: 'source' });
+  list.push(...prebuiltCandidates());
+  return list;
+}
 
 export function addonCandidates(): string[] {
-  const list: string[] = [];
-  if (process.env.NAX_NATIVE_ADDON) list.push(path.resolve(process.env.NAX_NATIVE_ADDON));
-  for (const config of ['Release', 'Debug', 'RelWithDebInfo']) list.push(path.join(packageRoot, 'build', config, 'nax_native.node'));
-  return list;
+  return addonSources().map((s) => s.path);
+}
+
+/** The source of the loaded addon (loads it if needed). */
+export function addonSource(): AddonSource {
+  loadAddon();
+  return addonSources().find((s) => s.path === cachedPath) ?? { path: cachedPath as string, kind: 'env' };
 }
 
 export function loadAddon(): NativeAddon {
@@ -86,6 +131,7 @@ export function loadAddon(): NativeAddon {
       // Native errors become real NaxError instances with a stable .code.
       addon.setErrorClass(NaxError);
       cached = addon;
+      cachedPath = candidate;
       return cached;
     } catch (err) {
       failures.push(`${candidate}: ${(err as Error).message}`);

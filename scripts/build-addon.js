@@ -18,9 +18,41 @@ function has(cmd) {
   return r.status === 0;
 }
 
+// A prebuilt binary that fits this platform and CPU (the published package
+// ships them: scripts/prebuild.js) makes a compiler unnecessary. It is tried in
+// a child process, so a binary that cannot load here never breaks the install.
+// NAX_BUILD_FROM_SOURCE=1 builds anyway (tuned for this machine: -march=native).
+function prebuiltThatLoads() {
+  const cpuJs = path.join(root, 'dist', 'cpu.js');
+  const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  if (!fs.existsSync(cpuJs) || !fs.existsSync(dir)) return null;
+  const { supportedIsaLevels } = require(cpuJs);
+  for (const level of supportedIsaLevels(process.arch)) {
+    const file = path.join(dir, `nax_native.${level}.node`);
+    if (!fs.existsSync(file)) continue;
+    const probe = spawnSync(process.execPath, ['-e', `const a = require(${JSON.stringify(file)}); if (typeof a.version !== 'function') process.exit(3);`], { stdio: 'ignore' });
+    if (probe.status === 0) return file;
+  }
+  return null;
+}
+if (process.env.NAX_BUILD_FROM_SOURCE !== '1') {
+  const prebuilt = prebuiltThatLoads();
+  if (prebuilt) {
+    console.log(`nax-native: using the prebuilt addon ${path.relative(root, prebuilt)} (no compiler needed; NAX_BUILD_FROM_SOURCE=1 builds one tuned for this machine)`);
+    process.exit(0);
+  }
+}
+
 const failures = [];
-const cmakeJs = path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
-if (has('cmake') && fs.existsSync(cmakeJs)) {
+// cmake-js is a dependency: in a consumer's project npm may hoist it next to
+// this package instead of inside it, so resolve it like require() does.
+let cmakeJs = null;
+try {
+  cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
+} catch {
+  cmakeJs = null;
+}
+if (has('cmake') && cmakeJs) {
   if (run(process.execPath, [cmakeJs, 'compile', '--log-level', 'warn'])) process.exit(0);
   failures.push('cmake-js compile failed (see the compiler output above)');
 } else {

@@ -53,18 +53,26 @@ export async function transferMatrix(options: TransferMatrixOptions): Promise<Fl
 
 /**
  * Output currents in amperes (batch*cols, row-major) for a batch of input
- * voltage vectors, batch = voltages.length / rows. Solves the transfer
- * matrix once, then one matrix product.
+ * voltage vectors, batch = voltages.length / rows. Linear devices: solves the
+ * transfer matrix once, then one matrix product. With `nonlinearity` (I = G
+ * sinh(alpha V) / alpha per device): Newton on the nodal equations per vector.
  */
 export async function solveCircuit(options: SolveCircuitOptions): Promise<Float64Array> {
-  const spec = checkCircuit(options, ['voltages']);
+  const spec = checkCircuit(options, ['voltages', 'nonlinearity']);
+  let alpha = 0;
+  if (options.nonlinearity !== undefined) {
+    const n = options.nonlinearity as unknown;
+    if (typeof n !== 'object' || n === null || Array.isArray(n)) throw invalid('nonlinearity', 'an object { alpha }', n);
+    rejectUnknownKeys('nonlinearity', n, ['alpha']);
+    alpha = expectNumber('nonlinearity.alpha', (n as { alpha?: unknown }).alpha, { above: 0, max: 100 });
+  }
   const voltages = expectTypedArray('voltages', options.voltages, Float64Array);
   if (voltages.length % spec.rows !== 0)
     throw new NaxError(
       ErrorCodes.sizeMismatch,
       `expected voltages to have a multiple of rows (${spec.rows}) elements, got ${voltages.length}`,
     );
-  return callNative(() => loadAddon().circuitSolve({ ...spec, voltages }));
+  return callNative(() => loadAddon().circuitSolve({ ...spec, voltages, alpha }));
 }
 
 /** Ideal (parasitic-free) output currents I = V . G in amperes, for comparisons. */

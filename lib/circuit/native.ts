@@ -6,5 +6,6 @@ export type CircuitNativeOptions = CircuitOptions;
 
 export interface CircuitNative {
   circuitTransferMatrix(options: TransferMatrixOptions): Promise<Float64Array>;
-  circuitSolve(options: SolveCircuitOptions): Promise<Float64Array>;
+  /** alpha > 0: sinh devices (Newton); omitted or 0: the linear solve. */
+  circuitSolve(options: Omit<SolveCircuitOptions, 'nonlinearity'> & { alpha?: number }): Promise<Float64Array>;
 }

@@ -33,4 +33,11 @@ export interface TransferMatrixOptions extends CircuitOptions {
 export interface SolveCircuitOptions extends CircuitOptions {
   /** Input voltages in volts, batch*rows (row-major: one vector of `rows` word-line voltages per batch item). */
   voltages: Float64Array;
+  /**
+   * Nonlinear devices I = G sinh(alpha V) / alpha (G = `conductances`, the small-signal value at
+   * V -> 0; alpha in (0, 100] 1/volts): an exact Newton solve of the nodal equations, each step
+   * a banded Cholesky solve (O(steps * rows * cols^3) per input vector: meant for small arrays).
+   * Omitted: linear devices.
+   */
+  nonlinearity?: { alpha: number };
 }

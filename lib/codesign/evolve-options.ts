@@ -6,7 +6,7 @@
  * 3 minutes; every number below is a knob the caller can turn.
  */
 import type { CrossbarConfigInput } from '../crossbar';
-import { resolveCrossbarConfig, DEFAULT_NON_IDEAL, MAX_THREADS } from '../crossbar';
+import { resolveCrossbarConfig, DEFAULT_NON_IDEAL, MAX_THREADS, overNonIdealPreset } from '../crossbar';
 import { NaxError, ErrorCodes, expectNumber, expectOneOf, invalid, rejectUnknownKeys } from '../errors';
 import type { DatasetName } from '../data';
 import { resolveHardware, type HardwareConfig, type HardwareOverrides } from '../hardware';
@@ -194,7 +194,7 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
   const lambda = expectNumber('lambda', input.lambda ?? DEFAULT_LAMBDA, { min: 0 });
   const threads = expectNumber('threads', input.threads ?? 0, { integer: true, min: 0, max: MAX_THREADS });
 
-  const device: CrossbarConfigInput = { ...EVOLVE_DEVICE_DEFAULTS, ...(input.device ?? {}) };
+  const device: CrossbarConfigInput = overNonIdealPreset(EVOLVE_DEVICE_DEFAULTS, input.device ?? {});
   if (input.device !== undefined && (typeof input.device !== 'object' || input.device === null || Array.isArray(input.device)))
     throw invalid('device', 'a crossbar config object', input.device);
   // The genome sets rows and cols per layer; a fixed size here would be silently overridden.

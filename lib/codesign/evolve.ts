@@ -19,6 +19,7 @@
  *    Written as ONNX + mapping JSON with results.json and report.html.
  */
 import * as fs from 'fs';
+import { prepareOutputDir } from '../out-dir';
 import * as path from 'path';
 import { NaxError, ErrorCodes } from '../errors';
 import { randomUUID } from 'crypto';
@@ -141,8 +142,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   // A bad queue URL or an unreachable Redis fails here, before any data or training.
   const queueConnection = queue !== undefined ? resolveQueueConnection(queue) : undefined;
   if (queueConnection) await probeQueue(queueConnection);
-  const outDir = path.resolve(config.outDir);
-  fs.mkdirSync(outDir, { recursive: true });
+  const outDir = prepareOutputDir(config.outDir, 'outDir (--out)');
   const eta = new EtaModel();
   const timings: Record<string, number> = {};
   const emit = (e: Omit<EvolveProgress, 'elapsedSeconds' | 'etaSeconds'>) =>
@@ -158,13 +158,23 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   // The run id names this run's jobs on a queue; a resumed run keeps it, so it finds its jobs.
   let runId: string = randomUUID();
   if (resume) {
+    // Everything is validated before anything in the folder is written or deleted: a folder
+    // without its own run record, or with a corrupt one, is refused (never silently restarted).
+    if (!fs.existsSync(metaFile))
+      throw new NaxError(
+        ErrorCodes.config,
+        `cannot resume in ${outDir}: it holds no nax-native run (no ${RUN_META}${fs.existsSync(path.join(outDir, SUPERNET_CKPT)) ? `, although ${SUPERNET_CKPT} is there: its settings are unknown` : ''}); rerun without --resume to start a new run there`,
+      );
     const saved = readJson(metaFile) as { fingerprint?: Record<string, unknown>; runId?: string } | undefined;
-    if (saved?.fingerprint) {
-      const diffs = differences(saved.fingerprint, fingerprint);
-      if (diffs.length)
-        throw new NaxError(ErrorCodes.config, `cannot resume the run in ${outDir}: it used other settings for ${diffs.join(', ')} (rerun without --resume to start over)`);
-    }
-    if (typeof saved?.runId === 'string') runId = saved.runId;
+    if (!saved || typeof saved.fingerprint !== 'object' || saved.fingerprint === null)
+      throw new NaxError(
+        ErrorCodes.config,
+        `cannot resume in ${outDir}: ${RUN_META} is corrupt (not a run record), so the run's settings are unknown; rerun without --resume to start over`,
+      );
+    const diffs = differences(saved.fingerprint, fingerprint);
+    if (diffs.length)
+      throw new NaxError(ErrorCodes.config, `cannot resume the run in ${outDir}: it used other settings for ${diffs.join(', ')} (rerun without --resume to start over)`);
+    if (typeof saved.runId === 'string') runId = saved.runId;
   } else if (fs.existsSync(evolutionFile)) fs.rmSync(evolutionFile);
   await writeFileAtomic(metaFile, JSON.stringify({ fingerprint, runId, population: config.population, generations: config.generations }, null, 2));
 
@@ -191,6 +201,11 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   const snMeta = readJson(path.join(outDir, SUPERNET_META)) as { fingerprint?: Record<string, unknown>; complete?: boolean; history?: unknown } | undefined;
   const snCkpt = path.join(outDir, SUPERNET_CKPT);
   const snMatches = !!snMeta?.fingerprint && differences(snMeta.fingerprint, snFingerprint).length === 0 && fs.existsSync(snCkpt);
+  if (resume && !snMatches && fs.existsSync(snCkpt))
+    throw new NaxError(
+      ErrorCodes.config,
+      `cannot resume in ${outDir}: ${SUPERNET_CKPT} does not match the run's supernet settings (${snMeta ? `${SUPERNET_META} differs` : `${SUPERNET_META} is missing or corrupt`}); rerun without --resume to retrain it`,
+    );
   if (!snMatches && fs.existsSync(snCkpt)) fs.rmSync(snCkpt);
   await writeFileAtomic(path.join(outDir, SUPERNET_META), JSON.stringify({ fingerprint: snFingerprint, complete: false }, null, 2));
   eta.remainingSteps = totalSteps;

@@ -4,6 +4,7 @@
  * the baselines and the chosen model; the test-split comparison table; per-layer kernel and
  * crossbar choices of the finalised models; the issue-6 claims; the configuration used.
  */
+import { costSensitivity, sensitivitySvg, sensitivityTableRows, type HardwareOverrides } from '../hardware';
 import { renderHtmlReport, scatterSvg, type PlotPoint, type ReportSection } from '../report';
 import { type EvolveResults, type ResultModel, describeAccuracyComparison, formatTestAccuracy } from './results';
 
@@ -36,6 +37,32 @@ export function comparisonRows(results: EvolveResults): (string | number)[][] {
 export const COMPARISON_COLUMNS = [
   'model', 'role', 'test acc (ideal)', 'test acc (non-ideal, mean ± std over chips)', '95% CI', 'per chip', 'EDAP (J·s·mm²)', 'EDAP below best baseline', 'validation acc (non-ideal)', 'crossbar sizes', 'per layer kernel x crossbar',
 ];
+
+/**
+ * The cost model's sensitivity for the chosen model (issue 12): its layers re-costed at every
+ * searched crossbar size under the run's hardware and under one changed assumption per row.
+ * Results written before the per-layer shapes were recorded get a one-line note instead.
+ */
+export async function sensitivitySection(results: EvolveResults): Promise<ReportSection> {
+  const heading = 'Cost-model sensitivity: EDAP ranking of crossbar sizes';
+  const model = results.finals[0];
+  const sizes = [...new Set(results.config.crossbars)].sort((a, b) => a - b);
+  const layers = model?.costLayers ?? [];
+  if (sizes.length < 2 || layers.length === 0 || layers.some((l) => l.k === undefined || l.n === undefined || l.outputPixels === undefined))
+    return { heading, text: 'Not available: this results.json predates the per-layer shapes (or the search had one crossbar size).' };
+  const shapes = layers.map((l) => ({ name: l.layer, k: l.k!, n: l.n!, outputPixels: l.outputPixels!, groups: l.groups ?? 1, signedInput: l.signedInput ?? false }));
+  const mapping = { default: { ...results.config.device, rows: sizes[0], cols: sizes[0] } };
+  const result = costSensitivity(shapes, sizes, { mapping, hardware: results.config.hardware as HardwareOverrides });
+  const rows = sensitivityTableRows(result);
+  return {
+    heading,
+    text:
+      `The layers of ${model.name} on one crossbar size at a time, costed under the run's hardware (template ${result.baseTemplate}) and with one assumption changed per row: ` +
+      'EDAP relative to the best size of that row. Where the best size moves, the EDAP comparison between crossbar choices depends on that assumption.',
+    table: { columns: Object.keys(rows[0]), rows: rows.map((r) => Object.values(r)) },
+    svg: await sensitivitySvg(result, `EDAP / best size for ${model.name}'s layers`),
+  };
+}
 
 export async function renderEvolveReport(results: EvolveResults): Promise<string> {
   const frontKeys = new Set(results.search.front);
@@ -106,6 +133,7 @@ export async function renderEvolveReport(results: EvolveResults): Promise<string
         rows: m.costLayers.map((l, i) => [l.layer, `${m.layers[i]?.crossbar ?? ''}`, l.arrays, l.utilization, l.adcBits, l.energyJoules, l.latencySeconds, l.areaMm2]),
       },
     })),
+    await sensitivitySection(results),
     {
       heading: 'Pareto front (validation)',
       table: {

@@ -70,7 +70,11 @@ export interface ResultModel {
   validation: CandidateResult;
   test: TestScores;
   /** Per-layer cost on the test-time mapping (energy J, latency s, area mm^2, arrays). */
-  costLayers: Array<{ layer: string; arrays: number; utilization: number; adcBits: number; energyJoules: number; latencySeconds: number; areaMm2: number }>;
+  costLayers: Array<{
+    layer: string; arrays: number; utilization: number; adcBits: number; energyJoules: number; latencySeconds: number; areaMm2: number;
+    /** The layer's shape (added with the issue-12 cost model; absent in older results.json): what the report's sensitivity section re-costs. */
+    k?: number; n?: number; outputPixels?: number; groups?: number; signedInput?: boolean;
+  }>;
   /**
    * Per-layer resolved plan of the test run (the single source the executor and the cost model
    * read), as chip `planChip` (0) has it; the other chips of `test.chips` differ only in their
@@ -177,6 +181,7 @@ function resultModel(m: FinalModel, layout: GenomeLayout): ResultModel {
     costLayers: m.cost.layers.map((l) => ({
       layer: l.name, arrays: l.arrays, utilization: l.utilization, adcBits: l.crossbar.adcBits,
       energyJoules: l.energyJoules.total, latencySeconds: l.latencySeconds, areaMm2: l.areaMm2.total,
+      k: l.k, n: l.n, outputPixels: l.outputPixels, groups: l.groups, signedInput: l.counts.passes === 2,
     })),
     planChip: m.plan.chip,
     plan: m.plan.layers.map((l) => ({

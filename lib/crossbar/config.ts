@@ -5,6 +5,7 @@
 import { ErrorCodes, NaxError, expectNumber, expectOneOf, invalid, rejectUnknownKeys } from '../errors';
 import { losslessAdcBits, naxAdcBits } from './geometry';
 import type { NativeCrossbarConfig } from './native';
+import { DeviceConfig, DeviceConfigInput, PLAIN_DEVICE, resolveDeviceConfig, toNativeDevice } from './devices';
 
 /** Parasitic resistances of one array (DESIGN.md "The crossbar circuit"), ohms. */
 export interface ParasiticsConfig {
@@ -89,6 +90,13 @@ export interface CrossbarConfig {
   threads: number;
   /** Plain float matmul: no quantization and no non-idealities. Default false. */
   ideal: boolean;
+  /**
+   * Device physics (lib/crossbar/devices.ts): a published device model ('rram-neurram',
+   * 'pcm-aihwkit' or a custom one) with state-dependent programming error, drift over `time`,
+   * 1/f noise and global drift compensation, and an optional I-V nonlinearity. Default: the
+   * plain cells (name 'plain'). With a device model, gOn/gOff are its range and `variation` is off.
+   */
+  device: DeviceConfig;
 }
 
 /** The named ADC-resolution rules (CrossbarConfig.adcBits). */
@@ -98,10 +106,12 @@ export type AdcBitsRule = 'lossless' | 'nax';
  * What callers pass: any subset; parasitics may be `true` for the defaults, adcBits may name a
  * rule ('lossless', the default: enough bits for the array's largest column code; 'nax').
  */
-export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'variation' | 'adcBits'>> & {
+export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'variation' | 'adcBits' | 'device'>> & {
   adcBits?: number | AdcBitsRule;
   parasitics?: Partial<ParasiticsConfig> | boolean;
   variation?: Partial<VariationConfig> | false;
+  /** A preset name ('rram-neurram', 'pcm-aihwkit'), a device object, or false (the plain cells). */
+  device?: DeviceConfigInput | false;
 };
 
 /**
@@ -136,6 +146,7 @@ export const CROSSBAR_DEFAULTS: Readonly<Omit<CrossbarConfig, 'adcBits' | 'input
   seed: 0,
   threads: 0,
   ideal: false,
+  device: PLAIN_DEVICE,
 });
 
 export const DEFAULT_PARASITICS: Readonly<ParasiticsConfig> = Object.freeze({
@@ -148,7 +159,7 @@ export const DEFAULT_PARASITICS: Readonly<ParasiticsConfig> = Object.freeze({
 const KEYS = [
   'rows', 'cols', 'bitsPerCell', 'weightBits', 'inputBits', 'dacBits', 'adcBits', 'adcRange', 'gOn', 'gOff',
   'vRead', 'parasitics', 'variation', 'stuckAtOn', 'stuckAtOff', 'readNoise', 'weightScale', 'inputScale', 'seed',
-  'threads', 'ideal',
+  'threads', 'ideal', 'device',
 ] as const;
 
 function configError(message: string): NaxError {
@@ -201,8 +212,16 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
           ? invalidAdcRule(adcRule)
           : expectNumber('config.adcBits', adcRule, { integer: true, min: 1, max: 24 });
   const adcRange = p.adcRange === undefined ? d.adcRange : expectOneOf('config.adcRange', p.adcRange, ['full-scale', 'calibrated'] as const);
-  const gOn = num('gOn', p.gOn, d.gOn, { above: 0 });
-  const gOff = num('gOff', p.gOff, d.gOff, { above: 0 });
+  // A device model owns the conductance range: its levels span [gMin, gMax].
+  const device = resolveDeviceConfig(p.device);
+  if (device.programming !== false)
+    for (const key of ['gOn', 'gOff'] as const)
+      if (p[key] !== undefined && p[key] !== (key === 'gOn' ? device.gMax : device.gMin))
+        throw configError(
+          `expected no config.${key} with device '${device.name}' (its range is gMin = ${device.gMin} S .. gMax = ${device.gMax} S; set device.gMin/gMax instead) for config.${key}, got ${p[key]}`,
+        );
+  const gOn = device.gMax ?? num('gOn', p.gOn, d.gOn, { above: 0 });
+  const gOff = device.gMin ?? num('gOff', p.gOff, d.gOff, { above: 0 });
   if (!(gOn > gOff)) throw configError(`expected gOn > gOff (${gOff} S) for config.gOn, got ${gOn}`);
   const vRead = num('vRead', p.vRead, d.vRead, { above: 0 });
 
@@ -234,6 +253,10 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
           : expectOneOf('config.variation.distribution', p.variation.distribution, ['lognormal', 'gaussian'] as const),
     };
   }
+  if (variation && device.programming !== false)
+    throw configError(
+      `expected variation: false with device '${device.name}' (its programming error replaces the generic variation) for config.variation, got ${JSON.stringify(variation)}`,
+    );
   const stuckAtOn = num('stuckAtOn', p.stuckAtOn, d.stuckAtOn, { min: 0, max: 1 });
   const stuckAtOff = num('stuckAtOff', p.stuckAtOff, d.stuckAtOff, { min: 0, max: 1 });
   if (stuckAtOn + stuckAtOff > 1)
@@ -246,7 +269,7 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   const ideal = p.ideal === undefined ? d.ideal : expectOneOf('config.ideal', p.ideal, [true, false] as const);
   return {
     rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, gOn, gOff, vRead, parasitics, variation,
-    stuckAtOn, stuckAtOff, readNoise, weightScale, inputScale, seed, threads, ideal,
+    stuckAtOn, stuckAtOff, readNoise, weightScale, inputScale, seed, threads, ideal, device,
   };
 }
 
@@ -280,5 +303,6 @@ export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
     seed: c.seed,
     threads: c.threads,
     ideal: c.ideal ? 1 : 0,
+    device: toNativeDevice(c.device),
   };
 }

@@ -2,7 +2,7 @@
 export { CrossbarLayer, crossbarMatMul } from './layer';
 export type { ProgramOptions, CrossbarLayerState } from './layer';
 export { resolveCrossbarConfig, toNativeConfig, DEFAULT_PARASITICS, CROSSBAR_DEFAULTS, DEFAULT_ADC_BITS_RULE, MAX_THREADS } from './config';
-export { DEFAULT_NON_IDEAL } from './presets';
+export { DEFAULT_NON_IDEAL, overNonIdealPreset } from './presets';
 export type {
   CrossbarConfig,
   CrossbarConfigInput,
@@ -14,3 +14,10 @@ export type {
 } from './config';
 export { mappingGeometry, magnitudeSlices, naxAdcBits, losslessAdcBits } from './geometry';
 export type { MappingGeometry, MappingGeometryInput } from './geometry';
+export {
+  resolveDeviceConfig, deviceConductances, DEVICE_PRESETS, DEVICE_PRESET_NAMES, RRAM_NEURRAM, PCM_AIHWKIT, PLAIN_DEVICE,
+} from './devices';
+export type {
+  DeviceConfig, DeviceConfigInput, DevicePresetName, ProgrammingErrorConfig, DriftConfig, ClampedLogLinearConfig,
+  ReadNoise1fConfig, NonlinearityConfig, DeviceConductancesOptions,
+} from './devices';

@@ -4,6 +4,8 @@
  * matrices) and runs happen on native threads; typed arrays are read in place.
  */
 import { ErrorCodes, NaxError, expectNumber, expectTypedArray, invalid } from '../errors';
+import { checkMemory } from '../memory';
+import { crossbarProgramBytes, crossbarRunBytes } from './memory';
 import { callNative, callNativeSync, loadAddon } from '../native';
 import { CrossbarConfig, CrossbarConfigInput, resolveCrossbarConfig, toNativeConfig } from './config';
 import { MappingGeometry, mappingGeometry } from './geometry';
@@ -29,6 +31,8 @@ export interface CrossbarLayerState {
   inputScale: number;
   /** Arrays the native engine programmed (equals geometry.arrays). */
   arrays: number;
+  /** Global drift compensation gain applied digitally to every output (1 when off). */
+  driftGain: number;
 }
 
 const MAX_DIM = 2 ** 24;
@@ -54,6 +58,11 @@ export class CrossbarLayer {
     // Finiteness is checked natively (no per-element JS work).
     const weights = expectTypedArray('weights', options.weights, Float32Array, k * n, { finite: false });
     const config = resolveCrossbarConfig(options.config ?? {});
+    checkMemory(
+      crossbarProgramBytes(k, n, config),
+      `programming a ${k} x ${n} layer onto ${config.rows} x ${config.cols} arrays${config.parasitics ? ' with parasitics' : ''}`,
+      'use smaller arrays (rows, cols) or split the layer',
+    );
     const handle = await callNative(() => loadAddon().crossbarProgram({ weights, k, n, config: toNativeConfig(config) }));
     return new CrossbarLayer(handle, k, n, config);
   }
@@ -68,13 +77,16 @@ export class CrossbarLayer {
     const handle = this.live();
     const b = expectNumber('batch', batch, { integer: true, min: 0, max: 1e9 });
     const x = expectTypedArray('inputs', inputs, Float32Array, b * this.k, { finite: false });
+    checkMemory(crossbarRunBytes(b, this.k, this.n, this.config), `a crossbar run of ${b} samples (k ${this.k}, n ${this.n})`, 'run a smaller batch');
     return callNative(() => handle.run(x, b));
   }
 
   /** Converter state after programming / calibration. */
   state(): CrossbarLayerState {
     const info = callNativeSync(() => this.live().info());
-    return { adcBits: info.adcBits, adcRangeLsb: info.adcRangeLsb, inputScale: info.inputScale, arrays: info.arrays };
+    return {
+      adcBits: info.adcBits, adcRangeLsb: info.adcRangeLsb, inputScale: info.inputScale, arrays: info.arrays, driftGain: info.driftGain,
+    };
   }
 
   /**

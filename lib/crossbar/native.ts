@@ -4,6 +4,33 @@
  */
 import type { MappingGeometry, MappingGeometryInput } from './geometry';
 
+/** The device model as native/binding/device_binding.h reads it (lib/crossbar/devices.ts toNativeDevice): every field present. */
+export interface NativeDeviceModel {
+  enabled: 0 | 1;
+  programTimes: Float64Array;
+  /** programTimes.length * (programDegree + 1) coefficients, zero-padded, siemens. */
+  programCoefficients: Float64Array;
+  programDegree: number;
+  drift: 0 | 1;
+  t0: number;
+  nuMeanSlope: number;
+  nuMeanIntercept: number;
+  nuMeanMin: number;
+  nuMeanMax: number;
+  nuStdSlope: number;
+  nuStdIntercept: number;
+  nuStdMin: number;
+  nuStdMax: number;
+  readNoise1f: 0 | 1;
+  q: number;
+  qExponent: number;
+  qMax: number;
+  tRead: number;
+  time: number;
+  driftCompensation: 0 | 1;
+  alpha: number;
+}
+
 /** Flat, fully resolved config as the binding reads it (booleans as 0/1); every field is required. */
 export interface NativeCrossbarConfig {
   rows: number;
@@ -35,6 +62,8 @@ export interface NativeCrossbarConfig {
   seed: number;
   threads: number;
   ideal: 0 | 1;
+  /** The device model (lib/crossbar/devices.ts toNativeDevice). */
+  device: NativeDeviceModel;
 }
 
 export interface NativeCrossbarInfo {
@@ -49,6 +78,8 @@ export interface NativeCrossbarInfo {
   adcRangeLsb: number;
   inputScale: number;
   effectiveWidth: number;
+  /** Global drift compensation gain applied to every output (1 when off). */
+  driftGain: number;
 }
 
 export interface NativeCrossbarLayerHandle {
@@ -67,4 +98,13 @@ export interface CrossbarNative {
   }): Promise<NativeCrossbarLayerHandle>;
   /** The native twin of mappingGeometry (lib/crossbar/geometry.ts), checked against it in the tests. */
   crossbarGeometry(opts: MappingGeometryInput): Omit<MappingGeometry, 'utilization'>;
+  /** The device model alone: cell i of `targets` drawn as cell i of array `array` (native/binding/device_binding.cc). */
+  deviceConductances(opts: {
+    device: NativeDeviceModel;
+    gMin: number;
+    gMax: number;
+    targets: Float64Array;
+    seed: number;
+    array: number;
+  }): Promise<{ programmed: Float64Array; atTime: Float64Array }>;
 }

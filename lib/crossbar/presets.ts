@@ -4,6 +4,7 @@
  * their numbers compare.
  */
 import type { CrossbarConfigInput } from './config';
+import { resolveDeviceConfig } from './devices';
 
 /**
  * Default non-idealities (merged over the engine defaults: 2-bit cells, 8-bit
@@ -28,3 +29,16 @@ export const DEFAULT_NON_IDEAL: Readonly<CrossbarConfigInput> = Object.freeze({
   stuckAtOff: 0,
   readNoise: 0,
 });
+
+/**
+ * `user` merged over a non-ideal preset (DEFAULT_NON_IDEAL, evolve's device defaults). A user
+ * config that picks a device model (`device` with a programming error, e.g. 'pcm-aihwkit') and
+ * sets no `variation` itself gets variation: false: the device's programming error replaces the
+ * preset's generic variation (the two together are rejected by resolveCrossbarConfig).
+ */
+export function overNonIdealPreset(preset: Readonly<CrossbarConfigInput>, user: CrossbarConfigInput = {}): CrossbarConfigInput {
+  const merged: CrossbarConfigInput = { ...preset, ...user };
+  if (user.variation === undefined && user.device !== undefined && resolveDeviceConfig(user.device).programming !== false)
+    merged.variation = false;
+  return merged;
+}

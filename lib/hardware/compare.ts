@@ -4,7 +4,7 @@
  */
 import type { HardwareOverrides } from './config';
 import { withCrossbarSize } from '../plan/mapping';
-import { type CostLayer, type CostMapping, type NetworkCost, hardwareCost } from './model';
+import { type CostLayer, type CostMapping, type HardwareCostOptions, type NetworkCost, hardwareCost } from './model';
 
 export interface SizeCost {
   /** rows = cols of every layer. */
@@ -23,11 +23,11 @@ export interface SizeCost {
 export function costBySize(
   layers: readonly CostLayer[],
   sizes: readonly number[],
-  options: { mapping?: CostMapping; hardware?: HardwareOverrides } = {},
+  options: { mapping?: CostMapping; hardware?: HardwareOverrides; weights?: HardwareCostOptions['weights']; devices?: HardwareCostOptions['devices'] } = {},
 ): SizeCost[] {
   const rows = sizes.map((size) => {
     const mapping = withCrossbarSize(options.mapping ?? {}, size);
-    const cost = hardwareCost({ model: layers, mapping, hardware: options.hardware });
+    const cost = hardwareCost({ model: layers, mapping, hardware: options.hardware, weights: options.weights, devices: options.devices });
     const adcBits = [...new Set(cost.layers.map((l) => l.crossbar.adcBits))].sort((a, b) => a - b);
     return { size, adcBits, cost, edapRelative: 0 };
   });

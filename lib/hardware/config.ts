@@ -1,176 +1,34 @@
 /**
- * The hardware configuration of the cost model: every figure the model uses,
- * as a JSON-serialisable object of plain numbers (SI units in the names:
- * watts, seconds, hertz, joules; areas in mm^2). Defaults come from published
- * simulators and papers (32 nm); `hardwareSources` names the source of each
- * figure by key path. Users override any part with a partial object that is
- * merged deeply ({@link resolveHardware}); unknown keys and impossible values
- * are rejected with a NaxError naming the key path (`hardware.adc.powerWatts`).
+ * The hardware configuration of the cost model: every figure the model uses, as a
+ * JSON-serialisable object of plain numbers and named choices (SI units in the names: watts,
+ * seconds, hertz, joules; areas in mm^2; the types are in ./types.ts). A configuration starts
+ * from an architecture template (./templates.ts: puma, the default, isaac, neurosim; 32 nm
+ * figures from the published simulators and papers); `hardwareSource(path, template)` names the
+ * source of each figure by key path. Users override any part with a partial object that is
+ * merged deeply ({@link resolveHardware}); unknown keys and impossible values are rejected with a
+ * NaxError naming the key path (`hardware.adc.powerWatts`).
  */
 import { ErrorCodes, NaxError, describeValue, expectNumber, expectOneOf, rejectUnknownKeys } from '../errors';
+import { TEMPLATE_NAMES, type TemplateName, hardwareTemplates, sharedSources, templateOwnSources } from './templates';
 
-/** A square crossbar's read figures (PUMAsim `xbar_*_dict`, 2-bit cells). */
-export interface CrossbarFigures {
-  /** Power drawn while the array is read, watts. */
-  readPowerWatts: number;
-  /** Duration of one analog read (inputs applied until bit lines settle), seconds. */
-  readLatencySeconds: number;
-  areaMm2: number;
-}
+export { TEMPLATE_NAMES, hardwareTemplates, type TemplateName } from './templates';
 
-/** Per-array input/output registers (PUMAsim `xbar_inMem` / `xbar_outMem`), indexed by rows / cols. */
-export interface RegisterFigures {
-  /** Input register read power (one access = dacBits for every row), watts. */
-  inputReadPowerWatts: number;
-  inputAreaMm2: number;
-  /** Output register write power (one access = one value per column), watts. */
-  outputPowerWatts: number;
-  outputAreaMm2: number;
-}
+export type * from './types';
+import type { HardwareConfig, HardwareOverrides } from './types';
 
-export type AdcEnergyScaling = 'linear' | 'survey';
-export type AdcLatencyScaling = 'linear' | 'constant';
-export type AdcAreaScaling = 'constant' | 'linear';
+/** The default configuration: the `puma` template (NAX ran PUMAsim). */
+export const defaultHardware: HardwareConfig = hardwareTemplates.puma;
 
-export interface AdcConfig {
-  /**
-   * ADCs shared by one array's columns (ISAAC: one per 128x128 array). A read
-   * takes ceil(cols / adcsPerArray) conversions in sequence.
-   */
-  adcsPerArray: number;
-  /**
-   * How energy per conversion grows with resolution b: 'linear' (PUMA,
-   * NeuroSim: E = E0 * b / b0) or 'survey' (Murmann's ADC survey envelope:
-   * E = Emin + k * 4^b, about 4x per bit once thermal noise dominates), both
-   * through the anchor point (b0 bits, E0 = powerWatts / sampleRateHz).
-   */
-  energyScaling: AdcEnergyScaling;
-  /** Conversion time: 'linear' in bits (SAR: one bit per cycle; PUMAsim 12.5*b ns per 128 columns) or 'constant'. */
-  latencyScaling: AdcLatencyScaling;
-  /** ADC area: 'constant' (PUMAsim: 0.0012 mm^2 for every resolution) or 'linear' in bits. */
-  areaScaling: AdcAreaScaling;
-  /** Resolution of the anchor ADC. */
-  bits: number;
-  /** Anchor power, watts (ISAAC's 8-bit SAR: 2 mW). */
-  powerWatts: number;
-  /** Anchor sample rate, conversions per second (ISAAC: 1.28 GS/s). */
-  sampleRateHz: number;
-  /** Anchor area, mm^2 (ISAAC: 0.0012). */
-  areaMm2: number;
-  /** 'survey' only: the resolution-independent floor Emin, joules (0 = pure 4x per bit). */
-  surveyFloorJoules: number;
-}
+/** Where each default (the puma template's figures) comes from, by key path (a prefix covers everything under it). */
+export const hardwareSources: Record<string, string> = { ...sharedSources, ...templateOwnSources.puma };
 
-export interface HardwareConfig {
-  /** Digital clock (shift-add, registers), hertz. PUMAsim: cycle_time = 1 ns. */
-  clockHz: number;
-  /**
-   * Square crossbar figures keyed by size (rows = cols). Other shapes scale
-   * from the nearest size: power and area with rows*cols, latency with rows.
-   */
-  crossbar: Record<string, CrossbarFigures>;
-  adc: AdcConfig;
-  dac: {
-    /** Power of a 1-bit DAC, watts; a b-bit DAC draws powerWatts1Bit * 2^(b-1) (MNSIM-2.0's table). */
-    powerWatts1Bit: number;
-    /** Area of one DAC (one per row), mm^2 (PUMAsim: the same for every resolution). */
-    areaMm2: number;
-  };
-  /** One sample-and-hold per column, held for the whole read. */
-  sampleHold: { powerWatts: number; areaMm2: number };
-  /** One shift-and-add unit per ADC; one operation per conversion. */
-  shiftAdd: { powerWatts: number; areaMm2: number; latencyCycles: number };
-  /**
-   * Per-array registers keyed by size (input register by rows, output register
-   * by cols); sizes between entries interpolate linearly, beyond them scale
-   * proportionally. One access of each per read, one clock cycle each.
-   */
-  registers: Record<string, RegisterFigures>;
-  /** Shared eDRAM buffer: per MVM, read the K inputs and write the N outputs. */
-  buffer: {
-    /** Energy of one access, joules (PUMAsim: 17.2 pJ per 256-bit access of a 64 KB eDRAM). */
-    accessEnergyJoules: number;
-    accessBits: number;
-    /** Bits of each stored output activation. */
-    outputBits: number;
-  };
-}
-
-/** Deep partial, for user overrides. */
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
-export type HardwareOverrides = DeepPartial<HardwareConfig>;
-
-const PUMA = 'PUMAsim include/constants.py (Aayush-Ankit/puma-simulator; ISAAC-derived, 32 nm)';
-const PUMA16 = 'PUMAsim include/example-constants/constants-16.py (the 16x16 figures NAX used)';
-
-/** Default figures (32 nm). Keep `hardwareSources` in step when adding a figure. */
-export const defaultHardware: HardwareConfig = {
-  clockHz: 1e9,
-  crossbar: {
-    '16': { readPowerWatts: 0.0046875e-3, readLatencySeconds: 16e-9, areaMm2: 3.90625e-7 },
-    '32': { readPowerWatts: 0.01875e-3, readLatencySeconds: 32e-9, areaMm2: 1.5625e-6 },
-    '64': { readPowerWatts: 0.075e-3, readLatencySeconds: 64e-9, areaMm2: 6.25e-6 },
-    '128': { readPowerWatts: 0.3e-3, readLatencySeconds: 128e-9, areaMm2: 2.5e-5 },
-    '256': { readPowerWatts: 1.2e-3, readLatencySeconds: 256e-9, areaMm2: 1.0e-4 },
-  },
-  adc: {
-    adcsPerArray: 1,
-    energyScaling: 'linear',
-    latencyScaling: 'linear',
-    areaScaling: 'constant',
-    bits: 8,
-    powerWatts: 2e-3,
-    sampleRateHz: 1.28e9,
-    areaMm2: 0.0012,
-    surveyFloorJoules: 0,
-  },
-  dac: { powerWatts1Bit: 3.9e-6, areaMm2: 1.67e-7 },
-  sampleHold: { powerWatts: 9.7e-9, areaMm2: 3.90625e-8 },
-  shiftAdd: { powerWatts: 0.05e-3, areaMm2: 6e-5, latencyCycles: 1 },
-  registers: {
-    '16': { inputReadPowerWatts: 0.3e-3, inputAreaMm2: 0.00015, outputPowerWatts: 0.1e-3, outputAreaMm2: 0.00015 },
-    '32': { inputReadPowerWatts: 0.3e-3, inputAreaMm2: 0.00015, outputPowerWatts: 0.1e-3, outputAreaMm2: 0.00015 },
-    '64': { inputReadPowerWatts: 0.7e-3, inputAreaMm2: 0.00033, outputPowerWatts: 0.1e-3, outputAreaMm2: 0.00033 },
-    '128': { inputReadPowerWatts: 1.7e-3, inputAreaMm2: 0.00078, outputPowerWatts: 0.16e-3, outputAreaMm2: 0.00078 },
-    '256': { inputReadPowerWatts: 4.7e-3, inputAreaMm2: 0.0019, outputPowerWatts: 0.2e-3, outputAreaMm2: 0.0019 },
-  },
-  buffer: { accessEnergyJoules: 17.2e-12, accessBits: 256, outputBits: 8 },
-};
-
-/** Where each default comes from, by key path (a prefix covers everything under it). */
-export const hardwareSources: Record<string, string> = {
-  clockHz: `${PUMA}: cycle_time = 1 ns`,
-  'crossbar.16': `${PUMA16}: xbar_pow/lat/area for 16`,
-  crossbar: `${PUMA}: xbar_pow_dict, xbar_lat_dict, xbar_area_dict (from ISAAC), 2-bit cells`,
-  'adc.adcsPerArray': 'ISAAC (Shafiee et al., ISCA 2016): one 8-bit ADC per 128x128 crossbar',
-  'adc.energyScaling':
-    "'linear': PUMAsim adc_pow_dyn_dict (0.225*b mW) and DNN_NeuroSim SarADC.cpp; 'survey': Murmann, ADC Performance Survey (E = Emin + k*4^ENOB)",
-  'adc.latencyScaling': `${PUMA}: adc_lat_dict = 12.5*b ns per 128-column readout (SAR, one bit per cycle)`,
-  'adc.areaScaling': `${PUMA}: adc_area_dict = 0.0012 mm^2 for every resolution`,
-  'adc.bits': 'ISAAC Table I: 8-bit SAR ADC (anchor point of both scalings)',
-  'adc.powerWatts': 'ISAAC Table I: 2 mW per 8-bit ADC at 1.28 GS/s (1.5625 pJ per conversion); MNSIM-2.0 ADC.py; PUMAsim',
-  'adc.sampleRateHz': 'ISAAC Table I: 1.28 GS/s',
-  'adc.areaMm2': 'ISAAC Table I: 0.0012 mm^2',
-  'adc.surveyFloorJoules': 'modelling choice: 0 keeps the pure 4x-per-bit slope of the survey envelope',
-  'dac.powerWatts1Bit': `${PUMA}: dac_pow_dyn 3.50625 uW + leak 0.390625 uW (ISAAC); MNSIM-2.0 DAC.py table 1/2/3/4/6 bits = 3.9 uW * 2^(b-1)`,
-  'dac.areaMm2': `${PUMA}: dac_area_dict = 1.67e-7 mm^2 (ISAAC)`,
-  'sampleHold.powerWatts': `${PUMA}: snh_pow = 9.7e-6 mW (ISAAC)`,
-  'sampleHold.areaMm2': `${PUMA}: snh_area = 0.00004/8/128 mm^2 (ISAAC)`,
-  'shiftAdd.powerWatts': `${PUMA}: sna_pow = 0.05 mW (ISAAC)`,
-  'shiftAdd.areaMm2': `${PUMA}: sna_area = 0.00006 mm^2 (ISAAC)`,
-  'shiftAdd.latencyCycles': `${PUMA}: sna_lat = 1 cycle`,
-  'registers.16': `${PUMA16}: xbar_inMem/outMem for 16 (the same as 32: "very small memories")`,
-  registers: `${PUMA}: xbar_inMem_pow_dyn_read_dict, xbar_inMem_area_dict, xbar_outMem_pow_dyn_dict, xbar_outMem_area_dict`,
-  'buffer.accessEnergyJoules': `${PUMA}: edram_pow_dyn 17.2/2 mW over its 2-cycle access = 17.2 pJ per 256-bit access (64 KB eDRAM)`,
-  'buffer.accessBits': `${PUMA}: eDRAM access width 256 bits`,
-  'buffer.outputBits': 'modelling choice: outputs stored at the 8-bit input precision of the next layer',
-};
-
-/** The source of a figure: the longest key-path prefix with an entry. */
-export function hardwareSource(path: string): string | undefined {
+/** The source of a figure of `template` (default puma): the longest key-path prefix with an entry, the template's own first. */
+export function hardwareSource(path: string, template: TemplateName = 'puma'): string | undefined {
   const parts = path.replace(/^hardware\./, '').split('.');
+  const own = templateOwnSources[template] ?? {};
   for (let n = parts.length; n > 0; n--) {
-    const s = hardwareSources[parts.slice(0, n).join('.')];
+    const key = parts.slice(0, n).join('.');
+    const s = own[key] ?? sharedSources[key];
     if (s !== undefined) return s;
   }
   return undefined;
@@ -216,26 +74,49 @@ function checkSizeTable(path: string, v: unknown, known: readonly string[]): voi
   }
 }
 
+function checkChoice<T extends string>(path: string, obj: Record<string, unknown>, key: string, choices: readonly T[]): T {
+  return expectOneOf(`${path}.${key}`, obj[key], choices);
+}
+
+function section(root: string, hw: Record<string, unknown>, key: keyof HardwareConfig): Record<string, unknown> {
+  const obj = expectObject(`${root}.${key}`, hw[key]);
+  rejectUnknownKeys(`${root}.${key}`, obj, Object.keys(defaultHardware[key] as object));
+  return obj;
+}
+
 /** Checks a complete configuration; throws NaxError naming the key path (under `root`). */
 export function validateHardware(value: unknown, root = 'hardware'): HardwareConfig {
   const hw = expectObject(root, value);
   rejectUnknownKeys(root, hw, Object.keys(defaultHardware));
+  expectOneOf(`${root}.template`, hw.template, TEMPLATE_NAMES);
   expectNumber(`${root}.clockHz`, hw.clockHz, positive);
   checkSizeTable(`${root}.crossbar`, hw.crossbar, Object.keys(defaultHardware.crossbar['64']));
+  expectOneOf(`${root}.crossbarEnergy`, hw.crossbarEnergy, ['device', 'table'] as const);
+  const activity = section(root, hw, 'activity');
+  expectNumber(`${root}.activity.inputBitProbability`, activity.inputBitProbability, { min: 0, max: 1 });
+  expectNumber(`${root}.activity.levelFraction`, activity.levelFraction, { min: 0, max: 1 });
   checkSizeTable(`${root}.registers`, hw.registers, Object.keys(defaultHardware.registers['64']));
+  checkFigures(`${root}.imaRegisters`, hw.imaRegisters, Object.keys(defaultHardware.imaRegisters));
 
-  const adc = expectObject(`${root}.adc`, hw.adc);
-  rejectUnknownKeys(`${root}.adc`, adc, Object.keys(defaultHardware.adc));
-  expectNumber(`${root}.adc.adcsPerArray`, adc.adcsPerArray, { integer: true, min: 1 });
-  expectOneOf(`${root}.adc.energyScaling`, adc.energyScaling, ['linear', 'survey'] as const);
-  expectOneOf(`${root}.adc.latencyScaling`, adc.latencyScaling, ['linear', 'constant'] as const);
-  expectOneOf(`${root}.adc.areaScaling`, adc.areaScaling, ['constant', 'linear'] as const);
+  const adc = section(root, hw, 'adc');
+  expectNumber(`${root}.adc.adcsPerArray`, adc.adcsPerArray, positive);
+  expectNumber(`${root}.adc.columnsPerAdc`, adc.columnsPerAdc, { integer: true, min: 0 });
+  checkChoice(`${root}.adc`, adc, 'energyScaling', ['power-time', 'linear', 'survey'] as const);
+  checkChoice(`${root}.adc`, adc, 'latencyScaling', ['linear', 'constant'] as const);
+  checkChoice(`${root}.adc`, adc, 'areaScaling', ['constant', 'linear'] as const);
   expectNumber(`${root}.adc.bits`, adc.bits, { integer: true, min: 1, max: 32 });
-  expectNumber(`${root}.adc.powerWatts`, adc.powerWatts, positive);
-  expectNumber(`${root}.adc.sampleRateHz`, adc.sampleRateHz, positive);
+  const power = expectNumber(`${root}.adc.powerWatts`, adc.powerWatts, positive);
+  const powerFloor = expectNumber(`${root}.adc.powerFloorWatts`, adc.powerFloorWatts, { min: 0 });
+  if (powerFloor > power)
+    throw new NaxError(ErrorCodes.outOfRange, `expected ${root}.adc.powerFloorWatts at most adc.powerWatts (${power}), got ${powerFloor}`);
+  expectNumber(`${root}.adc.leakageWatts`, adc.leakageWatts, { min: 0 });
+  const rate = expectNumber(`${root}.adc.sampleRateHz`, adc.sampleRateHz, positive);
+  const latencyFloor = expectNumber(`${root}.adc.latencyFloorSeconds`, adc.latencyFloorSeconds, { min: 0 });
+  if (latencyFloor > 1 / rate)
+    throw new NaxError(ErrorCodes.outOfRange, `expected ${root}.adc.latencyFloorSeconds at most the anchor's conversion time 1/sampleRateHz (${1 / rate} s), got ${latencyFloor}`);
   expectNumber(`${root}.adc.areaMm2`, adc.areaMm2, positive);
   const floor = expectNumber(`${root}.adc.surveyFloorJoules`, adc.surveyFloorJoules, { min: 0 });
-  const anchorJoules = (adc.powerWatts as number) / (adc.sampleRateHz as number);
+  const anchorJoules = power / rate;
   if (floor >= anchorJoules)
     throw new NaxError(
       ErrorCodes.outOfRange,
@@ -243,26 +124,53 @@ export function validateHardware(value: unknown, root = 'hardware'): HardwareCon
     );
 
   checkFigures(`${root}.dac`, hw.dac, Object.keys(defaultHardware.dac));
-  checkFigures(`${root}.sampleHold`, hw.sampleHold, Object.keys(defaultHardware.sampleHold));
-  const shiftAdd = expectObject(`${root}.shiftAdd`, hw.shiftAdd);
-  rejectUnknownKeys(`${root}.shiftAdd`, shiftAdd, Object.keys(defaultHardware.shiftAdd));
+  const sampleHold = section(root, hw, 'sampleHold');
+  expectNumber(`${root}.sampleHold.powerWatts`, sampleHold.powerWatts, positive);
+  expectNumber(`${root}.sampleHold.areaMm2`, sampleHold.areaMm2, positive);
+  expectNumber(`${root}.sampleHold.latencyCycles`, sampleHold.latencyCycles, { min: 0 });
+  const shiftAdd = section(root, hw, 'shiftAdd');
   expectNumber(`${root}.shiftAdd.powerWatts`, shiftAdd.powerWatts, positive);
   expectNumber(`${root}.shiftAdd.areaMm2`, shiftAdd.areaMm2, positive);
   expectNumber(`${root}.shiftAdd.latencyCycles`, shiftAdd.latencyCycles, { min: 0 });
+  checkFigures(`${root}.subtractor`, hw.subtractor, Object.keys(defaultHardware.subtractor));
 
-  const buffer = expectObject(`${root}.buffer`, hw.buffer);
-  rejectUnknownKeys(`${root}.buffer`, buffer, Object.keys(defaultHardware.buffer));
+  const sharing = section(root, hw, 'sharing');
+  checkChoice(`${root}.sharing`, sharing, 'dac', ['array', 'matrix'] as const);
+  checkChoice(`${root}.sharing`, sharing, 'sampleHold', ['array', 'matrix'] as const);
+  checkChoice(`${root}.sharing`, sharing, 'shiftAdd', ['adc', 'matrix', 'ima'] as const);
+  checkChoice(`${root}.sharing`, sharing, 'inputRegister', ['array', 'matrix', 'ima'] as const);
+  checkChoice(`${root}.sharing`, sharing, 'outputRegister', ['array', 'matrix', 'ima'] as const);
+  const org = section(root, hw, 'organisation');
+  expectNumber(`${root}.organisation.arraysPerIma`, org.arraysPerIma, { integer: true, min: 1 });
+  expectNumber(`${root}.organisation.imasPerTile`, org.imasPerTile, { integer: true, min: 1 });
+  expectNumber(`${root}.organisation.shiftAddsPerIma`, org.shiftAddsPerIma, { integer: true, min: 1 });
+  const pipeline = section(root, hw, 'pipeline');
+  checkChoice(`${root}.pipeline`, pipeline, 'intraLayer', ['pipelined', 'serial'] as const);
+  checkChoice(`${root}.pipeline`, pipeline, 'interLayer', ['sequential', 'pipelined'] as const);
+  expectNumber(`${root}.pipeline.maxReplication`, pipeline.maxReplication, { integer: true, min: 1 });
+
+  const buffer = section(root, hw, 'buffer');
   expectNumber(`${root}.buffer.accessEnergyJoules`, buffer.accessEnergyJoules, { min: 0 });
   expectNumber(`${root}.buffer.accessBits`, buffer.accessBits, { integer: true, min: 1 });
   expectNumber(`${root}.buffer.outputBits`, buffer.outputBits, { integer: true, min: 1, max: 32 });
+  expectNumber(`${root}.buffer.areaMm2`, buffer.areaMm2, { min: 0 });
+  expectNumber(`${root}.buffer.powerWatts`, buffer.powerWatts, { min: 0 });
+  const interconnect = section(root, hw, 'interconnect');
+  for (const key of Object.keys(defaultHardware.interconnect)) expectNumber(`${root}.interconnect.${key}`, interconnect[key], { min: 0 });
+  const ima = section(root, hw, 'ima');
+  for (const key of Object.keys(defaultHardware.ima)) expectNumber(`${root}.ima.${key}`, ima[key], { min: 0 });
+  const tile = section(root, hw, 'tile');
+  for (const key of Object.keys(defaultHardware.tile)) expectNumber(`${root}.tile.${key}`, tile[key], { min: 0 });
   return hw as unknown as HardwareConfig;
 }
 
 /**
- * The defaults with `overrides` merged deeply (size tables merge per size, so
- * `{ crossbar: { '512': {...} } }` adds a size), validated. Returns a fresh object.
+ * A template (overrides.template, default 'puma') with `overrides` merged deeply (size tables
+ * merge per size, so `{ crossbar: { '512': {...} } }` adds a size), validated. Returns a fresh object.
  */
 export function resolveHardware(overrides?: HardwareOverrides | unknown): HardwareConfig {
   if (overrides !== undefined) expectObject('hardware', overrides);
-  return validateHardware(deepMerge(defaultHardware, overrides));
+  const name = (overrides as { template?: unknown } | undefined)?.template ?? 'puma';
+  const template = expectOneOf('hardware.template', name, TEMPLATE_NAMES);
+  return validateHardware(deepMerge(hardwareTemplates[template], overrides));
 }

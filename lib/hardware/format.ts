@@ -1,7 +1,7 @@
 /** Human-readable tables of cost-model results (CLI and README). */
 import type { SizeCost } from './compare';
-import { type HardwareConfig, defaultHardware, hardwareSource } from './config';
-import type { NetworkCost } from './model';
+import { type HardwareConfig, defaultHardware, hardwareSource, hardwareTemplates } from './config';
+import { ENERGY_COMPONENTS, type NetworkCost } from './model';
 
 /** A number in engineering notation with an SI prefix: 1.23e-6 -> "1.23 u". */
 export function engineering(value: number, unit = '', digits = 3): string {
@@ -54,13 +54,17 @@ export function costTableRows(cost: NetworkCost): TableRow[] {
 /** The network's energy and area by component. */
 export function breakdownRows(cost: NetworkCost): TableRow[] {
   const t = cost.total;
-  return (['crossbar', 'adc', 'dac', 'sampleHold', 'shiftAdd', 'registers', 'buffers'] as const).map((c) => ({
-    component: c,
-    energy: engineering(t.energyJoules[c], 'J'),
-    'energy %': ((100 * t.energyJoules[c]) / t.energyJoules.total).toFixed(1),
-    'area mm2': c === 'buffers' ? '-' : t.areaMm2[c].toPrecision(3),
-    'area %': c === 'buffers' ? '-' : ((100 * t.areaMm2[c]) / t.areaMm2.total).toFixed(1),
-  }));
+  return [...ENERGY_COMPONENTS, 'digital' as const].map((c) => {
+    const area = c === 'wires' ? undefined : t.areaMm2[c];
+    const energy = c === 'digital' ? undefined : t.energyJoules[c];
+    return {
+      component: c,
+      energy: energy === undefined ? '-' : engineering(energy, 'J'),
+      'energy %': energy === undefined ? '-' : ((100 * energy) / t.energyJoules.total).toFixed(1),
+      'area mm2': area === undefined ? '-' : area.toPrecision(3),
+      'area %': area === undefined ? '-' : ((100 * area) / t.areaMm2.total).toFixed(1),
+    };
+  });
 }
 
 /** One row per crossbar size. */
@@ -112,9 +116,9 @@ export function hardwareFigureRows(hw: HardwareConfig): TableRow[] {
         walk(v, (fallback as Record<string, unknown> | undefined)?.[k], path ? `${path}.${k}` : k);
       return;
     }
-    const source = value === fallback ? hardwareSource(path) ?? '' : 'user override';
+    const source = value === fallback ? hardwareSource(path, hw.template) ?? '' : 'user override';
     rows.push({ figure: path, value: typeof value === 'number' ? Number(value.toPrecision(6)) : String(value), source });
   };
-  walk(hw, defaultHardware, '');
+  walk(hw, hardwareTemplates[hw.template] ?? defaultHardware, '');
   return rows;
 }

@@ -4,3 +4,8 @@ export * from './model';
 export * from './compare';
 export * from './networks';
 export * from './format';
+export * from './counts';
+export * from './devices';
+export * from './inventory';
+export * from './sensitivity';
+export * from './calibrate';

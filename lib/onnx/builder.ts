@@ -185,6 +185,75 @@ export class GraphBuilder {
     return this.op('Add', [y, this.constant(`${nm}.bias`, [out], this.uniform(out, -0.1, 0.1))]);
   }
 
+  mul(a: string, b: string): string {
+    return this.op('Mul', [a, b]);
+  }
+
+  sigmoid(x: string): string {
+    return this.op('Sigmoid', [x]);
+  }
+
+  /** SiLU / Swish as PyTorch exports it before opset 20: x * Sigmoid(x). */
+  silu(x: string): string {
+    return this.mul(x, this.sigmoid(x));
+  }
+
+  hardSwish(x: string): string {
+    return this.op('HardSwish', [x]);
+  }
+
+  /** PyTorch's Hardsigmoid: HardSigmoid with alpha 1/6 (ONNX's default is 0.2). */
+  hardSigmoid(x: string): string {
+    return this.op('HardSigmoid', [x], { alpha: attr.float(1 / 6), beta: attr.float(0.5) });
+  }
+
+  /** Exact GELU as exported before opset 20: x * 0.5 * (1 + Erf(x / sqrt(2))). */
+  gelu(x: string): string {
+    const id = this.id('gelu');
+    const e = this.op('Erf', [this.op('Div', [x, this.constant(`${id}.sqrt2`, [], new Float32Array([Math.SQRT2]))])]);
+    const one = this.op('Add', [e, this.constant(`${id}.one`, [], new Float32Array([1]))]);
+    return this.op('Mul', [this.op('Mul', [x, one]), this.constant(`${id}.half`, [], new Float32Array([0.5]))]);
+  }
+
+  concat(values: string[], axis = 1): string {
+    return this.op('Concat', values, { axis: attr.int(axis) });
+  }
+
+  transpose(x: string, perm: number[]): string {
+    return this.op('Transpose', [x], { perm: attr.ints(perm) });
+  }
+
+  /**
+   * Squeeze-and-excitation (Hu et al. 2018) as torchvision builds it: GlobalAveragePool -> 1x1
+   * Conv -> activation -> 1x1 Conv -> gate -> Mul with the input.
+   */
+  squeezeExcite(x: string, squeezeChannels: number, activation: (v: string) => string, gate: (v: string) => string): string {
+    const c = this.shapeOf(x)[1];
+    let s = this.globalAvgPool(x);
+    s = activation(this.conv(s, { outChannels: squeezeChannels, kernel: 1, pad: 0 }));
+    s = gate(this.conv(s, { outChannels: c, kernel: 1, pad: 0 }));
+    return this.mul(x, s);
+  }
+
+  /**
+   * LayerNorm over the last dim with random affine parameters: the LayerNormalization op from
+   * opset 17, or the decomposition PyTorch exports at lower opsets (ReduceMean, Sub, Pow,
+   * ReduceMean, Add eps, Sqrt, Div, Mul, Add).
+   */
+  layerNorm(x: string, epsilon = 1e-6): string {
+    const s = this.shapeOf(x);
+    const c = s[s.length - 1];
+    const id = this.id('ln');
+    const scale = this.constant(`${id}.weight`, [c], this.uniform(c, 0.5, 1.5));
+    const bias = this.constant(`${id}.bias`, [c], this.uniform(c, -0.2, 0.2));
+    if (this.opset >= 17) return this.op('LayerNormalization', [x, scale, bias], { axis: attr.int(-1), epsilon: attr.float(epsilon) }, id);
+    const reduce = (v: string) => this.op('ReduceMean', [v], { axes: attr.ints([-1]), keepdims: attr.int(1) });
+    const centred = this.op('Sub', [x, reduce(x)]);
+    const variance = reduce(this.op('Pow', [centred, this.constant(`${id}.two`, [], new Float32Array([2]))]));
+    const std = this.op('Sqrt', [this.op('Add', [variance, this.constant(`${id}.eps`, [], new Float32Array([epsilon]))])]);
+    return this.op('Add', [this.op('Mul', [this.op('Div', [centred, std]), scale]), bias]);
+  }
+
   softmax(x: string): string {
     return this.op('Softmax', [x], { axis: attr.int(this.opset >= 13 ? -1 : 1) });
   }
@@ -235,4 +304,39 @@ export function buildResNet20(options: { seed?: number; classes?: number; opset?
   });
   const logits = b.gemm(b.flatten(b.globalAvgPool(x)), options.classes ?? 10, 'fc');
   return b.finish([logits], 'resnet20');
+}
+
+/**
+ * MobileNetV2 (Sandler et al. 2018, Table 2; torchvision mobilenetv2.py): 3x3 stem (32, stride
+ * 2), inverted residual blocks (t, c, n, s) = (1,16,1,1) (6,24,2,2) (6,32,3,2) (6,64,4,2)
+ * (6,96,3,1) (6,160,3,2) (6,320,1,1) with BN and ReLU6 (Clip), a 1x1 conv to 1280, global average
+ * pool and the classifier. `width` scales every channel count (rounded to a multiple of 8, as
+ * torchvision's _make_divisible; the last conv keeps 1280 unless width > 1).
+ */
+export function buildMobileNetV2(options: { seed?: number; classes?: number; width?: number; resolution?: number; opset?: number } = {}): Graph {
+  const width = options.width ?? 1;
+  const res = options.resolution ?? 224;
+  const divisible = (v: number) => Math.max(8, Math.floor((v * width + 4) / 8) * 8);
+  const b = new GraphBuilder({ inputs: [valueInfo('input', ['batch', 3, res, res])], seed: options.seed ?? 2, opset: options.opset });
+  const convBn = (x: string, out: number, kernel: number, stride: number, groups: number, name: string) =>
+    b.batchNorm(b.conv(x, { outChannels: out, kernel, stride, groups, bias: false, name }), `${name}.bn`);
+  let x = b.clip(convBn('input', divisible(32), 3, 2, 1, 'features.0'));
+  let inCh = divisible(32);
+  let index = 1;
+  for (const [t, c, n, s] of [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]]) {
+    const out = divisible(c);
+    for (let i = 0; i < n; i++) {
+      const stride = i === 0 ? s : 1;
+      const p = `features.${index++}`;
+      const hidden = inCh * t;
+      let y = t === 1 ? x : b.clip(convBn(x, hidden, 1, 1, 1, `${p}.expand`));
+      y = b.clip(convBn(y, hidden, 3, stride, hidden, `${p}.dw`));
+      y = convBn(y, out, 1, 1, 1, `${p}.project`);
+      x = stride === 1 && inCh === out ? b.add(y, x) : y;
+      inCh = out;
+    }
+  }
+  x = b.clip(convBn(x, width > 1 ? divisible(1280) : 1280, 1, 1, 1, `features.${index}`));
+  const logits = b.gemm(b.flatten(b.globalAvgPool(x)), options.classes ?? 1000, 'classifier');
+  return b.finish([logits], 'mobilenet_v2');
 }

@@ -99,6 +99,11 @@ const storageCtors: { [K in DataType]: new (n: number) => TensorStorage[K] } = {
   bool: Uint8Array,
 };
 
+/** Bytes per stored element of a data type. */
+export function storageBytesPerElement(dataType: DataType): number {
+  return (storageCtors[dataType] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+}
+
 /** Allocates zeroed storage of `length` elements for a data type. */
 export function allocateStorage<T extends DataType>(dataType: T, length: number): TensorStorage[T] {
   return new storageCtors[dataType](length) as TensorStorage[T];

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import { onnx } from 'onnx-proto';
 import { NaxError, ErrorCodes } from '../errors';
-import { AttributeValue, DataType, Graph, Node, Tensor, TensorData, ValueInfo, allocateStorage, shapeSize } from './ir';
+import { AttributeValue, DataType, Graph, Node, Tensor, TensorData, ValueInfo, allocateStorage, shapeSize, storageBytesPerElement } from './ir';
 import { supportedOps } from './supported';
 
 type Long = { toString(): string; toNumber(): number };
@@ -67,8 +67,19 @@ export function readOnnx(bytes: Uint8Array, options: ReadOptions = {}): Graph {
 export function readOnnxFile(path: string, options: Omit<ReadOptions, 'source'> = {}): Graph {
   let bytes: Buffer;
   try {
+    // A FIFO, socket or device would block or never end: only regular files are models.
+    const st = fs.statSync(path);
+    if (!st.isFile())
+      throw new NaxError(
+        ErrorCodes.io,
+        `expected a regular file for the ONNX model ${path}, got ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : 'a special file'}`,
+      );
+    // protobuf messages are limited to 2 GiB (ONNX's own limit without external data).
+    if (st.size > 2 ** 31 - 1)
+      throw new NaxError(ErrorCodes.io, `expected an ONNX file under 2 GiB (the protobuf limit) for ${path}, got ${st.size} bytes`);
     bytes = fs.readFileSync(path);
   } catch (err) {
+    if (err instanceof NaxError) throw err;
     throw new NaxError(ErrorCodes.io, `could not read ONNX file ${path}: ${(err as Error).message}`, { cause: err });
   }
   return readOnnx(bytes, { ...options, source: path });
@@ -85,16 +96,27 @@ export function readTensorProto(bytes: Uint8Array, source = 'tensor bytes'): Ten
   return decodeTensor(t, source);
 }
 
-/** Throws ERR_NAX_ONNX_UNSUPPORTED for the first node the runtime has no kernel for. */
+/** The nodes the runtime has no kernel for (another domain, or an op outside supportedOps), in graph order. */
+export function unsupportedNodes(graph: Graph): Node[] {
+  return graph.nodes.filter((nd) => (nd.domain && nd.domain !== 'ai.onnx') || !supportedOps.includes(nd.opType));
+}
+
+/**
+ * Throws ERR_NAX_ONNX_UNSUPPORTED listing every node the runtime has no kernel for at once
+ * (node name and op, grouped by op with counts), then the supported ops.
+ */
 export function checkSupported(graph: Graph): void {
-  for (const nd of graph.nodes) {
-    if ((nd.domain && nd.domain !== 'ai.onnx') || !supportedOps.includes(nd.opType)) {
-      throw new NaxError(
-        ErrorCodes.onnxUnsupported,
-        `node ${nd.name} has unsupported op type ${nd.domain ? nd.domain + '.' : ''}${nd.opType}; supported ops: ${supportedOps.join(', ')}`,
-      );
-    }
-  }
+  const bad = unsupportedNodes(graph);
+  if (bad.length === 0) return;
+  const opOf = (nd: Node) => `${nd.domain ? nd.domain + '.' : ''}${nd.opType}`;
+  const byOp = new Map<string, number>();
+  for (const nd of bad) byOp.set(opOf(nd), (byOp.get(opOf(nd)) ?? 0) + 1);
+  const summary = [...byOp.entries()].map(([op, c]) => `${op} x${c}`).join(', ');
+  throw new NaxError(
+    ErrorCodes.onnxUnsupported,
+    `${bad.length} node${bad.length === 1 ? ' has an' : 's have'} unsupported op type${bad.length === 1 ? '' : 's'} (${summary}): ` +
+      `${bad.map((nd) => `node ${nd.name} (${opOf(nd)})`).join(', ')}; supported ops: ${supportedOps.join(', ')}`,
+  );
 }
 
 function readGraph(g: onnx.IGraphProto, opset: number, source: string): Graph {
@@ -189,13 +211,24 @@ export function decodeTensor(t: onnx.ITensorProto, source: string): Tensor {
   const code = t.dataType ?? 0;
   const dataType = fromOnnxType.get(code);
   if (!dataType) throw parseError(source, `tensor ${name}: unsupported data type ${onnxTypeNames[code] ?? code}`);
+  // Dims are checked before anything is allocated: a corrupt file must not ask for 2^40 elements.
+  for (const d of dims)
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw parseError(source, `tensor ${name}: expected non-negative integer dims, got [${dims.join(', ')}]`);
   const count = shapeSize(dims);
-  const data = allocateStorage(dataType, count);
+  const bytesPer = storageBytesPerElement(dataType);
   const raw = t.rawData;
+  const stored =
+    raw && raw.length > 0
+      ? raw.length / bytesPer
+      : (dataType === 'float32' ? t.floatData : dataType === 'float64' ? t.doubleData : dataType === 'int64' ? t.int64Data : t.int32Data)?.length ?? 0;
+  if (!Number.isSafeInteger(count) || count !== stored)
+    throw parseError(
+      source,
+      `tensor ${name}: dims [${dims.join(', ')}] need ${count} values, the file holds ${raw && raw.length > 0 ? `${raw.length} bytes of raw_data (${stored} values)` : `${stored} values`}`,
+    );
+  const data = allocateStorage(dataType, count);
   if (raw && raw.length > 0) {
-    const bytesPer = (data as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-    if (raw.length !== count * bytesPer)
-      throw parseError(source, `tensor ${name}: raw_data has ${raw.length} bytes, dims [${dims.join(', ')}] need ${count * bytesPer}`);
     // Copy through a byte view: raw_data may be unaligned inside the file buffer (little-endian hosts).
     new Uint8Array(data.buffer, data.byteOffset, raw.length).set(raw);
     return { name, dims, dataType, data };

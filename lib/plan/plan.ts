@@ -5,11 +5,11 @@
  * backend, the cost model, `sweep`, `eval` and the search all read a plan; none of them looks at
  * the mapping again or applies a default of its own (shared/DESIGN.md, "Data flow").
  */
-import { ErrorCodes, NaxError, describeValue, expectNumber } from '../errors';
+import { ErrorCodes, NaxError, describeValue, expectNumber, expectOneOf } from '../errors';
 import { type CrossbarConfig, type CrossbarConfigInput, MAX_THREADS, resolveCrossbarConfig } from '../crossbar/config';
 import { type MappingGeometry, mappingGeometry } from '../crossbar/geometry';
 import type { Graph } from '../onnx/ir';
-import { type LowerOptions, type LoweredLayer, foldBatchNorm, lowerFolded } from '../runtime/lower';
+import { type LowerOptions, type LoweredLayer, groupsPerArray, lowerFolded, prepareGraph } from '../runtime/lower';
 import { type CrossbarMapping, validateMapping } from './mapping';
 import { nonNegativeValues } from './signs';
 
@@ -60,6 +60,31 @@ export interface LayerShape {
   outputPixels: number;
 }
 
+/**
+ * How a grouped (depthwise) conv's groups sit on crossbars:
+ * - 'per-group' (default): every group is its own K x N matrix on its own arrays
+ *   (groups * ceil(K/rows) * ceil(N/cols) * slices * 2 arrays). A depthwise 3x3 group is a 9 x 1
+ *   matrix, so each array holds 9 of rows*cols cells (0.2% of a 64x64 array) and each output
+ *   pixel reads every group's arrays;
+ * - 'block-diagonal': P groups share one matrix of P*K x P*N with the groups on its diagonal
+ *   (P: the largest divisor of groups with P*K <= rows and P*N <= cols), so a read serves P
+ *   groups: P times fewer arrays and reads. The off-diagonal cells are programmed at gOff (they
+ *   carry baseline current and IR drop in the circuit model); utilisation counts only the
+ *   diagonal blocks' cells as holding weights.
+ */
+export type GroupPacking = 'per-group' | 'block-diagonal';
+export const GROUP_PACKINGS: readonly GroupPacking[] = ['per-group', 'block-diagonal'];
+
+/** A layer packed block-diagonally: what each packed matrix holds. */
+export interface GroupPackingPlan {
+  /** Groups of the ONNX node on each packed matrix (P). */
+  groupsPerMatrix: number;
+  /** The node's groups, and one group's K x N, before packing. */
+  nodeGroups: number;
+  groupK: number;
+  groupN: number;
+}
+
 export interface LayerPlan extends LayerShape {
   /**
    * The layer's fully resolved crossbar config: every group runs with it, except for `seed`,
@@ -75,6 +100,13 @@ export interface LayerPlan extends LayerShape {
   arrays: number;
   /** Inputs can be negative: the layer runs (and is costed as) a positive and a negative pass. */
   signedInput: boolean;
+  /**
+   * Present when the layer's groups are packed block-diagonally ('block-diagonal' group packing
+   * and P > 1): k, n and groups above are then the packed matrices' (P*K, P*N, groups/P), so the
+   * cost model and the engine count the arrays that exist, and `geometry.utilization` counts only
+   * the diagonal blocks' cells.
+   */
+  packing?: GroupPackingPlan;
 }
 
 export interface CrossbarPlan {
@@ -104,6 +136,8 @@ export interface PlanOptions {
   threads?: number;
   /** Device instance whose random draws the group seeds give (integer >= 0, default 0; see chipGroupSeed). */
   chip?: number;
+  /** How grouped/depthwise convs map onto arrays (default 'per-group'; see GroupPacking). */
+  groupPacking?: GroupPacking;
 }
 
 export interface GraphPlanOptions extends PlanOptions, LowerOptions {
@@ -207,6 +241,7 @@ function resolveLayers(
   const mapping = validateMapping(options.mapping ?? {});
   const threads = options.threads === undefined ? undefined : expectNumber('threads', options.threads, { integer: true, min: 0, max: MAX_THREADS });
   const chip = checkChip(options.chip ?? 0);
+  const groupPacking = expectOneOf('groupPacking', options.groupPacking ?? 'per-group', GROUP_PACKINGS);
   const base = mapping.default ?? {};
   atPath('mapping.default', () => resolveCrossbarConfig(base));
   const overrides = mapping.layers ?? {};
@@ -221,13 +256,20 @@ function resolveLayers(
     if (merged.threads === undefined && threads !== undefined) merged.threads = threads;
     if (merged.inputScale === undefined && range && range.maxAbs > 0) merged.inputScale = range.maxAbs;
     const config = atPath(path, () => resolveCrossbarConfig(merged));
-    const groups = l.groups ?? 1;
-    const geometry = mappingGeometry({ k: l.k, n: l.n, ...config });
+    const nodeGroups = l.groups ?? 1;
+    // Block-diagonal packing of grouped convs (transposed convs and linear layers have no groups to pack).
+    const P = groupPacking === 'block-diagonal' && nodeGroups > 1 && (l.opType === undefined || l.opType === 'Conv')
+      ? groupsPerArray(l.k, l.n, nodeGroups, config.rows, config.cols)
+      : 1;
+    const k = P * l.k, n = P * l.n, groups = nodeGroups / P;
+    const packedGeometry = mappingGeometry({ k, n, ...config });
+    // Only the P diagonal K x N blocks of a packed matrix hold weights.
+    const geometry = P > 1 ? { ...packedGeometry, utilization: packedGeometry.utilization / P } : packedGeometry;
     return {
       name: l.name,
       ...(l.opType !== undefined ? { opType: l.opType } : {}),
-      k: l.k,
-      n: l.n,
+      k,
+      n,
       groups,
       outputPixels: l.outputPixels,
       config,
@@ -235,6 +277,7 @@ function resolveLayers(
       geometry,
       arrays: groups * geometry.arrays,
       signedInput: signOf(l),
+      ...(P > 1 ? { packing: { groupsPerMatrix: P, nodeGroups, groupK: l.k, groupN: l.n } } : {}),
     };
   });
 }
@@ -256,7 +299,7 @@ export function planLayers(layers: readonly PlanLayerInput[], options: PlanOptio
  * assumed signed unless `graphInputSigned` is false.
  */
 export function planGraph(graph: Graph, options: GraphPlanOptions = {}): CrossbarPlan {
-  const folded = foldBatchNorm(graph);
+  const folded = prepareGraph(graph);
   const lowered = lowerFolded(folded, options.inputShapes ? { inputShapes: options.inputShapes } : {});
   return planLoweredLayers(folded, lowered, options);
 }

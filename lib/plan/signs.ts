@@ -9,17 +9,20 @@
 import { type Graph, type Node, attrFloat, attrString } from '../onnx/ir';
 
 /** Ops whose output is >= 0 whatever their input. */
-const ALWAYS_NON_NEGATIVE = new Set(['Relu', 'Sigmoid', 'Softmax', 'Exp', 'Abs', 'Sqrt', 'HardSigmoid', 'Shape', 'Size']);
+const ALWAYS_NON_NEGATIVE = new Set([
+  'Relu', 'Sigmoid', 'Softmax', 'Exp', 'Abs', 'Sqrt', 'HardSigmoid', 'Shape', 'Size', 'Softplus', 'ReduceL1', 'ReduceL2',
+  'ReduceSumSquare', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Not',
+]);
 
 /** Ops that move or select values of their first input (>= 0 in, >= 0 out). */
 const FORWARDS_FIRST_INPUT = new Set([
   'Identity', 'Dropout', 'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Slice', 'Gather', 'Expand', 'Split',
   'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'Resize', 'Upsample',
-  'Cast', 'SpaceToDepth', 'DepthToSpace', 'Tile',
+  'Cast', 'SpaceToDepth', 'DepthToSpace', 'Tile', 'Floor', 'Ceil', 'Round', 'Elu', 'Celu',
 ]);
 
 /** Ops that are >= 0 when all their inputs are. */
-const NEEDS_ALL_INPUTS = new Set(['Add', 'Mul', 'Div', 'Concat', 'Min', 'Sum', 'Mean', 'ReduceSum']);
+const NEEDS_ALL_INPUTS = new Set(['Add', 'Mul', 'Div', 'Concat', 'Min', 'Sum', 'Mean', 'ReduceSum', 'ReduceProd']);
 
 export interface SignOptions {
   /** Whether the graph's own inputs may be negative (true for zero-mean normalised images). */
@@ -48,7 +51,9 @@ function outputNonNegative(graph: Graph, nd: Node, known: (name: string) => bool
     const lower = graph.opset < 11 ? attrFloat(nd, 'min', -Infinity) : nd.inputs[1] ? minOf(graph, nd.inputs[1]) : -Infinity;
     return lower >= 0 || known(nd.inputs[0]);
   }
-  if (op === 'LeakyRelu') return known(nd.inputs[0]);
+  if (op === 'LeakyRelu' || op === 'PRelu') return known(nd.inputs[0]);
+  // Where picks from its second and third inputs.
+  if (op === 'Where') return known(nd.inputs[1]) && known(nd.inputs[2]);
   return false;
 }
 

@@ -20,16 +20,23 @@ export interface MatmulBackend {
    * @param weights that group's K x N matrix, row-major
    */
   program(layer: LoweredLayer, group: number, weights: Float32Array): Promise<ProgrammedMatrix>;
+  /**
+   * Groups of a grouped conv that one programmed matrix holds (block-diagonal packing, lower.ts
+   * packGroups); absent or 1: one matrix per group. The executor packs the layer before programming.
+   */
+  groupsPerMatrix?(layer: LoweredLayer): number;
 }
 
 /**
  * Reference backend: exact float32 GEMM through the native sgemm. Crossbar
  * mode with this backend must equal ideal mode (tests use it to check the
- * im2row/scatter path independently of the crossbar engine).
+ * im2row/scatter path independently of the crossbar engine); `groupsPerMatrix` packs grouped
+ * convs as the crossbar backend would, to check the block-diagonal path the same way.
  */
-export function floatBackend(threads = 0): MatmulBackend {
+export function floatBackend(threads = 0, options: { groupsPerMatrix?: (layer: LoweredLayer) => number } = {}): MatmulBackend {
   return {
     name: 'float',
+    ...(options.groupsPerMatrix ? { groupsPerMatrix: options.groupsPerMatrix } : {}),
     async program(layer, _group, weights) {
       const w = Float32Array.from(weights);
       return {

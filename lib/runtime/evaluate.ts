@@ -11,8 +11,9 @@ import { readOnnx, readOnnxFile } from '../onnx/reader';
 import { writeOnnx } from '../onnx/writer';
 import { Dataset, DatasetName, Normalization, batches, loadDataset } from '../data';
 import { hardwareCost } from '../hardware';
-import { type CrossbarMapping, planGraph, validateMapping } from '../plan';
+import { type CrossbarMapping, type GroupPacking, planGraph, validateMapping } from '../plan';
 import { GraphExecutor } from './executor';
+import { loadOnnxRuntime } from './ort';
 import { type ChipAccuracies, MAX_CHIPS, calibrate, chipAccuracies, classify, classifyOverChips } from './classify';
 
 export interface EvaluateOptions {
@@ -46,6 +47,11 @@ export interface EvaluateOptions {
    * single-run result.
    */
   chips?: number;
+  /**
+   * How grouped/depthwise convs sit on crossbars: 'per-group' (default, one matrix per group) or
+   * 'block-diagonal' (P groups per matrix; lib/plan GroupPacking). Run and costed the same way.
+   */
+  groupPacking?: GroupPacking;
   /** Called after each batch of each phase with images done so far out of `total`. */
   onProgress?: (done: number, total: number, phase: 'onnxruntime' | 'ideal' | 'crossbar') => void;
 }
@@ -75,6 +81,8 @@ export interface EvaluateResult {
   accuracy: { onnxruntime: number | null; ideal: number; crossbar: number };
   /** Crossbar accuracy per device instance and its statistics (std and ci95 null with one chip). */
   crossbarChips: ChipAccuracies;
+  /** Why the onnxruntime-node reference did not run (null when it ran). */
+  onnxruntimeSkipped: string | null;
   /** Fraction of images where the executor's ideal top-1 equals onnxruntime-node's. */
   idealOrtAgreement: number | null;
   /** max |ideal - ort| / max |ort| over all logits. */
@@ -121,7 +129,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   };
 
   // Fail fast on a mapping that names layers this network lacks, or a bad setting (before any long run).
-  planGraph(graph, { mapping });
+  planGraph(graph, { mapping, groupPacking: options.groupPacking });
   const normalize = options.normalize ?? true;
   const test = await loadDataset({ name: options.dataset, path: options.dataPath, split: 'test', limit: options.limit, normalize });
   let calib: Dataset;
@@ -155,9 +163,9 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   let ortPred: Int32Array | null = null;
   let ortLogits: Float32Array | null = null;
   let ortSeconds: number | null = null;
-  if (!options.skipOrt) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const ortLoad = options.skipOrt ? { ort: null, reason: 'skipped (--skip-ort)' } : loadOnnxRuntime();
+  const ort = ortLoad.ort;
+  if (ort) {
     const session = await ort.InferenceSession.create(writeOnnx(graph), options.threads ? { intraOpNumThreads: options.threads } : {});
     const t0 = process.hrtime.bigint();
     ortPred = new Int32Array(count);
@@ -197,7 +205,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
 
   // Calibration, the plan, then crossbars; the cost model costs the same plan.
   const inputRanges = await calibrate(graph, calib, { images: calib.count, batchSize, feedDims: dims(calib), threads: options.threads });
-  const plan = planGraph(graph, { mapping, inputRanges, threads: options.threads });
+  const plan = planGraph(graph, { mapping, inputRanges, threads: options.threads, groupPacking: options.groupPacking });
   const crossbarProgress = reported('crossbar');
   const crossbarRun = await classifyOverChips(graph, plan, test, {
     chips, batchSize, feedDims: dims(test), threads: options.threads, onBatch: crossbarProgress, onChip: crossbarProgress.nextChip,
@@ -221,7 +229,9 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
     return {
       name: l.name,
       opType: l.opType ?? '',
-      shape: `${l.k} x ${l.n}${l.groups > 1 ? ` x ${l.groups} groups` : ''}`,
+      shape: l.packing
+        ? `${l.k} x ${l.n} x ${l.groups} block-diagonal (${l.packing.groupsPerMatrix} groups of ${l.packing.groupK} x ${l.packing.groupN} each)`
+        : `${l.k} x ${l.n}${l.groups > 1 ? ` x ${l.groups} groups` : ''}`,
       crossbar: `${l.config.rows}x${l.config.cols}`,
       arrays: l.arrays,
       utilization: l.geometry.utilization,
@@ -238,6 +248,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
     signedInputLayers: plan.layers.filter((l) => l.signedInput).map((l) => l.name),
     accuracy: { onnxruntime: ortAccuracy, ideal: idealRun.accuracy, crossbar: crossbarRun.summary.mean },
     crossbarChips: chipAccuracies(crossbarRun),
+    onnxruntimeSkipped: ortLoad.reason,
     idealOrtAgreement: agree,
     idealOrtMaxRelativeError: ortLogits ? (maxRef === 0 ? maxDiff : maxDiff / maxRef) : null,
     layers,

@@ -17,8 +17,9 @@ import { NaxError, ErrorCodes, expectNumber } from '../errors';
 import { Graph, Node, Tensor, attrFloat, consumersOf } from '../onnx/ir';
 import { checkSupported } from '../onnx/reader';
 import type { MatmulBackend, ProgrammedMatrix } from './backend';
-import { convGeometry, convIdeal, float32, gemmIdeal, matmulIdeal, poolIdeal } from './ideal-kernels';
-import { LoweredLayer, defaultInputShapes, foldBatchNorm, lowerNode } from './lower';
+import { convGeometry, convIdeal, convTransposeGeometry, convTransposeRun, float32, gemmIdeal, matmulIdeal, poolIdeal } from './ideal-kernels';
+import { LoweredLayer, defaultInputShapes, lowerNode, packGroups, prepareGraph } from './lower';
+import { gemm } from '../native';
 import { ActivationOptions, runtimeNative } from './native';
 import { Value, allocValue, fromTensor, runSmallOp, tsOps } from './ops';
 import { inferShapes } from './shapes';
@@ -33,6 +34,11 @@ export interface ExecutorOptions {
   threads?: number;
   /** Fold BatchNorm into convs (default true). */
   foldBatchNorm?: boolean;
+  /**
+   * Depthwise convs take the direct native kernel (default true); false runs them through the
+   * generic per-group im2col + sgemm path (for the before/after benchmark, bench/depthwise.ts).
+   */
+  depthwiseKernel?: boolean;
   /** Called with each crossbar-layer node's activation input (calibration). */
   observe?: (layer: LoweredLayer, input: Value) => void;
 }
@@ -46,7 +52,13 @@ interface Step {
   release: string[];
 }
 
-const heavyOps = new Set(['Conv', 'Gemm', 'MatMul', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool']);
+/** Groups of a crossbar-mode grouped conv run concurrently (each an async native call chain). */
+const GROUPS_IN_FLIGHT = 8;
+
+/** Ops that lower to crossbar layers (constant weights). */
+export const weightedOps = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+
+const heavyOps = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool']);
 
 /** Input feed: a runtime value, an IR tensor, or a Float32Array with dims. */
 export type Feed = Value | Tensor | { dims: number[]; data: Float32Array };
@@ -84,15 +96,19 @@ export class GraphExecutor {
     if (mode === 'crossbar' && !options.backend)
       throw new NaxError(ErrorCodes.invalidArgument, 'expected a backend for crossbar mode, got undefined');
     const threads = options.threads === undefined ? 0 : expectNumber('threads', options.threads, { integer: true, min: 0 });
-    const graph = options.foldBatchNorm === false ? source : foldBatchNorm(source);
+    const graph = prepareGraph(source, { foldBatchNorm: options.foldBatchNorm });
     // Lowering needs per-image geometry: infer shapes once for batch 1. In ideal mode shapes that
     // depend on run-time inputs may stay unknown; crossbar mode needs every weighted layer lowered.
     const shapes1 = inferShapes(graph, defaultInputShapes(graph), { lenient: mode === 'ideal' });
     const layers = new Map<string, LoweredLayer>();
     for (const nd of graph.nodes) {
-      if (nd.opType !== 'Conv' && nd.opType !== 'Gemm' && nd.opType !== 'MatMul') continue;
-      const layer = lowerNode(graph, nd, shapes1);
-      if (layer) layers.set(nd.name, layer);
+      if (!weightedOps.has(nd.opType)) continue;
+      let layer = lowerNode(graph, nd, shapes1);
+      if (!layer) continue;
+      // A backend that packs grouped convs (block-diagonal) gets the packed layer to program.
+      if (mode === 'crossbar' && layer.groups > 1 && options.backend!.groupsPerMatrix)
+        layer = packGroups(layer, options.backend!.groupsPerMatrix(layer));
+      layers.set(nd.name, layer);
     }
     const ex = new GraphExecutor(graph, mode, layers, threads);
     for (const [name, t] of graph.initializers) ex.constants.set(name, fromTensor(t));
@@ -285,7 +301,22 @@ export class GraphExecutor {
       case 'Conv':
         return async (ins) => {
           if (layer && observe) observe(layer, ins[0]);
-          return [await convIdeal(nd, ins, act, threads)];
+          return [await convIdeal(nd, ins, act, threads, options.depthwiseKernel !== false)];
+        };
+      case 'ConvTranspose':
+        return async (ins) => {
+          if (layer && observe) observe(layer, ins[0]);
+          const x = float32(nd, ins[0]);
+          const w = float32(nd, ins[1]);
+          const g = convTransposeGeometry(nd, x, w);
+          const k = g.k, n = g.n;
+          return [
+            await convTransposeRun(g, x, ins[2] ? float32(nd, ins[2]) : undefined, threads, async (grp, rows, count) => {
+              const out = new Float32Array(count * n);
+              await gemm({ m: count, n, k, threads, a: rows, b: (w.data as Float32Array).subarray(grp * k * n, (grp + 1) * k * n), c: out });
+              return out;
+            }),
+          ];
         };
       case 'Gemm':
         return async (ins) => {
@@ -330,13 +361,19 @@ export class GraphExecutor {
     const matrices = this.programmed.get(layer.name)!;
     const x = float32(nd, ins[0]);
     const threads = this.threads;
+    if (layer.opType === 'ConvTranspose') {
+      const g = convTransposeGeometry(nd, x, ins[1]);
+      return [await convTransposeRun(g, x, layer.bias ? { dims: [layer.outChannels], dataType: 'float32', data: layer.bias } : undefined, threads, (grp, rows, count) => matrices[grp].run(rows, count))];
+    }
     if (layer.opType === 'Conv') {
-      const g = convGeometry(nd, x, ins[1]);
+      const cg = convGeometry(nd, x, ins[1]);
+      // A packed layer runs groups/P block-diagonal matrices: im2row as a conv with that many groups.
+      const g = { ...cg, options: { ...cg.options, groups: layer.groups } };
       const batch = x.dims[0];
       const outH = g.outH, outW = g.outW;
       const pixels = outH * outW;
       const out = allocValue('float32', g.spatial1d ? [batch, layer.outChannels, outW] : [batch, layer.outChannels, outH, outW]);
-      for (let grp = 0; grp < layer.groups; grp++) {
+      const runGroup = async (grp: number) => {
         const rows = new Float32Array(batch * pixels * layer.k);
         await rt.im2rowBatch({ ...g.options, threads, group: grp, input: x.data as Float32Array, rows });
         const res = await matrices[grp].run(rows, batch * pixels);
@@ -344,7 +381,14 @@ export class GraphExecutor {
           ...(act ?? {}), batch, pixels, n: layer.n, outChannels: layer.outChannels, group: grp, threads,
           rows: res, bias: layer.bias, output: out.data as Float32Array,
         });
-      }
+      };
+      // Groups are independent matrices writing disjoint output channels (each with its own seeded
+      // draws): a few run at once so small depthwise groups do not wait on each other's round trips.
+      const inFlight = Math.min(layer.groups, GROUPS_IN_FLIGHT);
+      let next = 0;
+      await Promise.all(Array.from({ length: inFlight }, async () => {
+        while (next < layer.groups) await runGroup(next++);
+      }));
       return [out];
     }
     // Gemm (transA = 0) / MatMul with a constant K x N matrix: rows of A are MVM inputs.

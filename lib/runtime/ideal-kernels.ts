@@ -7,9 +7,9 @@ import { NaxError, ErrorCodes } from '../errors';
 import { Node, attrFloat, attrInt } from '../onnx/ir';
 import { gemm } from '../native';
 import { matmulShape } from './dims';
-import { ActivationOptions, ConvGeometryOptions, runtimeNative } from './native';
-import { Value, allocValue, broadcastBinary } from './ops';
-import { convAttributes, poolAttributes } from './shapes';
+import { ActivationOptions, ConvGeometryOptions, ConvTransposeGeometryOptions, runtimeNative } from './native';
+import { Value, allocValue, broadcastBinary, runSmallOp } from './ops';
+import { convAttributes, convTransposeAttributes, poolAttributes } from './shapes';
 
 export function float32(nd: Node, v: Value): Value {
   if (v.dataType !== 'float32')
@@ -48,7 +48,7 @@ export function convGeometry(nd: Node, x: Value, w: Value): ConvRun {
   return { options, outH, outW, spatial1d };
 }
 
-export async function convIdeal(nd: Node, ins: Value[], act: ActivationOptions | undefined, threads: number): Promise<Value> {
+export async function convIdeal(nd: Node, ins: Value[], act: ActivationOptions | undefined, threads: number, depthwiseKernel = true): Promise<Value> {
   const x = float32(nd, ins[0]);
   const w = float32(nd, ins[1]);
   const b = ins[2] ? float32(nd, ins[2]) : undefined;
@@ -56,9 +56,69 @@ export async function convIdeal(nd: Node, ins: Value[], act: ActivationOptions |
   const out = allocValue('float32', g.spatial1d ? [x.dims[0], w.dims[0], g.outW] : [x.dims[0], w.dims[0], g.outH, g.outW]);
   if (out.data.length === 0) return out;
   await runtimeNative().conv2d({
-    ...g.options, ...(act ?? {}), threads,
+    ...g.options, ...(act ?? {}), threads, depthwiseKernel: depthwiseKernel ? 1 : 0,
     input: x.data as Float32Array, weights: w.data as Float32Array, bias: b?.data as Float32Array | undefined, output: out.data as Float32Array,
   });
+  return out;
+}
+
+export interface ConvTransposeRun {
+  options: ConvTransposeGeometryOptions;
+  spatial1d: boolean;
+  /** Rows (Cin/groups) and columns ((Cout/groups)*kh*kw) of one group's matrix. */
+  k: number;
+  n: number;
+}
+
+export function convTransposeGeometry(nd: Node, x: Value, w: Value): ConvTransposeRun {
+  const spatial1d = x.dims.length === 3;
+  if (!spatial1d && x.dims.length !== 4)
+    throw new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name} (ConvTranspose): only 1-D and 2-D transposed convolutions are supported, input rank ${x.dims.length}`);
+  const ca = convTransposeAttributes(nd, x.dims, w.dims);
+  const r = ca.kernel.length;
+  const [N, C] = x.dims;
+  const kh = spatial1d ? 1 : ca.kernel[0], kw = ca.kernel[r - 1];
+  const outChannels = w.dims[1] * ca.groups;
+  const options = {
+    batch: N, inChannels: C, height: spatial1d ? 1 : x.dims[2], width: x.dims[x.dims.length - 1], outChannels, groups: ca.groups,
+    outH: spatial1d ? 1 : ca.outSpatial[0], outW: ca.outSpatial[r - 1], kernelH: kh, kernelW: kw,
+    padTop: spatial1d ? 0 : ca.pads[0], padLeft: ca.pads[r - 1],
+    strideH: spatial1d ? 1 : ca.strides[0], strideW: ca.strides[r - 1],
+    dilationH: spatial1d ? 1 : ca.dilations[0], dilationW: ca.dilations[r - 1],
+  };
+  return { options, spatial1d, k: C / ca.groups, n: w.dims[1] * kh * kw };
+}
+
+/**
+ * ConvTranspose as one MVM per input pixel and group (`matmul`: pixel-major rows of the group's
+ * Cin/groups input channels -> count x n products), scattered into the output (col2im), then the
+ * bias. Ideal mode passes a float GEMM, crossbar mode the group's programmed matrix.
+ */
+export async function convTransposeRun(
+  g: ConvTransposeRun,
+  x: Value,
+  bias: Value | undefined,
+  threads: number,
+  matmul: (group: number, rows: Float32Array, count: number) => Promise<Float32Array>,
+): Promise<Value> {
+  const o = g.options;
+  const rt = runtimeNative();
+  const out = allocValue('float32', g.spatial1d ? [o.batch, o.outChannels, o.outW] : [o.batch, o.outChannels, o.outH, o.outW]);
+  if (out.data.length === 0) return out;
+  const groups = o.groups ?? 1;
+  const pixels = o.height * o.width;
+  for (let grp = 0; grp < groups; grp++) {
+    const rows = new Float32Array(o.batch * pixels * g.k);
+    // A 1x1 im2row of the group's channels: row (b, pixel) holds that pixel's Cin/groups inputs.
+    await rt.im2rowBatch({
+      batch: o.batch, inChannels: o.inChannels, height: o.height, width: o.width, outChannels: groups, groups,
+      kernelH: 1, kernelW: 1, group: grp, threads, input: x.data as Float32Array, rows,
+    });
+    const products = await matmul(grp, rows, o.batch * pixels);
+    await rt.convTransposeScatter({ ...o, group: grp, threads, rows: products, output: out.data as Float32Array });
+  }
+  if (bias)
+    await rt.biasActivation({ batch: o.batch, channels: o.outChannels, inner: o.outH * o.outW, threads, data: out.data as Float32Array, bias: bias.data as Float32Array });
   return out;
 }
 
@@ -86,6 +146,12 @@ export async function gemmIdeal(nd: Node, ins: Value[], threads: number): Promis
 }
 
 export async function matmulIdeal(nd: Node, ins: Value[], threads: number): Promise<Value> {
+  if (ins[0].dataType !== 'float32' || ins[1].dataType !== 'float32') {
+    // Other types (float64, integers) by the TS Einsum kernel: numpy matmul with broadcast batch dims.
+    const ra = ins[0].dims.length, rb = ins[1].dims.length;
+    const equation = `${ra === 1 ? 'j' : '...ij'},${rb === 1 ? 'j' : '...jk'}->${ra === 1 ? (rb === 1 ? '' : '...k') : rb === 1 ? '...i' : '...ik'}`;
+    return runSmallOp({ ...nd, opType: 'Einsum', attributes: { equation: { type: 'string', value: equation } } }, ins, 12)[0];
+  }
   const a = float32(nd, ins[0]);
   const b = float32(nd, ins[1]);
   const outDims = matmulShape(a.dims, b.dims, `node ${nd.name}: `);

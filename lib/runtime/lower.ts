@@ -6,7 +6,8 @@
  */
 import { NaxError, ErrorCodes } from '../errors';
 import { Graph, Node, Tensor, attrFloat, attrInt, attrInts, cloneGraph, consumersOf } from '../onnx/ir';
-import { convAttributes, inferShapes } from './shapes';
+import { foldConstants, rewriteEinsumMatMul } from './graph-passes';
+import { convAttributes, convTransposeAttributes, inferShapes } from './shapes';
 
 /**
  * One Conv/Gemm/MatMul with constant weights, as crossbars see it.
@@ -18,11 +19,19 @@ import { convAttributes, inferShapes } from './shapes';
  * `groups * mappingGeometry({ k, n, ... }).arrays`, and each group does
  * `outputPixels` MVMs per inference. For Gemm/MatMul and ordinary convs
  * groups = 1 and `weights` is exactly K*N.
+ *
+ * Conv1d lowers as a conv with kernel [1, kw] on a [C, 1, L] image. ConvTranspose lowers to the
+ * matrix each input pixel multiplies: K = Cin/groups, N = (Cout/groups)*kh*kw (its ONNX weight
+ * [Cin, Cout/g, kh, kw] as is), outputPixels = input pixels; the N products of a pixel are added
+ * into the output digitally (col2im), then the bias.
+ *
+ * A depthwise/grouped conv packed onto crossbars as block-diagonal matrices ({@link packGroups})
+ * has `groupsPerMatrix` = P > 1: each of its groups/P matrices holds P groups on the diagonal.
  */
 export interface LoweredLayer {
   /** ONNX node name (the key of per-layer mapping overrides). */
   name: string;
-  opType: 'Conv' | 'Gemm' | 'MatMul';
+  opType: 'Conv' | 'ConvTranspose' | 'Gemm' | 'MatMul';
   /** Rows of one group's weight matrix: inputs per MVM (Cin/groups * kh * kw, or Gemm/MatMul K). */
   k: number;
   /** Columns of one group's weight matrix: outputs per MVM (Cout/groups, or Gemm/MatMul N). */
@@ -42,6 +51,8 @@ export interface LoweredLayer {
   /** [top, left, bottom, right] after resolving auto_pad; zeros for Gemm/MatMul. */
   pads: [number, number, number, number];
   groups: number;
+  /** Groups of the ONNX node held by each of the `groups` matrices (block-diagonal packing); 1 unless packed. */
+  groupsPerMatrix?: number;
   /** Total input channels (Cin) or Gemm/MatMul K. */
   inChannels: number;
   /** Total output channels (Cout) or Gemm/MatMul N. */
@@ -147,6 +158,16 @@ export function foldBatchNorm(graph: Graph): Graph {
   return out;
 }
 
+/**
+ * The graph the executor and planGraph both run: constant folding of shape/pad sub-graphs, Einsum
+ * matrix products as MatMul (./graph-passes.ts), then BatchNorm folded into its conv (unless
+ * `foldBatchNorm` is false).
+ */
+export function prepareGraph(graph: Graph, options: { foldBatchNorm?: boolean } = {}): Graph {
+  const simplified = rewriteEinsumMatMul(foldConstants(graph));
+  return options.foldBatchNorm === false ? simplified : foldBatchNorm(simplified);
+}
+
 /** Drops initializers no node uses (after folding). */
 export function pruneInitializers(graph: Graph): void {
   const used = new Set<string>();
@@ -169,7 +190,7 @@ export function defaultInputShapes(graph: Graph): Record<string, number[]> {
  * and are skipped (they run digitally).
  */
 export function lowerToCrossbarLayers(graph: Graph, options: LowerOptions = {}): LoweredLayer[] {
-  const folded = foldBatchNorm(graph);
+  const folded = prepareGraph(graph);
   return lowerFolded(folded, options);
 }
 
@@ -194,16 +215,18 @@ export function lowerNode(graph: Graph, nd: Node, shapes: Map<string, number[]>)
     if (!w) return undefined;
     const b = nd.inputs[2] ? constFloat(graph, nd.inputs[2]) : undefined;
     if (nd.inputs[2] && !b) return undefined;
-    if (w.dims.length !== 4 || inShape.length !== 4) {
+    if ((w.dims.length !== 4 && w.dims.length !== 3) || inShape.length !== w.dims.length) {
       throw new NaxError(
         ErrorCodes.onnxUnsupported,
-        `node ${nd.name} (Conv): only 2-D convolutions map onto crossbars; weight dims [${w.dims.join(', ')}]`,
+        `node ${nd.name} (Conv): only 1-D and 2-D convolutions map onto crossbars; weight dims [${w.dims.join(', ')}]`,
       );
     }
     const ca = convAttributes(nd, inShape, w.dims);
+    const conv1d = w.dims.length === 3;
+    const kh = conv1d ? 1 : w.dims[2], kw = w.dims[w.dims.length - 1];
     const groups = ca.groups;
     const outCh = w.dims[0];
-    const k = w.dims[1] * w.dims[2] * w.dims[3];
+    const k = w.dims[1] * kh * kw;
     const n = outCh / groups;
     // ONNX weights are [Cout, Cin/g, kh, kw]: row o of group g is output g*n+o. Transpose to K x N.
     const weights = new Float32Array(groups * k * n);
@@ -211,7 +234,7 @@ export function lowerNode(graph: Graph, nd: Node, shapes: Map<string, number[]>)
       for (let o = 0; o < n; o++) {
         const src = (g * n + o) * k;
         const dst = g * k * n + o;
-        for (let r = 0; r < k; r++) weights[dst + r * n] = w.data[src + r];
+        for (let q = 0; q < k; q++) weights[dst + q * n] = w.data[src + q];
       }
     return {
       name: nd.name,
@@ -220,14 +243,51 @@ export function lowerNode(graph: Graph, nd: Node, shapes: Map<string, number[]>)
       n,
       weights,
       bias: b ? Float32Array.from(b.data) : undefined,
-      outputPixels: outShape[2] * outShape[3],
-      kernel: [w.dims[2], w.dims[3]],
-      stride: [ca.strides[0], ca.strides[1]],
-      dilation: [ca.dilations[0], ca.dilations[1]],
-      pads: [ca.pads[0], ca.pads[1], ca.pads[2], ca.pads[3]],
+      outputPixels: outShape.slice(2).reduce((p, q) => p * q, 1),
+      kernel: [kh, kw],
+      stride: conv1d ? [1, ca.strides[0]] : [ca.strides[0], ca.strides[1]],
+      dilation: conv1d ? [1, ca.dilations[0]] : [ca.dilations[0], ca.dilations[1]],
+      pads: conv1d ? [0, ca.pads[0], 0, ca.pads[1]] : [ca.pads[0], ca.pads[1], ca.pads[2], ca.pads[3]],
       groups,
       inChannels: inShape[1],
       outChannels: outCh,
+      inputShape: inShape.slice(1),
+      outputShape: outShape.slice(1),
+      input: nd.inputs[0],
+      output: nd.outputs[0],
+    };
+  }
+  if (nd.opType === 'ConvTranspose') {
+    const w = constFloat(graph, nd.inputs[1]);
+    if (!w) return undefined;
+    const b = nd.inputs[2] ? constFloat(graph, nd.inputs[2]) : undefined;
+    if (nd.inputs[2] && !b) return undefined;
+    if ((w.dims.length !== 4 && w.dims.length !== 3) || inShape.length !== w.dims.length) {
+      throw new NaxError(
+        ErrorCodes.onnxUnsupported,
+        `node ${nd.name} (ConvTranspose): only 1-D and 2-D transposed convolutions map onto crossbars; weight dims [${w.dims.join(', ')}]`,
+      );
+    }
+    const ca = convTransposeAttributes(nd, inShape, w.dims);
+    const conv1d = w.dims.length === 3;
+    const kh = conv1d ? 1 : w.dims[2], kw = w.dims[w.dims.length - 1];
+    const groups = ca.groups;
+    return {
+      name: nd.name,
+      opType: 'ConvTranspose',
+      k: w.dims[0] / groups,
+      n: w.dims[1] * kh * kw,
+      // [Cin, Cout/g, kh, kw] is already group-major K x N: rows are the group's input channels.
+      weights: Float32Array.from(w.data),
+      bias: b ? Float32Array.from(b.data) : undefined,
+      outputPixels: inShape.slice(2).reduce((p, q) => p * q, 1),
+      kernel: [kh, kw],
+      stride: conv1d ? [1, ca.strides[0]] : [ca.strides[0], ca.strides[1]],
+      dilation: conv1d ? [1, ca.dilations[0]] : [ca.dilations[0], ca.dilations[1]],
+      pads: conv1d ? [0, ca.pads[0], 0, ca.pads[1]] : [ca.pads[0], ca.pads[1], ca.pads[2], ca.pads[3]],
+      groups,
+      inChannels: inShape[1],
+      outChannels: w.dims[1] * groups,
       inputShape: inShape.slice(1),
       outputShape: outShape.slice(1),
       input: nd.inputs[0],
@@ -297,6 +357,46 @@ function matrixLayer(
     input: nd.inputs[0],
     output: nd.outputs[0],
   };
+}
+
+/**
+ * Groups per block-diagonal matrix when a grouped conv is packed onto `rows` x `cols` arrays: the
+ * largest divisor P of `groups` with P*k <= rows and P*n <= cols (1: one matrix per group). A
+ * divisor keeps every packed matrix the same shape, so the engine and the cost model see groups/P
+ * identical K' x N' = P*k x P*n matrices.
+ */
+export function groupsPerArray(k: number, n: number, groups: number, rows: number, cols: number): number {
+  const limit = Math.min(Math.floor(rows / k), Math.floor(cols / n), groups);
+  for (let p = limit; p > 1; p--) if (groups % p === 0) return p;
+  return 1;
+}
+
+/**
+ * A grouped conv's groups packed P at a time onto block-diagonal matrices: groups/P matrices of
+ * P*k x P*n, group i of a pack in rows [i*k, (i+1)*k) and columns [i*n, (i+1)*n), zeros (cells at
+ * gOff) elsewhere. Its im2row input is that of a conv with groups/P groups (the P groups' patches
+ * side by side, in channel order) and its outputs are the P groups' channels in order, so the
+ * executor runs it unchanged.
+ */
+export function packGroups(layer: LoweredLayer, groupsPerMatrix: number): LoweredLayer {
+  const P = groupsPerMatrix;
+  if (P === 1) return layer;
+  if (layer.opType !== 'Conv' || !Number.isInteger(P) || P < 1 || layer.groups % P !== 0)
+    throw new NaxError(
+      ErrorCodes.invalidArgument,
+      `expected a divisor of the groups (${layer.groups}) of Conv layer ${layer.name} for groupsPerMatrix, got ${P}`,
+    );
+  const { k, n } = layer;
+  const packs = layer.groups / P;
+  const K = P * k, N = P * n;
+  const weights = new Float32Array(packs * K * N);
+  for (let s = 0; s < packs; s++)
+    for (let i = 0; i < P; i++) {
+      const g = s * P + i;
+      for (let r = 0; r < k; r++)
+        for (let c = 0; c < n; c++) weights[s * K * N + (i * k + r) * N + i * n + c] = layer.weights[g * k * n + r * n + c];
+    }
+  return { ...layer, k: K, n: N, groups: packs, groupsPerMatrix: P, weights };
 }
 
 /** Attribute helper re-exported for the executor. */

@@ -29,6 +29,29 @@ export interface ConvGeometryOptions {
   dilationH?: number;
   dilationW?: number;
   threads?: number;
+  /** 0 forces depthwise convs through the generic per-group im2col + sgemm path (default 1: the direct kernel). */
+  depthwiseKernel?: 0 | 1;
+}
+
+/** A ConvTranspose's geometry (its input H x W, its output outH x outW). */
+export interface ConvTransposeGeometryOptions {
+  batch: number;
+  inChannels: number;
+  height: number;
+  width: number;
+  outChannels: number;
+  groups?: number;
+  outH: number;
+  outW: number;
+  kernelH: number;
+  kernelW: number;
+  padTop?: number;
+  padLeft?: number;
+  strideH?: number;
+  strideW?: number;
+  dilationH?: number;
+  dilationW?: number;
+  threads?: number;
 }
 
 export interface RuntimeNative {
@@ -50,6 +73,8 @@ export interface RuntimeNative {
     batch: number; pixels: number; n: number; outChannels: number; group?: number; threads?: number;
     rows: Float32Array; bias?: Float32Array; output: Float32Array;
   }): Promise<void>;
+  /** Adds group `group`'s pixel-major MVM rows (batch*H*W x (Cout/groups)*kh*kw) into the ConvTranspose output (col2im). */
+  convTransposeScatter(o: ConvTransposeGeometryOptions & { group?: number; rows: Float32Array; output: Float32Array }): Promise<void>;
   /** output = a (op) b elementwise (0 add, 1 sub, 2 mul), same length; output may alias a or b. */
   elementwise(o: { op: 0 | 1 | 2; relu?: 0 | 1; threads?: number; a: Float32Array; b: Float32Array; output: Float32Array }): Promise<void>;
 }

@@ -6,7 +6,7 @@
 import { callNative, loadAddon } from '../native';
 import type { RuntimeNative } from './native-types';
 
-export type { ActivationOptions, ConvGeometryOptions, RuntimeNative } from './native-types';
+export type { ActivationOptions, ConvGeometryOptions, ConvTransposeGeometryOptions, RuntimeNative } from './native-types';
 
 let routed: RuntimeNative | undefined;
 
@@ -31,6 +31,7 @@ export function runtimeNative(): RuntimeNative {
     im2rowBatch: route('im2rowBatch'),
     scatterRows: route('scatterRows'),
     elementwise: route('elementwise'),
+    convTransposeScatter: route('convTransposeScatter'),
   };
   return routed;
 }

@@ -8,49 +8,14 @@
  * shapes and indices, and every kernel stays on plain numbers.
  */
 import { NaxError, ErrorCodes } from '../errors';
-import { DataType, Node, Tensor, TensorData, attrFloat, attrInt, attrInts, shapeSize } from '../onnx/ir';
-import { broadcastShapes, reshapeDims } from './dims';
+import { DataType, Node, attrFloat, attrInt, attrInts, shapeSize } from '../onnx/ir';
+import { reshapeDims } from './dims';
+import { NumArray, Value, allocValue, broadcastBinary, fromTensor, stridesOf } from './values';
+import { nnOps, runNnOp } from './ops-nn';
+import { runTensorOp, tensorOps } from './ops-tensor';
 
-export type NumArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array;
-
-/** A runtime tensor (no name). int64 data lives in a Float64Array. */
-export interface Value {
-  dims: number[];
-  dataType: DataType;
-  data: NumArray;
-}
-
-const runtimeCtor: Record<DataType, new (n: number) => NumArray> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  int64: Float64Array,
-  bool: Uint8Array,
-};
-
-export function allocValue(dataType: DataType, dims: number[]): Value {
-  return { dims, dataType, data: new runtimeCtor[dataType](shapeSize(dims)) };
-}
-
-export function fromTensor(t: Tensor): Value {
-  if (t.dataType === 'int64') {
-    const src = t.data as BigInt64Array;
-    const out = new Float64Array(src.length);
-    for (let i = 0; i < src.length; i++) out[i] = Number(src[i]);
-    return { dims: t.dims, dataType: 'int64', data: out };
-  }
-  return { dims: t.dims, dataType: t.dataType, data: t.data as NumArray };
-}
-
-export function toTensor(name: string, v: Value): Tensor {
-  let data: TensorData = v.data;
-  if (v.dataType === 'int64') data = BigInt64Array.from(v.data as Float64Array, (x) => BigInt(Math.round(x)));
-  return { name, dims: v.dims, dataType: v.dataType, data };
-}
+export type { NumArray, Value } from './values';
+export { allocValue, broadcastBinary, fromTensor, stridesOf, toTensor } from './values';
 
 function unsupported(nd: Node, what: string): NaxError {
   return new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name} (${nd.opType}): unsupported ${what}`);
@@ -62,65 +27,6 @@ function normAxis(axis: number, rank: number, nd: Node): number {
   const a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= Math.max(rank, 1)) throw unsupported(nd, `axis ${axis} for rank ${rank}`);
   return a;
-}
-
-function stridesOf(dims: readonly number[]): number[] {
-  const s = new Array<number>(dims.length);
-  let acc = 1;
-  for (let i = dims.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= dims[i];
-  }
-  return s;
-}
-
-/** Elementwise binary op with numpy broadcasting; the inner loop runs along the last output dim. */
-export function broadcastBinary(a: Value, b: Value, outType: DataType, f: (x: number, y: number) => number, nd?: Node): Value {
-  const dims = broadcastShapes(a.dims, b.dims, nd ? `node ${nd.name}: ` : '');
-  const out = allocValue(outType, dims);
-  const o = out.data, x = a.data, y = b.data;
-  const n = o.length;
-  if (n === 0) return out;
-  if (x.length === n && y.length === n) {
-    for (let i = 0; i < n; i++) o[i] = f(x[i], y[i]);
-    return out;
-  }
-  if (y.length === 1) {
-    const yv = y[0];
-    if (x.length === n) for (let i = 0; i < n; i++) o[i] = f(x[i], yv);
-    else for (let i = 0; i < n; i++) o[i] = f(x[0], yv);
-    return out;
-  }
-  if (x.length === 1) {
-    const xv = x[0];
-    for (let i = 0; i < n; i++) o[i] = f(xv, y[i]);
-    return out;
-  }
-  const r = dims.length;
-  const pad = (d: number[]) => [...new Array(r - d.length).fill(1), ...d];
-  const ad = pad(a.dims), bd = pad(b.dims);
-  const as = stridesOf(ad).map((s, i) => (ad[i] === 1 ? 0 : s));
-  const bs = stridesOf(bd).map((s, i) => (bd[i] === 1 ? 0 : s));
-  const inner = dims[r - 1];
-  const ai = as[r - 1], bi = bs[r - 1];
-  const outer = n / inner;
-  const idx = new Array<number>(r - 1).fill(0);
-  let ao = 0, bo = 0, oo = 0;
-  for (let t = 0; t < outer; t++) {
-    let pa = ao, pb = bo;
-    for (let j = 0; j < inner; j++, pa += ai, pb += bi) o[oo++] = f(x[pa], y[pb]);
-    // Odometer over the outer dims.
-    for (let d = r - 2; d >= 0; d--) {
-      idx[d]++;
-      ao += as[d];
-      bo += bs[d];
-      if (idx[d] < dims[d]) break;
-      ao -= as[d] * dims[d];
-      bo -= bs[d] * dims[d];
-      idx[d] = 0;
-    }
-  }
-  return out;
 }
 
 /** Monomorphic loops for the common same-shape float32 case (residual adds): no closure call per element. */
@@ -163,7 +69,7 @@ export const smallOps = new Set([
 export const tsOps = new Set([
   ...smallOps,
   'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'Dropout', 'Softmax', 'BatchNormalization', 'Pad', 'Transpose',
-  'ReduceMean', 'Neg', 'Exp', 'Sqrt', 'Abs',
+  'Neg', 'Exp', 'Sqrt', 'Abs', ...tensorOps, ...nnOps,
 ]);
 
 /** Runs a TS kernel. `opset` selects attribute vs input forms. */
@@ -282,12 +188,13 @@ export function runSmallOp(nd: Node, ins: Value[], opset: number): Value[] {
       return [transpose(x, attrInts(nd, 'perm', x.dims.map((_, i) => x.dims.length - 1 - i)))];
     case 'Pad':
       return [pad(nd, ins, opset)];
-    case 'ReduceMean':
-      return [reduceMean(nd, ins, opset)];
     case 'Slice':
       return [slice(nd, ins, opset)];
-    default:
+    default: {
+      const outs = runTensorOp(nd, ins, opset) ?? runNnOp(nd, ins, opset);
+      if (outs) return outs;
       throw new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name}: no kernel for op ${nd.opType}`);
+    }
   }
 }
 
@@ -376,6 +283,10 @@ function batchNorm(nd: Node, ins: Value[]): Value {
 }
 
 function gather(nd: Node, x: Value, indices: Value): Value {
+  if (!x || !indices) throw unsupported(nd, 'Gather needs inputs data and indices');
+  // ONNX: indices are int32 or int64 (onnxruntime rejects float indices at load).
+  if (indices.dataType !== 'int64' && indices.dataType !== 'int32')
+    throw unsupported(nd, `Gather indices must be int64 or int32, got ${indices.dataType}`);
   const r = x.dims.length;
   const axis = normAxis(attrInt(nd, 'axis', 0), r, nd);
   const outer = shapeSize(x.dims.slice(0, axis));
@@ -494,37 +405,6 @@ function pad(nd: Node, ins: Value[], opset: number): Value {
     }
   }
   return out;
-}
-
-function reduceMean(nd: Node, ins: Value[], opset: number): Value {
-  const x = ins[0];
-  const r = x.dims.length;
-  const keep = attrInt(nd, 'keepdims', 1) !== 0;
-  let axes = opset >= 18 ? valuesOf(ins[1]) : attrInts(nd, 'axes');
-  if (!axes || axes.length === 0) {
-    if (attrInt(nd, 'noop_with_empty_axes', 0)) return x;
-    axes = x.dims.map((_, i) => i);
-  }
-  const ax = new Set(axes.map((a) => (a < 0 ? a + r : a)));
-  const keptDims = x.dims.map((d, i) => (ax.has(i) ? 1 : d));
-  const out = allocValue(x.dataType, keptDims);
-  const sums = new Float64Array(out.data.length);
-  const outStrides = stridesOf(keptDims).map((s, i) => (ax.has(i) ? 0 : s));
-  const idx = new Array<number>(r).fill(0);
-  let o = 0;
-  for (let i = 0; i < x.data.length; i++) {
-    sums[o] += x.data[i];
-    for (let d = r - 1; d >= 0; d--) {
-      idx[d]++;
-      o += outStrides[d];
-      if (idx[d] < x.dims[d]) break;
-      o -= outStrides[d] * x.dims[d];
-      idx[d] = 0;
-    }
-  }
-  const count = x.data.length / Math.max(out.data.length, 1);
-  for (let i = 0; i < sums.length; i++) out.data[i] = sums[i] / count;
-  return { ...out, dims: keep ? keptDims : x.dims.filter((_, i) => !ax.has(i)) };
 }
 
 function slice(nd: Node, ins: Value[], opset: number): Value {

@@ -7,7 +7,8 @@
 import { NaxError, ErrorCodes } from '../errors';
 import { Graph, Node, attrInt, attrInts, attrString } from '../onnx/ir';
 import { broadcastShapes, matmulShape, reshapeDims } from './dims';
-import { Value, fromTensor, runSmallOp, smallOps } from './ops';
+import { Value, fromTensor, runSmallOp, tsOps } from './ops';
+import { allocValue } from './values';
 
 export interface ConvAttributes {
   groups: number;
@@ -69,6 +70,56 @@ export function convAttributes(nd: Node, inShape: number[], wDims: number[]): Co
   return { groups, kernel, strides, dilations, pads };
 }
 
+export interface ConvTransposeAttributes extends ConvAttributes {
+  outputPadding: number[];
+  /** Output spatial dims. */
+  outSpatial: number[];
+}
+
+/**
+ * ConvTranspose attributes for input [N, Cin, ...spatial] and weight [Cin, Cout/g, ...kernel]
+ * (ONNX ConvTranspose): out = stride*(in-1) + output_padding + (kernel-1)*dilation + 1 - pads.
+ * With output_shape (or auto_pad SAME_*: out = in*stride) the output has that size and the pads
+ * come from the total padding, the odd one at the end (SAME_LOWER: at the start), as
+ * onnxruntime does and the libonnx-testdata cases expect.
+ */
+export function convTransposeAttributes(nd: Node, inShape: number[], wDims: number[]): ConvTransposeAttributes {
+  const spatial = inShape.slice(2);
+  const r = spatial.length;
+  const kernel = attrInts(nd, 'kernel_shape', wDims.slice(2));
+  const strides = attrInts(nd, 'strides', new Array(r).fill(1));
+  const dilations = attrInts(nd, 'dilations', new Array(r).fill(1));
+  const outputPadding = attrInts(nd, 'output_padding', new Array(r).fill(0));
+  const groups = attrInt(nd, 'group', 1);
+  if (inShape[1] !== wDims[0])
+    throw new NaxError(ErrorCodes.sizeMismatch, `node ${nd.name} (ConvTranspose): input has ${inShape[1]} channels, weight expects ${wDims[0]}`);
+  const autoPad = attrString(nd, 'auto_pad', 'NOTSET');
+  const outputShape = attrInts(nd, 'output_shape');
+  const natural = (i: number) => strides[i] * (spatial[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1;
+  let pads: number[];
+  let outSpatial: number[];
+  if (outputShape || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    // The output is exactly output_shape (SAME_*: in*stride); a natural size larger than that is
+    // cut by pads, a smaller one leaves zero rows at the end (onnxruntime's ConvTranspose).
+    outSpatial = outputShape ? outputShape.slice(-r) : spatial.map((d, i) => d * strides[i]);
+    pads = new Array(2 * r).fill(0);
+    for (let i = 0; i < r; i++) {
+      const total = Math.max(0, natural(i) - outSpatial[i]);
+      const small = Math.floor(total / 2);
+      pads[i] = autoPad === 'SAME_LOWER' ? total - small : small;
+      pads[i + r] = total - pads[i];
+    }
+  } else {
+    if (autoPad === 'VALID') pads = new Array(2 * r).fill(0);
+    else {
+      pads = attrInts(nd, 'pads', new Array(2 * r).fill(0));
+      if (pads.length !== 2 * r) throw bad(nd, `pads has ${pads.length} values for ${r} spatial dims`);
+    }
+    outSpatial = spatial.map((_, i) => natural(i) - pads[i] - pads[i + r]);
+  }
+  return { groups, kernel, strides, dilations, pads, outputPadding, outSpatial };
+}
+
 export interface PoolAttributes {
   kernel: number[];
   strides: number[];
@@ -101,6 +152,9 @@ export function poolAttributes(nd: Node, inShape: number[]): PoolAttributes {
 
 export interface InferredShapes extends Map<string, number[]> {}
 
+/** Largest constant (elements) that shape inference evaluates through (shape and pad sub-graphs are far smaller). */
+const KNOWN_LIMIT = 4096;
+
 /**
  * Shapes of every value for the given concrete graph-input shapes (batch
  * included). Initializer shapes are included. Throws ERR_NAX_ONNX_UNSUPPORTED
@@ -109,14 +163,18 @@ export interface InferredShapes extends Map<string, number[]> {}
 export function inferShapes(
   graph: Graph,
   inputShapes: Record<string, number[]>,
-  options: { lenient?: boolean } = {},
+  options: {
+    lenient?: boolean;
+    /** Filled with the values computed from constants and shapes alone (constant folding reads them). */
+    known?: Map<string, Value>;
+  } = {},
 ): InferredShapes {
   const shapes: InferredShapes = new Map();
   // Known values of small tensors (initializers and propagated int chains).
   const known = new Map<string, Value>();
   for (const [name, t] of graph.initializers) {
     shapes.set(name, t.dims);
-    if (t.data.length <= 64) known.set(name, fromTensor(t));
+    if (t.data.length <= KNOWN_LIMIT) known.set(name, fromTensor(t));
   }
   for (const vi of graph.inputs) {
     const s = inputShapes[vi.name];
@@ -131,15 +189,19 @@ export function inferShapes(
       const v = runSmallOp(nd, [{ dims: ins[0], dataType: 'float32', data: new Float32Array(0) }], graph.opset)[0];
       shapes.set(nd.outputs[0], v.dims);
       known.set(nd.outputs[0], v);
+      options.known?.set(nd.outputs[0], v);
       continue;
     }
     try {
-      if (smallOps.has(nd.opType) && nd.inputs.every((n, i) => !n || insKnown[i])) {
+      if (tsOps.has(nd.opType) && nd.inputs.every((n, i) => !n || insKnown[i])) {
         const outs = runSmallOp(nd, insKnown as Value[], graph.opset);
         outs.forEach((v, i) => {
           if (!nd.outputs[i]) return;
           shapes.set(nd.outputs[i], v.dims);
-          if (v.data.length <= 64) known.set(nd.outputs[i], v);
+          if (v.data.length <= KNOWN_LIMIT) {
+            known.set(nd.outputs[i], v);
+            options.known?.set(nd.outputs[i], v);
+          }
         });
         continue;
       }
@@ -197,8 +259,16 @@ function outputShapes(nd: Node, ins: (number[] | undefined)[], known: (Value | u
       const n = attrInt(nd, 'transB', 0) ? b[0] : b[1];
       return [[m, n]];
     }
+    case 'ConvTranspose': {
+      const s = x();
+      const w = need(nd, ins[1], 1);
+      const ca = convTransposeAttributes(nd, s, w);
+      return [[s[0], w[1] * ca.groups, ...ca.outSpatial]];
+    }
     case 'MatMul':
       return [matmulShape(x(), need(nd, ins[1], 1), `node ${nd.name}: `)];
+    case 'Where':
+      return [broadcastShapes(broadcastShapes(x(), need(nd, ins[1], 1), `node ${nd.name}: `), need(nd, ins[2], 2), `node ${nd.name}: `)];
     case 'Add':
     case 'Sub':
     case 'Mul':
@@ -206,7 +276,17 @@ function outputShapes(nd: Node, ins: (number[] | undefined)[], known: (Value | u
     case 'Pow':
     case 'Max':
     case 'Min':
-    case 'Sum': {
+    case 'Sum':
+    case 'Mean':
+    case 'PRelu':
+    case 'Equal':
+    case 'Less':
+    case 'LessOrEqual':
+    case 'Greater':
+    case 'GreaterOrEqual':
+    case 'And':
+    case 'Or':
+    case 'Xor': {
       let s = x();
       for (let i = 1; i < ins.length; i++) s = broadcastShapes(s, need(nd, ins[i], i), `node ${nd.name}: `);
       return [s];
@@ -227,6 +307,19 @@ function outputShapes(nd: Node, ins: (number[] | undefined)[], known: (Value | u
     case 'Erf':
     case 'HardSigmoid':
     case 'HardSwish':
+    case 'Gelu':
+    case 'Elu':
+    case 'Selu':
+    case 'Softplus':
+    case 'Softsign':
+    case 'Mish':
+    case 'Reciprocal':
+    case 'Log':
+    case 'Floor':
+    case 'Ceil':
+    case 'Round':
+    case 'Sign':
+    case 'Not':
       return [x()];
     case 'Dropout':
       return [x(), nd.outputs[1] ? x() : undefined];
@@ -265,20 +358,30 @@ function outputShapes(nd: Node, ins: (number[] | undefined)[], known: (Value | u
       const perm = attrInts(nd, 'perm', s.map((_, i) => s.length - 1 - i));
       return [perm.map((p) => s[p])];
     }
-    case 'Unsqueeze':
-    case 'Squeeze':
-    case 'ReduceMean':
-    case 'Gather':
-    case 'Slice':
-    case 'ConstantOfShape':
-    case 'Constant': {
+    case 'LayerNormalization': {
+      const s = x();
+      let axis = attrInt(nd, 'axis', -1);
+      if (axis < 0) axis += s.length;
+      const stat = s.map((d, i) => (i < axis ? d : 1));
+      return [s, stat, stat];
+    }
+    default: {
+      if (!tsOps.has(nd.opType)) throw new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name}: no shape rule for op ${nd.opType}`);
       // Evaluate on a zero-filled stand-in for the big input: only the shape matters.
-      const standIns: Value[] = ins.map((s, i) =>
-        known[i] ?? { dims: need(nd, s, i), dataType: 'float32', data: new Float32Array(s!.reduce((p, q) => p * q, 1)) },
-      );
+      const standIns = ins.map((s, i) =>
+        !nd.inputs[i] ? undefined : known[i] ?? standIn(nd, need(nd, s, i)),
+      ) as Value[];
       return runSmallOp(nd, standIns, opset).map((v) => v.dims);
     }
-    default:
-      throw new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name}: no shape rule for op ${nd.opType}`);
+  }
+}
+
+/** A zero-filled float tensor of the given shape for shape inference, refused by node when absurd. */
+function standIn(nd: Node, dims: number[]): Value {
+  try {
+    return allocValue('float32', dims);
+  } catch (err) {
+    if (err instanceof NaxError) throw new NaxError(err.code, `node ${nd.name} (${nd.opType}): ${err.message}`);
+    throw err;
   }
 }

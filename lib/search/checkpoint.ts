@@ -4,6 +4,7 @@
  * a crash or Ctrl-C at any moment leaves either the previous or the new checkpoint, never a
  * torn one.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { NaxError, ErrorCodes } from '../errors';
@@ -69,8 +70,13 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   }
 }
 
+/** The last line of a checkpoint file: the SHA-256 of everything before it. */
+const DIGEST_PREFIX = '\n#sha256:';
+const sha256 = (text: string) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+
 export async function saveCheckpoint<R>(file: string, checkpoint: EvolutionCheckpoint<R>): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify(checkpoint));
+  const text = JSON.stringify(checkpoint);
+  await writeFileAtomic(file, text + DIGEST_PREFIX + sha256(text) + '\n');
 }
 
 /** Reads a checkpoint; null when the file does not exist. */
@@ -81,6 +87,17 @@ export async function loadCheckpoint<R>(file: string): Promise<EvolutionCheckpoi
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new NaxError(ErrorCodes.io, `cannot read checkpoint ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  // Files written since checksums were added end in a digest line; it must match.
+  const at = text.lastIndexOf(DIGEST_PREFIX);
+  if (at >= 0) {
+    const stored = text.slice(at + DIGEST_PREFIX.length).trim();
+    text = text.slice(0, at);
+    if (stored !== sha256(text))
+      throw new NaxError(
+        ErrorCodes.io,
+        `checkpoint ${file} is corrupt (its SHA-256 does not match its contents: truncated or damaged); delete it, or rerun without --resume to start the search over`,
+      );
   }
   let parsed: EvolutionCheckpoint<R>;
   try {

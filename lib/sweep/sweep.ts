@@ -16,7 +16,7 @@ import type { Dataset } from '../data/types';
 import { GraphExecutor } from '../runtime/executor';
 import { type ChipAccuracies, MAX_CHIPS, calibrate, chipAccuracies, classify, classifyOverChips } from '../runtime/classify';
 import { type CrossbarMapping, planGraph, validateMapping, withCrossbarSize } from '../plan';
-import { DEFAULT_NON_IDEAL } from '../crossbar/presets';
+import { DEFAULT_NON_IDEAL, overNonIdealPreset } from '../crossbar/presets';
 import { type HardwareConfig, type HardwareOverrides, type NetworkCost, hardwareCost, resolveHardware } from '../hardware';
 
 /** The sizes NAX compares (plus 256). */
@@ -183,7 +183,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   const threads = expectNumber('threads', options.threads ?? 0, { integer: true, min: 0 });
   const chips = expectNumber('chips', options.chips ?? 1, { integer: true, min: 1, max: MAX_CHIPS });
   const user = validateMapping(options.mapping ?? {}, 'mapping');
-  const base: CrossbarMapping = { default: { ...DEFAULT_NON_IDEAL, ...(user.default ?? {}) }, layers: user.layers ?? {} };
+  const base: CrossbarMapping = { default: overNonIdealPreset(DEFAULT_NON_IDEAL, user.default), layers: user.layers ?? {} };
   const hardware = resolveHardware(options.hardware ?? {});
   const { graph, label } = loadGraph(options.model);
   checkInputShape(graph, data.shape);

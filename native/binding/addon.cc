@@ -2,12 +2,22 @@
 // file's exports (registered through NAX_EXPORTS).
 #include "napi_util.h"
 
+#include "build_info.h"
+
 namespace {
 
 Napi::Value version(const Napi::CallbackInfo& info) {
   Napi::Object v = Napi::Object::New(info.Env());
   v.Set("napi", Napi::Number::New(info.Env(), NAPI_VERSION));
   v.Set("threads", Napi::Number::New(info.Env(), std::thread::hardware_concurrency()));
+  const nax::BuildInfo b = nax::buildInfo();
+  v.Set("isa", Napi::String::New(info.Env(), b.isa));
+  v.Set("vectorBytes", Napi::Number::New(info.Env(), b.vectorBytes));
+  v.Set("fma", Napi::Boolean::New(info.Env(), b.fma));
+  v.Set("avx512", Napi::Boolean::New(info.Env(), b.avx512));
+  v.Set("avx2", Napi::Boolean::New(info.Env(), b.avx2));
+  v.Set("neon", Napi::Boolean::New(info.Env(), b.neon));
+  v.Set("compiler", Napi::String::New(info.Env(), b.compiler));
   return v;
 }
 

@@ -1,5 +1,6 @@
 // N-API glue for the circuit solver: circuitTransferMatrix(opts) and
-// circuitSolve(opts), both returning promises. Typed arrays are read in place
+// circuitSolve(opts) (linear, or Newton with sinh devices when opts.alpha > 0),
+// both returning promises. Typed arrays are read in place
 // (kept alive for the worker); every argument is checked here and again in the
 // core (validateCircuit), so a bad call is a rejected/thrown NaxError, never a
 // crash.
@@ -53,8 +54,9 @@ Napi::Value circuitTransferMatrix(const Napi::CallbackInfo& info) {
     banded = m == "banded";
   }
   Napi::Float64Array out = Napi::Float64Array::New(env, a.spec.rows * a.spec.cols);
-  const double* g = a.conductances.Data();
-  double* o = out.Data();
+  auto buf = std::make_shared<naxb::AsyncBuffers>();
+  const double* g = buf->in(a.conductances);
+  double* o = out.Data();  // created here: not reachable from JS until resolved
   nax::CircuitSpec spec = a.spec;
   int threads = a.threads;
   auto outRef = std::make_shared<Napi::Reference<Napi::Float64Array>>(Napi::Persistent(out));
@@ -64,7 +66,7 @@ Napi::Value circuitTransferMatrix(const Napi::CallbackInfo& info) {
         if (banded) nax::transferMatrixBanded(spec, g, o);
         else nax::transferMatrix(spec, g, o, threads);
       },
-      [outRef](Napi::Env) -> Napi::Value { return outRef->Value(); }, {a.conductances, out});
+      [outRef](Napi::Env) -> Napi::Value { return outRef->Value(); }, {out}, buf);
 }
 
 Napi::Value circuitSolve(const Napi::CallbackInfo& info) {
@@ -78,16 +80,25 @@ Napi::Value circuitSolve(const Napi::CallbackInfo& info) {
                    "expected voltages to have a multiple of rows (" + std::to_string(rows) + ") elements, got " +
                        std::to_string(voltages.ElementLength()));
   const std::size_t batch = voltages.ElementLength() / rows;
+  // alpha > 0: devices I = G sinh(alpha V) / alpha, solved by Newton (circuit.h).
+  const double alpha = naxb::numberField(opts, "alpha", false, 0);
+  if (alpha < 0 || alpha > 100)
+    naxb::throwNax(env, nax::codes::kOutOfRange, "expected a number in (0, 100] (1/V) for nonlinearity.alpha, got " + std::to_string(alpha));
   Napi::Float64Array out = Napi::Float64Array::New(env, batch * a.spec.cols);
-  const double* g = a.conductances.Data();
-  const double* v = voltages.Data();
+  auto buf = std::make_shared<naxb::AsyncBuffers>();
+  const double* g = buf->in(a.conductances);
+  const double* v = buf->in(voltages);
   double* o = out.Data();
   nax::CircuitSpec spec = a.spec;
   int threads = a.threads;
   auto outRef = std::make_shared<Napi::Reference<Napi::Float64Array>>(Napi::Persistent(out));
   return naxb::PromiseWorker::start(
-      env, [spec, g, v, batch, o, threads]() { nax::solveCircuit(spec, g, v, batch, o, threads); },
-      [outRef](Napi::Env) -> Napi::Value { return outRef->Value(); }, {a.conductances, voltages, out});
+      env,
+      [spec, g, v, batch, o, threads, alpha]() {
+        if (alpha > 0) nax::solveCircuitNonlinear(spec, g, alpha, v, batch, o, threads);
+        else nax::solveCircuit(spec, g, v, batch, o, threads);
+      },
+      [outRef](Napi::Env) -> Napi::Value { return outRef->Value(); }, {out}, buf);
 }
 
 void init(Napi::Env env, Napi::Object exports) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/crossbar.h"
+#include "device_binding.h"
 #include "napi_util.h"
 
 namespace {
@@ -44,6 +45,7 @@ nax::CrossbarConfig readConfig(Napi::Object o) {
   c.seed = static_cast<std::uint64_t>(f.integer("seed", 0, 9007199254740991LL));
   c.threads = static_cast<int>(f.integer("threads", 0, 1024));
   c.ideal = f.flag("ideal");
+  c.device = naxb::readDeviceModel(o.Get("device"), "config.device");
   return c;
 }
 
@@ -90,14 +92,15 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
                "expected inputs to have " + std::to_string(batch * layer->k()) + " elements (batch*k), got " +
                    std::to_string(inputs.ElementLength()));
     Napi::Float32Array out = Napi::Float32Array::New(env, batch * layer->n());
-    const float* in = inputs.Data();
-    float* o = out.Data();
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const float* in = buf->in(inputs);
+    float* o = out.Data();  // created here, not reachable from JS until the promise resolves
     return naxb::PromiseWorker::start(
         env, [layer, in, batch, o]() { layer->run(in, batch, o); },
         [ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()))](Napi::Env) {
           return ref->Value();
         },
-        {Value(), inputs, out});
+        {Value(), out}, buf);
   }
 
   Napi::Value info(const Napi::CallbackInfo& info) {
@@ -116,6 +119,7 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
     o.Set("adcRangeLsb", layer->adcRangeLsb());
     o.Set("inputScale", layer->inputScale());
     o.Set("effectiveWidth", static_cast<double>(layer->effectiveWidth()));
+    o.Set("driftGain", layer->driftGain());
     return o;
   }
 
@@ -149,7 +153,8 @@ Napi::Value crossbarProgram(const Napi::CallbackInfo& info) {
     return 0;
   });
   auto result = std::make_shared<std::shared_ptr<nax::CrossbarLayer>>();
-  const float* w = weights.Data();
+  auto buf = std::make_shared<naxb::AsyncBuffers>();
+  const float* w = buf->in(weights);
   return naxb::PromiseWorker::start(
       env,
       [result, w, k, n, config]() {
@@ -160,7 +165,7 @@ Napi::Value crossbarProgram(const Napi::CallbackInfo& info) {
         return naxb::addonData(env).crossbarLayer.New(
             {Napi::External<std::shared_ptr<nax::CrossbarLayer>>::New(env, result.get())});
       },
-      {weights});
+      {}, buf);
 }
 
 Napi::Value crossbarGeometry(const Napi::CallbackInfo& info) {

@@ -44,22 +44,24 @@ Napi::Value gemm(const Napi::CallbackInfo& info) {
     checkLen("a", a, need(aRows, aCols, lda));
     checkLen("b", b, need(bRows, bCols, ldb));
     checkLen("c", c, need(m, n, ldc));
-    const double *ap = a.Data(), *bp = b.Data();
-    double* cp = c.Data();
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const double *ap = buf->in(a), *bp = buf->in(b);
+    double* cp = buf->out(c, "c", true);
     return naxb::PromiseWorker::start(
         env, [=]() { nax::dgemm(transA, transB, m, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc, threads); }, nullptr,
-        {a, b, c});
+        {}, buf);
   }
   auto a = naxb::float32Field(o, "a"), b = naxb::float32Field(o, "b"), c = naxb::float32Field(o, "c");
   checkLen("a", a, need(aRows, aCols, lda));
   checkLen("b", b, need(bRows, bCols, ldb));
   checkLen("c", c, need(m, n, ldc));
-  const float *ap = a.Data(), *bp = b.Data();
-  float* cp = c.Data();
+  auto buf = std::make_shared<naxb::AsyncBuffers>();
+  const float *ap = buf->in(a), *bp = buf->in(b);
+  float* cp = buf->out(c, "c", true);
   const float fa = static_cast<float>(alpha), fb = static_cast<float>(beta);
   return naxb::PromiseWorker::start(
       env, [=]() { nax::sgemm(transA, transB, m, n, k, fa, ap, lda, bp, ldb, fb, cp, ldc, threads); }, nullptr,
-      {a, b, c});
+      {}, buf);
 }
 
 void init(Napi::Env env, Napi::Object exports) { exports.Set("gemm", Napi::Function::New(env, gemm, "gemm")); }

@@ -171,6 +171,68 @@ inline const float* optionalFloat32Data(Napi::Object obj, const char* key, size_
   return float32Field(obj, key, expectedLength).Data();
 }
 
+// ---- typed arrays that async work reads or writes
+// A promise API's work runs on a libuv thread while JS goes on. JS can detach
+// (transfer) an ArrayBuffer at any time - structuredClone(buf, {transfer}),
+// postMessage to a worker - and the moved backing store is freed when its new
+// owner is collected: reading it in place would then touch freed memory, and
+// N-API has no way to pin a backing store. So async entries never read or
+// write JS memory off the main thread: inputs are copied into memory the work
+// owns when the call starts (on the main thread, where no detach can happen
+// meanwhile), and in-place outputs are written to owned memory and copied into
+// the JS array when the work finishes, back on the main thread. An array that
+// was detached by then rejects the call with a NaxError. The copies cost one
+// memcpy per array and call, small against the kernels they feed.
+class AsyncBuffers {
+ public:
+  // A private copy of `a` for the work to read.
+  template <typename T>
+  const T* in(const Napi::TypedArrayOf<T>& a) {
+    auto copy = std::make_shared<std::vector<T>>(a.Data(), a.Data() + a.ElementLength());
+    owned_.push_back(copy);
+    return copy->data();
+  }
+  template <typename T>
+  const T* in(const T* data, std::size_t n) {
+    auto copy = std::make_shared<std::vector<T>>(data, data + n);
+    owned_.push_back(copy);
+    return copy->data();
+  }
+  // Owned memory the work writes for the JS array `a` (starting with a's values when
+  // `readsOld`: an accumulating GEMM, an in-place activation, or any kernel that leaves
+  // some elements alone, such as strided rows), copied whole into `a` when the work has
+  // finished.
+  template <typename T>
+  T* out(const Napi::TypedArrayOf<T>& a, const char* name, bool readsOld) {
+    auto buf = readsOld ? std::make_shared<std::vector<T>>(a.Data(), a.Data() + a.ElementLength())
+                        : std::make_shared<std::vector<T>>(a.ElementLength());
+    owned_.push_back(buf);
+    backs_.push_back(Back{Napi::Persistent(static_cast<Napi::Object>(a)), name, [buf](Napi::Object target) -> bool {
+                            Napi::TypedArrayOf<T> t = target.As<Napi::TypedArrayOf<T>>();
+                            if (t.ArrayBuffer().IsDetached() || t.ElementLength() != buf->size()) return false;
+                            std::copy(buf->begin(), buf->end(), t.Data());
+                            return true;
+                          }});
+    return buf->data();
+  }
+  // Main thread, after the work: copies every output back. Returns the name of an
+  // output that was detached meanwhile (its result is dropped), or nullptr.
+  const char* copyBack() {
+    for (auto& b : backs_)
+      if (!b.copy(b.target.Value())) return b.name;
+    return nullptr;
+  }
+
+ private:
+  struct Back {
+    Napi::ObjectReference target;
+    const char* name;
+    std::function<bool(Napi::Object)> copy;
+  };
+  std::vector<std::shared_ptr<void>> owned_;
+  std::vector<Back> backs_;
+};
+
 // ---- promise worker
 // execute() runs on a libuv worker thread and must not touch JS. resolve()
 // runs on the main thread and builds the result. `keepAlive` holds the JS
@@ -181,8 +243,10 @@ class PromiseWorker : public Napi::AsyncWorker {
   using ResolveFn = std::function<Napi::Value(Napi::Env)>;
 
   static Napi::Promise start(Napi::Env env, ExecuteFn execute, ResolveFn resolve,
-                             std::vector<Napi::Object> keepAlive = {}) {
+                             std::vector<Napi::Object> keepAlive = {},
+                             std::shared_ptr<AsyncBuffers> buffers = nullptr) {
     auto* w = new PromiseWorker(env, std::move(execute), std::move(resolve), keepAlive);
+    w->buffers_ = std::move(buffers);
     Napi::Promise p = w->deferred_.Promise();
     w->Queue();
     return p;
@@ -196,8 +260,8 @@ class PromiseWorker : public Napi::AsyncWorker {
       code_ = e.code();
       SetError(e.what());
     } catch (const std::bad_alloc&) {
-      code_ = nax::codes::kInternal;
-      SetError("out of memory");
+      code_ = nax::codes::kMemory;
+      SetError("out of memory (a native allocation failed): use smaller arrays or batches");
     } catch (const std::exception& e) {
       code_ = nax::codes::kInternal;
       SetError(e.what());
@@ -208,6 +272,16 @@ class PromiseWorker : public Napi::AsyncWorker {
   }
   void OnOK() override {
     Napi::Env env = Env();
+    if (buffers_) {
+      if (const char* detached = buffers_->copyBack()) {
+        deferred_.Reject(makeNaxError(env, nax::codes::kInvalidArgument,
+                                      std::string("expected ") + detached +
+                                          " to stay attached while the native call ran, but its ArrayBuffer was "
+                                          "transferred (detached); its result is dropped")
+                             .Value());
+        return;
+      }
+    }
     try {
       deferred_.Resolve(resolve_ ? resolve_(env) : env.Undefined());
     } catch (const Napi::Error& e) {
@@ -230,6 +304,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   ExecuteFn execute_;
   ResolveFn resolve_;
   std::vector<Napi::ObjectReference> refs_;
+  std::shared_ptr<AsyncBuffers> buffers_;
   std::string code_ = nax::codes::kInternal;
 };
 

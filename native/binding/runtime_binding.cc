@@ -53,11 +53,18 @@ nax::Conv2dParams readConv(Napi::Object o) {
   readWindow(o, p);
   p.threads = threadsField(o);
   p.activation = readActivation(o);
+  p.depthwiseKernel = intField(o, "depthwiseKernel", 0, 1, false, 1) == 1;
   if (p.inChannels % p.groups != 0 || p.outChannels % p.groups != 0)
     throwNax(o.Env(), nax::codes::kInvalidArgument, "expected inChannels and outChannels divisible by groups");
   if (p.outH() <= 0 || p.outW() <= 0)
     throwNax(o.Env(), nax::codes::kInvalidArgument, "expected a kernel that fits the padded input");
   return p;
+}
+
+// An optional Float32Array field, copied for the async work (nullptr when absent).
+const float* optionalIn(naxb::AsyncBuffers& buf, Napi::Object o, const char* key, std::size_t n) {
+  if (o.Get(key).IsUndefined()) return nullptr;
+  return buf.in(float32Field(o, key, n));
 }
 
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
@@ -71,12 +78,13 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     auto input = float32Field(o, "input", inLen);
     auto weights = float32Field(o, "weights", wLen);
     auto output = float32Field(o, "output", outLen);
-    const float* bias = optionalFloat32Data(o, "bias", static_cast<std::size_t>(p.outChannels));
-    const float* in = input.Data();
-    const float* w = weights.Data();
-    float* out = output.Data();
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const float* bias = optionalIn(*buf, o, "bias", static_cast<std::size_t>(p.outChannels));
+    const float* in = buf->in(input);
+    const float* w = buf->in(weights);
+    float* out = buf->out(output, "output", true);
     return naxb::PromiseWorker::start(
-        env, [=]() { nax::conv2dForward(p, in, w, bias, out); }, nullptr, {o});
+        env, [=]() { nax::conv2dForward(p, in, w, bias, out); }, nullptr, {}, buf);
   });
 }
 
@@ -98,10 +106,11 @@ Napi::Value Pool2d(const Napi::CallbackInfo& info) {
     const std::size_t planes = static_cast<std::size_t>(p.batch) * p.channels;
     auto input = float32Field(o, "input", planes * p.height * p.width);
     auto output = float32Field(o, "output", planes * p.outH * p.outW);
-    const float* in = input.Data();
-    float* out = output.Data();
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const float* in = buf->in(input);
+    float* out = buf->out(output, "output", true);
     return naxb::PromiseWorker::start(
-        env, [=]() { nax::pool2dForward(p, in, out); }, nullptr, {o});
+        env, [=]() { nax::pool2dForward(p, in, out); }, nullptr, {}, buf);
   });
 }
 
@@ -112,10 +121,11 @@ Napi::Value GlobalAveragePool(const Napi::CallbackInfo& info) {
     const std::size_t planes = static_cast<std::size_t>(intField(o, "planes", 0, kMaxDim));
     const std::size_t spatial = static_cast<std::size_t>(intField(o, "spatial", 1, kMaxDim));
     const int threads = threadsField(o);
-    const float* in = float32Field(o, "input", planes * spatial).Data();
-    float* out = float32Field(o, "output", planes).Data();
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const float* in = buf->in(float32Field(o, "input", planes * spatial));
+    float* out = buf->out(float32Field(o, "output", planes), "output", true);
     return naxb::PromiseWorker::start(
-        env, [=]() { nax::globalAveragePool(planes, spatial, in, out, threads); }, nullptr, {o});
+        env, [=]() { nax::globalAveragePool(planes, spatial, in, out, threads); }, nullptr, {}, buf);
   });
 }
 
@@ -138,13 +148,14 @@ Napi::Value BatchedMatmul(const Napi::CallbackInfo& info) {
           static_cast<std::size_t>(bOff[i]) + k * n > bArr.ElementLength())
         throwNax(env, nax::codes::kOutOfRange, "expected matmul offsets inside a and b, got offset set " + std::to_string(i));
     }
-    float* out = float32Field(o, "output", batch * m * n).Data();
-    const float* a = aArr.Data();
-    const float* b = bArr.Data();
-    const std::int64_t* ao = aOff.Data();
-    const std::int64_t* bo = bOff.Data();
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    float* out = buf->out(float32Field(o, "output", batch * m * n), "output", true);
+    const float* a = buf->in(aArr);
+    const float* b = buf->in(bArr);
+    const std::int64_t* ao = buf->in(aOff.Data(), aOff.ElementLength());
+    const std::int64_t* bo = buf->in(bOff.Data(), bOff.ElementLength());
     return naxb::PromiseWorker::start(
-        env, [=]() { nax::batchedMatmul(batch, m, n, k, a, ao, b, bo, out, threads); }, nullptr, {o});
+        env, [=]() { nax::batchedMatmul(batch, m, n, k, a, ao, b, bo, out, threads); }, nullptr, {}, buf);
   });
 }
 
@@ -157,10 +168,11 @@ Napi::Value BiasActivation(const Napi::CallbackInfo& info) {
     const std::size_t inner = static_cast<std::size_t>(intField(o, "inner", 1, kMaxDim));
     const int threads = threadsField(o);
     const nax::ActivationParams act = readActivation(o);
-    float* data = float32Field(o, "data", batch * channels * inner).Data();
-    const float* bias = optionalFloat32Data(o, "bias", channels);
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    float* data = buf->out(float32Field(o, "data", batch * channels * inner), "data", true);
+    const float* bias = optionalIn(*buf, o, "bias", channels);
     return naxb::PromiseWorker::start(
-        env, [=]() { nax::biasActivation(data, batch, channels, inner, bias, act, threads); }, nullptr, {o});
+        env, [=]() { nax::biasActivation(data, batch, channels, inner, bias, act, threads); }, nullptr, {}, buf);
   });
 }
 
@@ -172,11 +184,12 @@ Napi::Value Im2rowBatch(const Napi::CallbackInfo& info) {
     const int group = static_cast<int>(intField(o, "group", 0, p.groups - 1, false, 0));
     const std::size_t K = static_cast<std::size_t>(p.inChannels / p.groups) * p.kernelH * p.kernelW;
     const std::size_t P = static_cast<std::size_t>(p.outH()) * p.outW();
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
     const float* in =
-        float32Field(o, "input", static_cast<std::size_t>(p.batch) * p.inChannels * p.height * p.width).Data();
-    float* rows = float32Field(o, "rows", static_cast<std::size_t>(p.batch) * P * K).Data();
+        buf->in(float32Field(o, "input", static_cast<std::size_t>(p.batch) * p.inChannels * p.height * p.width));
+    float* rows = buf->out(float32Field(o, "rows", static_cast<std::size_t>(p.batch) * P * K), "rows", true);
     return naxb::PromiseWorker::start(
-        env, [=]() { nax::im2rowBatch(p, group, in, rows); }, nullptr, {o});
+        env, [=]() { nax::im2rowBatch(p, group, in, rows); }, nullptr, {}, buf);
   });
 }
 
@@ -193,12 +206,50 @@ Napi::Value ScatterRows(const Napi::CallbackInfo& info) {
       throwNax(env, nax::codes::kOutOfRange, "expected (group + 1) * n <= outChannels");
     const int threads = threadsField(o);
     const nax::ActivationParams act = readActivation(o);
-    const float* rows = float32Field(o, "rows", batch * pixels * n).Data();
-    float* out = float32Field(o, "output", batch * outChannels * pixels).Data();
-    const float* bias = optionalFloat32Data(o, "bias", outChannels);
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const float* rows = buf->in(float32Field(o, "rows", batch * pixels * n));
+    float* out = buf->out(float32Field(o, "output", batch * outChannels * pixels), "output", true);
+    const float* bias = optionalIn(*buf, o, "bias", outChannels);
     return naxb::PromiseWorker::start(
         env, [=]() { nax::scatterRows(batch, pixels, n, outChannels, group, rows, bias, act, out, threads); }, nullptr,
-        {o});
+        {}, buf);
+  });
+}
+
+Napi::Value ConvTransposeScatter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    Napi::Object o = objectArg(info, 0, "options");
+    nax::ConvTransposeParams p;
+    p.batch = static_cast<int>(intField(o, "batch", 0, kMaxDim));
+    p.inChannels = static_cast<int>(intField(o, "inChannels", 1, kMaxDim));
+    p.height = static_cast<int>(intField(o, "height", 1, kMaxDim));
+    p.width = static_cast<int>(intField(o, "width", 1, kMaxDim));
+    p.outChannels = static_cast<int>(intField(o, "outChannels", 1, kMaxDim));
+    p.groups = static_cast<int>(intField(o, "groups", 1, kMaxDim, false, 1));
+    p.outH = static_cast<int>(intField(o, "outH", 1, kMaxDim));
+    p.outW = static_cast<int>(intField(o, "outW", 1, kMaxDim));
+    p.kernelH = static_cast<int>(intField(o, "kernelH", 1, 4096));
+    p.kernelW = static_cast<int>(intField(o, "kernelW", 1, 4096));
+    // ConvTranspose pads may exceed the kernel (output_shape smaller than natural); bounds are checked per element.
+    p.padTop = static_cast<int>(intField(o, "padTop", -kMaxDim, kMaxDim, false, 0));
+    p.padLeft = static_cast<int>(intField(o, "padLeft", -kMaxDim, kMaxDim, false, 0));
+    p.strideH = static_cast<int>(intField(o, "strideH", 1, 4096, false, 1));
+    p.strideW = static_cast<int>(intField(o, "strideW", 1, 4096, false, 1));
+    p.dilationH = static_cast<int>(intField(o, "dilationH", 1, 4096, false, 1));
+    p.dilationW = static_cast<int>(intField(o, "dilationW", 1, 4096, false, 1));
+    p.threads = threadsField(o);
+    if (p.outChannels % p.groups != 0)
+      throwNax(env, nax::codes::kInvalidArgument, "expected outChannels divisible by groups");
+    const int group = static_cast<int>(intField(o, "group", 0, p.groups - 1, false, 0));
+    const std::size_t n = static_cast<std::size_t>(p.outChannels / p.groups) * p.kernelH * p.kernelW;
+    const std::size_t P = static_cast<std::size_t>(p.height) * p.width;
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const float* rows = buf->in(float32Field(o, "rows", static_cast<std::size_t>(p.batch) * P * n));
+    float* out = buf->out(
+        float32Field(o, "output", static_cast<std::size_t>(p.batch) * p.outChannels * p.outH * p.outW), "output", true);
+    return naxb::PromiseWorker::start(
+        env, [=]() { nax::convTransposeScatter(p, group, rows, out); }, nullptr, {}, buf);
   });
 }
 
@@ -211,11 +262,12 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
     const int threads = threadsField(o);
     auto aArr = float32Field(o, "a");
     const std::size_t n = aArr.ElementLength();
-    const float* a = aArr.Data();
-    const float* b = float32Field(o, "b", n).Data();
-    float* out = float32Field(o, "output", n).Data();
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const float* a = buf->in(aArr);
+    const float* b = buf->in(float32Field(o, "b", n));
+    float* out = buf->out(float32Field(o, "output", n), "output", true);
     return naxb::PromiseWorker::start(
-        env, [=]() { nax::elementwiseSame(op, a, b, out, n, relu, threads); }, nullptr, {o});
+        env, [=]() { nax::elementwiseSame(op, a, b, out, n, relu, threads); }, nullptr, {}, buf);
   });
 }
 
@@ -229,6 +281,7 @@ void initRuntime(Napi::Env env, Napi::Object exports) {
   rt.Set("im2rowBatch", Napi::Function::New(env, Im2rowBatch, "im2rowBatch"));
   rt.Set("scatterRows", Napi::Function::New(env, ScatterRows, "scatterRows"));
   rt.Set("elementwise", Napi::Function::New(env, Elementwise, "elementwise"));
+  rt.Set("convTransposeScatter", Napi::Function::New(env, ConvTransposeScatter, "convTransposeScatter"));
   exports.Set("runtime", rt);
 }
 

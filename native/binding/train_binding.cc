@@ -68,8 +68,10 @@ struct TypedInput {
   Napi::Object holder;
 };
 
+// copy: the data goes to async work, which must never read JS memory in place
+// (the caller may detach the buffer meanwhile: see naxb::AsyncBuffers).
 template <typename T>
-TypedInput<T> readTyped(Napi::Env env, Napi::Value v, const char* name) {
+TypedInput<T> readTyped(Napi::Env env, Napi::Value v, const char* name, bool copy = false) {
   TypedInput<T> r;
   if (!v.IsTypedArray()) naxb::throwNax(env, nax::codes::kInvalidArgument, std::string("expected a Float32Array or Float64Array for ") + name + ", got " + naxb::describe(v));
   Napi::TypedArray ta = v.As<Napi::TypedArray>();
@@ -77,12 +79,14 @@ TypedInput<T> readTyped(Napi::Env env, Napi::Value v, const char* name) {
   r.length = ta.ElementLength();
   if (ta.TypedArrayType() == napi_float32_array) {
     const float* p = ta.As<Napi::Float32Array>().Data();
-    if constexpr (std::is_same_v<T, float>) r.data = p;
-    else { r.converted.assign(p, p + r.length); r.data = r.converted.data(); }
+    if constexpr (std::is_same_v<T, float>) if (!copy) { r.data = p; return r; }
+    r.converted.assign(p, p + r.length);
+    r.data = r.converted.data();
   } else if (ta.TypedArrayType() == napi_float64_array) {
     const double* p = ta.As<Napi::Float64Array>().Data();
-    if constexpr (std::is_same_v<T, double>) r.data = p;
-    else { r.converted.assign(p, p + r.length); r.data = r.converted.data(); }
+    if constexpr (std::is_same_v<T, double>) if (!copy) { r.data = p; return r; }
+    r.converted.assign(p, p + r.length);
+    r.data = r.converted.data();
   } else {
     naxb::throwNax(env, nax::codes::kInvalidArgument, std::string("expected a Float32Array or Float64Array for ") + name);
   }
@@ -257,12 +261,13 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
     int count = 0;
     Napi::Object imagesHolder, labelsHolder;
     const std::uint8_t* labels = nullptr;
+    std::shared_ptr<std::vector<std::uint8_t>> labelsCopy;  // what `labels` points into (async work's own copy)
   };
   template <typename T>
   Batch readBatch(Napi::Env env, Napi::Object o, Net<T>& net, TypedInput<T>& images, bool needLabels) {
     Batch b;
     b.count = static_cast<int>(naxb::intField(o, "count", 1, 1 << 24));
-    images = readTyped<T>(env, o.Get("images"), "images");
+    images = readTyped<T>(env, o.Get("images"), "images", true);
     if (images.length < static_cast<std::size_t>(b.count) * net.inputSize())
       naxb::throwNax(env, nax::codes::kSizeMismatch,
                      "expected at least " + std::to_string(static_cast<std::size_t>(b.count) * net.inputSize()) +
@@ -274,7 +279,8 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
       Napi::Uint8Array l = labels.As<Napi::Uint8Array>();
       if (l.ElementLength() < static_cast<std::size_t>(b.count))
         naxb::throwNax(env, nax::codes::kSizeMismatch, "expected at least count labels");
-      b.labels = l.Data();
+      b.labelsCopy = std::make_shared<std::vector<std::uint8_t>>(l.Data(), l.Data() + b.count);
+      b.labels = b.labelsCopy->data();
       b.labelsHolder = l;
     }
     return b;

@@ -37,4 +37,15 @@ void transferMatrixBanded(const CircuitSpec& spec, const double* conductances, d
 void solveCircuit(const CircuitSpec& spec, const double* conductances, const double* voltages, std::size_t batch,
                   double* currents, int threads = 0);
 
+// Exact DC solve with nonlinear devices I = G sinh(alpha V) / alpha (G: the small-signal
+// conductance at V -> 0; alpha > 0 in 1/volts): Newton's method on the nodal equations of the
+// same merged graph, each step a banded Cholesky solve of the linearised system (every device
+// replaced by its tangent conductance G cosh(alpha V) plus a current source), until no node
+// voltage moves by more than 1e-13 of the largest input voltage (and the KCL residual is at
+// rounding level). O(steps * R * C^3) per input vector: for small arrays, as the reference of the
+// crossbar engine's fast path. Input vectors are independent (parallel, any thread count gives
+// the same currents). Returns the most Newton steps any input vector took.
+int solveCircuitNonlinear(const CircuitSpec& spec, const double* conductances, double alpha, const double* voltages,
+                          std::size_t batch, double* currents, int threads = 0);
+
 }  // namespace nax

@@ -56,6 +56,20 @@ inline void forEachCellEdge(const Graph& gr, const double* G, std::size_t i, std
   forEachCellEdgeId(gr, i, j, [&](int u, int v, int src) { fn(u, v, src >= 0 ? G[src] : table[-src - 1]); });
 }
 
+// The banded layout of the unknown (non-terminal) merged nodes (circuit_banded.cc).
+struct BandedLayout {
+  std::vector<long> idx;       // merged node -> unknown index, or -1 for a terminal
+  std::vector<long> drv, gnd;  // merged node -> its driver row / ground column, or -1
+  std::size_t n = 0;           // unknowns
+  std::size_t bw = 0;          // half-bandwidth of the nodal matrix
+};
+BandedLayout bandedLayout(const Graph& gr);
+// In place: A (n rows of bw+1, L(i, k) at i*(bw+1) + (k - i + bw)) becomes its Cholesky factor L.
+// Throws nax::Error (kNumerical) on a non-positive pivot.
+void bandedCholesky(std::vector<double>& A, std::size_t n, std::size_t bw);
+// Solves L L^T X = B in place for nrhs right-hand sides (B row-major, n x nrhs).
+void bandedSolve(const std::vector<double>& A, std::size_t n, std::size_t bw, double* B, std::size_t nrhs);
+
 // Throws nax::Error when an output buffer is missing.
 void requireOutput(const void* out, const char* name);
 

@@ -89,6 +89,10 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
     throw Error(codes::kConfig, "expected stuckAtOn + stuckAtOff <= 1 for stuckAtOff, got " + num(c.stuckAtOn + c.stuckAtOff));
   checkNumber("readNoise", c.readNoise, 0, false);
   checkNumber("inputScale", c.inputScale, 0, false);
+  validateDeviceModel(c.device, c.gOff, c.gOn);
+  if (c.device.enabled && c.variation != VariationKind::kNone)
+    throw Error(codes::kConfig, "expected variation none with a device model (its programming error replaces it) for variation, got " +
+                                    std::string(c.variation == VariationKind::kLognormal ? "lognormal" : "gaussian"));
 }
 
 CrossbarLayer::CrossbarLayer(const float* weights, std::size_t k, std::size_t n, const CrossbarConfig& config)
@@ -102,6 +106,12 @@ CrossbarLayer::CrossbarLayer(const float* weights, std::size_t k, std::size_t n,
       throw Error(codes::kInvalidArgument, "expected a finite number for weights[" + std::to_string(i) + "], got " +
                                                num(weights[i]));
   geometry_ = crossbarGeometry(k, n, config_);
+  // DAC digit d drives vRead * d / (2^dacBits - 1); a nonlinear cell passes sinh(alpha V)/(alpha V)
+  // times the linear current at that voltage (device_model.h).
+  const int digitMax = (1 << config_.dacBits) - 1;
+  digitLevels_.resize(digitMax + 1);
+  for (int d = 0; d <= digitMax; ++d)
+    digitLevels_[d] = static_cast<float>(d * nonlinearCurrentFactor(config_.device.alpha, config_.vRead * d / digitMax));
   if (config_.ideal) {
     weightsIdeal_.assign(weights, weights + k * n);
     return;
@@ -136,13 +146,26 @@ void CrossbarLayer::programArrays(const std::vector<std::int32_t>& magnitudes, c
   const int sMax = (1 << c.bitsPerCell) - 1;
   width_ = 2 * slices * n_;
   effective_.assign(g.rowTiles * rows * width_, 0.0f);
-  const bool deviceIdeal =
-      !c.parasitics && c.variation == VariationKind::kNone && c.stuckAtOn == 0 && c.stuckAtOff == 0;
+  const bool deviceIdeal = !c.parasitics && c.variation == VariationKind::kNone && !c.device.enabled &&
+                           c.stuckAtOn == 0 && c.stuckAtOff == 0;
+  // Global drift compensation (aihwkit GlobalDriftCompensation; Le Gallo et al. 2018): per array,
+  // the summed column current of an all-ones read right after programming and at device.time,
+  // as the periphery reports it (vRead cancels in the ratio).
+  const bool compensate = c.device.enabled && c.device.driftCompensation;
+  std::vector<double> referenceSum(compensate ? g.arrays : 0), timeSum(compensate ? g.arrays : 0);
+  CircuitSpec arraySpec;
+  arraySpec.rows = rows;
+  arraySpec.cols = cols;
+  arraySpec.rWordLine = c.rWordLine;
+  arraySpec.rBitLine = c.rBitLine;
+  arraySpec.rSource = c.rSource;
+  arraySpec.rSink = c.rSink;
   // One conductance step (slice level 1 above gOff) in siemens.
   const double unitG = (c.gOn - c.gOff) / sMax;
 
   parallelFor(g.arrays, c.threads, [&](std::size_t a0, std::size_t a1, int) {
     std::vector<double> conductances(rows * cols), transfer(rows * cols);
+    std::vector<double> reference(compensate ? rows * cols : 0);
     for (std::size_t a = a0; a < a1; ++a) {
       const std::size_t pol = a % 2, slice = (a / 2) % slices, ct = (a / 2 / slices) % g.colTiles,
                         t = a / 2 / slices / g.colTiles;
@@ -166,6 +189,12 @@ void CrossbarLayer::programArrays(const std::vector<std::int32_t>& magnitudes, c
         for (std::size_t j = 0; j < cols; ++j) {
           const std::size_t cell = i * cols + j;
           double G = (i < tileRows && j < tileCols) ? c.gOff + levelAt(i, j) * unitG : c.gOff;
+          double programmed = G;
+          if (c.device.enabled) {
+            const DeviceDraw draw = drawDevice(c.device, c.gOff, c.gOn, G, c.seed, a, cell);
+            programmed = draw.programmed;
+            G = draw.atTime;
+          }
           if (c.variation != VariationKind::kNone && c.variationSigma > 0) {
             const double z = standardNormal(hashKey(c.seed, kStreamVariation, a, cell));
             G = c.variation == VariationKind::kLognormal ? G * std::exp(c.variationSigma * z)
@@ -173,26 +202,38 @@ void CrossbarLayer::programArrays(const std::vector<std::int32_t>& magnitudes, c
             G = std::max(G, 1e-3 * c.gOff);  // a programmed device never conducts negatively
           }
           if (c.stuckAtOn > 0 || c.stuckAtOff > 0) {
+            // A stuck cell ignores programming and does not drift (same before and after).
             const double u = uniformOpen(hashKey(c.seed, kStreamFault, a, cell));
             if (u < c.stuckAtOn)
-              G = c.gOn;
+              G = programmed = c.gOn;
             else if (u < c.stuckAtOn + c.stuckAtOff)
-              G = c.gOff;
+              G = programmed = c.gOff;
           }
           conductances[cell] = G;
+          if (compensate) reference[cell] = programmed;
         }
+      // What the periphery reads for an all-ones input on the layer's rows: the used columns'
+      // currents (through the wires when parasitics are on) less the digital gOff offset.
+      auto summedCurrent = [&](const double* M) {
+        double sum = 0;
+        for (std::size_t i = 0; i < tileRows; ++i)
+          for (std::size_t j = 0; j < tileCols; ++j) sum += M[i * cols + j] - c.gOff;
+        return sum;
+      };
+      if (compensate) {
+        const double* M = reference.data();
+        if (c.parasitics) {
+          transferMatrix(arraySpec, reference.data(), transfer.data(), 1);
+          M = transfer.data();
+        }
+        referenceSum[a] = summedCurrent(M);
+      }
       const double* M = conductances.data();
       if (c.parasitics) {
-        CircuitSpec spec;
-        spec.rows = rows;
-        spec.cols = cols;
-        spec.rWordLine = c.rWordLine;
-        spec.rBitLine = c.rBitLine;
-        spec.rSource = c.rSource;
-        spec.rSink = c.rSink;
-        transferMatrix(spec, conductances.data(), transfer.data(), 1);
+        transferMatrix(arraySpec, conductances.data(), transfer.data(), 1);
         M = transfer.data();
       }
+      if (compensate) timeSum[a] = summedCurrent(M);
       // ADC input in LSB units, relative to the ideal gOff reference the
       // periphery subtracts digitally: (M - gOff) / unitG.
       for (std::size_t i = 0; i < tileRows; ++i)
@@ -200,6 +241,16 @@ void CrossbarLayer::programArrays(const std::vector<std::int32_t>& magnitudes, c
           effective_[(k0 + i) * width_ + colBase + j] = static_cast<float>((M[i * cols + j] - c.gOff) / unitG);
     }
   });
+  if (compensate) {
+    // Summed in array order (deterministic), applied digitally to every output.
+    double ref = 0, now = 0;
+    for (std::size_t a = 0; a < g.arrays; ++a) {
+      ref += referenceSum[a];
+      now += timeSum[a];
+    }
+    driftGain_ = now > 0 ? ref / now : 1.0;
+    for (double& s : weightScale_) s *= driftGain_;
+  }
   packEffective();
 }
 

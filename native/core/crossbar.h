@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "aligned.h"
+#include "device_model.h"
 
 namespace nax {
 
@@ -53,6 +54,9 @@ struct CrossbarConfig {
   std::uint64_t seed = 0;
   int threads = 0;            // <= 0: all cores
   bool ideal = false;         // plain float matmul
+  // Device physics (device_model.h): programming error, drift, 1/f noise, I-V nonlinearity.
+  // When enabled, its range is [gOff, gOn] and `variation` must be none.
+  DeviceModel device;
 };
 
 struct CrossbarGeometry {
@@ -86,6 +90,8 @@ class CrossbarLayer {
   // slice l, column j): 2*slices*ct*cols + (p*slices + l)*tileCols(ct) + j.
   const std::vector<float>& effectiveMatrix() const { return effective_; }
   std::size_t effectiveWidth() const { return width_; }
+  // Global drift compensation gain applied digitally to every output (1 when off).
+  double driftGain() const { return driftGain_; }
 
  private:
   struct RunState;
@@ -109,6 +115,10 @@ class CrossbarLayer {
   std::vector<float> effective_;
   std::vector<float, AlignedAllocator<float>> effectivePacked_;   // E_t in the fused kernel's 32-column panels
   std::size_t paddedWidth_ = 0;          // width_ rounded up to whole panels
+  double driftGain_ = 1;                 // global drift compensation (device.driftCompensation)
+  // Value each DAC digit d stands for in the column sums: d, or d * sinh(alpha V_d) / (alpha V_d)
+  // with an I-V nonlinearity (the fast path: exact without wire resistance).
+  std::vector<float> digitLevels_;
   mutable std::mutex calibrationMutex_;
   double inputScale_ = 0;
   double adcRange_ = 0;

@@ -160,9 +160,10 @@ inline std::size_t chunkSamples(std::size_t batch, std::size_t passes, std::size
 // Writes the DAC digit planes of samples [b0, b0+count), transposed: k rows,
 // one column per conversion row r = (p*count + b)*cycles + c (sample-major,
 // cycles adjacent), leading dimension ld >= passes*count*cycles:
-// digits[i*ld + r] = digit c of sample b's pass-p magnitude at input i.
+// digits[i*ld + r] = levels[digit c of sample b's pass-p magnitude at input i]
+// (levels[d] = d for linear cells; the I-V nonlinearity's current factor otherwise).
 void buildDigits(const float* inputs, std::size_t k, std::size_t b0, std::size_t count, int passes, std::size_t cycles,
-                 int dacBits, double inputLsb, double xMax, float* digits, std::size_t ld) {
+                 int dacBits, double inputLsb, double xMax, const float* levels, float* digits, std::size_t ld) {
   const std::uint32_t mask = (1u << dacBits) - 1;
   for (int p = 0; p < passes; ++p)
     for (std::size_t b = 0; b < count; ++b) {
@@ -172,7 +173,7 @@ void buildDigits(const float* inputs, std::size_t k, std::size_t b0, std::size_t
         const double mag = p == 0 ? (x[i] > 0 ? x[i] : 0.0) : (x[i] < 0 ? -static_cast<double>(x[i]) : 0.0);
         const auto u = static_cast<std::uint32_t>(std::min(xMax, roundHalfUp(mag / inputLsb)));
         float* d = digits + i * ld + r0;
-        for (std::size_t c = 0; c < cycles; ++c) d[c] = static_cast<float>((u >> (c * dacBits)) & mask);
+        for (std::size_t c = 0; c < cycles; ++c) d[c] = levels[(u >> (c * dacBits)) & mask];
       }
     }
 }
@@ -265,7 +266,8 @@ double CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, doubl
     double best = 0;
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * g.cycles * count;
-      buildDigits(inputs, k_, b0, count, passes, g.cycles, config_.dacBits, inputScale / xMax, xMax, digits.data(), m);
+      buildDigits(inputs, k_, b0, count, passes, g.cycles, config_.dacBits, inputScale / xMax, xMax, digitLevels_.data(),
+                  digits.data(), m);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
         sgemm(true, false, m, width_, tileRows, 1.0f, digits.data() + t * rows * m, m,
@@ -355,7 +357,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0);
       const std::size_t m = passes * cycles * count, mPad = (m + kFusedRows - 1) / kFusedRows * kFusedRows;
       for (std::size_t i = 0; i < k_; ++i) std::fill(digits.data() + i * mPad + m, digits.data() + (i + 1) * mPad, 0.0f);
-      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digits.data(), mPad);
+      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digitLevels_.data(), digits.data(), mPad);
       markNegativeSamples(inputs, k_, b0, count, hasNegative.data());
       std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
@@ -415,7 +417,7 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
     std::vector<char> hasNegative(chunk);
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * cycles * count;
-      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digits.data(), m);
+      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digitLevels_.data(), digits.data(), m);
       markNegativeSamples(inputs, k_, b0, count, hasNegative.data());
       std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {

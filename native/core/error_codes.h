@@ -17,4 +17,5 @@
   X(kOnnxParse, onnxParse, "ERR_NAX_ONNX_PARSE")                   \
   X(kOnnxUnsupported, onnxUnsupported, "ERR_NAX_ONNX_UNSUPPORTED") \
   X(kDataset, dataset, "ERR_NAX_DATASET")                          \
-  X(kIo, io, "ERR_NAX_IO")
+  X(kIo, io, "ERR_NAX_IO")                                         \
+  X(kMemory, memory, "ERR_NAX_MEMORY")

@@ -122,8 +122,166 @@ void im2colRows(const ConvGeometry& g, const float* image, float* cols, int yBeg
 int Conv2dParams::outH() const { return groupGeometry(*this).outH(); }
 int Conv2dParams::outW() const { return groupGeometry(*this).outW(); }
 
+namespace {
+
+// One depthwise output plane, any kernel/stride/dilation: each tap adds a weighted input row
+// segment into the output row (stride-1 segments vectorise), then bias and activation.
+void depthwisePlaneRows(const Conv2dParams& p, const float* in, const float* w, float bv, float* out, int oh, int ow) {
+  for (int oy = 0; oy < oh; ++oy) {
+    float* orow = out + static_cast<std::size_t>(oy) * ow;
+    std::memset(orow, 0, sizeof(float) * ow);
+    for (int ky = 0; ky < p.kernelH; ++ky) {
+      const int iy = oy * p.strideH - p.padTop + ky * p.dilationH;
+      if (iy < 0 || iy >= p.height) continue;
+      const float* irow = in + static_cast<std::size_t>(iy) * p.width;
+      for (int kx = 0; kx < p.kernelW; ++kx) {
+        const float wv = w[ky * p.kernelW + kx];
+        const int xoff = kx * p.dilationW - p.padLeft;
+        // Valid x: 0 <= x*strideW + xoff <= width-1 (as in im2colRows).
+        int x0 = xoff >= 0 ? 0 : (-xoff + p.strideW - 1) / p.strideW;
+        int x1 = (p.width - 1 - xoff) < 0 ? 0 : (p.width - 1 - xoff) / p.strideW + 1;
+        x0 = std::min(x0, ow);
+        x1 = std::max(std::min(x1, ow), x0);
+        if (p.strideW == 1) {
+          const float* src = irow + xoff;
+          for (int x = x0; x < x1; ++x) orow[x] += wv * src[x];
+        } else {
+          for (int x = x0; x < x1; ++x) orow[x] += wv * irow[x * p.strideW + xoff];
+        }
+      }
+    }
+    for (int x = 0; x < ow; ++x) orow[x] = activate(orow[x] + bv, p.activation);
+  }
+}
+
+// K x K, stride S, dilation 1 (MobileNet/EfficientNet/ConvNeXt's 3x3, 5x5, 7x7 at stride 1 or
+// 2): interior pixels sum their K*K taps in registers with the tap loops unrolled (the x loop
+// vectorises); border pixels check bounds. Every pixel sums its taps in the same (ky, kx) order
+// as depthwisePlaneRows, so the two agree to rounding.
+template <int K, int S>
+void depthwisePlaneFixed(const Conv2dParams& p, const float* in, const float* w, float bv, float* out, int oh, int ow) {
+  const int H = p.height, W = p.width;
+  float wk[K * K];
+  for (int i = 0; i < K * K; ++i) wk[i] = w[i];
+  // Output columns whose K taps all lie inside the row: x*S - padLeft >= 0 and x*S - padLeft + K-1 <= W-1.
+  int xa = (p.padLeft + S - 1) / S;
+  int xb = W - K + p.padLeft < 0 ? 0 : (W - K + p.padLeft) / S + 1;
+  xa = std::min(xa, ow);
+  xb = std::max(std::min(xb, ow), xa);
+  auto checked = [&](int oy, int x) {
+    float acc = 0.0f;
+    for (int ky = 0; ky < K; ++ky) {
+      const int iy = oy * S - p.padTop + ky;
+      if (iy < 0 || iy >= H) continue;
+      for (int kx = 0; kx < K; ++kx) {
+        const int ix = x * S - p.padLeft + kx;
+        if (ix >= 0 && ix < W) acc += wk[ky * K + kx] * in[static_cast<std::size_t>(iy) * W + ix];
+      }
+    }
+    return acc;
+  };
+  for (int oy = 0; oy < oh; ++oy) {
+    float* __restrict orow = out + static_cast<std::size_t>(oy) * ow;
+    const int iy0 = oy * S - p.padTop;
+    if (iy0 < 0 || iy0 + K > H) {
+      for (int x = 0; x < ow; ++x) orow[x] = checked(oy, x);
+    } else {
+      for (int x = 0; x < xa; ++x) orow[x] = checked(oy, x);
+      const float* base = in + static_cast<std::size_t>(iy0) * W - p.padLeft;
+      for (int x = xa; x < xb; ++x) {
+        const float* src = base + x * S;
+        float acc = 0.0f;
+        for (int ky = 0; ky < K; ++ky)
+          for (int kx = 0; kx < K; ++kx) acc += wk[ky * K + kx] * src[static_cast<std::size_t>(ky) * W + kx];
+        orow[x] = acc;
+      }
+      for (int x = xb; x < ow; ++x) orow[x] = checked(oy, x);
+    }
+    for (int x = 0; x < ow; ++x) orow[x] = activate(orow[x] + bv, p.activation);
+  }
+}
+
+using DepthwisePlaneFn = void (*)(const Conv2dParams&, const float*, const float*, float, float*, int, int);
+
+DepthwisePlaneFn depthwisePlaneKernel(const Conv2dParams& p) {
+  if (p.kernelH != p.kernelW || p.dilationH != 1 || p.dilationW != 1 || p.strideH != p.strideW) return depthwisePlaneRows;
+  const int s = p.strideH;
+  switch (p.kernelH) {
+    case 3:
+      return s == 1 ? depthwisePlaneFixed<3, 1> : s == 2 ? depthwisePlaneFixed<3, 2> : depthwisePlaneRows;
+    case 5:
+      return s == 1 ? depthwisePlaneFixed<5, 1> : s == 2 ? depthwisePlaneFixed<5, 2> : depthwisePlaneRows;
+    case 7:
+      return s == 1 ? depthwisePlaneFixed<7, 1> : s == 2 ? depthwisePlaneFixed<7, 2> : depthwisePlaneRows;
+    default:
+      return depthwisePlaneRows;
+  }
+}
+
+}  // namespace
+
+void depthwiseConv2dForward(const Conv2dParams& p, const float* input, const float* weights, const float* bias,
+                            float* output) {
+  checkConv(p);
+  if (p.inChannels != p.groups) throw Error(codes::kInvalidArgument, "depthwise conv2d: inChannels must equal groups");
+  const int oh = p.outH(), ow = p.outW();
+  const std::size_t HW = static_cast<std::size_t>(p.height) * p.width;
+  const std::size_t P = static_cast<std::size_t>(oh) * ow;
+  const std::size_t M = static_cast<std::size_t>(p.outChannels), C = static_cast<std::size_t>(p.inChannels);
+  const std::size_t multiplier = M / C;
+  const std::size_t taps = static_cast<std::size_t>(p.kernelH) * p.kernelW;
+  const std::size_t planes = static_cast<std::size_t>(p.batch) * M;
+  const DepthwisePlaneFn plane = depthwisePlaneKernel(p);
+  parallelFor(planes, resolveThreads(p.threads), [&](std::size_t c0, std::size_t c1, int) {
+    for (std::size_t q = c0; q < c1; ++q) {
+      const std::size_t b = q / M, m = q % M;
+      plane(p, input + (b * C + m / multiplier) * HW, weights + m * taps, bias ? bias[m] : 0.0f, output + q * P, oh, ow);
+    }
+  });
+}
+
+void convTransposeScatter(const ConvTransposeParams& p, int group, const float* rows, float* output) {
+  if (p.batch < 0 || p.inChannels <= 0 || p.height <= 0 || p.width <= 0 || p.outChannels <= 0 || p.groups <= 0 ||
+      p.outH <= 0 || p.outW <= 0 || p.kernelH <= 0 || p.kernelW <= 0 || p.strideH <= 0 || p.strideW <= 0 ||
+      p.dilationH <= 0 || p.dilationW <= 0)
+    throw Error(codes::kInvalidArgument, "convTransposeScatter: sizes, kernel, strides and dilations must be positive");
+  if (p.outChannels % p.groups != 0 || group < 0 || group >= p.groups)
+    throw Error(codes::kInvalidArgument, "convTransposeScatter: outChannels must divide by groups and group lie in [0, groups)");
+  const std::size_t Mg = static_cast<std::size_t>(p.outChannels / p.groups);
+  const std::size_t taps = static_cast<std::size_t>(p.kernelH) * p.kernelW;
+  const std::size_t n = Mg * taps;
+  const std::size_t P = static_cast<std::size_t>(p.height) * p.width;
+  const std::size_t OP = static_cast<std::size_t>(p.outH) * p.outW;
+  const std::size_t planes = static_cast<std::size_t>(p.batch) * Mg;
+  // One (image, output channel) plane per task: no two tasks write the same element.
+  parallelFor(planes, resolveThreads(p.threads), [&](std::size_t c0, std::size_t c1, int) {
+    for (std::size_t plane = c0; plane < c1; ++plane) {
+      const std::size_t b = plane / Mg, c = plane % Mg;
+      float* out = output + (b * p.outChannels + static_cast<std::size_t>(group) * Mg + c) * OP;
+      const float* src = rows + b * P * n + c * taps;
+      for (int iy = 0; iy < p.height; ++iy)
+        for (int ix = 0; ix < p.width; ++ix) {
+          const float* r = src + (static_cast<std::size_t>(iy) * p.width + ix) * n;
+          for (int ky = 0; ky < p.kernelH; ++ky) {
+            const int y = iy * p.strideH - p.padTop + ky * p.dilationH;
+            if (y < 0 || y >= p.outH) continue;
+            float* orow = out + static_cast<std::size_t>(y) * p.outW;
+            for (int kx = 0; kx < p.kernelW; ++kx) {
+              const int x = ix * p.strideW - p.padLeft + kx * p.dilationW;
+              if (x >= 0 && x < p.outW) orow[x] += r[ky * p.kernelW + kx];
+            }
+          }
+        }
+    }
+  });
+}
+
 void conv2dForward(const Conv2dParams& p, const float* input, const float* weights, const float* bias, float* output) {
   checkConv(p);
+  if (p.depthwiseKernel && p.groups == p.inChannels && p.groups > 1) {
+    depthwiseConv2dForward(p, input, weights, bias, output);
+    return;
+  }
   const ConvGeometry geom = groupGeometry(p);
   const int G = p.groups;
   const std::size_t Cg = static_cast<std::size_t>(p.inChannels / G), Mg = static_cast<std::size_t>(p.outChannels / G);

@@ -26,6 +26,9 @@ struct Conv2dParams {
   int dilationH = 1, dilationW = 1;
   ActivationParams activation;
   int threads = 0;  // 0 = hardware concurrency
+  // Depthwise convs (one input channel per group) take the direct kernel; false forces the
+  // generic per-group im2col + sgemm path (the reference the direct kernel is tested against).
+  bool depthwiseKernel = true;
   int outH() const;
   int outW() const;
 };
@@ -33,6 +36,31 @@ struct Conv2dParams {
 // input: batch*inChannels*H*W; weights: outChannels*(inChannels/groups)*kh*kw
 // (ONNX layout); bias: outChannels or nullptr; output: batch*outChannels*outH*outW.
 void conv2dForward(const Conv2dParams& p, const float* input, const float* weights, const float* bias, float* output);
+
+// Direct depthwise convolution (inChannels == groups): each output plane is a kh x kw stencil
+// over its one input plane, accumulated row by row (stride-1 rows vectorise), bias and activation
+// fused; planes run in parallel and each output is summed in the same order for any thread count.
+void depthwiseConv2dForward(const Conv2dParams& p, const float* input, const float* weights, const float* bias,
+                            float* output);
+
+// ConvTranspose output scatter (col2im from pixel-major MVM results): rows holds, for group
+// `group`, batch*H*W rows of n = (outChannels/groups)*kh*kw values ordered (c, ky, kx) (the
+// ONNX weight layout [Cin, Cout/g, kh, kw]); row (b, iy, ix) adds value (c, ky, kx) into output
+// (b, group*Cout/g + c, iy*strideH - padTop + ky*dilationH, ix*strideW - padLeft + kx*dilationW)
+// when inside. Output (batch x outChannels x outH x outW) must be zeroed (or hold earlier groups).
+struct ConvTransposeParams {
+  int batch = 1;
+  int inChannels = 0, height = 0, width = 0;  // the ConvTranspose input
+  int outChannels = 0, groups = 1;
+  int outH = 0, outW = 0;
+  int kernelH = 1, kernelW = 1;
+  int padTop = 0, padLeft = 0;
+  int strideH = 1, strideW = 1;
+  int dilationH = 1, dilationW = 1;
+  int threads = 0;
+};
+
+void convTransposeScatter(const ConvTransposeParams& p, int group, const float* rows, float* output);
 
 struct Pool2dParams {
   int batch = 1, channels = 0, height = 0, width = 0;

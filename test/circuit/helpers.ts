@@ -36,7 +36,7 @@ export function ngspiceAvailable(): boolean {
  * or, with `shortsAsNodes`, by giving both ends the same node name (also
  * exact, and far fewer equations when whole lines are shorted).
  */
-export function netlist(c: Case, voltages: Float64Array, options: { shortsAsNodes?: boolean } = {}): string {
+export function netlist(c: Case, voltages: Float64Array, options: { shortsAsNodes?: boolean; alpha?: number } = {}): string {
   const { rows: R, cols: C } = c;
   type Element = [kind: 'R' | 'V', name: string, n1: string, n2: string, value: number];
   const elements: Element[] = [];
@@ -69,8 +69,14 @@ export function netlist(c: Case, voltages: Float64Array, options: { shortsAsNode
       }
   const lines: string[] = ['* nax-native crossbar conformance'];
   let shorts = 0;
+  // Nonlinear devices I = G sinh(alpha V) / alpha as behavioural current sources, with tight tolerances.
+  const alpha = options.alpha;
+  if (alpha !== undefined) lines.push('.options reltol=1e-12 abstol=1e-22 vntol=1e-15 itl1=500');
   for (const [kind, name, n1, n2, value] of elements) {
-    if (kind === 'V') lines.push(`${name} ${find(n1)} ${find(n2)} DC ${value.toPrecision(17)}`);
+    if (alpha !== undefined && kind === 'R' && name.startsWith('RG')) {
+      const k = (1 / value / alpha).toPrecision(17);
+      lines.push(`B${name.slice(1)} ${find(n1)} ${find(n2)} I=${k}*sinh(${alpha.toPrecision(17)}*V(${find(n1)},${find(n2)}))`);
+    } else if (kind === 'V') lines.push(`${name} ${find(n1)} ${find(n2)} DC ${value.toPrecision(17)}`);
     else if (value !== 0) lines.push(`${name} ${find(n1)} ${find(n2)} ${value.toPrecision(17)}`);
     else if (!options.shortsAsNodes) lines.push(`VZ${shorts++} ${n1} ${n2} DC 0`);
   }
@@ -88,7 +94,7 @@ export function netlist(c: Case, voltages: Float64Array, options: { shortsAsNode
 export function ngspiceCurrents(
   c: Case,
   voltages: Float64Array,
-  options: { shortsAsNodes?: boolean; timeoutMs?: number } = {},
+  options: { shortsAsNodes?: boolean; timeoutMs?: number; alpha?: number } = {},
 ): Float64Array {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nax-spice-'));
   try {

@@ -54,6 +54,26 @@ describe('evolve CLI flags', () => {
     }
   });
 
+  test('--device-model and --device-time pick a published device model; it replaces the default variation', () => {
+    const options = evolveOptionsFromArgs({ deviceModel: 'pcm-aihwkit', deviceTime: 86400 });
+    expect(options.device).toEqual({ device: { preset: 'pcm-aihwkit', time: 86400 } });
+    const resolved = resolveEvolveOptions({ device: options.device });
+    expect(resolved.device.variation).toBe(false);
+    expect(resolved.device.device).toEqual({ preset: 'pcm-aihwkit', time: 86400 });
+    // The default (no device model) keeps the generic lognormal variation.
+    expect(resolveEvolveOptions().device.variation).toEqual(EVOLVE_DEVICE_DEFAULTS.variation);
+    for (const [args, flag] of [
+      [{ deviceModel: 'reram' }, '--device-model'],
+      [{ deviceTime: 10 }, '--device-model'],
+      [{ deviceModel: 'pcm-aihwkit', deviceTime: -1 }, '--device-time'],
+      [{ deviceModel: 'pcm-aihwkit', variation: 0.1 }, '--variation'],
+    ] as Array<[Record<string, unknown>, string]>) {
+      const e = caught(() => evolveOptionsFromArgs(args));
+      expect(e.name).toBe('NaxError');
+      expect(e.message).toContain(flag);
+    }
+  });
+
   test('--chips sets evaluation.chips (the test split); defaults 5, --quick 2; the search fingerprint ignores it', () => {
     expect(evolveOptionsFromArgs({ chips: 7 }).evaluation).toMatchObject({ chips: 7 });
     expect(evolveOptionsFromArgs({}).evaluation).toBeUndefined();

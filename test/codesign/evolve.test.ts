@@ -232,4 +232,28 @@ describe('evolve (tiny end-to-end)', () => {
     expect(err.code).toBe('ERR_NAX_CONFIG');
     expect(err.message).toMatch(/crossbars/);
   });
+
+  test('--resume validates before it writes: a folder with no run, or a corrupt run.json, is refused untouched', async () => {
+    const rejection = (p: Promise<unknown>) => p.then(() => null, (e) => e as { code: string; message: string });
+    // An unrelated folder: refused, nothing written there.
+    const empty = tmp('unrelated');
+    fs.writeFileSync(path.join(empty, 'notes.txt'), 'mine');
+    const e1 = await rejection(evolve({ ...tiny(empty), resume: true }));
+    expect(e1).toMatchObject({ code: 'ERR_NAX_CONFIG', message: expect.stringMatching(/holds no nax-native run/) });
+    expect(fs.readdirSync(empty)).toEqual(['notes.txt']);
+    // The finished run's folder with run.json corrupted, then deleted: refused, and the seed-0
+    // supernet checkpoint is not retrained or overwritten under other settings.
+    const copy = tmp('corrupt');
+    for (const f of fs.readdirSync(dir)) if (fs.statSync(path.join(dir, f)).isFile()) fs.copyFileSync(path.join(dir, f), path.join(copy, f));
+    const ckpt = fs.readdirSync(copy).find((f) => f.endsWith('.ckpt') && f.startsWith('supernet')) as string;
+    const before = fs.readFileSync(path.join(copy, ckpt));
+    fs.writeFileSync(path.join(copy, 'run.json'), '{"fingerpr');
+    const e2 = await rejection(evolve({ ...tiny(copy), seed: 5, resume: true }));
+    expect(e2).toMatchObject({ code: 'ERR_NAX_CONFIG', message: expect.stringMatching(/run\.json is corrupt/) });
+    fs.rmSync(path.join(copy, 'run.json'));
+    const e3 = await rejection(evolve({ ...tiny(copy), seed: 5, resume: true }));
+    expect(e3).toMatchObject({ code: 'ERR_NAX_CONFIG', message: expect.stringMatching(/no run\.json, although supernet/) });
+    expect(fs.readFileSync(path.join(copy, ckpt)).equals(before)).toBe(true);
+    expect(fs.existsSync(path.join(copy, 'run.json'))).toBe(false);
+  });
 });

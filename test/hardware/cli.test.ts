@@ -35,7 +35,7 @@ describe('nax-native cost', () => {
     const lib = hardwareCost({ model: resnetCifarLayers(), mapping: { default: { rows: 32, cols: 32 } } });
     expect(r.cost.total).toEqual(lib.total);
     const text = formatCostResult(r);
-    expect(text.split('\n')).toHaveLength(2 + 21 + 1 + 2 + 7 + 2);
+    expect(text.split('\n')).toHaveLength(2 + 21 + 1 + 2 + 11 + 2);
     expect(text).toMatch(/input signs as listed/);
     expect(text).toMatch(/^layer3\.2\.conv2 +576 x 64 +32x32 +7 +/m);
     expect(text).toMatch(/^total/m);
@@ -114,4 +114,39 @@ test("README's ResNet-20 EDAP table is what the CLI prints now", () => {
   const inReadme = readme.slice(start).split('\n').filter((line, i, all) => all.slice(0, i + 1).every((l) => l.startsWith('|'))).join('\n');
   const printed = formatCostResult(costHandler({ model: 'resnet20', sizes: '16,32,64,128,256' }), { markdown: true }).split('\n\n')[0];
   expect(inReadme).toBe(printed);
+});
+
+describe('nax-native cost --sensitivity and --template', () => {
+  test('--sensitivity ranks 16/32/64/128 under the base and one changed assumption per row, and writes the plot', async () => {
+    const plot = path.join(dir, 'sens.svg');
+    const text = await runCli(['cost', 'resnet20', '--sensitivity', '--plot', plot]);
+    expect(text).toMatch(/^base +base \(puma\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +\d+x\d+ +\d+ < \d+ < \d+ < \d+$/m);
+    for (const v of ['isaac', 'neurosim', 'survey \\(4\\^b\\)', 'linear \\(b, earlier model\\)', 'every array its own', 'serial read steps', 'inter-layer pipelining', 'size table'])
+      expect(text).toMatch(new RegExp(v));
+    const svg = fs.readFileSync(plot, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('EDAP / best size');
+    // The base row equals --sizes under the same hardware.
+    const r = costHandler({ model: 'resnet20', sensitivity: true, sizes: '16,32,64,128' });
+    const s = costHandler({ model: 'resnet20', sizes: '16,32,64,128' });
+    if (r.kind !== 'sensitivity' || s.kind !== 'sizes') throw new Error('kinds');
+    expect(r.sensitivity.rows[0].relative).toEqual(s.sizes.map((x) => x.edapRelative));
+    // The isaac row equals --template isaac.
+    const isaac = costHandler({ model: 'resnet20', sizes: '16,32,64,128', template: 'isaac' });
+    if (isaac.kind !== 'sizes') throw new Error('kind');
+    expect(r.sensitivity.rows.find((x) => x.variant === 'isaac')!.edap).toEqual(isaac.sizes.map((x) => x.cost.total.edap));
+  });
+
+  test('--template changes the figures; bad values and --plot alone are errors naming the flag', async () => {
+    const puma = costHandler({ model: 'resnet20', xbar: 128 });
+    const isaac = costHandler({ model: 'resnet20', xbar: 128, template: 'isaac' });
+    if (puma.kind !== 'network' || isaac.kind !== 'network') throw new Error('kind');
+    expect(isaac.cost.hardware.template).toBe('isaac');
+    expect(isaac.cost.total.edap).not.toBe(puma.cost.total.edap);
+    expect(() => costHandler({ model: 'resnet20', template: 'eyeriss' })).toThrow(/--template/);
+    expect(() => costHandler({ model: 'resnet20', plot: 'x.svg' })).toThrow(/--plot/);
+    const figures = costHandler({ figures: true, template: 'isaac' });
+    if (figures.kind !== 'figures') throw new Error('kind');
+    expect(formatCostResult(figures)).toMatch(/ISAAC \(Shafiee et al\., ISCA 2016\) Table I/);
+  });
 });

@@ -27,11 +27,13 @@ describe('hardware configuration', () => {
     expect(hw.registers['64'].inputAreaMm2).toBe(0.00033);
     expect(hw.crossbar).toEqual(defaultHardware.crossbar);
     expect(JSON.stringify(defaultHardware)).toBe(before);
-    // Doubling the ADC power doubles ADC energy and nothing else.
+    // Doubling the ADC's dynamic power doubles its conversion energy (not its leakage) and nothing else.
     const layer = [{ name: 'l', k: 64, n: 64, outputPixels: 1 }];
-    const a = hardwareCost({ model: layer }).total;
-    const b = hardwareCost({ model: layer, hardware: { adc: { powerWatts: 4e-3 } } }).total;
-    expect(b.energyJoules.adc).toBeCloseTo(2 * a.energyJoules.adc, 20);
+    const al = hardwareCost({ model: layer }).layers[0];
+    const bl = hardwareCost({ model: layer, hardware: { adc: { powerWatts: 3.6e-3 } } }).layers[0];
+    expect(bl.energyJoules.adc - bl.adcLeakageJoules).toBeCloseTo(2 * (al.energyJoules.adc - al.adcLeakageJoules), 20);
+    expect(bl.adcLeakageJoules).toBe(al.adcLeakageJoules);
+    const a = al, b = bl;
     expect(b.energyJoules.crossbar).toBe(a.energyJoules.crossbar);
     expect(b.latencySeconds).toBe(a.latencySeconds);
   });
@@ -40,7 +42,13 @@ describe('hardware configuration', () => {
     [{ adc: { powerWatts: -2e-3 } }, 'hardware.adc.powerWatts', ErrorCodes.outOfRange],
     [{ adc: { powerWatts: 'two' } }, 'hardware.adc.powerWatts', ErrorCodes.invalidArgument],
     [{ adc: { sampleRateHz: 0 } }, 'hardware.adc.sampleRateHz', ErrorCodes.outOfRange],
-    [{ adc: { adcsPerArray: 1.5 } }, 'hardware.adc.adcsPerArray', ErrorCodes.invalidArgument],
+    [{ adc: { adcsPerArray: 0 } }, 'hardware.adc.adcsPerArray', ErrorCodes.outOfRange],
+    [{ adc: { columnsPerAdc: 1.5 } }, 'hardware.adc.columnsPerAdc', ErrorCodes.invalidArgument],
+    [{ template: 'eyeriss' }, 'hardware.template', ErrorCodes.invalidArgument],
+    [{ sharing: { dac: 'ima' } }, 'hardware.sharing.dac', ErrorCodes.invalidArgument],
+    [{ pipeline: { interLayer: 'sometimes' } }, 'hardware.pipeline.interLayer', ErrorCodes.invalidArgument],
+    [{ adc: { latencyFloorSeconds: 1e-6 } }, 'hardware.adc.latencyFloorSeconds', ErrorCodes.outOfRange],
+    [{ activity: { inputBitProbability: 2 } }, 'hardware.activity.inputBitProbability', ErrorCodes.outOfRange],
     [{ adc: { energyScaling: 'cubic' } }, 'hardware.adc.energyScaling', ErrorCodes.invalidArgument],
     [{ adc: { surveyFloorJoules: 2e-12 } }, 'hardware.adc.surveyFloorJoules', ErrorCodes.outOfRange],
     [{ adc: { powerWatt: 1 } }, 'hardware.adc.powerWatt', ErrorCodes.config],

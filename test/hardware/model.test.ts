@@ -1,3 +1,4 @@
+import { foldBatchNorm, lowerFolded } from '../../lib/runtime/lower';
 import { mappingGeometry, losslessAdcBits, naxAdcBits } from '../../lib/crossbar/geometry';
 import {
   type CostLayer,
@@ -21,90 +22,7 @@ function expectClose(actual: number, expected: number, tol = 1e-12): void {
   if (rel(actual, expected) > tol) throw new Error(`expected ${expected}, got ${actual} (rel ${rel(actual, expected)})`);
 }
 
-describe('hand-computed examples (default 32 nm figures, shared/HARDWARE.md)', () => {
-  test('a linear layer: K=100, N=10 on 64x64, 8-bit weights and inputs, 2-bit cells, 1-bit DAC', () => {
-    const cost = hardwareCost({
-      model: [{ name: 'fc', opType: 'Gemm', k: 100, n: 10, outputPixels: 1 }],
-      mapping: { default: { rows: 64, cols: 64, weightBits: 8, inputBits: 8, bitsPerCell: 2, dacBits: 1 } },
-    });
-    const l = cost.layers[0];
-    // Arrays: ceil(100/64)=2 row tiles * ceil(10/64)=1 col tile * ceil((8-1)/2)=4 slices * 2 (G+/G-) = 16.
-    expect(l.arrays).toBe(16);
-    // ADC bits: largest column sum 64 rows * 1 * 3 = 192 -> ceil(log2(193)) = 8.
-    expect(l.crossbar.adcBits).toBe(8);
-    // Reads: 1 MVM * 8 DAC cycles * 16 arrays = 128; DAC conversions 128*64, ADC conversions 128*64.
-    expect(l.crossbarReads).toBe(128);
-    expect(l.dacConversions).toBe(128 * 64);
-    expect(l.adcConversions).toBe(128 * 64);
-    // Read latency: crossbar 64 ns + 64 conversions * (1/1.28 GS/s = 0.78125 ns) + 1 shift-add cycle (1 ns) = 115 ns.
-    const tRead = 64e-9 + 64 * 0.78125e-9 + 1e-9;
-    expectClose(l.readLatencySeconds, tRead);
-    // Per read: crossbar 0.075 mW * 64 ns; DAC 64 rows * 3.9 uW * 64 ns; ADC 64 * (2 mW / 1.28 GS/s = 1.5625 pJ);
-    // S&H 64 * 9.7 nW * 115 ns; shift-add 64 * 0.05 mW * 1 ns; registers (0.7 mW in + 0.1 mW out) * 1 ns.
-    const perRead = {
-      crossbar: 0.075e-3 * 64e-9, // 4.8 pJ
-      dac: 64 * 3.9e-6 * 64e-9, // 15.97 pJ
-      adc: 64 * 1.5625e-12, // 100 pJ
-      sampleHold: 64 * 9.7e-9 * tRead, // 0.0714 pJ
-      shiftAdd: 64 * 0.05e-3 * 1e-9, // 3.2 pJ
-      registers: (0.7e-3 + 0.1e-3) * 1e-9, // 0.8 pJ
-    };
-    for (const [k, v] of Object.entries(perRead)) expectClose(l.energyJoules[k as keyof typeof perRead], 128 * v);
-    // Buffers: read ceil(100*8/256)=4 and write ceil(10*8/256)=1 eDRAM accesses of 17.2 pJ.
-    expectClose(l.energyJoules.buffers, 5 * 17.2e-12);
-    const energy = 128 * Object.values(perRead).reduce((a, b) => a + b, 0) + 5 * 17.2e-12;
-    expectClose(l.energyJoules.total, energy);
-    expectClose(energy, 1.6066261e-8, 1e-7); // 128 reads * 124.845792 pJ + 86 pJ
-    // Latency: 1 MVM * 8 cycles * 115 ns = 920 ns.
-    expectClose(l.latencySeconds, 920e-9);
-    // Area per array: crossbar 6.25e-6 + 64 DACs * 1.67e-7 + 1 ADC 0.0012 + 64 S&H * 3.90625e-8
-    // + 1 shift-add 6e-5 + registers 0.00033 + 0.00033 = 1.939438e-3 mm^2; 16 arrays.
-    const perArray = 6.25e-6 + 64 * 1.67e-7 + 0.0012 + 64 * 3.90625e-8 + 6e-5 + 0.00033 + 0.00033;
-    expectClose(perArray, 1.939438e-3, 1e-9);
-    expectClose(l.areaMm2.total, 16 * perArray);
-    expectClose(l.areaMm2.adc, 16 * 0.0012);
-    expectClose(l.edap, energy * 920e-9 * 16 * perArray);
-    // A one-layer network's totals are the layer's.
-    expectClose(cost.total.edap, l.edap);
-  });
-
-  test('a conv: 3->8 channels, 3x3, 8x8 output, on 32x32 with 4-bit weights, 4-bit inputs, 2-bit DAC', () => {
-    const cost = hardwareCost({
-      model: [{ name: 'conv', opType: 'Conv', k: 3 * 3 * 3, n: 8, outputPixels: 8 * 8 }],
-      mapping: { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, bitsPerCell: 2, dacBits: 2, adcBits: 'lossless' } },
-    });
-    const l = cost.layers[0];
-    // Arrays: 1 row tile (27 <= 32) * 1 col tile * ceil(3/2)=2 slices * 2 = 4; utilization 27*8/1024.
-    expect(l.arrays).toBe(4);
-    expectClose(l.utilization, (27 * 8) / 1024);
-    // ADC bits: 32 rows * (2^2-1) * (2^2-1) = 288 -> ceil(log2(289)) = 9 (ISAAC: log2(32)+2+2 = 9).
-    expect(l.crossbar.adcBits).toBe(9);
-    // Reads: 64 MVMs * ceil(4/2)=2 cycles * 4 arrays = 512.
-    expect(l.crossbarReads).toBe(512);
-    // A 9-bit conversion: linear scaling from the 8-bit anchor, 1.5625 pJ * 9/8 and 0.78125 ns * 9/8.
-    const tConv = 0.78125e-9 * (9 / 8);
-    const tRead = 32e-9 + 32 * tConv + 1e-9; // 61.125 ns
-    expectClose(tRead, 61.125e-9, 1e-12);
-    expectClose(l.readLatencySeconds, tRead);
-    const perRead =
-      0.01875e-3 * 32e-9 + // crossbar 0.6 pJ
-      32 * (3.9e-6 * 2) * 32e-9 + // 2-bit DACs draw 2x a 1-bit DAC: 7.99 pJ
-      32 * 1.5625e-12 * (9 / 8) + // ADC 56.25 pJ
-      32 * 9.7e-9 * tRead + // S&H
-      32 * 0.05e-3 * 1e-9 + // shift-add 1.6 pJ
-      (0.3e-3 + 0.1e-3) * 1e-9; // registers 0.4 pJ
-    // Buffers per MVM: ceil(27*4/256)=1 read + ceil(8*8/256)=1 write.
-    const buffers = 64 * 2 * 17.2e-12;
-    expectClose(l.energyJoules.buffers, buffers);
-    expectClose(l.energyJoules.total, 512 * perRead + buffers);
-    // Latency: 64 MVMs * 2 cycles * 61.125 ns = 7.824 us.
-    expectClose(l.latencySeconds, 7.824e-6, 1e-12);
-    const perArray = 1.5625e-6 + 32 * 1.67e-7 + 0.0012 + 32 * 3.90625e-8 + 6e-5 + 0.00015 + 0.00015;
-    expectClose(l.areaMm2.total, 4 * perArray);
-    expectClose(l.areaMm2.total, 6.272626e-3, 1e-9);
-    expectClose(l.edap, (512 * perRead + buffers) * 7.824e-6 * 4 * perArray);
-  });
-
+describe('models from graphs (hand-computed examples per template: test/hardware/templates.test.ts)', () => {
   test('a conv read from a graph (lowered by lib/runtime/lower.ts) costs the same as its hand-built layer', () => {
     const w = tensor('w', [8, 3, 3, 3], new Float32Array(8 * 27).map((_, i) => Math.sin(i)));
     const graph = createGraph({
@@ -116,6 +34,12 @@ describe('hand-computed examples (default 32 nm figures, shared/HARDWARE.md)', (
     const mapping = { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, dacBits: 2, adcBits: 'lossless' as const } };
     const fromGraph = hardwareCost({ model: graph, mapping, graphInputSigned: false });
     const byHand = hardwareCost({ model: [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64 }], mapping });
+    // weights: 'model' uses the graph's programmed levels (the conv's [8,3,3,3] weights as the K x N matrix lowering makes).
+    const weights = { conv: lowerFolded(foldBatchNorm(graph))[0].weights };
+    expect(hardwareCost({ model: graph, mapping, graphInputSigned: false, weights: 'model' }).total).toEqual(
+      hardwareCost({ model: [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64 }], mapping, weights }).total,
+    );
+    expect(() => hardwareCost({ model: [{ name: 'conv', k: 27, n: 8, outputPixels: 64 }], weights: 'model' })).toThrow(/weights: 'model'/);
     expect(fromGraph.layers[0].arrays).toBe(byHand.layers[0].arrays);
     expect(fromGraph.total.edap).toBe(byHand.total.edap);
     // Its input is the graph input: assumed signed by default (normalised images), so two passes.
@@ -183,7 +107,9 @@ describe('array counts: one definition with the crossbar engine (lib/crossbar/ge
     const u = hardwareCost({ model: [{ name: 'c', k: 27, n: 16, outputPixels: 100 }] }).layers[0];
     const s = hardwareCost({ model: [{ name: 'c', k: 27, n: 16, outputPixels: 100, signedInput: true }] }).layers[0];
     expect(s.crossbarReads).toBe(2 * u.crossbarReads);
-    expectClose(s.latencySeconds, 2 * u.latencySeconds);
+    expect(s.adcConversions).toBe(2 * u.adcConversions);
+    // Twice the read steps; pipelined steps overlap, so one read's fill is paid once.
+    expectClose(s.latencySeconds - s.readLatencySeconds, 2 * (u.latencySeconds - u.readLatencySeconds) + s.stepSeconds);
     expect(s.areaMm2.total).toBe(u.areaMm2.total);
   });
 });
@@ -245,9 +171,9 @@ describe('properties', () => {
     expectClose(combined.total.edap, net.total.edap);
     // Each component adds up to the total.
     const e = net.total.energyJoules;
-    expectClose(e.crossbar + e.adc + e.dac + e.sampleHold + e.shiftAdd + e.registers + e.buffers, e.total);
+    expectClose(e.crossbar + e.wires + e.adc + e.dac + e.sampleHold + e.shiftAdd + e.subtractor + e.registers + e.buffers + e.interconnect, e.total);
     const a = net.total.areaMm2;
-    expectClose(a.crossbar + a.adc + a.dac + a.sampleHold + a.shiftAdd + a.registers, a.total);
+    expectClose(a.crossbar + a.adc + a.dac + a.sampleHold + a.shiftAdd + a.subtractor + a.registers + a.buffers + a.interconnect + a.digital, a.total);
   });
 
   test('ResNet-20 shapes: 19 convs + FC, 0.27M weights', () => {
@@ -273,34 +199,43 @@ describe('properties', () => {
     expect(Math.min(...rows.map((r) => r.edapRelative))).toBe(1);
   });
 
-  test('ADC energy scaling: linear and survey agree at the anchor; survey is 4x per bit, linear b/8', () => {
+  test('ADC energy scaling: power-time (b^2), linear (b) and survey (4^b) agree at the 8-bit anchor', () => {
     const linear = resolveHardware({ adc: { energyScaling: 'linear' } });
     const survey = resolveHardware({ adc: { energyScaling: 'survey' } });
-    expectClose(adcConversionJoules(linear, 8), 2e-3 / 1.28e9);
-    expectClose(adcConversionJoules(survey, 8), 2e-3 / 1.28e9);
-    expectClose(adcConversionJoules(linear, 10), (1.5625e-12 * 10) / 8);
-    expectClose(adcConversionJoules(survey, 10), 1.5625e-12 * 16);
-    expectClose(adcConversionJoules(survey, 6), 1.5625e-12 / 16);
+    const pumaForm = resolveHardware();
+    const anchor = 1.8e-3 / 1.28e9;
+    expectClose(adcConversionJoules(pumaForm, 8), anchor);
+    expectClose(adcConversionJoules(linear, 8), anchor);
+    expectClose(adcConversionJoules(survey, 8), anchor);
+    expectClose(adcConversionJoules(pumaForm, 10), anchor * (10 / 8) ** 2);
+    expectClose(adcConversionJoules(linear, 10), (anchor * 10) / 8);
+    expectClose(adcConversionJoules(survey, 10), anchor * 16);
+    expectClose(adcConversionJoules(survey, 6), anchor / 16);
     // With a floor, E = Emin + k*4^b still passes the anchor.
     const floored = resolveHardware({ adc: { energyScaling: 'survey', surveyFloorJoules: 0.5e-12 } });
-    expectClose(adcConversionJoules(floored, 8), 1.5625e-12);
-    expectClose(adcConversionJoules(floored, 9) - 0.5e-12, 4 * (1.5625e-12 - 0.5e-12));
-    // 64x64 uses 8-bit ADCs: both scalings cost the same there; 256x256 (10 bits) costs more under 'survey'.
+    expectClose(adcConversionJoules(floored, 8), anchor);
+    expectClose(adcConversionJoules(floored, 9) - 0.5e-12, 4 * (anchor - 0.5e-12));
+    // 64x64 uses 8-bit ADCs: the scalings cost the same there; 256x256 (10 bits) costs more under 'survey'.
     const layer = [{ name: 'l', k: 256, n: 256, outputPixels: 4 }];
-    const at = (x: number, s: 'linear' | 'survey') => hardwareCost({ model: layer, mapping: { default: { rows: x, cols: x } }, hardware: { adc: { energyScaling: s } } }).total;
+    const at = (x: number, s: 'linear' | 'survey' | 'power-time') => hardwareCost({ model: layer, mapping: { default: { rows: x, cols: x } }, hardware: { adc: { energyScaling: s } } }).total;
     expectClose(at(64, 'linear').energyJoules.total, at(64, 'survey').energyJoules.total);
-    expect(at(256, 'survey').energyJoules.adc).toBeGreaterThan(at(256, 'linear').energyJoules.adc);
+    expectClose(at(64, 'linear').energyJoules.total, at(64, 'power-time').energyJoules.total);
+    expect(at(256, 'survey').energyJoules.adc).toBeGreaterThan(at(256, 'power-time').energyJoules.adc);
+    expect(at(256, 'power-time').energyJoules.adc).toBeGreaterThan(at(256, 'linear').energyJoules.adc);
     expect(at(16, 'survey').energyJoules.adc).toBeLessThan(at(16, 'linear').energyJoules.adc);
   });
 
-  test('ADCs per array: more ADCs shorten the read, add ADC area, keep ADC energy', () => {
+  test('ADCs per array: more ADCs shorten the readout of a read, add ADC area, keep conversion energy (isaac: no leakage)', () => {
     const layer: CostLayer[] = [{ name: 'l', k: 128, n: 128, outputPixels: 10 }];
-    const one = hardwareCost({ model: layer, mapping: { default: { rows: 128, cols: 128 } } }).layers[0];
-    const four = hardwareCost({ model: layer, mapping: { default: { rows: 128, cols: 128 } }, hardware: { adc: { adcsPerArray: 4 } } }).layers[0];
-    // 128 conversions of 9 bits on one ADC vs 32 on each of four.
+    const one = hardwareCost({ model: layer, mapping: { default: { rows: 128, cols: 128 } }, hardware: { template: 'isaac' } }).layers[0];
+    const four = hardwareCost({ model: layer, mapping: { default: { rows: 128, cols: 128 } }, hardware: { template: 'isaac', adc: { adcsPerArray: 4 } } }).layers[0];
+    // 128 conversions of 9 bits on one ADC vs 32 on each of four; isaac's 128x128 read takes 100 ns.
     const tConv = 0.78125e-9 * (9 / 8);
-    expectClose(one.readLatencySeconds, 128e-9 + 128 * tConv + 1e-9);
-    expectClose(four.readLatencySeconds, 128e-9 + 32 * tConv + 1e-9);
+    expectClose(one.readLatencySeconds, 100e-9 + 1e-9 + 128 * tConv + 1e-9);
+    expectClose(four.readLatencySeconds, 100e-9 + 1e-9 + 32 * tConv + 1e-9);
+    // Pipelined: 128 conversions (112.5 ns) outlast the 101 ns read, 32 do not.
+    expectClose(one.stepSeconds, 128 * tConv);
+    expectClose(four.stepSeconds, 101e-9);
     expectClose(four.areaMm2.adc, 4 * one.areaMm2.adc);
     expectClose(four.energyJoules.adc, one.energyJoules.adc);
   });

@@ -1,3 +1,4 @@
+import { foldBatchNorm, lowerFolded } from '../../lib/runtime/lower';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -48,6 +49,11 @@ function resnet20Graph(): Graph {
   return createGraph({ nodes, inputs: [valueInfo('input', ['batch', 3, 32, 32])], outputs: [valueInfo('logits', ['batch', 10])], initializers: inits });
 }
 
+/** The graph's lowered weights (BatchNorm folded), which a graph's cost uses for the programmed levels. */
+function weightsOf(graph: ReturnType<typeof resnet20Graph>): Record<string, Float32Array> {
+  return Object.fromEntries(lowerFolded(foldBatchNorm(graph)).map((l) => [l.name, l.weights]));
+}
+
 function signedStem<T extends { signedInput?: boolean }>(layers: T[]): T[] {
   return layers.map((l, i) => (i === 0 ? { ...l, signedInput: true } : l));
 }
@@ -55,11 +61,18 @@ function signedStem<T extends { signedInput?: boolean }>(layers: T[]): T[] {
 describe('cost of ONNX models (reader + lowering)', () => {
   const mapping = { default: { rows: 32, cols: 32 }, layers: { 'layer3.2.conv2': { rows: 128, cols: 128 } } };
 
-  test('a ResNet-20 ONNX model (bytes, graph) costs exactly what its layer shapes cost', () => {
+  test('a ResNet-20 ONNX model (bytes, graph) costs exactly what its layer shapes cost (with its weights too)', () => {
     const graph = resnet20Graph();
     // The graph's input (normalised images) is assumed signed; every later conv follows a ReLU.
     const shapes = signedStem(resnetCifarLayers({ shortcut: 'B' }));
     const fromShapes = hardwareCost({ model: shapes, mapping });
+    // weights: 'model' takes the programmed levels from the graph's weights, as the same weights given by name.
+    const weights = weightsOf(graph);
+    const programmed = hardwareCost({ model: graph, mapping, weights: 'model' });
+    expect(programmed.layers.every((l) => l.levelFraction.source === 'weights')).toBe(true);
+    expect(programmed.total).toEqual(hardwareCost({ model: shapes, mapping, weights }).total);
+    expect(programmed.total.energyJoules.crossbar).not.toBe(fromShapes.total.energyJoules.crossbar);
+    expect(hardwareCost({ model: graph, mapping }).layers.every((l) => l.levelFraction.source === 'default')).toBe(true);
     const fromGraph = hardwareCost({ model: graph, mapping });
     const fromBytes = hardwareCost({ model: writeOnnx(graph), mapping });
     expect(fromGraph.layers.map((l) => [l.name, l.k, l.n, l.outputPixels])).toEqual(shapes.map((l) => [l.name, l.k, l.n, l.outputPixels]));
@@ -78,6 +91,12 @@ describe('cost of ONNX models (reader + lowering)', () => {
       const r = costHandler({ model: file, mapping: mapFile });
       if (r.kind !== 'network') throw new Error('expected a network result');
       expect(r.cost.total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })), mapping }).total);
+      // --levels-from-weights: the model's own programmed levels.
+      const weights = weightsOf(resnet20Graph());
+      const levels = costHandler({ model: file, mapping: mapFile, levelsFromWeights: true });
+      if (levels.kind !== 'network') throw new Error('expected a network result');
+      expect(levels.cost.total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })), mapping, weights }).total);
+      expect(() => costHandler({ model: 'resnet20', levelsFromWeights: true })).toThrow(/--levels-from-weights/);
       expect(formatCostResult(r)).toContain('input signs inferred from the graph: the model input assumed signed');
       expect(formatCostResult(r)).toMatch(/two passes: conv1$/m);
       const unsigned = costHandler({ model: file, mapping: mapFile, nonNegativeInput: true });
@@ -85,6 +104,7 @@ describe('cost of ONNX models (reader + lowering)', () => {
       expect(unsigned.cost.total).toEqual(hardwareCost({ model: resnetCifarLayers({ shortcut: 'B' }), mapping }).total);
       // The library reads the path too (default mapping: 64x64).
       expect(hardwareCost({ model: file }).total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })) }).total);
+      expect(hardwareCost({ model: file, weights: 'model' }).total).toEqual(hardwareCost({ model: signedStem(resnetCifarLayers({ shortcut: 'B' })), weights }).total);
       const e = (() => {
         try {
           hardwareCost({ model: path.join(dir, 'missing.onnx') });

@@ -108,6 +108,19 @@ describe('errors', () => {
     expect(err.message).toContain(file);
   });
 
+  test('a FIFO or a directory as the model path: ERR_NAX_IO at once, never a blocked read', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nax-onnx-'));
+    const fifo = path.join(dir, 'model.onnx');
+    const { spawnSync } = require('child_process') as typeof import('child_process');
+    if (spawnSync('mkfifo', [fifo]).status === 0)
+      expect(() => readOnnxFile(fifo)).toThrow(
+        expect.objectContaining({ name: 'NaxError', code: 'ERR_NAX_IO', message: expect.stringMatching(/regular file.*FIFO/) }),
+      );
+    else console.log('mkfifo is not available: FIFO case not checked');
+    expect(() => readOnnxFile(dir)).toThrow(expect.objectContaining({ code: 'ERR_NAX_IO', message: expect.stringContaining('a directory') }));
+    fs.rmSync(dir, { recursive: true });
+  });
+
   test('missing file: ERR_NAX_IO', () => {
     expect(() => readOnnxFile('/nonexistent/model.onnx')).toThrow(expect.objectContaining({ name: 'NaxError', code: 'ERR_NAX_IO' }));
   });

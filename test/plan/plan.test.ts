@@ -26,6 +26,18 @@ test('every layer gets a fully resolved config: defaults, overrides, the ADC rul
   expect(plan.inputSigns).toBe('given');
 });
 
+test('a mapping can pick a device model per layer; resolved configs stay fixed points', () => {
+  const plan = planLayers(layers, {
+    mapping: { default: { device: { preset: 'pcm-aihwkit', time: 3600 } }, layers: { b: { device: 'rram-neurram' } } },
+  });
+  const [a, b] = plan.layers;
+  expect(a.config.device).toMatchObject({ name: 'pcm-aihwkit', time: 3600 });
+  expect(a.config.gOn).toBeCloseTo(25e-6, 15);
+  expect(b.config.device.name).toBe('rram-neurram');
+  expect(b.config.gOn).toBeCloseTo(40e-6, 15);
+  for (const l of plan.layers) expect(resolveCrossbarConfig(l.config)).toEqual(l.config);
+});
+
 test('seeds: one per group, derived from the mapping seed and the layer name, stable', () => {
   const p0 = planLayers(layers, { mapping: { default: { seed: 7 } } });
   const p1 = planLayers(layers, { mapping: { default: { seed: 7 } } });

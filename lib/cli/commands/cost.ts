@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ErrorCodes, NaxError, describeValue } from '../../errors';
+import { ErrorCodes, NaxError, describeValue, expectOneOf } from '../../errors';
 import { readJsonFile } from '../../json-file';
 import { readOnnxFile } from '../../onnx/reader';
+import { foldBatchNorm, lowerFolded } from '../../runtime/lower';
 import { loadMapping, planGraph } from '../../plan';
 import { parseIntegerList, readJsonObject, sharedOptions } from '../flags';
 import {
@@ -13,6 +14,11 @@ import {
   type HardwareOverrides,
   type NetworkCost,
   type SizeCost,
+  type SensitivityResult,
+  TEMPLATE_NAMES,
+  costSensitivity,
+  sensitivitySvg,
+  sensitivityTableRows,
   breakdownRows,
   hardwareFigureRows,
   builtinNetworks,
@@ -36,24 +42,35 @@ export interface CostArgs {
   sizes?: string;
   mapping?: string;
   hardware?: string;
-  adcScaling?: 'linear' | 'survey';
+  adcScaling?: 'power-time' | 'linear' | 'survey';
+  /** Architecture template: puma (default), isaac, neurosim. */
+  template?: string;
+  /** How each modelling assumption moves the EDAP ranking of the sizes (--sizes, default 16,32,64,128). */
+  sensitivity?: boolean;
+  /** With --sensitivity: write the plot (SVG) here. */
+  plot?: string;
   adcsPerArray?: number;
   json?: boolean;
   markdown?: boolean;
   /** ONNX models: the model's input is never negative ([0, 1] pixels), so its first layers need no negative pass. */
   nonNegativeInput?: boolean;
+  /** ONNX models: device energy from the model's own weights (programmed levels) instead of the stated default. */
+  levelsFromWeights?: boolean;
 }
 
 export type CostResult =
   | { kind: 'network'; cost: NetworkCost; inputSigns: string }
   | { kind: 'sizes'; sizes: SizeCost[]; inputSigns: string }
-  | { kind: 'figures'; hardware: HardwareConfig };
+  | { kind: 'figures'; hardware: HardwareConfig }
+  | { kind: 'sensitivity'; sensitivity: SensitivityResult; inputSigns: string };
 
 /** The crossbar layers of a model, and how their input signs (a second, negative input pass) were decided. */
 export interface CostModelLayers {
   layers: CostLayer[];
   /** One line for the output: where each layer's `signedInput` came from. */
   inputSigns: string;
+  /** ONNX models: each layer's weights (BatchNorm folded), for the device energy of the programmed levels. */
+  weights?: Record<string, Float32Array>;
 }
 
 /**
@@ -68,10 +85,13 @@ export function loadCostLayers(model: string, options: { nonNegativeInput?: bool
   const ext = path.extname(model).toLowerCase();
   if (ext === '.onnx') {
     const graphInputSigned = !options.nonNegativeInput;
-    const plan = planGraph(readOnnxFile(model), { graphInputSigned });
+    const graph = readOnnxFile(model);
+    const plan = planGraph(graph, { graphInputSigned });
+    const weights = Object.fromEntries(lowerFolded(foldBatchNorm(graph)).map((l) => [l.name, l.weights]));
     const signed = plan.layers.filter((l) => l.signedInput).map((l) => l.name);
     return {
       layers: plan.layers.map((l) => ({ name: l.name, opType: l.opType, k: l.k, n: l.n, outputPixels: l.outputPixels, groups: l.groups, signedInput: l.signedInput })),
+      weights,
       inputSigns:
         `input signs inferred from the graph: the model input assumed ${graphInputSigned ? 'signed (normalised data; --non-negative-input for [0, 1] pixels)' : 'non-negative (--non-negative-input)'}, ` +
         `layers after ReLU-like ops unsigned; two passes: ${signed.length ? signed.join(', ') : 'none'}`,
@@ -99,14 +119,22 @@ export function costHandler(args: CostArgs): CostResult {
       ...(args.adcScaling !== undefined ? { energyScaling: args.adcScaling } : {}),
       ...(args.adcsPerArray !== undefined ? { adcsPerArray: args.adcsPerArray } : {}),
     };
+  if (args.template !== undefined) hardware.template = expectOneOf('--template', args.template, TEMPLATE_NAMES);
   if (args.figures) return { kind: 'figures', hardware: resolveHardware(hardware) };
   if (args.model === undefined)
     throw new NaxError(ErrorCodes.invalidArgument, 'expected a model (an .onnx file, a built-in network or a .json layer list), got none');
   const sizes = parseIntegerList('--sizes', args.sizes, { what: 'positive integers', allows: (size) => size >= 1 });
-  const { layers, inputSigns } = loadCostLayers(args.model, { nonNegativeInput: args.nonNegativeInput });
-  if (sizes !== undefined) return { kind: 'sizes', sizes: costBySize(layers, sizes, { mapping, hardware }), inputSigns };
+  const loaded = loadCostLayers(args.model, { nonNegativeInput: args.nonNegativeInput });
+  const { layers, inputSigns } = loaded;
+  if (args.levelsFromWeights && !loaded.weights)
+    throw new NaxError(ErrorCodes.invalidArgument, `expected an .onnx model for --levels-from-weights (a layer list has no weights), got ${JSON.stringify(args.model)}`);
+  const weights = args.levelsFromWeights ? loaded.weights : undefined;
+  if (args.sensitivity)
+    return { kind: 'sensitivity', sensitivity: costSensitivity(layers, sizes ?? [16, 32, 64, 128], { mapping, hardware, weights }), inputSigns };
+  if (args.plot !== undefined) throw new NaxError(ErrorCodes.invalidArgument, 'expected --plot together with --sensitivity, got --plot alone');
+  if (sizes !== undefined) return { kind: 'sizes', sizes: costBySize(layers, sizes, { mapping, hardware, weights }), inputSigns };
   if (args.xbar !== undefined) mapping.default = { ...mapping.default, rows: args.xbar, cols: args.xbar };
-  return { kind: 'network', cost: hardwareCost({ model: layers, mapping, hardware }), inputSigns };
+  return { kind: 'network', cost: hardwareCost({ model: layers, mapping, hardware, weights }), inputSigns };
 }
 
 /** The text the command prints. */
@@ -115,7 +143,7 @@ export function formatCostResult(result: CostResult, options: { json?: boolean; 
     if (options.json) return JSON.stringify(result.hardware, null, 2);
     return (options.markdown ? markdownTable : textTable)(hardwareFigureRows(result.hardware));
   }
-  if (options.json) {
+  if (options.json && result.kind !== 'sensitivity') {
     if (result.kind === 'network') return JSON.stringify(result.cost, null, 2);
     return JSON.stringify(
       result.sizes.map((s) => ({ size: s.size, adcBits: s.adcBits, edapRelative: s.edapRelative, total: s.cost.total })),
@@ -124,6 +152,10 @@ export function formatCostResult(result: CostResult, options: { json?: boolean; 
     );
   }
   const table = options.markdown ? markdownTable : textTable;
+  if (result.kind === 'sensitivity') {
+    if (options.json) return JSON.stringify(result.sensitivity, null, 2);
+    return `${table(sensitivityTableRows(result.sensitivity))}\n\nEDAP / best size per row; base template ${result.sensitivity.baseTemplate}, one assumption changed per row.\n${result.inputSigns}`;
+  }
   if (result.kind === 'sizes') return `${table(sizeTableRows(result.sizes))}\n\n${result.inputSigns}`;
   return `${table(costTableRows(result.cost))}\n\n${table(breakdownRows(result.cost))}\n\n${result.inputSigns}`;
 }
@@ -142,16 +174,31 @@ export const costCommand: CommandModule<object, CostArgs> = {
       .option('sizes', { type: 'string', describe: 'compare homogeneous crossbar sizes, e.g. 16,32,64,128,256' })
       .option('mapping', { type: 'string', describe: 'mapping JSON: { "default": {...}, "layers": { "<node>": {...} } }' })
       .option('hardware', { type: 'string', describe: 'hardware config JSON (overrides the defaults, merged deeply)' })
-      .option('adc-scaling', { choices: ['linear', 'survey'] as const, describe: 'ADC energy vs bits: linear (PUMA) or survey (4x/bit)' })
+      .option('template', { choices: ['puma', 'isaac', 'neurosim'], describe: 'architecture template (default puma); --hardware overrides its figures' })
+      .option('adc-scaling', {
+        choices: ['power-time', 'linear', 'survey'] as const,
+        describe: 'ADC energy vs bits: power-time (PUMA: power and time linear in bits, energy ~ b^2), linear (energy ~ b), survey (4x/bit)',
+      })
+      .option('sensitivity', { type: 'boolean', describe: 'how each modelling assumption moves the EDAP ranking of --sizes (default 16,32,64,128)' })
+      .option('plot', { type: 'string', describe: 'with --sensitivity: write the plot (SVG) to this file' })
       .option('adcs-per-array', { type: 'number', describe: 'ADCs shared by the columns of one array' })
       .option('non-negative-input', {
         type: 'boolean',
         describe: 'ONNX models: the input is never negative ([0, 1] pixels), so the first layers need no negative input pass',
       })
+      .option('levels-from-weights', {
+        type: 'boolean',
+        describe: "ONNX models: crossbar read energy from the model's own programmed levels (default: the template's stated level fraction, as eval and evolve use)",
+      })
       .option('json', sharedOptions.json)
       .option('markdown', { type: 'boolean', describe: 'print markdown tables' }) as never,
   // async: errors reject parseAsync, and the CLI entry prints them as one line.
   handler: async (args) => {
-    console.log(formatCostResult(costHandler(args), args));
+    const result = costHandler(args);
+    console.log(formatCostResult(result, args));
+    if (result.kind === 'sensitivity' && args.plot) {
+      fs.writeFileSync(args.plot, await sensitivitySvg(result.sensitivity));
+      if (!args.json) console.log(`plot: ${args.plot}`);
+    }
   },
 };

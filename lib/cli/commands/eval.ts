@@ -11,7 +11,9 @@ import type { Normalization } from '../../data';
 import { DEFAULT_NORMALIZATION } from '../../data';
 import { ErrorCodes, NaxError, expectOneOf } from '../../errors';
 import { evaluateModel, EvaluateResult } from '../../runtime/evaluate';
-import { loadMapping } from '../../plan';
+import { GROUP_PACKINGS, loadMapping } from '../../plan';
+import { readOnnxFile } from '../../onnx/reader';
+import { type OpList, formatOpList, listOps } from '../../runtime/op-list';
 import { createProgressBar, formatChipAccuracy, parseChips, parseThreads, sharedOptions } from '../flags';
 
 export interface EvalCommandOptions {
@@ -30,6 +32,15 @@ export interface EvalCommandOptions {
   skipOrt?: boolean;
   /** 'dataset' (default), 'none', or "MEAN:STD" with comma-separated per-channel values. */
   normalize?: string;
+  /** 'per-group' (default) or 'block-diagonal' packing of grouped/depthwise convs onto arrays. */
+  groupPacking?: string;
+  /** Only list the model's ops (count, crossbars or digital) and exit; no data is read. */
+  listOps?: boolean;
+}
+
+/** `eval --list-ops`: per op type, count and where it runs, from the model file alone. */
+export function listOpsHandler(model: string): OpList {
+  return listOps(readOnnxFile(model, { checkOps: false }));
 }
 
 /**
@@ -63,6 +74,7 @@ export async function evalHandler(o: EvalCommandOptions): Promise<EvaluateResult
   const dataset = expectOneOf('dataset', o.dataset ?? 'mnist', DATASET_NAMES);
   const normalize = parseNormalizeFlag(o.normalize);
   const mapping = o.mapping ? loadMapping(o.mapping) : undefined;
+  const groupPacking = expectOneOf('--group-packing', o.groupPacking ?? 'per-group', GROUP_PACKINGS);
   const bar = createProgressBar('eval [{bar}] {percentage}% | {value}/{total} images | {phase}', o);
   try {
     return await evaluateModel({
@@ -77,6 +89,7 @@ export async function evalHandler(o: EvalCommandOptions): Promise<EvaluateResult
       chips,
       skipOrt: o.skipOrt,
       normalize,
+      groupPacking,
       // One bar over every phase (the total counts each phase's images).
       onProgress: (done, total, phase) => bar.update('eval', done, total, { phase }),
     });
@@ -91,7 +104,7 @@ export function formatEval(r: EvaluateResult): string {
   const lines = [
     `model ${r.model} on ${r.dataset} (${r.images} test images)`,
     `  input            : ${describeNormalization(r)}`,
-    `  onnxruntime-node : ${pct(r.accuracy.onnxruntime)}`,
+    `  onnxruntime-node : ${r.onnxruntimeSkipped === null ? pct(r.accuracy.onnxruntime) : `n/a: ${r.onnxruntimeSkipped}`}`,
     `  executor ideal   : ${pct(r.accuracy.ideal)}  (top-1 agreement with onnxruntime-node ${pct(r.idealOrtAgreement)}, max logit rel. error ${r.idealOrtMaxRelativeError === null ? 'n/a' : r.idealOrtMaxRelativeError.toExponential(2)})`,
     `  crossbars        : ${formatChipAccuracy(r.crossbarChips)}`,
     `  signed inputs    : ${r.signedInputLayers.length ? `${r.signedInputLayers.join(', ')} (calibration inputs go negative: a positive and a negative pass, run and costed)` : 'none'}`,
@@ -120,9 +133,21 @@ export const evalCommand: CommandModule<object, EvalCommandOptions> = {
         default: 'dataset',
         describe: "input normalisation the model was trained with: 'dataset' (the data set's mean/std), 'none' ([0, 1] pixels) or MEAN:STD",
       })
+      .option('group-packing', {
+        type: 'string',
+        choices: [...GROUP_PACKINGS],
+        default: 'per-group',
+        describe: "grouped/depthwise convs: one matrix per group, or P groups on the diagonal of one matrix (fewer arrays and reads)",
+      })
+      .option('list-ops', { type: 'boolean', describe: 'only list the ops (count per type, crossbars or digital) and exit, reading no data' })
       .option('progress', sharedOptions.progress)
       .option('json', sharedOptions.json) as never,
   handler: async (args) => {
+    if (args.listOps) {
+      const list = listOpsHandler(args.model);
+      console.log(args.json ? JSON.stringify(list, null, 2) : formatOpList(list));
+      return;
+    }
     const r = await evalHandler(args);
     if (args.json) {
       console.log(JSON.stringify(r, null, 2));

@@ -4,7 +4,7 @@
  * supernet epoch) is already checkpointed, so `--resume` continues the run.
  */
 import type { CommandModule } from 'yargs';
-import type { CrossbarConfigInput } from '../../crossbar';
+import { DEVICE_PRESET_NAMES, type CrossbarConfigInput, type DevicePresetName } from '../../crossbar';
 import { NaxError, ErrorCodes, invalid } from '../../errors';
 import { resolveHardware, type HardwareOverrides } from '../../hardware';
 import { evolve, type EvolveOptions, type EvolveProgress } from '../../codesign/evolve';
@@ -25,6 +25,8 @@ export interface EvolveArgs extends QueueFlags {
   device?: string;
   hardware?: string;
   variation?: number;
+  deviceModel?: string;
+  deviceTime?: number;
   readNoise?: number;
   wireOhms?: number;
   adcBits?: string | number;
@@ -53,8 +55,8 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
   const hardwareOverrides = args.hardware !== undefined ? readJsonObject<HardwareOverrides>(args.hardware, '--hardware') : undefined;
   let hardware: HardwareOverrides | undefined = hardwareOverrides;
   if (args.adcScaling !== undefined) {
-    if (args.adcScaling !== 'linear' && args.adcScaling !== 'survey')
-      throw new NaxError(ErrorCodes.invalidArgument, `expected one of linear, survey for --adc-scaling, got ${JSON.stringify(args.adcScaling)}`);
+    if (args.adcScaling !== 'power-time' && args.adcScaling !== 'linear' && args.adcScaling !== 'survey')
+      throw new NaxError(ErrorCodes.invalidArgument, `expected one of power-time, linear, survey for --adc-scaling, got ${JSON.stringify(args.adcScaling)}`);
     hardware = { ...(hardware ?? {}), adc: { ...(hardware?.adc ?? {}), energyScaling: args.adcScaling } };
   }
   // Crossbar sizes with cost figures in the hardware table (256 included by default).
@@ -69,6 +71,17 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
   };
   const variation = nonNegative('--variation', args.variation);
   if (variation !== undefined) device.variation = variation > 0 ? { sigma: variation, distribution: 'lognormal' } : false;
+  if (args.deviceModel !== undefined) {
+    if (!(DEVICE_PRESET_NAMES as readonly string[]).includes(args.deviceModel))
+      throw invalid('--device-model', `one of ${DEVICE_PRESET_NAMES.join(', ')}`, args.deviceModel);
+    if (variation !== undefined) throw new NaxError(ErrorCodes.config, 'expected --variation or --device-model, got both (the device model brings its own programming error)');
+    device.device = { preset: args.deviceModel as DevicePresetName };
+  }
+  const deviceTime = nonNegative('--device-time', args.deviceTime);
+  if (deviceTime !== undefined) {
+    if (args.deviceModel === undefined) throw new NaxError(ErrorCodes.config, 'expected --device-model with --device-time, got none (only a device model drifts)');
+    device.device = { preset: args.deviceModel as DevicePresetName, time: deviceTime };
+  }
   const readNoise = nonNegative('--read-noise', args.readNoise);
   if (readNoise !== undefined) device.readNoise = readNoise;
   const wire = nonNegative('--wire-ohms', args.wireOhms);
@@ -189,11 +202,13 @@ export const evolveCommand: CommandModule<object, EvolveArgs> = {
       .option('out', { type: 'string', default: 'nax-results', describe: 'output folder (results.json, report.html, models/, checkpoints)' })
       .option('device', { type: 'string', describe: 'JSON file: crossbar device/converter config (merged over the defaults)' })
       .option('variation', { type: 'number', describe: 'lognormal programming variation sigma (0 = off; default 0.1)' })
+      .option('device-model', { type: 'string', describe: `published device model instead of the generic variation: ${DEVICE_PRESET_NAMES.join(', ')} (README "Device models")` })
+      .option('device-time', { type: 'number', describe: 'seconds after programming at which the device model is evaluated (drift; default 0)' })
       .option('read-noise', { type: 'number', describe: 'ADC read noise, LSB (default 0: off; slows crossbar runs 60-100x)' })
       .option('wire-ohms', { type: 'number', describe: 'word/bit-line resistance per cell, ohms (0 = no parasitics; default 2.82)' })
       .option('adc-bits', { type: 'string', describe: 'ADC bits per conversion, "lossless" (default: the largest column code of the cells and DAC) or "nax" (ceil(log2(3*rows)))' })
       .option('hardware', { type: 'string', describe: 'JSON file: hardware cost figures (merged over the defaults)' })
-      .option('adc-scaling', { type: 'string', choices: ['linear', 'survey'], describe: 'ADC energy vs bits (default linear)' })
+      .option('adc-scaling', { type: 'string', choices: ['power-time', 'linear', 'survey'], describe: 'ADC energy vs bits (default power-time: PUMA, energy ~ b^2)' })
       .option('quick', { type: 'boolean', describe: 'small network, short training and search (about 3 minutes)' })
       .option('resume', { type: 'boolean', describe: 'continue the run saved in --out' })
       .option('lambda', { type: 'number', describe: 'weight of normalised EDAP in the scalarised score (default 0.05)' })

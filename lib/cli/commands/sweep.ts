@@ -8,6 +8,7 @@ import { loadMapping } from '../../plan';
 import type { HardwareOverrides } from '../../hardware';
 import { textTable } from '../../hardware';
 import { type SweepProgress, type SweepResult, parseSweepSizes, sweep, sweepReportFiles, sweepTableRows, DEFAULT_SWEEP_SIZES } from '../../sweep';
+import { prepareOutputDir } from '../../out-dir';
 import { createProgressBar, parseChips, parseThreads, readJsonObject, sharedOptions } from '../flags';
 
 export interface SweepArgs {
@@ -55,6 +56,8 @@ export async function sweepHandler(args: SweepArgs, onProgress?: (p: SweepProgre
     process.stderr.write(`nax-native sweep: no ${name} training split found; calibrating on the first test images\n`);
     calibrationSet = dataset;
   }
+  // Checked before the (long) sweep, not after it.
+  if (args.out) prepareOutputDir(args.out, '--out');
   const result = await sweep({
     model: args.model,
     dataset,
@@ -69,7 +72,6 @@ export async function sweepHandler(args: SweepArgs, onProgress?: (p: SweepProgre
     onProgress,
   });
   if (args.out) {
-    fs.mkdirSync(args.out, { recursive: true });
     const { svg, html } = await sweepReportFiles(result);
     fs.writeFileSync(path.join(args.out, 'sweep.json'), JSON.stringify(result, null, 2) + '\n');
     fs.writeFileSync(path.join(args.out, 'sweep.svg'), svg);

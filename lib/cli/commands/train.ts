@@ -4,6 +4,7 @@
  * every epoch, evaluates on the test split and exports ONNX.
  */
 import type { CommandModule } from 'yargs';
+import { prepareOutputFile } from '../../out-dir';
 import * as fs from 'fs';
 import { loadDataset } from '../../data';
 import type { DatasetName } from '../../data';
@@ -65,6 +66,9 @@ export async function trainHandler(o: TrainCommandOptions): Promise<TrainCommand
   const model = new TrainModel(spec, { seed, threads });
   const epochs = o.epochs ?? 4;
   const checkpoint = o.checkpoint ?? (o.out ? `${o.out}.ckpt` : 'nax-train.ckpt');
+  // Before training: a bad --out or --checkpoint fails now, not after the last epoch.
+  if (o.out) prepareOutputFile(o.out, '--out');
+  prepareOutputFile(checkpoint, '--checkpoint');
   const batchSize = o.batchSize ?? 128;
   // One bar over the whole run (ETA to the last epoch), restarted below each epoch's log line.
   const bar = createProgressBar('epoch {epoch}/{epochs} |{bar}| {percentage}% | loss {loss} | acc {acc} | {speed} img/s | ETA {eta_formatted}', o, { etaBuffer: 50 });

@@ -1,0 +1,117 @@
+/**
+ * Runtime values of the graph executor and the helpers every op kernel shares: allocation,
+ * conversion from/to IR tensors, strides and numpy-broadcast binary ops. Runtime values carry
+ * int64 as Float64Array (exact up to 2^53): enough for shapes and indices.
+ */
+import { DataType, Node, Tensor, TensorData, shapeSize } from '../onnx/ir';
+import { broadcastShapes } from './dims';
+import { ErrorCodes, NaxError } from '../errors';
+import { checkMemory } from '../memory';
+
+export type NumArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array;
+
+/** A runtime tensor (no name). int64 data lives in a Float64Array. */
+export interface Value {
+  dims: number[];
+  dataType: DataType;
+  data: NumArray;
+}
+
+const runtimeCtor: Record<DataType, new (n: number) => NumArray> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  int64: Float64Array,
+  bool: Uint8Array,
+};
+
+/** Most elements one runtime tensor may have (typed arrays stop near 2^32; memory long before). */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+export function allocValue(dataType: DataType, dims: number[]): Value {
+  const n = shapeSize(dims);
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_TENSOR_ELEMENTS || dims.some((d) => !Number.isSafeInteger(d) || d < 0))
+    throw new NaxError(ErrorCodes.outOfRange, `expected a tensor shape with non-negative integer dims and at most 2^31 - 1 elements, got [${dims.join(', ')}]`);
+  checkMemory(n * 8, `a tensor of shape [${dims.join(', ')}]`, 'check the model\'s shapes or feed smaller inputs');
+  return { dims, dataType, data: new runtimeCtor[dataType](n) };
+}
+
+export function fromTensor(t: Tensor): Value {
+  if (t.dataType === 'int64') {
+    const src = t.data as BigInt64Array;
+    const out = new Float64Array(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = Number(src[i]);
+    return { dims: t.dims, dataType: 'int64', data: out };
+  }
+  return { dims: t.dims, dataType: t.dataType, data: t.data as NumArray };
+}
+
+export function toTensor(name: string, v: Value): Tensor {
+  let data: TensorData = v.data;
+  if (v.dataType === 'int64') data = BigInt64Array.from(v.data as Float64Array, (x) => BigInt(Math.round(x)));
+  return { name, dims: v.dims, dataType: v.dataType, data };
+}
+
+export function stridesOf(dims: readonly number[]): number[] {
+  const s = new Array<number>(dims.length);
+  let acc = 1;
+  for (let i = dims.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= dims[i];
+  }
+  return s;
+}
+
+/** Elementwise binary op with numpy broadcasting; the inner loop runs along the last output dim. */
+export function broadcastBinary(a: Value, b: Value, outType: DataType, f: (x: number, y: number) => number, nd?: Node): Value {
+  const dims = broadcastShapes(a.dims, b.dims, nd ? `node ${nd.name}: ` : '');
+  const out = allocValue(outType, dims);
+  const o = out.data, x = a.data, y = b.data;
+  const n = o.length;
+  if (n === 0) return out;
+  if (x.length === n && y.length === n) {
+    for (let i = 0; i < n; i++) o[i] = f(x[i], y[i]);
+    return out;
+  }
+  if (y.length === 1) {
+    const yv = y[0];
+    if (x.length === n) for (let i = 0; i < n; i++) o[i] = f(x[i], yv);
+    else for (let i = 0; i < n; i++) o[i] = f(x[0], yv);
+    return out;
+  }
+  if (x.length === 1) {
+    const xv = x[0];
+    for (let i = 0; i < n; i++) o[i] = f(xv, y[i]);
+    return out;
+  }
+  const r = dims.length;
+  const pad = (d: number[]) => [...new Array(r - d.length).fill(1), ...d];
+  const ad = pad(a.dims), bd = pad(b.dims);
+  const as = stridesOf(ad).map((s, i) => (ad[i] === 1 ? 0 : s));
+  const bs = stridesOf(bd).map((s, i) => (bd[i] === 1 ? 0 : s));
+  const inner = dims[r - 1];
+  const ai = as[r - 1], bi = bs[r - 1];
+  const outer = n / inner;
+  const idx = new Array<number>(r - 1).fill(0);
+  let ao = 0, bo = 0, oo = 0;
+  for (let t = 0; t < outer; t++) {
+    let pa = ao, pb = bo;
+    for (let j = 0; j < inner; j++, pa += ai, pb += bi) o[oo++] = f(x[pa], y[pb]);
+    // Odometer over the outer dims.
+    for (let d = r - 2; d >= 0; d--) {
+      idx[d]++;
+      ao += as[d];
+      bo += bs[d];
+      if (idx[d] < dims[d]) break;
+      ao -= as[d] * dims[d];
+      bo -= bs[d] * dims[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
