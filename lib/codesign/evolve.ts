@@ -277,12 +277,12 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
       evaluatedNow++;
       if (progress.perMinute !== null) eta.candidateSeconds = 60 / progress.perMinute;
       eta.remainingCandidates = Math.max(0, eta.remainingCandidates - 1);
-      const workers = progress.workers.map((w) => `${w.id} ${w.perMinute.toFixed(1)}/min`).join(', ');
+      const workers = progress.workers.map((w) => `${w.id} ${w.perMinute.toFixed(1)}`).join(', ');
       generationDone++;
       emit({
         phase: 'search', done: Math.min(generationOf * generationTotal + generationDone, (config.generations + 1) * generationTotal), total: (config.generations + 1) * generationTotal,
         generation: generationOf, generations: config.generations,
-        message: `generation ${generationOf}/${config.generations}: ${progress.done} done, ${progress.outstanding} queued; ${progress.workers.length} worker(s)${workers ? ': ' + workers : ''}`,
+        message: `gen ${generationOf}/${config.generations}: ${progress.done} done, ${progress.outstanding} queued; ${progress.workers.length} worker(s), ${(progress.perMinute ?? 0).toFixed(1)}/min${workers ? ' (' + workers + ')' : ''}`,
       });
     };
     queueGeneration = (g) => {
@@ -337,6 +337,10 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
       const best = e.front[e.front.length - 1];
       log(`generation ${e.generation}/${e.generations}: ${e.evaluated} evaluated, ${e.cacheHits} cache hits, archive ${e.archiveSize}, front ${e.front.length}` +
         (best ? `, most accurate ${(100 * best.result.accuracy).toFixed(2)}% at EDAP ${best.result.edap.toExponential(3)}` : ''));
+      if (coordinator) {
+        const p = coordinator.progress();
+        log(`queue: ${p.workers.length} worker(s), ${(p.perMinute ?? 0).toFixed(1)} candidates/min: ${p.workers.map((w) => `${w.id} ${w.candidates} done, ${w.perMinute.toFixed(1)}/min`).join('; ')}`);
+      }
       emit({ phase: 'search', done: (e.generation + 1) * generationTotal, total: (config.generations + 1) * generationTotal, generation: e.generation, generations: config.generations, message: `generation ${e.generation}/${config.generations} done` });
     },
   }).catch(async (err) => {

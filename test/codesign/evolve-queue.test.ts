@@ -94,7 +94,7 @@ describeWithRedis('evolve on a job queue with worker processes', () => {
     expect(perWorker.reduce((a, b) => a + b, 0)).toBe(local.search.evaluations);
     expect(perWorker.length).toBeGreaterThanOrEqual(2);
     // The coordinator's progress names the workers and their rates.
-    expect(progress.some((m) => /\d+ done, \d+ queued; [23] worker\(s\): .*\/min/.test(m))).toBe(true);
+    expect(progress.some((m) => /\d+ done, \d+ queued; [23] worker\(s\), [\d.]+\/min \([abc] [\d.]+(, [abc] [\d.]+)+\)/.test(m))).toBe(true);
   });
 
   test('a worker SIGKILLed mid-candidate: its job is retried on another worker, recorded as retried, and the result is identical', async () => {

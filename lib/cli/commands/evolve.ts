@@ -174,7 +174,7 @@ export async function evolveHandler(args: EvolveArgs, extra: { signal?: AbortSig
   const log = extra.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const bar = createProgressBar('{phase} |{bar}| {value}/{total} | {message} | {elapsed} elapsed, run ETA {runEta}', args);
   const onProgress = (e: EvolveProgress) =>
-    bar.update(e.phase, e.done, e.total, { phase: PHASE_LABEL[e.phase], message: e.message.slice(0, 60), runEta: fmtSeconds(e.etaSeconds), elapsed: fmtSeconds(e.elapsedSeconds) });
+    bar.update(e.phase, e.done, e.total, { phase: PHASE_LABEL[e.phase], message: e.message.slice(0, e.phase === 'search' ? 120 : 60), runEta: fmtSeconds(e.etaSeconds), elapsed: fmtSeconds(e.elapsedSeconds) });
   // A log line ends the bar; the next progress event starts a new one below it.
   const quietLog = (line: string) => {
     bar.stop();
