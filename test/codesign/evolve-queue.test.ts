@@ -4,8 +4,9 @@
  * timings, with 1 or 3 workers of different thread counts; a worker SIGKILLed mid-candidate has
  * its job retried on another and recorded as retried; a coordinator SIGKILLed mid-generation plus
  * a Redis restart, then --resume, reuses what the workers finished meanwhile and gives the same
- * result; bad URLs, unreachable or password-protected servers, and workers that disagree on the
- * code version, the run config or the data are NaxErrors with clear messages, never a hang.
+ * result, and so does a run whose Redis restarts under it; bad URLs, unreachable or
+ * password-protected servers, and workers that disagree on the code version, the run config or
+ * the data are NaxErrors with clear messages, never a hang.
  * Every run but the local reference reuses its trained supernet (copied), so the suite stays fast.
  */
 import * as fs from 'fs';
@@ -134,6 +135,24 @@ describeWithRedis('evolve on a job queue with worker processes', () => {
     const stats = r.timings.queue as QueueRunStats;
     expect(stats.reused).toBe(8 - committed);
     expect(stats.jobs).toBe(local.search.evaluations - committed);
+  });
+
+  test('Redis restarted while the coordinator and a worker are running: the run goes on and ends with the identical result', async () => {
+    worker('steady', 1);
+    const dir = runDir('restart');
+    let restarted: Promise<void> | undefined;
+    let outcomes = 0;
+    const r = await evolve({
+      ...tiny(dir),
+      queue: queue(),
+      onProgress: (e) => {
+        if (e.phase === 'search' && / done, \d+ queued/.test(e.message) && ++outcomes === 5) restarted = redis.restart();
+      },
+    });
+    expect(restarted).toBeDefined();
+    await restarted;
+    expect(comparable(r)).toEqual(comparable(local));
+    expect((r.timings.queue as QueueRunStats).jobs).toBe(local.search.evaluations);
   });
 
   test('bad URL, unreachable server, wrong password: NaxErrors before any data is read, within the time-out', async () => {
