@@ -43,6 +43,11 @@ export type { Genome, SearchSpace, Candidate, EvolutionOptions, EvolutionResult,
 export { chooseModel, scalarizedPick, scalarizedScore } from './codesign';
 export type { ChosenModel } from './codesign';
 export { evolve } from './codesign';
+export { runWorker } from './codesign';
+export type { WorkerOptions, CandidatePayload, RunInputs } from './codesign';
+// The job queue candidate evaluation runs on across machines (`evolve --queue`, `nax-native worker`)
+export { resolveQueueConnection, probeQueue, QueueCoordinator, serveQueue, codeVersion } from './queue';
+export type { QueueOptions, QueueTlsOptions, QueueConnection, QueueRunStats, CoordinatorProgress, ServeSummary, JobEnvelope, JobOutcome, WorkerIdentity } from './queue';
 export type { EvolveOptions, EvolveProgress, EvolvePhase } from './codesign';
 export { resolveEvolveOptions, EVOLVE_DEFAULTS, EVOLVE_QUICK, EVOLVE_DEVICE_DEFAULTS } from './codesign';
 export type { EvolveConfig, EvolveOptionsInput } from './codesign';

@@ -11,6 +11,7 @@ import { type ChipAccuracies, MAX_CHIPS } from '../runtime/classify';
 import { ErrorCodes, NaxError, describeValue, expectNumber } from '../errors';
 import { readJsonFile } from '../json-file';
 import { KERNEL_SIZE_RULE, isKernelSize } from '../train/network';
+import type { QueueOptions } from '../queue';
 
 /**
  * The JSON object in the file a flag names (--hardware, --device): ERR_NAX_IO when it cannot be
@@ -172,5 +173,53 @@ export function createProgressBar(format: string, flags: ProgressFlags, options:
       if (stage !== undefined) bar.stop();
       stage = undefined;
     },
+  };
+}
+
+/** The job-queue flags of `evolve` and `worker` (a Redis URL plus password and TLS files). */
+export interface QueueFlags {
+  queue?: string;
+  queuePassword?: string;
+  queueTls?: boolean;
+  queueCa?: string;
+  queueCert?: string;
+  queueKey?: string;
+  queueInsecure?: boolean;
+  queueTimeout?: number;
+}
+
+export const queueOptionsDefinition = {
+  queue: { type: 'string', describe: 'job queue: redis://[user:password@]HOST[:PORT][/DB] (rediss:// for TLS)' },
+  'queue-password': { type: 'string', describe: 'Redis password (or NAX_QUEUE_PASSWORD, which keeps it out of the process list)' },
+  'queue-tls': { type: 'boolean', describe: 'TLS to Redis (implied by rediss://)' },
+  'queue-ca': { type: 'string', describe: 'PEM file of the CA that signed the Redis server certificate' },
+  'queue-cert': { type: 'string', describe: 'PEM client certificate (mutual TLS; with --queue-key)' },
+  'queue-key': { type: 'string', describe: 'PEM client key (with --queue-cert)' },
+  'queue-insecure': { type: 'boolean', describe: 'do not verify the server certificate (testing only)' },
+  'queue-timeout': { type: 'number', describe: 'seconds to wait for Redis to answer before giving up (default 10)' },
+} satisfies Record<string, Options>;
+
+/**
+ * The queue option of evolve()/runWorker() from the flags, or undefined without --queue. Queue
+ * flags without --queue are an error; the URL itself is checked when the queue is opened (first
+ * thing in evolve() and runWorker(), before any data is read).
+ */
+export function parseQueueFlags(args: QueueFlags, env: NodeJS.ProcessEnv = process.env): QueueOptions | undefined {
+  const extra = (['queuePassword', 'queueTls', 'queueCa', 'queueCert', 'queueKey', 'queueInsecure', 'queueTimeout'] as const).find((k) => args[k] !== undefined);
+  if (args.queue === undefined) {
+    if (extra) throw new NaxError(ErrorCodes.invalidArgument, `expected --queue redis://HOST:PORT with --${extra.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}, got no --queue`);
+    return undefined;
+  }
+  if (typeof args.queue !== 'string' || args.queue.trim() === '') throw new NaxError(ErrorCodes.invalidArgument, `expected a URL redis://HOST[:PORT][/DB] for --queue, got ${describeValue(args.queue)}`);
+  const timeout = args.queueTimeout === undefined ? undefined : expectNumber('--queue-timeout', args.queueTimeout, { above: 0, max: 3600 });
+  const tlsFiles = args.queueCa !== undefined || args.queueCert !== undefined || args.queueKey !== undefined || args.queueInsecure !== undefined;
+  const password = args.queuePassword ?? env.NAX_QUEUE_PASSWORD;
+  return {
+    url: args.queue,
+    ...(password !== undefined && password !== '' ? { password } : {}),
+    ...(args.queueTls || tlsFiles
+      ? { tls: { caFile: args.queueCa, certFile: args.queueCert, keyFile: args.queueKey, ...(args.queueInsecure ? { rejectUnauthorized: false } : {}) } }
+      : {}),
+    ...(timeout !== undefined ? { connectTimeoutSeconds: timeout } : {}),
   };
 }

@@ -22,23 +22,18 @@ import * as fs from 'fs';
 import { prepareOutputDir } from '../out-dir';
 import * as path from 'path';
 import { NaxError, ErrorCodes } from '../errors';
-import { loadDataset, subset, validationSplit, type Dataset } from '../data';
-import { buildNetwork, trainModel, TrainModel, type ImageSet, type NetworkSpec, type TrainProgress } from '../train';
-import { Rng } from '../search/random';
+import { randomUUID } from 'crypto';
+import { loadDataset } from '../data';
+import { trainModel, TrainModel, type NetworkSpec, type TrainProgress } from '../train';
 import { genomeKey, type Genome } from '../search/genome';
 import { paretoFront } from '../search/pareto';
 import { chooseModel, scalarizedPick, type ChosenModel } from './choose';
 import { runEvolution, type Candidate, type EvolutionResult } from '../search/evolution';
 import { writeFileAtomic } from '../search/checkpoint';
-import {
-  CandidateEvaluator,
-  genomeMapping,
-  homogeneousGenome,
-  networkSearchSpace,
-  subnetKernels,
-  type CandidateResult,
-  type GenomeLayout,
-} from './candidate';
+import { genomeMapping, homogeneousGenome, subnetKernels, type CandidateResult, type GenomeLayout } from './candidate';
+import { imageSet, imageSetHash, loadTrainSplit, searchEvaluator, searchNetwork, searchSplits } from './search-inputs';
+import { publishRunInputs, type CandidatePayload } from './worker';
+import { probeQueue, resolveQueueConnection, QueueCoordinator, type QueueOptions, type QueueRunStats } from '../queue';
 import { resolveEvolveOptions, type EvolveConfig, type EvolveOptionsInput } from './evolve-options';
 import { buildResults, describeAccuracyComparison, type EvolveResults, type FinalModel, type TestScores } from './results';
 import { type ChipsClassifyResult, chipAccuracies } from '../runtime/classify';
@@ -72,6 +67,12 @@ export interface EvolveOptions extends EvolveOptionsInput {
   log?: (line: string) => void;
   /** Write results.json, report.html and models to the output folder (default true). */
   write?: boolean;
+  /**
+   * Evaluate the search's candidates on a job queue (BullMQ on Redis) instead of in this
+   * process: each generation's new candidates become jobs that any number of `nax-native worker`
+   * processes (runWorker()) evaluate. The result is bit-identical to a local run.
+   */
+  queue?: QueueOptions | string;
 }
 
 const SUPERNET_CKPT = 'supernet.ckpt';
@@ -114,16 +115,6 @@ function differences(saved: Record<string, unknown>, wanted: Record<string, unkn
   return out;
 }
 
-/** The first `count` of `indices` after a seeded shuffle (a random subset that repeats per seed). */
-function seededPick(indices: Uint32Array, count: number, seed: number): Uint32Array {
-  const shuffled = new Rng(seed).shuffle(Uint32Array.from(indices));
-  return shuffled.subarray(0, Math.min(count, shuffled.length)).slice().sort();
-}
-
-function imageSet(d: Dataset): ImageSet {
-  return { images: d.images, labels: d.labels, count: d.count };
-}
-
 /** Rolling estimate of the run's remaining seconds from measured rates. */
 class EtaModel {
   stepSeconds: number | null = null;
@@ -146,8 +137,11 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   const started = Date.now();
   const { signal, onProgress } = options;
   const log = options.log ?? (() => {});
-  const { resume, signal: _s, onProgress: _p, log: _l, write, ...rest } = options;
+  const { resume, signal: _s, onProgress: _p, log: _l, write, queue, ...rest } = options;
   const config = resolveEvolveOptions(rest);
+  // A bad queue URL or an unreachable Redis fails here, before any data or training.
+  const queueConnection = queue !== undefined ? resolveQueueConnection(queue) : undefined;
+  if (queueConnection) await probeQueue(queueConnection);
   const outDir = prepareOutputDir(config.outDir, 'outDir (--out)');
   const eta = new EtaModel();
   const timings: Record<string, number> = {};
@@ -161,6 +155,8 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   const fingerprint = runFingerprint(config);
   const metaFile = path.join(outDir, RUN_META);
   const evolutionFile = path.join(outDir, EVOLUTION_CKPT);
+  // The run id names this run's jobs on a queue; a resumed run keeps it, so it finds its jobs.
+  let runId: string = randomUUID();
   if (resume) {
     // Everything is validated before anything in the folder is written or deleted: a folder
     // without its own run record, or with a corrupt one, is refused (never silently restarted).
@@ -169,7 +165,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
         ErrorCodes.config,
         `cannot resume in ${outDir}: it holds no nax-native run (no ${RUN_META}${fs.existsSync(path.join(outDir, SUPERNET_CKPT)) ? `, although ${SUPERNET_CKPT} is there: its settings are unknown` : ''}); rerun without --resume to start a new run there`,
       );
-    const saved = readJson(metaFile) as { fingerprint?: Record<string, unknown> } | undefined;
+    const saved = readJson(metaFile) as { fingerprint?: Record<string, unknown>; runId?: string } | undefined;
     if (!saved || typeof saved.fingerprint !== 'object' || saved.fingerprint === null)
       throw new NaxError(
         ErrorCodes.config,
@@ -178,35 +174,26 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     const diffs = differences(saved.fingerprint, fingerprint);
     if (diffs.length)
       throw new NaxError(ErrorCodes.config, `cannot resume the run in ${outDir}: it used other settings for ${diffs.join(', ')} (rerun without --resume to start over)`);
+    if (typeof saved.runId === 'string') runId = saved.runId;
   } else if (fs.existsSync(evolutionFile)) fs.rmSync(evolutionFile);
-  await writeFileAtomic(metaFile, JSON.stringify({ fingerprint, population: config.population, generations: config.generations }, null, 2));
+  await writeFileAtomic(metaFile, JSON.stringify({ fingerprint, runId, population: config.population, generations: config.generations }, null, 2));
 
   // ---- 1. data ------------------------------------------------------------------------------
   emit({ phase: 'data', done: 0, total: 1, message: `loading ${config.dataset}` });
   let t = Date.now();
   const [train, test] = await Promise.all([
-    loadDataset({ name: config.dataset, split: 'train', path: config.dataPath }),
+    loadTrainSplit(config),
     loadDataset({ name: config.dataset, split: 'test', path: config.dataPath, limit: config.evaluation.testImages }),
   ]);
-  const validationImages = Math.min(config.evaluation.validationImages, Math.floor(train.count / 2));
-  const split = validationSplit(train, { fraction: validationImages / train.count, seed: config.seed, stratify: true });
-  const trainSet = imageSet(subset(train, seededPick(split.train, config.supernet.images, config.seed + 1)));
-  const finetuneSet = imageSet(subset(train, seededPick(split.train, config.finetune.images, config.seed + 2)));
-  const validationSet = imageSet(subset(train, split.validation));
+  const splits = searchSplits(config, train);
+  const { trainSet, finetuneSet, validationSet } = splits;
   const testSet = imageSet(test);
   timings.dataSeconds = (Date.now() - t) / 1000;
   log(`data: ${config.dataset}, ${trainSet.count} training images, ${validationSet.count} validation (held out), ${testSet.count} test`);
   checkAbort('data loading');
 
   // ---- 2. supernet --------------------------------------------------------------------------
-  const arch = config.network.arch ?? (train.shape[1] >= 32 ? 'resnet20' : 'resnet-mnist');
-  const spec = buildNetwork(arch, {
-    inputShape: train.shape,
-    classes: train.classes,
-    kernels: config.kernels,
-    width: config.network.width,
-    blocks: arch === 'resnet20' && config.network.arch === undefined ? 3 : config.network.blocks,
-  });
+  const spec = searchNetwork(config, train);
   const supernet = new TrainModel(spec, { seed: config.seed, threads: config.threads });
   const stepsPerEpoch = Math.floor(trainSet.count / config.supernet.batchSize);
   const totalSteps = stepsPerEpoch * config.supernet.epochs;
@@ -260,19 +247,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   checkAbort('supernet training');
 
   // ---- 3. search ----------------------------------------------------------------------------
-  const layout: GenomeLayout = networkSearchSpace(spec, config.crossbars);
-  const evaluator = new CandidateEvaluator(supernet, {
-    layout,
-    device: config.device,
-    hardware: config.hardware,
-    calibration: trainSet,
-    calibrationBatches: config.evaluation.calibrationBatches,
-    calibrationBatchSize: config.evaluation.calibrationBatchSize,
-    scaleImages: config.evaluation.scaleImages,
-    validation: validationSet,
-    batchSize: config.evaluation.batchSize,
-    threads: config.threads,
-  });
+  const { layout, evaluator } = searchEvaluator(config, supernet, splits);
   const smallestKernel = config.kernels.includes(3) ? 3 : config.kernels[0];
   const baselineGenomes = config.crossbars.map((x) => homogeneousGenome(layout.space, x, smallestKernel));
   const generationTotal = config.population;
@@ -280,6 +255,64 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   eta.remainingCandidates = config.population * (config.generations + 1);
   let evaluatedNow = 0;
   t = Date.now();
+
+  // On a queue: publish the run's inputs once (supernet checkpoint and run config, by content
+  // hash); every new candidate becomes a job; all of a generation's jobs are in flight at once and
+  // their results are committed in genome order, so the run is the local run, bit for bit.
+  let coordinator: QueueCoordinator | undefined;
+  let configHash = '';
+  let queueGeneration: (generation: number) => void = () => {};
+  let queueStats: QueueRunStats | undefined;
+  if (queueConnection) {
+    coordinator = await QueueCoordinator.open(queueConnection, { runId });
+    configHash = await publishRunInputs(coordinator, config, fs.readFileSync(snCkpt), {
+      calibration: imageSetHash(trainSet),
+      validation: imageSetHash(validationSet),
+    });
+    log(`queue: run ${runId} on ${queueConnection.target}, inputs ${configHash.slice(0, 12)}...; start workers with: nax-native worker --queue ${queueConnection.target}`);
+    let generationDone = 0;
+    let generationOf = 0;
+    coordinator.onOutcome = (outcome, progress) => {
+      candidateSeconds[outcome.key] = outcome.seconds;
+      evaluatedNow++;
+      if (progress.perMinute !== null) eta.candidateSeconds = 60 / progress.perMinute;
+      eta.remainingCandidates = Math.max(0, eta.remainingCandidates - 1);
+      const workers = progress.workers.map((w) => `${w.id} ${w.perMinute.toFixed(1)}`).join(', ');
+      generationDone++;
+      emit({
+        phase: 'search', done: Math.min(generationOf * generationTotal + generationDone, (config.generations + 1) * generationTotal), total: (config.generations + 1) * generationTotal,
+        generation: generationOf, generations: config.generations,
+        message: `gen ${generationOf}/${config.generations}: ${progress.done} done, ${progress.outstanding} queued; ${progress.workers.length} worker(s), ${(progress.perMinute ?? 0).toFixed(1)}/min${workers ? ' (' + workers + ')' : ''}`,
+      });
+    };
+    queueGeneration = (g) => {
+      if (g !== generationOf) generationDone = 0;
+      generationOf = g;
+    };
+  }
+  const evaluateLocally = async (genomes: Genome[], ctx: { generation: number }): Promise<CandidateResult[]> => {
+    const results: CandidateResult[] = [];
+    for (const g of genomes) {
+      const t0 = Date.now();
+      results.push(await evaluator.evaluate(g, signal));
+      const dt = (Date.now() - t0) / 1000;
+      candidateSeconds[genomeKey(g)] = dt;
+      evaluatedNow++;
+      eta.candidateSeconds = evaluatedNow === 1 ? dt : 0.8 * (eta.candidateSeconds ?? dt) + 0.2 * dt;
+      eta.remainingCandidates = Math.max(0, (config.generations - ctx.generation + 1) * config.population - 1);
+    }
+    return results;
+  };
+  const evaluateOnQueue = async (genomes: Genome[], ctx: { generation: number }): Promise<CandidateResult[]> => {
+    queueGeneration(ctx.generation);
+    return Promise.all(
+      genomes.map(async (genome) => {
+        const payload: CandidatePayload = { genome, generation: ctx.generation };
+        const outcome = await coordinator!.evaluate<CandidatePayload, CandidateResult>(genomeKey(genome), payload, { configHash, signal });
+        return outcome.result;
+      }),
+    );
+  };
   const evolution: EvolutionResult<CandidateResult> = await runEvolution<CandidateResult>({
     space: layout.space,
     population: config.population,
@@ -287,22 +320,13 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     seed: config.seed,
     initialGenomes: baselineGenomes,
     evaluationChunk: 1,
+    concurrency: coordinator ? Infinity : 1,
     signal,
     checkpoint: { path: evolutionFile, resume: !!resume },
-    evaluate: async (genomes: Genome[], ctx) => {
-      const results: CandidateResult[] = [];
-      for (const g of genomes) {
-        const t0 = Date.now();
-        results.push(await evaluator.evaluate(g, signal));
-        const dt = (Date.now() - t0) / 1000;
-        candidateSeconds[genomeKey(g)] = dt;
-        evaluatedNow++;
-        eta.candidateSeconds = evaluatedNow === 1 ? dt : 0.8 * (eta.candidateSeconds ?? dt) + 0.2 * dt;
-        eta.remainingCandidates = Math.max(0, (config.generations - ctx.generation + 1) * config.population - 1);
-      }
-      return results;
-    },
+    evaluate: coordinator ? evaluateOnQueue : evaluateLocally,
     onEvaluated: (e) => {
+      // On a queue the coordinator reports each outcome as it arrives (onOutcome above).
+      if (coordinator) return;
       emit({
         phase: 'search', done: e.generation * generationTotal + e.done, total: (config.generations + 1) * generationTotal,
         generation: e.generation, generations: config.generations, message: `generation ${e.generation}/${config.generations}: ${e.done}/${e.total} new, ${e.archiveSize} evaluated`,
@@ -313,12 +337,25 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
       const best = e.front[e.front.length - 1];
       log(`generation ${e.generation}/${e.generations}: ${e.evaluated} evaluated, ${e.cacheHits} cache hits, archive ${e.archiveSize}, front ${e.front.length}` +
         (best ? `, most accurate ${(100 * best.result.accuracy).toFixed(2)}% at EDAP ${best.result.edap.toExponential(3)}` : ''));
+      if (coordinator) {
+        const p = coordinator.progress();
+        log(`queue: ${p.workers.length} worker(s), ${(p.perMinute ?? 0).toFixed(1)} candidates/min: ${p.workers.map((w) => `${w.id} ${w.candidates} done, ${w.perMinute.toFixed(1)}/min`).join('; ')}`);
+      }
       emit({ phase: 'search', done: (e.generation + 1) * generationTotal, total: (config.generations + 1) * generationTotal, generation: e.generation, generations: config.generations, message: `generation ${e.generation}/${config.generations} done` });
     },
-  }).catch((err) => {
+  }).catch(async (err) => {
+    // Jobs still waiting are withdrawn; running and finished ones stay for a --resume to reuse.
+    if (coordinator) await coordinator.close({ removeJobs: 'waiting' });
     if ((err as NaxError).code === ErrorCodes.cancelled) checkAbort(`the search (checkpoint ${evolutionFile})`);
     throw err;
   });
+  if (coordinator) {
+    queueStats = coordinator.runStats();
+    // The search's results are in the evolution checkpoint now; the run's jobs are not needed.
+    await coordinator.close({ removeJobs: 'all' });
+    const retried = queueStats.retried.length ? `, ${queueStats.retried.length} retried after a worker was lost (${queueStats.retried.map((r) => r.key).join(', ')})` : '';
+    log(`queue: ${queueStats.jobs} candidates on ${Object.keys(queueStats.workers).length} worker(s), ${queueStats.reused} reused from an earlier session${retried}`);
+  }
   timings.searchSeconds = (Date.now() - t) / 1000;
   eta.remainingCandidates = 0;
 
@@ -440,7 +477,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     baselineFinals,
     supernetHistory: train0.epochs,
     subnetKernels: (g) => subnetKernels(layout, g),
-    timings: { ...timings, candidateSeconds, evaluatedThisRun: evaluatedNow },
+    timings: { ...timings, candidateSeconds, evaluatedThisRun: evaluatedNow, ...(queueStats ? { queue: queueStats } : {}) },
     resumed: !!resume,
   });
   log(`test split, ${chips} chip(s): chosen ${(100 * results.claims.chosenAccuracy).toFixed(2)}% vs ${results.claims.bestBaseline} ${(100 * results.claims.bestBaselineAccuracy).toFixed(2)}%; ${describeAccuracyComparison(results.claims.accuracyComparison)}`);

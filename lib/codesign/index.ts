@@ -8,3 +8,5 @@ export type { EvolveConfig, EvolveOptionsInput } from './evolve-options';
 export { networkSearchSpace, subnetKernels, genomeMapping, homogeneousGenome, CandidateEvaluator } from './candidate';
 export type { CandidateResult, GenomeLayout, GeneLayer } from './candidate';
 export type { EvolveResults, ResultModel, EvolveClaims, TestScores } from './results';
+export { runWorker, publishRunInputs, runInputs, runInputsHash } from './worker';
+export type { WorkerOptions, CandidatePayload, RunInputs, RunConfig } from './worker';

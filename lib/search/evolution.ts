@@ -92,6 +92,12 @@ export interface EvolutionOptions<R extends Objectives> {
    * a checkpoint save finished evaluations mid-generation, so an abort loses at most one chunk.
    */
   evaluationChunk?: number;
+  /**
+   * Most evaluate() calls in flight at once (default 1; Infinity: every chunk of a generation at
+   * once, e.g. one queued job per genome). Results are committed, checkpointed and reported in
+   * chunk order whatever order they finish in, so the result does not depend on this number.
+   */
+  concurrency?: number;
   onGeneration?: (event: GenerationEvent<R>) => void | Promise<void>;
   /** After each evaluate() call: progress within a generation (for progress bars and ETAs). */
   onEvaluated?: (event: EvaluationEvent) => void | Promise<void>;
@@ -139,6 +145,7 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
   const mutationRate = expectNumber('mutationRate', options.mutationRate ?? 1 / (2 * space.layers.length), { min: 0, max: 1 });
   const populationSize = Math.min(requested, spaceSize(space));
   const chunkSize = options.evaluationChunk === undefined ? Infinity : expectNumber('evaluationChunk', options.evaluationChunk, { integer: true, min: 1 });
+  const concurrency = options.concurrency === undefined ? 1 : options.concurrency === Infinity ? Infinity : expectNumber('concurrency', options.concurrency, { integer: true, min: 1 });
   const initial = (options.initialGenomes ?? []).map((g, i) => cloneGenome(validateGenome(space, g, `initialGenomes[${i}]`)));
   const fingerprint: EvolutionFingerprint = {
     space,
@@ -184,10 +191,28 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
         fresh.push(g);
       }
     }
-    for (let done = 0; done < fresh.length; ) {
+    const chunks: Genome[][] = [];
+    for (let i = 0; i < fresh.length; i += chunkSize) chunks.push(fresh.slice(i, i + chunkSize));
+    // Up to `concurrency` evaluate() calls run at once (a job queue's workers); results are
+    // committed in chunk order whatever order they finish in, so the archive, the checkpoints and
+    // everything after them are the same as with one call at a time.
+    const inFlight: Array<Promise<R[]>> = [];
+    let launched = 0;
+    const launch = (upTo: number) => {
+      for (; launched < Math.min(chunks.length, upTo); launched++) {
+        const genomesOfChunk = chunks[launched].map(cloneGenome);
+        const p = (async () => evaluate(genomesOfChunk, { generation: gen, signal }))();
+        // Awaited in order below; a rejection before its turn must not count as unhandled.
+        p.catch(() => {});
+        inFlight[launched] = p;
+      }
+    };
+    let done = 0;
+    for (let c = 0; c < chunks.length; c++) {
       if (signal?.aborted) throw cancelled(gen - 1, checkpointPath);
-      const chunk = fresh.slice(done, done + chunkSize);
-      const results = await evaluate(chunk.map(cloneGenome), { generation: gen, signal });
+      launch(c + concurrency);
+      const chunk = chunks[c];
+      const results = await inFlight[c];
       if (!Array.isArray(results) || results.length !== chunk.length)
         throw invalid('evaluate() result', `an array of ${chunk.length} results`, results);
       chunk.forEach((g, i) => checkResult(results[i], genomeKey(g)));
@@ -196,6 +221,7 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
         archive.set(key, { key, genome: cloneGenome(g), result: results[i], generation: gen });
       });
       done += chunk.length;
+      delete inFlight[c];
       // Only needed when the generation is not finished: its end writes a full checkpoint anyway.
       if (done < fresh.length || signal?.aborted) await writeCheckpoint(gen - 1, rngAtStart);
       if (onEvaluated) await onEvaluated({ generation: gen, generations, done, total: fresh.length, archiveSize: archive.size, elapsedMs: Date.now() - started });

@@ -266,11 +266,15 @@ class PromiseWorker : public Napi::AsyncWorker {
   using ExecuteFn = std::function<void()>;
   using ResolveFn = std::function<Napi::Value(Napi::Env)>;
 
+  // onSettled runs on the main thread right before the promise settles (either way): the place
+  // to clear a "call in flight" flag, so synchronous code after the call always sees it set.
   static Napi::Promise start(Napi::Env env, ExecuteFn execute, ResolveFn resolve,
                              std::vector<Napi::Object> keepAlive = {},
-                             std::shared_ptr<AsyncBuffers> buffers = nullptr) {
+                             std::shared_ptr<AsyncBuffers> buffers = nullptr,
+                             std::function<void()> onSettled = nullptr) {
     auto* w = new PromiseWorker(env, std::move(execute), std::move(resolve), keepAlive);
     w->buffers_ = std::move(buffers);
+    w->onSettled_ = std::move(onSettled);
     Napi::Promise p = w->deferred_.Promise();
     w->Queue();
     return p;
@@ -296,6 +300,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   }
   void OnOK() override {
     Napi::Env env = Env();
+    if (onSettled_) onSettled_();
     if (buffers_) {
       if (const char* detached = buffers_->copyBack()) {
         deferred_.Reject(makeNaxError(env, nax::codes::kInvalidArgument,
@@ -313,6 +318,7 @@ class PromiseWorker : public Napi::AsyncWorker {
     }
   }
   void OnError(const Napi::Error& e) override {
+    if (onSettled_) onSettled_();
     deferred_.Reject(makeNaxError(Env(), code_, e.Message()).Value());
   }
 
@@ -329,6 +335,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   ResolveFn resolve_;
   std::vector<Napi::ObjectReference> refs_;
   std::shared_ptr<AsyncBuffers> buffers_;
+  std::function<void()> onSettled_;
   std::string code_ = nax::codes::kInternal;
 };
 

@@ -314,7 +314,6 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
       return naxb::PromiseWorker::start(
           env,
           [p, images, b, sgd, aug, augment, result, this] {
-            struct Clear { std::atomic<bool>& f; ~Clear() { f = false; } } clear{busy_};
             const T* x = images->data;
             std::vector<T> augmented;
             if (augment) {
@@ -333,7 +332,10 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
             r.Set("correct", result->correct);
             return r;
           },
-          {images->holder, b.labelsHolder, Value()});
+          {images->holder, b.labelsHolder, Value()}, nullptr,
+          // Cleared on the main thread as the promise settles, not when the worker thread ends:
+          // a call made after this one returned always finds it in flight until then.
+          [this] { busy_ = false; });
     });
   }
 
@@ -357,7 +359,6 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
       return naxb::PromiseWorker::start(
           env,
           [p, images, b, train, updateStats, momentum, logits, result, this] {
-            struct Clear { std::atomic<bool>& f; ~Clear() { f = false; } } clear{busy_};
             p->forward(images->data, b.count, train, updateStats, momentum);
             p->logits(logits->data());
             if (b.labels) *result = p->loss(b.labels, false);
@@ -371,7 +372,8 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
             }
             return r;
           },
-          {images->holder, b.labelsHolder.IsEmpty() ? Napi::Object::New(env) : b.labelsHolder, Value()});
+          {images->holder, b.labelsHolder.IsEmpty() ? Napi::Object::New(env) : b.labelsHolder, Value()}, nullptr,
+          [this] { busy_ = false; });
     });
   }
 

@@ -237,6 +237,52 @@ describe('abort, checkpoint and resume', () => {
     expect(both.length).toBe(reference.evaluations);
   });
 
+  test('concurrent evaluate() calls finishing in random order give exactly the one-at-a-time result, checkpoints included', async () => {
+    const reference = await runEvolution(options());
+    const refDir = tmp('conc-ref');
+    await runEvolution(options({ evaluationChunk: 1, checkpoint: { path: path.join(refDir, 'c.json') } }));
+    const dir = tmp('conc');
+    const order = new Rng(99);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const finished: string[] = [];
+    const evaluate = async (genomes: Genome[]): Promise<R[]> => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      // Each call finishes after a random delay, so later chunks often finish first.
+      await new Promise((r) => setTimeout(r, order.int(8)));
+      inFlight--;
+      finished.push(genomeKey(genomes[0]));
+      return genomes.map(syntheticObjectives);
+    };
+    const progress: number[] = [];
+    const result = await runEvolution(options({ evaluate, evaluationChunk: 1, concurrency: Infinity, checkpoint: { path: path.join(dir, 'c.json') }, onEvaluated: (e) => void progress.push(e.done) }));
+    expect(result).toEqual(reference);
+    expect(maxInFlight).toBeGreaterThan(4);
+    // Finish order differed from the commit (archive) order, yet the archive order is the reference's.
+    expect(finished).not.toEqual(result.archive.map((c) => c.key));
+    expect(result.archive.map((c) => c.key)).toEqual(reference.archive.map((c) => c.key));
+    // Progress is reported in commit order: 1, 2, 3, ... within each generation.
+    expect(progress.slice(0, 12)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(fs.readFileSync(path.join(dir, 'c.json'), 'utf8')).toBe(fs.readFileSync(path.join(refDir, 'c.json'), 'utf8'));
+    const limited = await runEvolution(options({ evaluate, evaluationChunk: 1, concurrency: 3 }));
+    expect(limited).toEqual(reference);
+    await expect(runEvolution(options({ concurrency: 0 }))).rejects.toMatchObject({ name: 'NaxError', message: expect.stringContaining('concurrency') });
+  });
+
+  test('a rejected evaluate() call ahead of its turn is reported once, in commit order, and is not unhandled', async () => {
+    const evaluate = async (genomes: Genome[]): Promise<R[]> => {
+      if (genomeKey(genomes[0]) === first) throw new Error('worker exploded');
+      await new Promise((r) => setTimeout(r, 5));
+      return genomes.map(syntheticObjectives);
+    };
+    let first = '';
+    const probe = recorder();
+    await runEvolution(options({ generations: 0, evaluate: probe.evaluate, evaluationChunk: 1 }));
+    first = probe.keys()[7];
+    await expect(runEvolution(options({ evaluate, evaluationChunk: 1, concurrency: Infinity }))).rejects.toThrow('worker exploded');
+  });
+
   test('an abort inside generation 0 resumes from the partial initial population', async () => {
     const reference = await runEvolution(options({ generations: 2 }));
     const dir = tmp('gen0');

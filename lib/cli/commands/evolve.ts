@@ -11,9 +11,9 @@ import { evolve, type EvolveOptions, type EvolveProgress } from '../../codesign/
 import { EVOLVE_DATASETS } from '../../codesign/evolve-options';
 import { type EvolveResults, describeAccuracyComparison, formatTestAccuracy } from '../../codesign/results';
 import type { DatasetName } from '../../data';
-import { choicesRule, createProgressBar, parseChips, parseIntegerList, parseKernelSizes, parseThreads, readJsonObject, sharedOptions } from '../flags';
+import { choicesRule, createProgressBar, parseChips, parseIntegerList, parseKernelSizes, parseQueueFlags, parseThreads, queueOptionsDefinition, readJsonObject, sharedOptions, type QueueFlags } from '../flags';
 
-export interface EvolveArgs {
+export interface EvolveArgs extends QueueFlags {
   dataset?: string;
   dataPath?: string;
   kernels?: string | number;
@@ -50,6 +50,7 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
   if (args.dataset !== undefined && !(EVOLVE_DATASETS as readonly string[]).includes(args.dataset))
     throw new NaxError(ErrorCodes.invalidArgument, `expected one of ${EVOLVE_DATASETS.join(', ')} for --dataset, got ${JSON.stringify(args.dataset)}`);
   const threads = parseThreads(args.threads);
+  const queue = parseQueueFlags(args);
   const chips = args.chips === undefined ? undefined : parseChips(args.chips, 1);
   const hardwareOverrides = args.hardware !== undefined ? readJsonObject<HardwareOverrides>(args.hardware, '--hardware') : undefined;
   let hardware: HardwareOverrides | undefined = hardwareOverrides;
@@ -118,6 +119,7 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
         ? { validationImages: positiveInt('--validation-images', args.validationImages, 10), testImages: positiveInt('--test-images', args.testImages), chips }
         : undefined,
     threads,
+    ...(queue ? { queue } : {}),
   };
 }
 
@@ -172,7 +174,7 @@ export async function evolveHandler(args: EvolveArgs, extra: { signal?: AbortSig
   const log = extra.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const bar = createProgressBar('{phase} |{bar}| {value}/{total} | {message} | {elapsed} elapsed, run ETA {runEta}', args);
   const onProgress = (e: EvolveProgress) =>
-    bar.update(e.phase, e.done, e.total, { phase: PHASE_LABEL[e.phase], message: e.message.slice(0, 60), runEta: fmtSeconds(e.etaSeconds), elapsed: fmtSeconds(e.elapsedSeconds) });
+    bar.update(e.phase, e.done, e.total, { phase: PHASE_LABEL[e.phase], message: e.message.slice(0, e.phase === 'search' ? 120 : 60), runEta: fmtSeconds(e.etaSeconds), elapsed: fmtSeconds(e.elapsedSeconds) });
   // A log line ends the bar; the next progress event starts a new one below it.
   const quietLog = (line: string) => {
     bar.stop();
@@ -217,6 +219,7 @@ export const evolveCommand: CommandModule<object, EvolveArgs> = {
       .option('chips', { ...sharedOptions.chips, describe: 'device instances the final models and baselines are scored on, test split (default 5; --quick 2; the search itself scores chip 0)' })
       .option('width', { type: 'number', describe: 'channels of the first ResNet stage' })
       .option('threads', sharedOptions.threads)
+      .options(queueOptionsDefinition)
       .option('progress', sharedOptions.progress)
       .option('json', { ...sharedOptions.json, describe: 'print the results summary as JSON' }) as never,
   handler: async (args) => {
@@ -236,6 +239,7 @@ export const evolveCommand: CommandModule<object, EvolveArgs> = {
       console.error(`wrote ${args.out ?? 'nax-results'}/results.json, report.html and models/`);
     } catch (err) {
       if ((err as NaxError).code !== ErrorCodes.cancelled) throw err;
+      // (With --queue, the candidates workers are evaluating stay queued; --resume collects them.)
       // Interrupted on purpose: say how to continue and exit like a shell does after SIGINT.
       process.stderr.write(`nax-native: ${(err as Error).message}\n`);
       process.exitCode = 130;
