@@ -11,7 +11,6 @@ import type { EvolveResults } from '../../lib/codesign/results';
 import { loadCheckpoint } from '../../lib/train';
 import { Rng } from '../../lib/search/random';
 
-const tsx = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
 const child = path.join(__dirname, 'crash-child.ts');
 const tmp = (tag: string) => fs.mkdtempSync(path.join(os.tmpdir(), `nax-crash-${tag}-`));
 
@@ -19,7 +18,8 @@ const tmp = (tag: string) => fs.mkdtempSync(path.join(os.tmpdir(), `nax-crash-${
 function runChild(args: string[], killAfterMs?: number): Promise<{ killed: boolean; code: number | null; stderr: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const p = spawn(tsx, [child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // node itself (not the tsx CLI, which runs the script in a grandchild) so SIGKILL hits the job.
+    const p = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
     let killed = false;
