@@ -15,7 +15,7 @@ const child = path.join(__dirname, 'crash-child.ts');
 const tmp = (tag: string) => fs.mkdtempSync(path.join(os.tmpdir(), `nax-crash-${tag}-`));
 
 /** Runs the child; kills it with SIGKILL after `killAfterMs` (if still running). Resolves with how it ended. */
-function runChild(args: string[], killAfterMs?: number): Promise<{ killed: boolean; code: number | null; stderr: string; ms: number }> {
+function runChild(args: string[], killAfterMs?: number, killWhen?: () => boolean): Promise<{ killed: boolean; code: number | null; stderr: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     // node itself (not the tsx CLI, which runs the script in a grandchild) so SIGKILL hits the job.
@@ -23,11 +23,20 @@ function runChild(args: string[], killAfterMs?: number): Promise<{ killed: boole
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
     let killed = false;
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => {
+    const timer = killAfterMs === undefined || killWhen ? undefined : setTimeout(() => {
       killed = p.kill('SIGKILL');
     }, killAfterMs);
+    // Or once a condition holds (e.g. a first checkpoint exists), after killAfterMs more.
+    const poll = killWhen
+      ? setInterval(() => {
+          if (!killWhen()) return;
+          clearInterval(poll);
+          setTimeout(() => (killed = p.kill('SIGKILL')), killAfterMs ?? 0);
+        }, 20)
+      : undefined;
     p.on('exit', (code) => {
       if (timer) clearTimeout(timer);
+      if (poll) clearInterval(poll);
       resolve({ killed: killed && code === null, code, stderr, ms: Date.now() - t0 });
     });
   });
@@ -53,7 +62,12 @@ describe('kill -9, then resume', () => {
     const dir = tmp('evolve');
     let kills = 0;
     for (let i = 0; i < 3; i++) {
-      const r = await runChild(['evolve', dir, i === 0 ? '' : 'resume'], Math.floor((0.25 + 0.6 * rng.nextFloat()) * ref.ms));
+      // The first kill lands after the first supernet epoch is checkpointed (so mid-run on any
+      // machine); the later ones at seeded fractions of the run time.
+      const r =
+        i === 0
+          ? await runChild(['evolve', dir, ''], Math.floor(rng.nextFloat() * 1500), () => fs.existsSync(path.join(dir, 'supernet.ckpt')))
+          : await runChild(['evolve', dir, 'resume'], Math.floor((0.25 + 0.6 * rng.nextFloat()) * ref.ms));
       if (r.killed) kills++;
       else expect(r.code).toBe(0);
     }
@@ -79,8 +93,12 @@ describe('kill -9, then resume', () => {
     expect(ref.code).toBe(0);
     const dir = tmp('sweep');
     let kills = 0;
-    for (let i = 0; i < 3; i++) {
-      const r = await runChild(['sweep', dir, i === 0 ? '' : 'resume'], Math.floor((0.3 + 0.6 * rng.nextFloat()) * ref.ms));
+    // Killed after the first finished size is checkpointed (plus a seeded delay), so every kill
+    // lands mid-sweep whatever the machine's speed.
+    const ckpt = path.join(dir, 'out', 'sweep-checkpoint.json');
+    for (let i = 0; i < 2; i++) {
+      const seen = fs.existsSync(ckpt) ? fs.statSync(ckpt).mtimeMs : 0;
+      const r = await runChild(['sweep', dir, i === 0 ? '' : 'resume'], Math.floor(rng.nextFloat() * 300), () => fs.existsSync(ckpt) && fs.statSync(ckpt).mtimeMs > seen);
       if (r.killed) kills++;
       else expect(r.code).toBe(0);
     }
@@ -96,7 +114,10 @@ describe('kill -9, then resume', () => {
     const dir = tmp('train');
     let kills = 0;
     for (let i = 0; i < 3; i++) {
-      const r = await runChild(['train', dir, i === 0 ? '' : 'resume'], Math.floor((0.3 + 0.6 * rng.nextFloat()) * ref.ms));
+      const r =
+        i === 0
+          ? await runChild(['train', dir, ''], Math.floor(rng.nextFloat() * 300), () => fs.existsSync(path.join(dir, 'train.ckpt')))
+          : await runChild(['train', dir, 'resume'], Math.floor((0.3 + 0.6 * rng.nextFloat()) * ref.ms));
       if (r.killed) kills++;
     }
     expect((await runChild(['train', dir, 'resume'])).code).toBe(0);
