@@ -25,8 +25,12 @@ export function crossbarProgramBytes(k: number, n: number, c: Pick<CrossbarConfi
   const g = mappingGeometry({ k, n, ...c });
   const width = 2 * g.slices * n;
   const padded = Math.ceil(width / 32) * 32;
-  const effective = 4 * g.rowTiles * c.rows * (width + padded);
-  const perThread = 16 * c.rows * c.cols + (c.parasitics ? circuitSolveBytes(c.rows, c.cols) : 0);
+  // Plain and packed effective matrices; device-level read noise keeps a squared copy of both.
+  const deviceNoise = (c as { readNoiseModel?: string; readNoise?: number }).readNoiseModel === 'device' && ((c as { readNoise?: number }).readNoise ?? 0) > 0;
+  const effective = 4 * g.rowTiles * c.rows * (width + padded) * (deviceNoise ? 2 : 1);
+  // One G+/G- pair of physical arrays per work item (reference-column adds a column).
+  const pcols = c.cols + 1;
+  const perThread = 2 * 16 * c.rows * pcols + (c.parasitics ? 2 * circuitSolveBytes(c.rows, pcols) : 0);
   return 9 * k * n + effective + Math.min(threadsOf(c.threads), g.arrays) * perThread;
 }
 
