@@ -4,6 +4,7 @@
  * results, of its earlier self), carrying the code version and the hash of the run's published
  * inputs; and what a worker hands back.
  */
+import { loadAddon } from '../native';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
@@ -21,12 +22,19 @@ export const QUEUE_PROTOCOL = 1;
 
 let cachedVersion: string | undefined;
 
-/** "nax-native@0.1.0/queue-1/x64": package version, job protocol and CPU architecture. */
+/**
+ * "nax-native@0.1.0/queue-1/x64/fma": package version, job protocol, CPU architecture and whether
+ * the loaded kernels use fused multiply-add. Float results differ in the last bits between FMA and
+ * non-FMA kernels (scripts/compare-prebuilt.js), so workers on such different builds (an x86-64-v2
+ * prebuilt binary next to a v3+ one, or a source build on an older CPU) refuse each other's jobs
+ * instead of breaking bit-identity; AVX2 and AVX-512 builds with FMA agree and may mix.
+ */
 export function codeVersion(): string {
   if (cachedVersion) return cachedVersion;
   // lib/queue/*.ts and dist/queue/*.js both sit two folders below the package root.
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
-  cachedVersion = `nax-native@${pkg.version}/queue-${QUEUE_PROTOCOL}/${process.arch}`;
+  const fma = loadAddon().version().fma ? 'fma' : 'nofma';
+  cachedVersion = `nax-native@${pkg.version}/queue-${QUEUE_PROTOCOL}/${process.arch}/${fma}`;
   return cachedVersion;
 }
 
