@@ -84,9 +84,11 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
     return layer_;
   }
 
-  Napi::Value run(const Napi::CallbackInfo& info) {
+  // (inputs: Float32Array(batch*k), batch) of run and calibrateAdc, checked.
+  static std::pair<Napi::Float32Array, std::size_t> batchInputs(const Napi::CallbackInfo& info,
+                                                                const nax::CrossbarLayer& l) {
     Napi::Env env = info.Env();
-    auto layer = live(env);
+    const nax::CrossbarLayer* layer = &l;
     if (info.Length() < 2 || !info[0].IsTypedArray() ||
         info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
       throwNax(env, nax::codes::kInvalidArgument,
@@ -102,6 +104,13 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
       throwNax(env, nax::codes::kSizeMismatch,
                "expected inputs to have " + std::to_string(batch * layer->k()) + " elements (batch*k), got " +
                    std::to_string(inputs.ElementLength()));
+    return {inputs, batch};
+  }
+
+  Napi::Value run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto layer = live(env);
+    auto [inputs, batch] = batchInputs(info, *layer);
     Napi::Float32Array out = Napi::Float32Array::New(env, batch * layer->n());
     auto buf = std::make_shared<naxb::AsyncBuffers>();
     const float* in = buf->in(inputs);
@@ -203,39 +212,27 @@ class NativeCrossbarLayer : public Napi::ObjectWrap<NativeCrossbarLayer> {
                  "expected a number in [0, " + std::to_string(static_cast<int>(dMax)) + "] for digits[" +
                      std::to_string(i) + "], got " + std::to_string(digits[i]));
     Napi::Float64Array out = Napi::Float64Array::New(env, layer->physicalCols());
-    const double* d = digits.Data();
-    double* o = out.Data();
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const double* d = buf->in(digits);
+    double* o = out.Data();  // created here: not reachable from JS until resolved
     return naxb::PromiseWorker::start(
         env, [layer, a, d, o]() { layer->columnCurrents(a, d, o); },
         [ref = std::make_shared<Napi::ObjectReference>(Napi::Persistent(out.As<Napi::Object>()))](Napi::Env) {
           return ref->Value();
         },
-        {Value(), digits, out});
+        {Value(), out}, buf);
   }
 
   // calibrateAdc(inputs, batch) -> Promise<void>: accumulates the calibration set's largest ADC input.
   Napi::Value calibrateAdc(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto layer = live(env);
-    if (info.Length() < 2 || !info[0].IsTypedArray() ||
-        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-      throwNax(env, nax::codes::kInvalidArgument,
-               "expected a Float32Array for inputs, got " + (info.Length() ? naxb::describe(info[0]) : "nothing"));
-    if (!info[1].IsNumber())
-      throwNax(env, nax::codes::kInvalidArgument, "expected an integer for batch, got " + naxb::describe(info[1]));
-    const double batchD = info[1].As<Napi::Number>().DoubleValue();
-    if (!(batchD >= 0) || batchD != std::floor(batchD) || batchD > 1e9)
-      throwNax(env, nax::codes::kOutOfRange, "expected an integer in [0, 1e9] for batch, got " + std::to_string(batchD));
-    const std::size_t batch = static_cast<std::size_t>(batchD);
-    Napi::Float32Array inputs = info[0].As<Napi::Float32Array>();
-    if (inputs.ElementLength() != batch * layer->k())
-      throwNax(env, nax::codes::kSizeMismatch,
-               "expected inputs to have " + std::to_string(batch * layer->k()) + " elements (batch*k), got " +
-                   std::to_string(inputs.ElementLength()));
-    const float* in = inputs.Data();
+    auto [inputs, batch] = batchInputs(info, *layer);
+    auto buf = std::make_shared<naxb::AsyncBuffers>();
+    const float* in = buf->in(inputs);
     return naxb::PromiseWorker::start(
         env, [layer, in, batch]() { layer->calibrateAdcAccumulate(in, batch); },
-        [](Napi::Env env) { return env.Undefined(); }, {Value(), inputs});
+        [](Napi::Env env) { return env.Undefined(); }, {Value()}, buf);
   }
 
   Napi::Value finalizeAdcCalibration(const Napi::CallbackInfo& info) {

@@ -35,7 +35,8 @@ Napi::Value deviceConductances(const Napi::CallbackInfo& info) {
                "expected conductances in [gMin, gMax] (siemens) for targets[" + std::to_string(i) + "], got " +
                    std::to_string(targets[i]));
   Napi::Float64Array programmed = Napi::Float64Array::New(env, count), atTime = Napi::Float64Array::New(env, count);
-  const double* t = targets.Data();
+  auto buf = std::make_shared<naxb::AsyncBuffers>();
+  const double* t = buf->in(targets);  // never read the caller's memory off the main thread
   double* p = programmed.Data();
   double* a = atTime.Data();
   auto refs = std::make_shared<std::pair<Napi::Reference<Napi::Float64Array>, Napi::Reference<Napi::Float64Array>>>(
@@ -55,7 +56,7 @@ Napi::Value deviceConductances(const Napi::CallbackInfo& info) {
         o.Set("atTime", refs->second.Value());
         return o;
       },
-      {targets, programmed, atTime});
+      {programmed, atTime}, buf);
 }
 
 void init(Napi::Env env, Napi::Object exports) {

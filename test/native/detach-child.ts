@@ -9,6 +9,7 @@ import { loadAddon } from '../../lib/native';
 import { NaxError } from '../../lib/errors';
 import { buildNetwork } from '../../lib/train';
 import { resolveCrossbarConfig, toNativeConfig } from '../../lib/crossbar/config';
+import { resolveDeviceConfig, toNativeDevice } from '../../lib/crossbar/devices';
 
 type Case = { name: string; start: () => { promise: Promise<unknown>; victim: ArrayBufferView } };
 
@@ -40,6 +41,40 @@ function cases(): Case[] {
           return p;
         });
         return { promise, victim: new Float32Array(1) };
+      },
+    },
+    {
+      name: 'crossbar calibrateAdc inputs',
+      start: () => {
+        const x = rand(2048 * k, 4);
+        const calibrated = toNativeConfig(resolveCrossbarConfig({ rows: 128, cols: 128, inputScale: 1, seed: 1, threads: 2, adcRange: 'calibrated' }));
+        const promise = addon.crossbarProgram({ weights: rand(k * n), k, n, config: calibrated }).then((layer) => {
+          const p = layer.calibrateAdc(x, 2048);
+          detach(x);
+          return p;
+        });
+        return { promise, victim: new Float32Array(1) };
+      },
+    },
+    {
+      name: 'crossbar columnCurrents digits',
+      start: () => {
+        const digits = new Float64Array(128).fill(1);
+        const parasitic = toNativeConfig(resolveCrossbarConfig({ rows: 128, cols: 128, inputScale: 1, seed: 1, threads: 2, parasitics: true }));
+        const promise = addon.crossbarProgram({ weights: rand(128 * 128), k: 128, n: 128, config: parasitic }).then((layer) => {
+          const p = layer.columnCurrents(0, digits);
+          detach(digits);
+          return p;
+        });
+        return { promise, victim: new Float32Array(1) };
+      },
+    },
+    {
+      name: 'deviceConductances targets',
+      start: () => {
+        const device = resolveDeviceConfig('pcm-aihwkit');
+        const targets = new Float64Array(1 << 20).fill(10e-6);
+        return { promise: addon.deviceConductances({ device: toNativeDevice(device), gMin: device.gMin!, gMax: device.gMax!, targets, seed: 1, array: 0 }), victim: targets };
       },
     },
     { name: 'gemm a', start: () => { const a = rand(600 * 600); return { promise: addon.gemm({ transA: false, transB: false, m: 600, n: 600, k: 600, alpha: 1, beta: 0, a, lda: 600, b: rand(360000, 3), ldb: 600, c: new Float32Array(360000), ldc: 600, threads: 2 }), victim: a }; } },
