@@ -3,13 +3,10 @@
  * line, verified on load, so a killed run resumes from the last complete state and a damaged
  * file is reported by name, never resumed from.
  */
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { ErrorCodes, NaxError } from './errors';
 import { writeFileAtomic } from './search/checkpoint';
-
-const DIGEST = '\n#sha256:';
-const sha256 = (text: string) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+import { checkedText, withDigest } from './digest';
 
 export interface JsonCheckpoint<T> {
   format: string;
@@ -18,8 +15,7 @@ export interface JsonCheckpoint<T> {
 }
 
 export async function saveCheckpoint<T>(file: string, format: string, body: { fingerprint: unknown; done: T[] }): Promise<void> {
-  const text = JSON.stringify({ format, ...body });
-  await writeFileAtomic(file, text + DIGEST + sha256(text) + '\n');
+  await writeFileAtomic(file, withDigest(JSON.stringify({ format, ...body })));
 }
 
 /** The checkpoint, or null when the file does not exist; a damaged or foreign file is a NaxError naming it. */
@@ -31,10 +27,7 @@ export async function loadCheckpoint<T>(file: string, format: string): Promise<J
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new NaxError(ErrorCodes.io, `cannot read checkpoint ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const at = text.lastIndexOf(DIGEST);
-  const body = at >= 0 ? text.slice(0, at) : '';
-  if (at < 0 || text.slice(at + DIGEST.length).trim() !== sha256(body))
-    throw new NaxError(ErrorCodes.io, `checkpoint ${file} is corrupt (its SHA-256 does not match its contents: truncated or damaged); delete it to start over`);
+  const body = checkedText(file, text, true, 'delete it to start over');
   const parsed = JSON.parse(body) as JsonCheckpoint<T>;
   if (parsed.format !== format || !Array.isArray(parsed.done))
     throw new NaxError(ErrorCodes.io, `expected ${file} to be a ${format}, got ${JSON.stringify(parsed.format)}`);

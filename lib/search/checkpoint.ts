@@ -4,10 +4,10 @@
  * a crash or Ctrl-C at any moment leaves either the previous or the new checkpoint, never a
  * torn one.
  */
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { NaxError, ErrorCodes } from '../errors';
+import { checkedText, withDigest } from '../digest';
 import type { Genome, SearchSpace } from './genome';
 import type { RngState } from './random';
 
@@ -70,13 +70,8 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   }
 }
 
-/** The last line of a checkpoint file: the SHA-256 of everything before it. */
-const DIGEST_PREFIX = '\n#sha256:';
-const sha256 = (text: string) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
-
 export async function saveCheckpoint<R>(file: string, checkpoint: EvolutionCheckpoint<R>): Promise<void> {
-  const text = JSON.stringify(checkpoint);
-  await writeFileAtomic(file, text + DIGEST_PREFIX + sha256(text) + '\n');
+  await writeFileAtomic(file, withDigest(JSON.stringify(checkpoint)));
 }
 
 /** Reads a checkpoint; null when the file does not exist. */
@@ -89,16 +84,7 @@ export async function loadCheckpoint<R>(file: string): Promise<EvolutionCheckpoi
     throw new NaxError(ErrorCodes.io, `cannot read checkpoint ${file}: ${(err as Error).message}`, { cause: err });
   }
   // Files written since checksums were added end in a digest line; it must match.
-  const at = text.lastIndexOf(DIGEST_PREFIX);
-  if (at >= 0) {
-    const stored = text.slice(at + DIGEST_PREFIX.length).trim();
-    text = text.slice(0, at);
-    if (stored !== sha256(text))
-      throw new NaxError(
-        ErrorCodes.io,
-        `checkpoint ${file} is corrupt (its SHA-256 does not match its contents: truncated or damaged); delete it, or rerun without --resume to start the search over`,
-      );
-  }
+  text = checkedText(file, text, false, 'delete it, or rerun without --resume to start the search over');
   let parsed: EvolutionCheckpoint<R>;
   try {
     parsed = JSON.parse(text);
