@@ -7,7 +7,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { EvolveResults } from '../../lib/codesign/results';
+import { comparable } from './tiny-evolve';
 import { loadCheckpoint } from '../../lib/train';
 import { Rng } from '../../lib/search/random';
 
@@ -42,10 +42,6 @@ function runChild(args: string[], killAfterMs?: number, killWhen?: () => boolean
   });
 }
 
-function comparable(r: EvolveResults) {
-  const { timings: _t, resumed: _r, config, supernet, ...rest } = r;
-  return { ...rest, supernet: { epochs: supernet.epochs.map(({ seconds: _s, ...e }) => e) }, config: { ...config, outDir: '' } };
-}
 
 jest.setTimeout(600_000);
 

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { evolve, type EvolveOptions } from '../../lib/codesign/evolve';
+import { evolve } from '../../lib/codesign/evolve';
 import type { EvolveResults } from '../../lib/codesign/results';
 import { pairedTTest } from '../../lib/stats';
 import { edapChange, summaryLines } from '../../lib/cli/commands/evolve';
@@ -17,31 +17,13 @@ import { planGraph } from '../../lib/plan';
 import { crossbarBackend } from '../../lib/runtime/crossbar-backend';
 import { GraphExecutor } from '../../lib/runtime/executor';
 import { hardwareCost } from '../../lib/hardware';
+import { comparable, tiny } from './tiny-evolve';
 
 function tmp(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `nax-evolve-${tag}-`));
 }
 
-const tiny = (outDir: string): EvolveOptions => ({
-  outDir,
-  seed: 5,
-  population: 4,
-  generations: 2,
-  kernels: [3, 5],
-  crossbars: [16, 32],
-  network: { width: 4 },
-  supernet: { epochs: 1, images: 384, batchSize: 64 },
-  finetune: { epochs: 1, images: 128, models: 2 },
-  evaluation: { validationImages: 40, testImages: 60, calibrationBatches: 2, calibrationBatchSize: 64, scaleImages: 16, batchSize: 40, chips: 3 },
-});
 
-/** The parts of results that must not depend on timing, resumption or the folder. */
-function comparable(r: EvolveResults) {
-  const { timings: _t, resumed: _r, config, supernet, ...rest } = r;
-  // Epoch records carry wall seconds; the numbers that matter are loss and accuracy.
-  const epochs = supernet.epochs.map(({ seconds: _s, ...e }) => e);
-  return { ...rest, supernet: { epochs }, config: { ...config, outDir: '' } };
-}
 
 describe('evolve (tiny end-to-end)', () => {
   const dir = tmp('e2e');
