@@ -21,7 +21,7 @@ import { convGeometry, convIdeal, convTransposeGeometry, convTransposeRun, float
 import { LoweredLayer, defaultInputShapes, lowerNode, packGroups, prepareGraph } from './lower';
 import { gemm } from '../native';
 import { ActivationOptions, runtimeNative } from './native';
-import { Value, allocValue, fromTensor, runSmallOp, tsOps } from './ops';
+import { Value, allocValue, asNodeError, fromTensor, runSmallOp, tsOps } from './ops';
 import { inferShapes } from './shapes';
 
 export type ExecutionMode = 'ideal' | 'crossbar';
@@ -144,10 +144,7 @@ export class GraphExecutor {
       try {
         outs = await step.run(ins);
       } catch (err) {
-        // Same rule as runSmallOp: a JS TypeError/RangeError inside a step means a malformed node.
-        if (err instanceof TypeError || err instanceof RangeError)
-          throw new NaxError(ErrorCodes.onnxUnsupported, `node ${step.node.name} (${step.node.opType}): malformed inputs or attributes for this op (${err.message})`, { cause: err });
-        throw err;
+        throw asNodeError(step.node, err);
       }
       step.node.outputs.forEach((o, i) => o && outs[i] && env.set(o, outs[i]));
       for (const r of step.release) env.delete(r);

@@ -77,12 +77,18 @@ export function runSmallOp(nd: Node, ins: Value[], opset: number): Value[] {
   try {
     return runSmallOpUnchecked(nd, ins, opset);
   } catch (err) {
-    // A malformed node (missing inputs, wrong-typed values) surfaces as a JS TypeError/RangeError
-    // deep in a kernel: report it as the model's fault, by node and op.
-    if (err instanceof TypeError || err instanceof RangeError)
-      throw new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name} (${nd.opType}): malformed inputs or attributes for this op (${err.message})`, { cause: err });
-    throw err;
+    throw asNodeError(nd, err);
   }
+}
+
+/**
+ * A malformed node (missing inputs, wrong-typed values) surfaces as a JS TypeError/RangeError deep
+ * in a kernel: such errors become the model's fault, by node and op; others pass unchanged.
+ */
+export function asNodeError(nd: Node, err: unknown): unknown {
+  if (err instanceof TypeError || err instanceof RangeError)
+    return new NaxError(ErrorCodes.onnxUnsupported, `node ${nd.name} (${nd.opType}): malformed inputs or attributes for this op (${err.message})`, { cause: err });
+  return err;
 }
 
 function runSmallOpUnchecked(nd: Node, ins: Value[], opset: number): Value[] {
