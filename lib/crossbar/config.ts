@@ -3,7 +3,7 @@
  * / PUMA; wire figures from shared/HARDWARE.md) and validation.
  */
 import { ErrorCodes, NaxError, expectNumber, expectOneOf, invalid, rejectUnknownKeys } from '../errors';
-import { READOUTS, Readout, losslessAdcBits, naxAdcBits } from './geometry';
+import { DEFAULT_READOUT, READOUTS, Readout, losslessAdcBits, naxAdcBits } from './geometry';
 import type { NativeCrossbarConfig } from './native';
 import { DeviceConfig, DeviceConfigInput, PLAIN_DEVICE, resolveDeviceConfig, toNativeDevice } from './devices';
 
@@ -78,9 +78,10 @@ export interface CrossbarConfig {
    * Default ('lossless'): enough levels for the largest ideal column code the cells, DAC and
    * readout can make, losslessAdcBits(rows, dacBits, bitsPerCell, { readout, gOn, gOff })
    * (geometry.ts: ISAAC's rule on the signal, the gOff current included for 'digital-offset', a
-   * sign bit more for the bipolar readouts). 'nax' keeps NAX's ceil(log2(3 * rows)), which equals
-   * it for 2-bit cells, a 1-bit DAC and the default digital offset (lossy for wider cells or
-   * DACs, oversized for 1-bit cells).
+   * sign bit more for the bipolar readouts, the default 'reference-column' among them: 9 bits at
+   * 64 rows with 2-bit cells and a 1-bit DAC). 'nax' keeps NAX's ceil(log2(3 * rows)), which equals
+   * the lossless bits for 2-bit cells, a 1-bit DAC and 'digital-offset' (one bit short of the
+   * bipolar readouts' sign, lossy for wider cells or DACs, oversized for 1-bit cells).
    */
   adcBits: number;
   /**
@@ -95,7 +96,15 @@ export interface CrossbarConfig {
   adcRange: AdcRange;
   /** What one calibrated range covers (AdcRangeScope). Default 'layer'. Ignored at full scale. */
   adcRangeScope: AdcRangeScope;
-  /** How the gOff baseline is removed (geometry.ts Readout). Default 'digital-offset'. */
+  /**
+   * How the gOff baseline is removed (geometry.ts Readout). Default 'reference-column': an extra
+   * gOff column per array in the same circuit, subtracted in analog before a bipolar ADC (ISAAC /
+   * CrossSim 'offset' style); G+ and G- stay separate arrays subtracted digitally after the ADC
+   * (DESIGN.md). It was the most accurate scheme on the quick reference network (README
+   * "crossbar-size comparison"), while 'digital-offset' lost 15-30 points: its fractional gOff
+   * offset per active row moves the code thresholds off the ideal levels, and the bit-sliced
+   * shift-add amplifies every code a small variation flips.
+   */
   readout: Readout;
   /** Per-ADC offset, gain and INL/DNL errors, or false (default: ideal converters). */
   adcNonIdeal: AdcNonIdealConfig | false;
@@ -180,7 +189,7 @@ export const CROSSBAR_DEFAULTS: Readonly<Omit<CrossbarConfig, 'adcBits' | 'input
   dacBits: 1,
   adcRange: 'full-scale' as const,
   adcRangeScope: 'layer' as const,
-  readout: 'digital-offset' as const,
+  readout: DEFAULT_READOUT,
   adcNonIdeal: false as const,
   gOn: 1 / 100e3,
   gOff: 1 / 600e3,

@@ -5,7 +5,7 @@
  */
 /**
  * How the gOff baseline current is removed (shared/DESIGN.md; README "Readout schemes"):
- * - 'digital-offset' (default): a unipolar ADC digitises each whole column current, gOff cells
+ * - 'digital-offset': a unipolar ADC digitises each whole column current, gOff cells
  *   included; the periphery subtracts the known offset code (DESIGN's separate G+/G- arrays,
  *   subtracted digitally). CrossSim's OffsetCore with style DIGITAL_OFFSET.
  * - 'reference-column': one extra column of gOff cells per array, its current subtracted in
@@ -17,6 +17,12 @@
  */
 export type Readout = 'digital-offset' | 'reference-column' | 'differential';
 export const READOUTS: readonly Readout[] = ['digital-offset', 'reference-column', 'differential'];
+/**
+ * The default readout, written once here (CROSSBAR_DEFAULTS.readout and every fallback read it):
+ * 'reference-column', the most accurate scheme on the quick reference network (README
+ * "crossbar-size comparison"; config.ts CrossbarConfig.readout says why).
+ */
+export const DEFAULT_READOUT: Readout = 'reference-column';
 
 export interface MappingGeometryInput {
   /** Inputs of the weight matrix (Cin*kh*kw for a conv). */
@@ -33,7 +39,7 @@ export interface MappingGeometryInput {
   /** Unsigned input precision. */
   inputBits: number;
   dacBits: number;
-  /** Readout scheme (default 'digital-offset'): sets physical columns and conversions. */
+  /** Readout scheme (default DEFAULT_READOUT, 'reference-column'): sets physical columns and conversions. */
   readout?: Readout;
 }
 
@@ -58,12 +64,12 @@ export interface MappingGeometry {
 }
 
 /** Physical bit lines per array for a readout: the reference column is one more. */
-export function physicalCols(cols: number, readout: Readout = 'digital-offset'): number {
+export function physicalCols(cols: number, readout: Readout = DEFAULT_READOUT): number {
   return cols + (readout === 'reference-column' ? 1 : 0);
 }
 
 /** ADC conversions per array read, averaged over G+/G- arrays: cols, or cols / 2 when differential. */
-export function conversionsPerArrayRead(cols: number, readout: Readout = 'digital-offset'): number {
+export function conversionsPerArrayRead(cols: number, readout: Readout = DEFAULT_READOUT): number {
   return readout === 'differential' ? cols / 2 : cols;
 }
 
@@ -83,7 +89,7 @@ export function mappingGeometry(g: MappingGeometryInput): MappingGeometry {
   const cycles = Math.ceil(g.inputBits / g.dacBits);
   const arrays = rowTiles * colTiles * slices * 2;
   const utilization = (g.k * g.n) / (rowTiles * g.rows * colTiles * g.cols);
-  const readout = g.readout ?? 'digital-offset';
+  const readout = g.readout ?? DEFAULT_READOUT;
   return {
     rowTiles, colTiles, slices, cycles, arrays, utilization,
     physicalCols: physicalCols(g.cols, readout),

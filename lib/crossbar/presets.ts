@@ -8,7 +8,8 @@ import { resolveDeviceConfig } from './devices';
 
 /**
  * Default non-idealities (merged over the engine defaults: 2-bit cells, 8-bit
- * weights and inputs, 1-bit DAC, lossless ADC bits (NAX's rule for these cells), Ron 100 kOhm / Roff 600 kOhm):
+ * weights and inputs, 1-bit DAC, lossless ADC bits (NAX's rule plus the bipolar ADC's sign bit for
+ * these cells), Ron 100 kOhm / Roff 600 kOhm):
  * - parasitics: 2.82 ohm per cell on word and bit lines (MNSIM; HARDWARE.md), ideal driver and sense;
  * - programming variation: lognormal, sigma 0.1 of ln(G) (a moderate write-verify assumption, not a
  *   published figure);
@@ -25,9 +26,13 @@ import { resolveDeviceConfig } from './devices';
  *   noise (`readNoiseModel: 'device'`: one extra product of squared digits by the cells' squared
  *   currents) at 2.0-2.4x (the earlier 60-100x note was stale: main measured 1.3-1.9x too).
  *   Turn it on with `readNoise` (LSB at the ADC input by default; see CrossbarConfig.readNoiseModel);
- * - readout: 'digital-offset' (the engine default: the ADC digitises the whole column current,
- *   gOff cells included, and the periphery subtracts the known offset), so IR drop on the gOff
- *   cells is never clamped away.
+ * - readout: 'reference-column' (the engine default, DEFAULT_READOUT: an extra gOff column per array
+ *   in the same circuit, subtracted in analog before a bipolar ADC; G+ and G- subtracted digitally
+ *   after it). On the quick reference network it kept 87-91% at 16-64 rows where 'digital-offset'
+ *   (whole column current digitised, integer offset code subtracted) fell to 61-72%: the
+ *   fractional gOff offset per active row moves the code thresholds off the ideal levels and the
+ *   bit-sliced shift-add amplifies every flipped code (README, crossbar-size comparison). Either
+ *   way IR drop on the gOff cells is never clamped away.
  * Override any of them through a mapping's `default`.
  */
 export const DEFAULT_NON_IDEAL: Readonly<CrossbarConfigInput> = Object.freeze({

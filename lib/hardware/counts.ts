@@ -7,8 +7,8 @@
  * ADC inputs per row tile), once per DAC cycle and input pass.
  *
  * The readout scheme (DESIGN.md: how the gOff baseline is removed) comes from the layer's config
- * when it names one (`readout`, added to CrossbarConfig by the readout work; absent here means
- * 'digital-offset'):
+ * when it names one (`readout`; absent means the engine default, DEFAULT_READOUT,
+ * 'reference-column'):
  * - 'digital-offset': G+ and G- arrays each converted, the offset subtracted after the ADC.
  * - 'reference-column': one extra physical gOff column per array, subtracted in analog before
  *   the ADC: one more column of cells and a subtractor per converted column, no extra conversion.
@@ -19,13 +19,13 @@ import { ErrorCodes, NaxError } from '../errors';
 import type { CrossbarConfig } from '../crossbar/config';
 import type { LayerPlan } from '../plan/plan';
 import type { HardwareConfig } from './config';
-import { READOUTS, type Readout } from '../crossbar/geometry';
+import { DEFAULT_READOUT, READOUTS, type Readout } from '../crossbar/geometry';
 
 export type { Readout } from '../crossbar/geometry';
 
 /** The layer's readout scheme (CrossbarConfig.readout, resolved by the crossbar config). */
 export function readoutOf(config: CrossbarConfig): Readout {
-  const readout = config.readout ?? 'digital-offset';
+  const readout = config.readout ?? DEFAULT_READOUT;
   if (!(READOUTS as readonly string[]).includes(readout))
     throw new NaxError(ErrorCodes.config, `expected one of ${READOUTS.join(', ')} for config.readout, got ${JSON.stringify(readout)}`);
   return readout;

@@ -95,7 +95,7 @@ export const AREA_COMPONENTS = ['crossbar', 'adc', 'dac', 'sampleHold', 'shiftAd
 export interface LayerCost extends LayerShape {
   /** The resolved crossbar settings of this layer (adcBits as a number). */
   crossbar: Omit<CrossbarCostSettings, 'adcBits'> & { adcBits: number };
-  /** How the gOff baseline is removed (the config's readout; 'digital-offset' when it has none). */
+  /** How the gOff baseline is removed (the config's readout; DEFAULT_READOUT when it has none). */
   readout: Readout;
   arrays: number;
   /** Fraction of the arrays' cells holding weights (< 1 wastes area). */

@@ -125,7 +125,8 @@ describe('ADC resolution', () => {
     const k = 128, n = 16, batch = 8;
     const w = randomFloats(k * n, 31);
     const x = randomFloats(batch * k, 32, 0, 1);
-    const cfg: CrossbarConfigInput = { rows: 128, cols: 16, adcBits: 5, inputScale: 1 };
+    // The unipolar digital-offset ADC first (its range covers the gOff current), then a bipolar one.
+    const cfg: CrossbarConfigInput = { rows: 128, cols: 16, adcBits: 5, inputScale: 1, readout: 'digital-offset' };
     const lossless = await crossbarMatMul(x, batch, w, k, n, { ...cfg, adcBits: 'lossless' });
     const full = await crossbarMatMul(x, batch, w, k, n, cfg);
     const layer = await CrossbarLayer.program({ weights: w, k, n, config: { ...cfg, adcRange: 'calibrated' } });
@@ -270,7 +271,8 @@ describe('parasitic resistance', () => {
     const w = new Float32Array(rows * cols).fill(1); // every cell at the top level
     const layer = await CrossbarLayer.program({
       weights: w, k: rows, n: cols,
-      config: { rows, cols, weightBits: 3, bitsPerCell: 2, parasitics: { rWordLine: 5, rBitLine: 5, rSource: 0, rSink: 0 } },
+      // Digital offset: E holds each cell's own transfer (M - gOff)/unitG, no reference subtracted.
+      config: { rows, cols, weightBits: 3, bitsPerCell: 2, readout: 'digital-offset', parasitics: { rWordLine: 5, rBitLine: 5, rSource: 0, rSink: 0 } },
     });
     const { matrix, width } = layer.effectiveMatrix();
     const at = (i: number, j: number): number => matrix[i * width + j]; // G+ slice 0 is columns 0..cols-1

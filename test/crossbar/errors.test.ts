@@ -68,7 +68,8 @@ describe('bad config', () => {
   it('resolves the documented defaults', () => {
     const c = resolveCrossbarConfig({ rows: 128, parasitics: true });
     expect(c).toMatchObject({
-      rows: 128, cols: 64, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 1, adcBits: 9, adcRange: 'full-scale',
+      // adcBits: 128 rows x 3 levels = 384 -> 9 bits, plus the bipolar reference-column ADC's sign.
+      rows: 128, cols: 64, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 1, adcBits: 10, adcRange: 'full-scale', readout: 'reference-column',
       vRead: 0.25, stuckAtOn: 0, stuckAtOff: 0, readNoise: 0, weightScale: 'per-layer', seed: 0, threads: 0, ideal: false,
       variation: false, parasitics: { rWordLine: 2.82, rBitLine: 2.82, rSource: 0, rSink: 0 },
     });

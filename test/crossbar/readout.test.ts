@@ -76,10 +76,14 @@ describe.each(READOUTS)('readout %s, ideal devices', (readout) => {
 describe('ADC bits rule', () => {
   it('covers the gOff current under digital-offset and adds a sign bit for bipolar readouts', () => {
     const bits = (c: CrossbarConfigInput): number => resolveCrossbarConfig(c).adcBits;
-    // Defaults (Ron 100k, Roff 600k): gOff/unitG = 0.6 LSB per digit at 2-bit cells.
-    expect(bits({ rows: 64 })).toBe(Math.ceil(Math.log2(64 * 3.6 + 1)));
-    expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(Math.ceil(Math.log2(64 * 18 + 1))); // 15 + 3 LSB per digit: 11 bits
-    expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(11);
+    // Digital offset (Ron 100k, Roff 600k): gOff/unitG = 0.6 LSB per digit at 2-bit cells.
+    const digital = { readout: 'digital-offset' as const };
+    expect(bits({ rows: 64, ...digital })).toBe(Math.ceil(Math.log2(64 * 3.6 + 1)));
+    expect(bits({ rows: 64, bitsPerCell: 4, ...digital })).toBe(Math.ceil(Math.log2(64 * 18 + 1))); // 15 + 3 LSB per digit: 11 bits
+    expect(bits({ rows: 64, bitsPerCell: 4, ...digital })).toBe(11);
+    // The default readout (reference-column) is bipolar: the signal's 8 bits plus a sign.
+    expect(bits({ rows: 64 })).toBe(9);
+    expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(Math.ceil(Math.log2(64 * 15 + 1)) + 1); // 960 -> 10 bits + sign
     expect(bits({ rows: 64, readout: 'differential' })).toBe(9); // 192 -> 8 bits + sign
     expect(bits({ rows: 64, readout: 'reference-column' })).toBe(9);
     expect(bits({ rows: 64, adcBits: 'nax' })).toBe(8);

@@ -8,6 +8,8 @@
  * (ideal devices: the reference current equals the gOff part) and 'differential' (G+ minus G-
  * before the ADC) convert the signal with a bipolar sign-magnitude ADC.
  */
+import { DEFAULT_READOUT } from '../../lib/crossbar/geometry';
+
 export interface ReferenceConfig {
   rows: number;
   cols: number;
@@ -20,7 +22,7 @@ export interface ReferenceConfig {
   inputScale: number;
   /** Undefined = lossless. Otherwise ADC bits with a full-scale range. */
   adcBits?: number;
-  /** Default 'digital-offset'. */
+  /** Default: the engine's default readout (DEFAULT_READOUT, 'reference-column'). */
   readout?: 'digital-offset' | 'reference-column' | 'differential';
   /** Conductances, siemens (defaults 1e-5 and 1/600e3, the engine's). */
   gOn?: number;
@@ -79,7 +81,7 @@ export function referenceCrossbar(
   const cycles = Math.ceil(c.inputBits / c.dacBits);
   const sMask = 2 ** c.bitsPerCell - 1;
   const dMask = 2 ** c.dacBits - 1;
-  const readout = c.readout ?? 'digital-offset';
+  const readout = c.readout ?? DEFAULT_READOUT;
   const gOn = c.gOn ?? 1e-5;
   const gOff = c.gOff ?? 1 / 600e3;
   const offsetPerDigit = readout === 'digital-offset' ? gOff / ((gOn - gOff) / sMask) : 0;

@@ -37,7 +37,7 @@ describe('nax-native cost', () => {
     const text = formatCostResult(r);
     expect(text.split('\n')).toHaveLength(2 + 21 + 1 + 2 + 11 + 2);
     expect(text).toMatch(/input signs as listed/);
-    expect(text).toMatch(/^layer3\.2\.conv2 +576 x 64 +32x32 +7 +/m);
+    expect(text).toMatch(/^layer3\.2\.conv2 +576 x 64 +32x32 +8 +/m); // 7 bits + the reference-column ADC's sign
     expect(text).toMatch(/^total/m);
   });
 
@@ -47,7 +47,7 @@ describe('nax-native cost', () => {
     const hw = write('hw.json', { adc: { adcsPerArray: 2 } });
     const r = costHandler({ model: layers, mapping, hardware: hw, adcScaling: 'survey' });
     if (r.kind !== 'network') throw new Error('expected a network result');
-    expect(r.cost.layers.map((l) => [l.crossbar.rows, l.crossbar.adcBits])).toEqual([[64, 8], [16, 4]]);
+    expect(r.cost.layers.map((l) => [l.crossbar.rows, l.crossbar.adcBits])).toEqual([[64, 9], [16, 4]]);
     expect(r.cost.hardware.adc.adcsPerArray).toBe(2);
     expect(r.cost.hardware.adc.energyScaling).toBe('survey');
     // --xbar overrides the mapping's default but not per-layer overrides.
@@ -60,11 +60,11 @@ describe('nax-native cost', () => {
     const out = await runCli(['cost', 'resnet20', '--sizes', '16,32,64,128,256', '--json']);
     const rows = JSON.parse(out) as { size: number; adcBits: number[]; edapRelative: number; total: { edap: number } }[];
     expect(rows.map((r) => r.size)).toEqual([16, 32, 64, 128, 256]);
-    expect(rows.map((r) => r.adcBits)).toEqual([[6], [7], [8], [9], [10]]);
+    expect(rows.map((r) => r.adcBits)).toEqual([[7], [8], [9], [10], [11]]);
     expect(Math.min(...rows.map((r) => r.edapRelative))).toBe(1);
     const md = await runCli(['cost', 'resnet20', '--sizes', '32,64', '--markdown']);
     expect(md.split('\n')[0]).toMatch(/^\| crossbar \| adcBits \|/);
-    expect(md).toContain('| 64x64 | 8 |');
+    expect(md).toContain('| 64x64 | 9 |');
     const one = JSON.parse(await runCli(['cost', 'resnet20', '--xbar', '64', '--json']));
     expect(one.layers).toHaveLength(20);
     expect(one.total.arrays).toBe(784);

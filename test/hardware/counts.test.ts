@@ -43,7 +43,7 @@ describe('counts equal the accuracy model\'s layout on random layers and sizes',
       const layer = { name: 'l', k: rnd(1200), n: rnd(600), outputPixels: rnd(50), groups: rnd(3), signedInput: rnd(2) === 2 };
       const plan = planLayers([layer], { mapping: { default: config } });
       const counts = layerCounts(plan.layers[0], hw);
-      const walk = engineWalk(layer.k, layer.n, config, config.cols);
+      const walk = engineWalk(layer.k, layer.n, config, config.cols + 1); // the default reference-column readout's extra column
       const passes = layer.signedInput ? 2 : 1;
       const steps = layer.outputPixels * passes * Math.ceil(inputBits / config.dacBits);
       expect(counts.arrays).toBe(layer.groups * walk.arrays);
@@ -88,8 +88,8 @@ describe('readout schemes (hand-computed; the readout field comes from the layer
     return layerCounts({ ...l, config: cfg }, hw);
   };
 
-  test("'digital-offset' (default): 2 row tiles x 1 col tile x 2 slices x 2 polarities = 8 arrays; 40 used columns converted each", () => {
-    const c = withReadout(undefined);
+  test("'digital-offset': 2 row tiles x 1 col tile x 2 slices x 2 polarities = 8 arrays; 40 used columns converted each", () => {
+    const c = withReadout('digital-offset');
     expect(c.readout).toBe('digital-offset');
     expect(c.arrays).toBe(8);
     expect(c.readSteps).toBe(3 * 2);
@@ -101,8 +101,10 @@ describe('readout schemes (hand-computed; the readout field comes from the layer
     expect(c.components.subtractors).toBe(0);
   });
 
-  test("'reference-column': one more physical gOff column per array and a subtractor per converted column, no extra conversion", () => {
-    const c = withReadout('reference-column');
+  test("'reference-column' (default): one more physical gOff column per array and a subtractor per converted column, no extra conversion", () => {
+    const c = withReadout(undefined);
+    expect(c.readout).toBe('reference-column');
+    expect(withReadout('reference-column')).toEqual(c);
     expect(c.arrays).toBe(8);
     expect(c.adcConversions).toBe(1920);
     expect(c.subtractions).toBe(1920);

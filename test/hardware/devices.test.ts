@@ -19,9 +19,10 @@ describe('crossbar read energy from gOn, gOff, vRead and the programmed levels',
     const zeros = new Float32Array(100 * 10);
     const l = hardwareCost({ model: layer, mapping: { default: device }, weights: { fc: zeros } }).layers[0];
     expect(l.levelFraction).toEqual({ value: 0, source: 'weights' });
-    // 2 row tiles (64 + 36 rows) x 1 col tile x 4 slices x 2 polarities; every array has 64 physical columns;
-    // driven cells per read step = 100 rows x 8 arrays-per-row-tile... = k * colTiles * slices * 2 * cols.
-    const drivenCells = 100 * 1 * 4 * 2 * 64;
+    // 2 row tiles (64 + 36 rows) x 1 col tile x 4 slices x 2 polarities; every array has 65 physical columns
+    // (64 + the default reference-column readout's gOff column);
+    // driven cells per read step = 100 rows x 8 arrays-per-row-tile... = k * colTiles * slices * 2 * (cols + 1).
+    const drivenCells = 100 * 1 * 4 * 2 * 65;
     const steps = 8; // 1 MVM x 8 DAC cycles
     const tRead = 64e-9; // puma template, 64x64 read latency
     const minimum = steps * 0.25 ** 2 * 0.5 * (1 / 600e3) * tRead * drivenCells; // E[d^2] = 1/2 at p = 1/2 with a 1-bit DAC
@@ -41,7 +42,7 @@ describe('crossbar read energy from gOn, gOff, vRead and the programmed levels',
     expect(l.levelFraction).toEqual({ value: 0.25, source: 'default' });
     // Per driven cell and read: 0.25^2 V^2 * 0.5 * (gOff + 0.25 (gOn - gOff)) * 64 ns = 7.5 fJ at these devices.
     const perCell = 0.0625 * 0.5 * (1 / 600e3 + 0.25 * (1e-5 - 1 / 600e3)) * 64e-9;
-    const usedCells = 100 * 10 * 8, drivenCells = 100 * 8 * 64;
+    const usedCells = 100 * 10 * 8, drivenCells = 100 * 8 * 65; // 64 columns + the reference column
     const expected = 8 * 0.0625 * 0.5 * 64e-9 * ((1 / 600e3) * drivenCells + 0.25 * (1e-5 - 1 / 600e3) * usedCells);
     expect(rel(l.energyJoules.crossbar, expected)).toBeLessThan(1e-12);
     expect(perCell).toBeGreaterThan(7e-15);

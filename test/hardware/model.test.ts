@@ -90,8 +90,8 @@ describe('array counts: one definition with the crossbar engine (lib/crossbar/ge
       // The plan's config is fully resolved: resolving it again changes nothing.
       expect(resolveCrossbarConfig(c)).toEqual(c);
     });
-    // 'lossless' is resolved to a number once, in the plan.
-    expect(plan.layers.find((l) => l.name === 'layer2.1.conv2')!.config.adcBits).toBe(Math.ceil(Math.log2(128 * 3 + 1)));
+    // 'lossless' is resolved to a number once, in the plan (the default reference-column ADC: a sign bit more).
+    expect(plan.layers.find((l) => l.name === 'layer2.1.conv2')!.config.adcBits).toBe(Math.ceil(Math.log2(128 * 3 + 1)) + 1);
   });
 
   test('grouped convs: groups independent matrices, groups x the arrays, latency of one group', () => {
@@ -117,22 +117,22 @@ describe('array counts: one definition with the crossbar engine (lib/crossbar/ge
 describe('properties', () => {
   const sizes = [16, 32, 64, 128, 256];
 
-  test('bigger crossbars need more ADC bits (default NAX: ceil(log2(3*rows)); lossless: ISAAC rule)', () => {
+  test('bigger crossbars need more ADC bits (default: NAX ceil(log2(3*rows)) plus the bipolar sign; lossless: ISAAC rule)', () => {
     const bits = sizes.map((x) => hardwareCost({ model: [{ name: 'l', k: 512, n: 512, outputPixels: 1 }], mapping: { default: { rows: x, cols: x } } }).layers[0].crossbar.adcBits);
-    expect(bits).toEqual([6, 7, 8, 9, 10]);
-    expect(bits).toEqual(sizes.map(naxAdcBits));
+    expect(bits).toEqual([7, 8, 9, 10, 11]);
+    expect(bits).toEqual(sizes.map((x) => naxAdcBits(x) + 1));
     for (const [dacBits, bitsPerCell] of [[1, 1], [2, 2], [1, 4]]) {
       const b = sizes.map((x) => hardwareCost({ model: [{ name: 'l', k: 8, n: 8, outputPixels: 1 }], mapping: { default: { rows: x, cols: x, dacBits, bitsPerCell, adcBits: 'lossless' } } }).layers[0].crossbar.adcBits);
       for (let i = 1; i < b.length; i++) expect(b[i]).toBeGreaterThan(b[i - 1]);
-      // The default digital-offset readout digitises the gOff current too (lib/crossbar/geometry.ts).
-      expect(b).toEqual(sizes.map((x) => losslessAdcBits(x, dacBits, bitsPerCell, { readout: 'digital-offset', gOn: 1e-5, gOff: 1 / 600e3 })));
+      // The default reference-column readout: the signal's bits plus a sign (lib/crossbar/geometry.ts).
+      expect(b).toEqual(sizes.map((x) => losslessAdcBits(x, dacBits, bitsPerCell, { readout: 'reference-column', gOn: 1e-5, gOff: 1 / 600e3 })));
     }
   });
 
   test('a fixed adcBits in the mapping overrides the lossless rule (per layer too)', () => {
     const layers = [{ name: 'a', k: 64, n: 64, outputPixels: 1 }, { name: 'b', k: 64, n: 64, outputPixels: 1 }];
     const c = hardwareCost({ model: layers, mapping: { default: { rows: 64, cols: 64, adcBits: 6 }, layers: { b: { adcBits: 'lossless' } } } });
-    expect(c.layers.map((l) => l.crossbar.adcBits)).toEqual([6, 8]);
+    expect(c.layers.map((l) => l.crossbar.adcBits)).toEqual([6, 9]);
     expect(c.layers[0].energyJoules.adc).toBeLessThan(c.layers[1].energyJoules.adc);
   });
 
@@ -216,9 +216,10 @@ describe('properties', () => {
     const floored = resolveHardware({ adc: { energyScaling: 'survey', surveyFloorJoules: 0.5e-12 } });
     expectClose(adcConversionJoules(floored, 8), anchor);
     expectClose(adcConversionJoules(floored, 9) - 0.5e-12, 4 * (anchor - 0.5e-12));
-    // 64x64 uses 8-bit ADCs: the scalings cost the same there; 256x256 (10 bits) costs more under 'survey'.
+    // 64x64 under the digital offset uses 8-bit ADCs: the scalings cost the same there; 256x256 (10 bits) costs more under 'survey'.
     const layer = [{ name: 'l', k: 256, n: 256, outputPixels: 4 }];
-    const at = (x: number, s: 'linear' | 'survey' | 'power-time') => hardwareCost({ model: layer, mapping: { default: { rows: x, cols: x } }, hardware: { adc: { energyScaling: s } } }).total;
+    const at = (x: number, s: 'linear' | 'survey' | 'power-time') =>
+      hardwareCost({ model: layer, mapping: { default: { rows: x, cols: x, readout: 'digital-offset' } }, hardware: { adc: { energyScaling: s } } }).total;
     expectClose(at(64, 'linear').energyJoules.total, at(64, 'survey').energyJoules.total);
     expectClose(at(64, 'linear').energyJoules.total, at(64, 'power-time').energyJoules.total);
     expect(at(256, 'survey').energyJoules.adc).toBeGreaterThan(at(256, 'power-time').energyJoules.adc);
@@ -230,11 +231,11 @@ describe('properties', () => {
     const layer: CostLayer[] = [{ name: 'l', k: 128, n: 128, outputPixels: 10 }];
     const one = hardwareCost({ model: layer, mapping: { default: { rows: 128, cols: 128 } }, hardware: { template: 'isaac' } }).layers[0];
     const four = hardwareCost({ model: layer, mapping: { default: { rows: 128, cols: 128 } }, hardware: { template: 'isaac', adc: { adcsPerArray: 4 } } }).layers[0];
-    // 128 conversions of 9 bits on one ADC vs 32 on each of four; isaac's 128x128 read takes 100 ns.
-    const tConv = 0.78125e-9 * (9 / 8);
+    // 128 conversions of 10 bits (9 + the reference-column ADC's sign) on one ADC vs 32 on each of four; isaac's 128x128 read takes 100 ns.
+    const tConv = 0.78125e-9 * (10 / 8);
     expectClose(one.readLatencySeconds, 100e-9 + 1e-9 + 128 * tConv + 1e-9);
     expectClose(four.readLatencySeconds, 100e-9 + 1e-9 + 32 * tConv + 1e-9);
-    // Pipelined: 128 conversions (112.5 ns) outlast the 101 ns read, 32 do not.
+    // Pipelined: 128 conversions (125 ns) outlast the 101 ns read, 32 do not.
     expectClose(one.stepSeconds, 128 * tConv);
     expectClose(four.stepSeconds, 101e-9);
     expectClose(four.areaMm2.adc, 4 * one.areaMm2.adc);

@@ -1,6 +1,7 @@
 /**
  * Hand-computed examples: one linear and one conv layer under each template (puma, isaac,
- * neurosim). Every expected number is written out from the template's published figures
+ * neurosim), under the digital-offset readout (no reference column, no subtractors; the default
+ * reference-column readout is hand-computed in counts.test.ts). Every expected number is written out from the template's published figures
  * (lib/hardware/templates.ts names them) and the counting rules, not from the model's functions.
  */
 import { type LayerCost, hardwareCost } from '../../lib/hardware';
@@ -32,7 +33,7 @@ function check(l: LayerCost, e: Expected): void {
 
 describe('linear layer: K=100, N=10 on 64x64, 8-bit weights (4 slices), 8-bit unsigned inputs, 1-bit DAC, 8-bit ADC', () => {
   const model = [{ name: 'fc', opType: 'Gemm', k: 100, n: 10, outputPixels: 1 }];
-  const mapping = { default: { rows: 64, cols: 64, weightBits: 8, inputBits: 8, bitsPerCell: 2, dacBits: 1 } };
+  const mapping = { default: { rows: 64, cols: 64, weightBits: 8, inputBits: 8, bitsPerCell: 2, dacBits: 1, readout: 'digital-offset' as const } };
   // 2 row tiles x 1 col tile x 4 slices x 2 = 16 arrays, 2 logical matrices; 8 read steps.
   // Conversions: 8 steps x 2 row tiles x 2 polarities x 4 slices x 10 used columns = 1280.
   // Driven cells per step: 100 rows x 8 arrays per row tile x 64 columns = 51200; used cells 100*10*8 = 8000.
@@ -128,7 +129,7 @@ describe('linear layer: K=100, N=10 on 64x64, 8-bit weights (4 slices), 8-bit un
 
 describe('conv: 3->8 channels 3x3, 8x8 output, signed input, on 32x32; 4-bit weights, 4-bit inputs, 2-bit DAC, 9-bit ADC', () => {
   const model = [{ name: 'conv', opType: 'Conv', k: 27, n: 8, outputPixels: 64, signedInput: true }];
-  const mapping = { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, bitsPerCell: 2, dacBits: 2, adcBits: 'lossless' as const } };
+  const mapping = { default: { rows: 32, cols: 32, weightBits: 4, inputBits: 4, bitsPerCell: 2, dacBits: 2, adcBits: 'lossless' as const, readout: 'digital-offset' as const } };
   // 1 x 1 tiles x 2 slices x 2 = 4 arrays, 1 matrix; 64 MVMs x 2 passes x 2 DAC cycles = 256 steps.
   // Conversions 256 x 2 x 2 x 8 = 8192; driven cells 27 x 4 x 32 = 3456, used 27 x 8 x 4 = 864; 2-bit DAC digits: E[(d/3)^2] = 7/18.
   const conversions = 8192;
@@ -198,7 +199,7 @@ describe('conv: 3->8 channels 3x3, 8x8 output, signed input, on 32x32; 4-bit wei
 
 describe('timing and scaling options', () => {
   const model = [{ name: 'fc', k: 100, n: 10, outputPixels: 1 }];
-  const mapping = { default: { rows: 64, cols: 64, weightBits: 8, inputBits: 8, bitsPerCell: 2, dacBits: 1 } };
+  const mapping = { default: { rows: 64, cols: 64, weightBits: 8, inputBits: 8, bitsPerCell: 2, dacBits: 1, readout: 'digital-offset' as const } };
 
   test("'serial' adds read, hand-off, conversions and shift-add at every step", () => {
     const l = hardwareCost({ model, mapping, hardware: { template: 'puma', pipeline: { intraLayer: 'serial' } } }).layers[0];

@@ -17,8 +17,9 @@ test('every layer gets a fully resolved config: defaults, overrides, the ADC rul
   const plan = planLayers(layers, { mapping: { default: { rows: 32, cols: 32 }, layers: { b: { rows: 16, cols: 8, adcBits: 'lossless', dacBits: 2 } } } });
   const [a, b] = plan.layers;
   expect(a.config).toEqual(resolveCrossbarConfig({ rows: 32, cols: 32 }));
-  expect(a.config.adcBits).toBe(naxAdcBits(32));
-  expect(b.config.adcBits).toBe(losslessAdcBits(16, 2, 2));
+  // The default reference-column readout: NAX's bits for the signal plus the bipolar ADC's sign.
+  expect(a.config.adcBits).toBe(naxAdcBits(32) + 1);
+  expect(b.config.adcBits).toBe(losslessAdcBits(16, 2, 2) + 1);
   expect(b.geometry).toEqual(mappingGeometry({ k: 9, n: 4, ...b.config }));
   expect(b.arrays).toBe(3 * b.geometry.arrays);
   // Resolved means resolved: a second resolution is a fixed point.
@@ -159,18 +160,22 @@ describe('input signs inferred from the graph', () => {
 
 test("ADC bits: the default is the largest column code of the cells and DAC; 'nax' keeps NAX's rule", () => {
   const bits = (adcBits: Parameters<typeof resolveCrossbarConfig>[0]) => resolveCrossbarConfig(adcBits).adcBits;
-  // 2-bit cells, 1-bit DAC: both rules agree (3 * rows is never a power of two).
+  // 2-bit cells, 1-bit DAC, digital offset: both rules agree (3 * rows is never a power of two);
+  // the default bipolar reference-column ADC adds its sign bit.
+  const digital = { readout: 'digital-offset' as const };
   for (const rows of [16, 32, 64, 128, 256]) {
-    expect(bits({ rows })).toBe(naxAdcBits(rows));
+    expect(bits({ rows, ...digital })).toBe(naxAdcBits(rows));
+    expect(bits({ rows })).toBe(naxAdcBits(rows) + 1);
     expect(bits({ rows, adcBits: 'nax' })).toBe(naxAdcBits(rows));
   }
-  // 4-bit cells or a 2-bit DAC: NAX's rule would be lossy; the default is not (the default
+  // 4-bit cells or a 2-bit DAC: NAX's rule would be lossy; the default is not (the
   // digital-offset readout also digitises the gOff current: 15 + 3 LSB per digit at 4-bit cells).
-  expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(Math.ceil(Math.log2(64 * 18 + 1)));
+  expect(bits({ rows: 64, bitsPerCell: 4, ...digital })).toBe(Math.ceil(Math.log2(64 * 18 + 1)));
+  expect(bits({ rows: 64, bitsPerCell: 4 })).toBe(Math.ceil(Math.log2(64 * 15 + 1)) + 1);
   expect(bits({ rows: 64, bitsPerCell: 4, adcBits: 'nax' })).toBe(8);
-  expect(bits({ rows: 64, dacBits: 2 })).toBe(losslessAdcBits(64, 2, 2, { readout: 'digital-offset', gOn: 1e-5, gOff: 1 / 600e3 }));
+  expect(bits({ rows: 64, dacBits: 2, ...digital })).toBe(losslessAdcBits(64, 2, 2, { readout: 'digital-offset', gOn: 1e-5, gOff: 1 / 600e3 }));
   // 1-bit cells: NAX's rule is one bit too many.
-  expect(bits({ rows: 64, bitsPerCell: 1 })).toBe(7);
+  expect(bits({ rows: 64, bitsPerCell: 1, ...digital })).toBe(7);
   expect(bits({ rows: 64, bitsPerCell: 1, adcBits: 'nax' })).toBe(8);
   const e = errorOf(() => resolveCrossbarConfig({ adcBits: 'auto' as never }));
   expect([e.code, e.message]).toEqual(['ERR_NAX_INVALID_ARGUMENT', `expected an integer in [1, 24], 'lossless' or 'nax' for config.adcBits, got "auto"`]);

@@ -41,8 +41,9 @@ test('one row per size, ascending, with sane accuracies and costs', () => {
     expect(r.utilization).toBeGreaterThan(0);
     expect(r.utilization).toBeLessThanOrEqual(1);
   }
-  // Bigger arrays: fewer of them, more ADC bits (NAX: ceil(log2(3 * rows))).
-  expect(result.rows.map((r) => r.adcBits)).toEqual([[6], [8], [9]]);
+  // Bigger arrays: fewer of them, more ADC bits (NAX: ceil(log2(3 * rows)), plus the default
+  // reference-column readout's sign bit).
+  expect(result.rows.map((r) => r.adcBits)).toEqual([[7], [9], [10]]);
   for (let i = 1; i < result.rows.length; i++) expect(result.rows[i].arrays).toBeLessThan(result.rows[i - 1].arrays);
   expect(Math.min(...result.rows.map((r) => r.edapRelative))).toBe(1);
 });
