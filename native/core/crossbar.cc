@@ -149,8 +149,25 @@ CrossbarLayer::CrossbarLayer(const float* weights, std::size_t k, std::size_t n,
       magnitudes_[i * n + j] = static_cast<std::int32_t>(std::min(qMax, roundHalfUp(std::fabs(w) / weightScale_[j])));
       signs_[i * n + j] = w < 0 ? -1 : 1;
     }
-  programArrays();
-  drawAdcErrors();
+  segments_ = config_.readout == Readout::kDifferential ? geometry_.slices : 2 * geometry_.slices;
+  width_ = segments_ * n_;
+  drawAdcErrors();  // before the drift calibration reads: the same converters read them
+  if (config_.device.enabled && config_.device.driftCompensation) {
+    // Global drift compensation (aihwkit GlobalDriftCompensation, Joshi et al., Nature
+    // Communications 2020; Le Gallo et al. 2018): the periphery reads a known calibration input
+    // right after programming and again at device.time, through the whole digital path (ADC,
+    // offset code, shift-add, G+ minus G-), and scales every later output by the ratio of the
+    // summed absolute outputs. Taking the ratio after the ADC also corrects the code-rounding
+    // bias the drifted signal picks up (analog sums left up to 3.5% under 'digital-offset').
+    programArrays(true);
+    const double fresh = driftCalibrationRead(0);
+    programArrays(false);
+    const double now = driftCalibrationRead(1);
+    driftGain_ = now > 0 && fresh > 0 ? fresh / now : 1.0;
+    for (double& s : weightScale_) s *= driftGain_;
+  } else {
+    programArrays(false);
+  }
 }
 
 std::size_t CrossbarLayer::adcOf(std::size_t t, std::size_t col) const {
@@ -278,7 +295,7 @@ void CrossbarLayer::columnCurrents(std::size_t array, const double* digits, doub
   }
 }
 
-void CrossbarLayer::programArrays() {
+void CrossbarLayer::programArrays(bool atProgramming) {
   const auto& c = config_;
   const auto& g = geometry_;
   const std::size_t rows = c.rows, cols = c.cols, pcols = physicalCols(), slices = g.slices;
@@ -289,37 +306,18 @@ void CrossbarLayer::programArrays() {
   const bool deviceNoise = c.readNoiseModel == ReadNoiseModel::kDevice && c.readNoise > 0;
   if (deviceNoise) noiseSquares_.assign(effective_.size(), 0.0f);
   const double unitG = (c.gOn - c.gOff) / ((1 << c.bitsPerCell) - 1);
-  // Global drift compensation (aihwkit GlobalDriftCompensation; Le Gallo et al. 2018): per array,
-  // the summed column current of an all-ones read right after programming and at device.time,
-  // as the periphery reads it (vRead cancels in the ratio): each data column less its reference
-  // (reference-column) or less the digital gOff offset (digital-offset; differential reads each
-  // array's columns on their own for this calibration, since G+ - G- sums cancel).
-  const bool compensate = c.device.enabled && c.device.driftCompensation;
-  std::vector<double> referenceSum(compensate ? g.arrays : 0), timeSum(compensate ? g.arrays : 0);
-  auto reported = [&](const double* m, std::size_t tileRows, std::size_t tileCols) {
-    double sum = 0;
-    for (std::size_t i = 0; i < tileRows; ++i)
-      for (std::size_t j = 0; j < tileCols; ++j)
-        sum += m[i * pcols + j] - (c.readout == Readout::kReferenceColumn ? m[i * pcols + cols] : c.gOff);
-    return sum;
-  };
 
   // One work item per G+/G- pair (arrays 2q and 2q+1 share row tile, column tile and slice).
   parallelFor(g.arrays / 2, c.threads, [&](std::size_t q0, std::size_t q1, int) {
     std::vector<double> conductances(2 * rows * pcols), transfer(2 * rows * pcols);
-    std::vector<double> refG(compensate ? rows * pcols : 0), refM(compensate ? rows * pcols : 0);
     for (std::size_t q = q0; q < q1; ++q) {
       const std::size_t slice = q % slices, ct = (q / slices) % g.colTiles, t = q / slices / g.colTiles;
       const std::size_t k0 = t * rows, tileRows = std::min(rows, k_ - k0);
       const std::size_t n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
       const double* M[2];
       for (std::size_t p = 0; p < 2; ++p)
-        M[p] = programArray(2 * q + p, conductances.data() + p * rows * pcols, transfer.data() + p * rows * pcols);
-      if (compensate)
-        for (std::size_t p = 0; p < 2; ++p) {
-          timeSum[2 * q + p] = reported(M[p], tileRows, tileCols);
-          referenceSum[2 * q + p] = reported(programArray(2 * q + p, refG.data(), refM.data(), true), tileRows, tileCols);
-        }
+        M[p] = programArray(2 * q + p, conductances.data() + p * rows * pcols, transfer.data() + p * rows * pcols,
+                            atProgramming);
       // ADC input per unit digit of row i, column j, in LSB (exact integers for ideal devices:
       // a double difference within 1e-16 of an integer level rounds to it in float).
       auto fold = [&](std::size_t segment, auto value, auto square) {
@@ -347,16 +345,6 @@ void CrossbarLayer::programArrays() {
       }
     }
   });
-  if (compensate) {
-    // Summed in array order (deterministic), applied digitally to every output.
-    double ref = 0, now = 0;
-    for (std::size_t a = 0; a < g.arrays; ++a) {
-      ref += referenceSum[a];
-      now += timeSum[a];
-    }
-    driftGain_ = now > 0 ? ref / now : 1.0;
-    for (double& s : weightScale_) s *= driftGain_;
-  }
   packEffective();
 }
 

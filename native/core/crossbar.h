@@ -158,7 +158,17 @@ class CrossbarLayer {
 
  private:
   struct RunState;
-  void programArrays();
+  // Folds every array into E_t (and the device-noise squares): the conductances at device.time,
+  // or right after programming (atProgramming: the drift-compensation reference).
+  void programArrays(bool atProgramming);
+  // Summed |output| of the drift-compensation calibration read (every input at full scale, one
+  // sample, read noise keyed apart from the run sequence by `read`), through the same ADC and
+  // digital path as run() at the full-scale range.
+  double driftCalibrationRead(std::uint64_t read) const;
+  // The conversion path run() takes: fused when codes and cycle sums stay exact in float and
+  // every ADC shares one ideal transfer curve, else general.
+  void convert(const float* inputs, std::size_t batch, float* out, double inputScale, double step, int passes,
+               std::uint64_t sampleBase, const std::vector<double>* adcSteps) const;
   // Fills conductances (rows x physicalCols) of array a; returns its transfer matrix (transfer,
   // or conductances itself without parasitics).
   const double* programArray(std::size_t array, double* conductances, double* transfer, bool atProgramming = false) const;

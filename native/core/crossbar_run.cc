@@ -28,6 +28,7 @@ using crossbar_noise::gaussianLanes;
 inline std::string num(double v) { return formatNumber(v); }
 
 constexpr std::uint64_t kStreamReadNoise = 0x524541444eull;
+constexpr std::uint64_t kStreamDriftCalibration = 0x44524946544341ull;
 
 }  // namespace
 
@@ -89,20 +90,47 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
       for (double r : adcRanges_) adcSteps.push_back(std::max(1.0, r / codeMax));
   }
   const double step = std::max(1.0, range / codeMax);  // LSB units per ADC code
+  // This call's samples take the next indices of the layer's run sequence (read-noise keys).
+  const std::uint64_t sampleBase = samplesRun_.fetch_add(batch);
+  convert(inputs, batch, out, scale, step, passes, sampleBase, adcSteps.empty() ? nullptr : &adcSteps);
+}
+
+void CrossbarLayer::convert(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
+                            int passes, std::uint64_t sampleBase, const std::vector<double>* adcSteps) const {
   // The fused kernel sums each column's integer codes over cycles in float:
   // exact while codeMax * sum_c 2^(c*dacBits) < 2^24 (the step and the
   // slice/polarity weights are applied in double afterwards). Its portable
   // rounding needs codes <= 2^22.
-  const auto& g = geometry_;
-  const double cycleBound = codeMax * (std::ldexp(1.0, config_.dacBits * static_cast<int>(g.cycles)) - 1) /
+  const double codeMax = adcCodeMax();
+  const double cycleBound = codeMax * (std::ldexp(1.0, config_.dacBits * static_cast<int>(geometry_.cycles)) - 1) /
                             ((1 << config_.dacBits) - 1);
-  // This call's samples take the next indices of the layer's run sequence (read-noise keys).
-  const std::uint64_t sampleBase = samplesRun_.fetch_add(batch);
   // ADC non-idealities and per-ADC ranges convert in the general path.
-  if (cycleBound < 16777216.0 && codeMax <= 4194304.0 && !adcNonIdeal() && adcSteps.empty())
-    runFused(inputs, batch, out, scale, step, passes, sampleBase);
+  if (cycleBound < 16777216.0 && codeMax <= 4194304.0 && !adcNonIdeal() && adcSteps == nullptr)
+    runFused(inputs, batch, out, inputScale, step, passes, sampleBase);
   else
-    runUnfused(inputs, batch, out, scale, step, passes, sampleBase, adcSteps.empty() ? nullptr : &adcSteps);
+    runUnfused(inputs, batch, out, inputScale, step, passes, sampleBase, adcSteps);
+}
+
+double CrossbarLayer::driftCalibrationRead(std::uint64_t read) const {
+  // A fixed, seeded calibration batch (the same at t0 and at time t): kDriftCalibrationSamples
+  // inputs with magnitudes uniform in [0, 1) of the input scale, so the DAC digits, the active
+  // rows per conversion and with them the ADC's code-rounding bias (the digital offset's integer
+  // code under 'digital-offset') are spread as over data. aihwkit reads an all-ones input; through
+  // the digital path that leaves a 1.3% bias under 'digital-offset' at one month, since every row
+  // is on in every cycle. Converted at the full-scale ADC range (calibrated ranges are measured
+  // later, on data); its read noise takes keys past any run sequence.
+  constexpr std::size_t kDriftCalibrationSamples = 64;
+  std::vector<float> inputs(kDriftCalibrationSamples * k_), out(kDriftCalibrationSamples * n_);
+  for (std::size_t e = 0; e < inputs.size(); ++e)
+    inputs[e] = static_cast<float>(uniformOpen(hashKey(config_.seed, kStreamDriftCalibration, e)));
+  const double fullScale = static_cast<double>(config_.rows) * ((1 << config_.dacBits) - 1) *
+                           (((1 << config_.bitsPerCell) - 1) + offsetLsbPerDigit());
+  const double step = std::max(1.0, fullScale / adcCodeMax());
+  convert(inputs.data(), kDriftCalibrationSamples, out.data(), 1.0, step, 1,
+          (std::uint64_t{1} << 63) + read * kDriftCalibrationSamples, nullptr);
+  double sum = 0;
+  for (float y : out) sum += std::fabs(static_cast<double>(y));
+  return sum;
 }
 
 double CrossbarLayer::adcCodeMax() const {
