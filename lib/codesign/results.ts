@@ -74,8 +74,8 @@ export interface ResultModel {
     layer: string; arrays: number; utilization: number; adcBits: number; energyJoules: number; latencySeconds: number; areaMm2: number;
     /** The layer's shape (added with the issue-12 cost model; absent in older results.json): what the report's sensitivity section re-costs. */
     k?: number; n?: number; outputPixels?: number; groups?: number; signedInput?: boolean;
-    /** Where the read energy's input digit statistics came from, and their mean square (absent in older results.json). */
-    inputActivity?: 'calibration' | 'default'; meanSquareDigit?: number;
+    /** Where the read energy's input digit statistics came from, and the statistics (absent in older results.json). */
+    inputActivity?: 'calibration' | 'default'; meanDigit?: number; meanSquareDigit?: number;
   }>;
   /** Which input activity the model's energy and EDAP used: measured on the scale images, or the default. */
   inputActivity?: InputActivitySummary;
@@ -186,7 +186,7 @@ function resultModel(m: FinalModel, layout: GenomeLayout): ResultModel {
       layer: l.name, arrays: l.arrays, utilization: l.utilization, adcBits: l.crossbar.adcBits,
       energyJoules: l.energyJoules.total, latencySeconds: l.latencySeconds, areaMm2: l.areaMm2.total,
       k: l.k, n: l.n, outputPixels: l.outputPixels, groups: l.groups, signedInput: l.counts.passes === 2,
-      inputActivity: l.activity.source, meanSquareDigit: l.activity.meanSquareDigit,
+      inputActivity: l.activity.source, meanDigit: l.activity.meanDigit, meanSquareDigit: l.activity.meanSquareDigit,
     })),
     inputActivity: inputActivitySummary(m.cost),
     planChip: m.plan.chip,
