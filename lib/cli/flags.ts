@@ -107,6 +107,11 @@ export const sharedOptions = {
     type: 'number',
     describe: `device instances (independent draws of variation, faults and read noise) the crossbar accuracy is scored on, 1 to ${MAX_CHIPS}; reports mean, std and 95% CI`,
   },
+  inputActivity: {
+    type: 'string',
+    choices: ['measured', 'default'],
+    describe: "input bit statistics of the crossbar read energy: 'measured' on the calibration images (default) or the template's 'default' (bits 1 with probability 1/2, as `cost` without data)",
+  },
 } satisfies Record<string, Options>;
 
 export interface ProgressFlags {

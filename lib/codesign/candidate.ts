@@ -13,13 +13,13 @@
  * lowered layers + the same mapping -> cost model -> EDAP.
  */
 import type { CrossbarConfigInput } from '../crossbar';
-import { hardwareCost, type HardwareConfig, type NetworkCost } from '../hardware';
+import { hardwareCost, InputActivityCache, type HardwareConfig, type NetworkCost } from '../hardware';
 import type { Graph } from '../onnx/ir';
 import { readOnnx } from '../onnx/reader';
 import { type CrossbarMapping, type CrossbarPlan, planGraph } from '../plan';
 import { GraphExecutor } from '../runtime/executor';
 import type { InputRange } from '../runtime/calibrate';
-import { type ChipsClassifyResult, calibrate, classify, classifyOnCrossbars, classifyOverChips, type LabelledImages } from '../runtime/classify';
+import { type ChipsClassifyResult, calibrate, calibrationBatches, classify, classifyOnCrossbars, classifyOverChips, type LabelledImages } from '../runtime/classify';
 import { exportOnnx, extractSubnet, type ImageSet, type NetworkSpec, type TrainModel } from '../train';
 import { createSearchSpace, validateGenome, type Genome, type SearchSpace } from '../search/genome';
 import type { Objectives } from '../search/pareto';
@@ -109,6 +109,11 @@ interface PreparedSubnet {
   /** Calibrated input range of each crossbar layer: its DAC full scale and input sign (the plan reads them). */
   inputRanges: Map<string, InputRange>;
   idealAccuracy: number;
+  /**
+   * The input digit statistics of the scale images, measured once per distinct input setting
+   * (not per crossbar gene: sizes change no input scale), for the read energy of every plan.
+   */
+  activity: InputActivityCache;
 }
 
 export interface EvaluatorOptions {
@@ -128,6 +133,8 @@ export interface EvaluatorOptions {
   threads: number;
   /** Subnets kept prepared (several candidates share kernels and differ only in crossbars). */
   cacheSize?: number;
+  /** Input activity of the read energy: 'measured' on the scale images (default) or the template's 'default'. */
+  inputActivity?: 'measured' | 'default';
 }
 
 export class CandidateEvaluator {
@@ -179,7 +186,9 @@ export class CandidateEvaluator {
     const onnx = exportOnnx(model);
     const graph = readOnnx(onnx, { source: 'candidate subnet' });
     const inputRanges = await calibrate(graph, this.labelled(this.options.calibration), { images: this.options.scaleImages, threads: this.options.threads });
-    return { graph, onnx, inputRanges, idealAccuracy };
+    const cal = this.calibrationSet();
+    const activity = new InputActivityCache(graph, () => calibrationBatches(cal, { images: cal.count, batchSize: this.options.batchSize }), cal.count, { threads: this.options.threads });
+    return { graph, onnx, inputRanges, idealAccuracy, activity };
   }
 
   /** Non-ideal accuracy and EDAP of one genome on the validation images. */
@@ -212,7 +221,7 @@ export class CandidateEvaluator {
   /** Runs `data` through the crossbar executor under `mapping`'s plan; the cost model costs the same plan. */
   async crossbarRun(sub: PreparedSubnet, mapping: CrossbarMapping, data: ImageSet, signal?: AbortSignal): Promise<{ accuracy: number; cost: NetworkCost; plan: CrossbarPlan }> {
     const plan = this.plan(sub, mapping);
-    const cost = hardwareCost({ plan, hardware: this.options.hardware });
+    const cost = await this.cost(sub, plan);
     const { accuracy } = await classifyOnCrossbars(sub.graph, plan, this.labelled(data), {
       batchSize: this.options.batchSize, signal, threads: this.options.threads, adcCalibration: this.calibrationSet(),
     });
@@ -231,11 +240,17 @@ export class CandidateEvaluator {
     signal?: AbortSignal,
   ): Promise<{ run: ChipsClassifyResult; cost: NetworkCost; plan: CrossbarPlan }> {
     const plan = this.plan(sub, mapping);
-    const cost = hardwareCost({ plan, hardware: this.options.hardware });
+    const cost = await this.cost(sub, plan);
     const run = await classifyOverChips(sub.graph, plan, this.labelled(data), {
       chips, batchSize: this.options.batchSize, signal, threads: this.options.threads, adcCalibration: this.calibrationSet(),
     });
     return { run, cost, plan };
+  }
+
+  /** The cost model on `plan`, with the subnet's measured input activity unless options.inputActivity is 'default'. */
+  async cost(sub: PreparedSubnet, plan: CrossbarPlan): Promise<NetworkCost> {
+    const devices = this.options.inputActivity === 'default' ? undefined : await sub.activity.devices(plan);
+    return hardwareCost({ plan, hardware: this.options.hardware, devices });
   }
 
   /** Ideal (float) accuracy through the executor on `data` (the exported ONNX as any user would run it). */

@@ -3,7 +3,7 @@
  * the final models on the test split, the configs, seed and timings), the exported models
  * (ONNX + mapping JSON) and report.html (./outputs.ts writes them).
  */
-import type { NetworkCost } from '../hardware';
+import { type InputActivitySummary, type NetworkCost, inputActivitySummary } from '../hardware';
 import type { NetworkSpec, EpochRecord } from '../train';
 import type { Genome } from '../search/genome';
 import type { Candidate, EvolutionResult } from '../search/evolution';
@@ -74,7 +74,11 @@ export interface ResultModel {
     layer: string; arrays: number; utilization: number; adcBits: number; energyJoules: number; latencySeconds: number; areaMm2: number;
     /** The layer's shape (added with the issue-12 cost model; absent in older results.json): what the report's sensitivity section re-costs. */
     k?: number; n?: number; outputPixels?: number; groups?: number; signedInput?: boolean;
+    /** Where the read energy's input digit statistics came from, and the statistics (absent in older results.json). */
+    inputActivity?: 'calibration' | 'default'; meanDigit?: number; meanSquareDigit?: number;
   }>;
+  /** Which input activity the model's energy and EDAP used: measured on the scale images, or the default. */
+  inputActivity?: InputActivitySummary;
   /**
    * Per-layer resolved plan of the test run (the single source the executor and the cost model
    * read), as chip `planChip` (0) has it; the other chips of `test.chips` differ only in their
@@ -182,7 +186,9 @@ function resultModel(m: FinalModel, layout: GenomeLayout): ResultModel {
       layer: l.name, arrays: l.arrays, utilization: l.utilization, adcBits: l.crossbar.adcBits,
       energyJoules: l.energyJoules.total, latencySeconds: l.latencySeconds, areaMm2: l.areaMm2.total,
       k: l.k, n: l.n, outputPixels: l.outputPixels, groups: l.groups, signedInput: l.counts.passes === 2,
+      inputActivity: l.activity.source, meanDigit: l.activity.meanDigit, meanSquareDigit: l.activity.meanSquareDigit,
     })),
+    inputActivity: inputActivitySummary(m.cost),
     planChip: m.plan.chip,
     plan: m.plan.layers.map((l) => ({
       layer: l.name, rows: l.config.rows, cols: l.config.cols, adcBits: l.config.adcBits, arrays: l.arrays,

@@ -101,7 +101,7 @@ export function validateHardware(value: unknown, root = 'hardware'): HardwareCon
   const adc = section(root, hw, 'adc');
   expectNumber(`${root}.adc.adcsPerArray`, adc.adcsPerArray, positive);
   expectNumber(`${root}.adc.columnsPerAdc`, adc.columnsPerAdc, { integer: true, min: 0 });
-  checkChoice(`${root}.adc`, adc, 'energyScaling', ['power-time', 'linear', 'survey'] as const);
+  checkChoice(`${root}.adc`, adc, 'energyScaling', ['power-time', 'linear', 'survey', 'levels'] as const);
   checkChoice(`${root}.adc`, adc, 'latencyScaling', ['linear', 'constant'] as const);
   checkChoice(`${root}.adc`, adc, 'areaScaling', ['constant', 'linear'] as const);
   expectNumber(`${root}.adc.bits`, adc.bits, { integer: true, min: 1, max: 32 });

@@ -9,3 +9,4 @@ export * from './devices';
 export * from './inventory';
 export * from './sensitivity';
 export * from './calibrate';
+export * from './published';

@@ -240,9 +240,10 @@ export function registerFigures(hw: HardwareConfig, rows: number, cols: number) 
   };
 }
 
-/** ADC dynamic power at `bits`, watts: floor + (anchor - floor) * bits / anchorBits. */
+/** ADC dynamic power at `bits`, watts: floor + (anchor - floor) * bits / anchorBits ('levels': anchor * (2^bits - 1) / (2^anchorBits - 1)). */
 export function adcPowerWatts(hw: HardwareConfig, bits: number): number {
   const { adc } = hw;
+  if (adc.energyScaling === 'levels') return (adc.powerWatts * (2 ** bits - 1)) / (2 ** adc.bits - 1);
   return adc.powerFloorWatts + ((adc.powerWatts - adc.powerFloorWatts) * bits) / adc.bits;
 }
 
@@ -261,13 +262,15 @@ export function adcConversionSeconds(hw: HardwareConfig, bits: number): number {
 /**
  * Dynamic energy of one ADC conversion at `bits`, joules. 'power-time': power x conversion
  * time (PUMA's 0.225*b mW for 12.5*b/128 ns: b^2 growth); 'linear': anchor x bits / anchorBits;
- * 'survey': Emin + k*4^bits through the anchor.
+ * 'survey': Emin + k*4^bits through the anchor; 'levels': power in proportion to the 2^bits - 1
+ * reference levels times the conversion time (NeuroSim's multilevel sense amplifier).
  */
 export function adcConversionJoules(hw: HardwareConfig, bits: number): number {
   const { adc } = hw;
   const anchor = adc.powerWatts / adc.sampleRateHz;
   if (adc.energyScaling === 'power-time') return adcPowerWatts(hw, bits) * adcConversionSeconds(hw, bits);
   if (adc.energyScaling === 'linear') return (anchor * bits) / adc.bits;
+  if (adc.energyScaling === 'levels') return adcPowerWatts(hw, bits) * adcConversionSeconds(hw, bits);
   const k = (anchor - adc.surveyFloorJoules) / 4 ** adc.bits;
   return adc.surveyFloorJoules + k * 4 ** bits;
 }

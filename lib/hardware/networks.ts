@@ -67,4 +67,26 @@ export const builtinNetworks: Record<string, () => CostLayer[]> = {
   resnet20: () => resnetCifarLayers({ blocksPerStage: 3 }),
   resnet32: () => resnetCifarLayers({ blocksPerStage: 5 }),
   resnet56: () => resnetCifarLayers({ blocksPerStage: 9 }),
+  vgg8: () => vgg8CifarLayers(),
 };
+
+/**
+ * VGG-8 for CIFAR-10 as DNN+NeuroSim defines it (NetWork_VGG8.csv; the V1.3 manual's Table II):
+ * six 3x3 convs with 128, 128, 256, 256, 512, 512 channels on 32x32, 32x32, 16x16, 16x16, 8x8,
+ * 8x8 maps (2x2 max-pooling after the 2nd, 4th and 6th), then 8192 -> 1024 -> 10 fully
+ * connected layers. 615,917,568 multiply-accumulates per image: the manual's Fig. 24 reports
+ * 0.845963 TOPS at 686.75 FPS, 1.23184e9 operations (2 per MAC) per image. Inputs unsigned.
+ */
+export function vgg8CifarLayers(): CostLayer[] {
+  const conv = (name: string, size: number, cin: number, cout: number): CostLayer => ({ name, opType: 'Conv', k: cin * 9, n: cout, outputPixels: size * size });
+  return [
+    conv('conv1', 32, 3, 128),
+    conv('conv2', 32, 128, 128),
+    conv('conv3', 16, 128, 256),
+    conv('conv4', 16, 256, 256),
+    conv('conv5', 8, 256, 512),
+    conv('conv6', 8, 512, 512),
+    { name: 'fc1', opType: 'Gemm', k: 8192, n: 1024, outputPixels: 1 },
+    { name: 'fc2', opType: 'Gemm', k: 1024, n: 10, outputPixels: 1 },
+  ];
+}

@@ -16,10 +16,18 @@
  *   register and a 256 B output register per IMA; 12 IMAs per tile with a 64 KB eDRAM, a 384-wire
  *   bus and a quarter of a router; crossbar read, S&H hand-off and ADC pipelined (the 100 ns
  *   read cycle covers 128 conversions); layers pipelined with weight replication.
- * - `neurosim`: PUMA's organisation with NeuroSim's column-multiplexed SAR ADC (DNN_NeuroSim
- *   V1.3 SarADC.cpp, 22 nm: power (0.538*b + 4.3753) uW, latency (b+1) ns, 8 columns per ADC
- *   as NeuroSim's default numColMuxed = 8). NeuroSim publishes no per-component table for the
- *   other peripherals in the form used here; they keep PUMA's figures (say so when comparing).
+ * - `neurosim`: DNN+NeuroSim V1.3's default inference chip (Peng, Huang, Luo, Sun, Yu, IEDM 2019;
+ *   github.com/neurosim/DNN_NeuroSim_V1.3, Inference_pytorch/NeuroSIM/Param.cpp of 2021-05-31,
+ *   and the V1.3 manual), where this model has a field for it: 22 nm 1T1R cells of 4F x 12F,
+ *   128x128 subarrays read in parallel, one current-mode multilevel sense amplifier (MLSA) per
+ *   numColMuxed = 8 columns with levelOutput = 32 (5 bits), each column sensed in 1 ns
+ *   (MultilevelSenseAmp.cpp GetColumnLatency at <= 22 nm) at P = 1.7 uW * (levelOutput - 1)
+ *   (GetColumnPower, 22 nm LSTP; its column-current term 0.0631/R is the devices' V^2 G, which
+ *   this model computes from the plan), the clock of the manual's Fig. 24 run (2.05141 ns).
+ *   NeuroSim has no DAC, S&H or eDRAM of PUMA's kind, and its decoders, switch matrices,
+ *   multiplexers, adder trees, register-file buffers and H-tree are circuit models without a
+ *   per-unit figure: those units keep PUMA's figures (32 nm). published.ts holds the manual's
+ *   VGG-8 result and test/hardware/neurosim-vgg8.test.ts states how close this template comes.
  */
 import type { HardwareConfig, TemplateName } from './types';
 
@@ -31,7 +39,20 @@ const PUMA_CFG = 'PUMAsim include/config.py';
 const PUMA_METRICS = 'PUMAsim src/ima_metrics.py compute_area/compute_pow_dyn (analog MVMU, inference arrays only)';
 const PUMA16 = 'PUMAsim include/example-constants/constants-16.py (the 16x16 figures NAX used)';
 const ISAAC = 'ISAAC (Shafiee et al., ISCA 2016) Table I, 32 nm';
-const NEUROSIM = 'DNN_NeuroSim V1.3 SarADC.cpp (22 nm)';
+const NEUROSIM = 'DNN_NeuroSim V1.3 (neurosim/DNN_NeuroSim_V1.3, Inference_pytorch/NeuroSIM; Peng et al., IEDM 2019)';
+const NEUROSIM_MLSA = `${NEUROSIM} MultilevelSenseAmp.cpp, current mode, 22 nm LSTP`;
+const NEUROSIM_FIG24 = 'DNN+NeuroSim V1.3 manual, Fig. 24 (VGG-8 on CIFAR-10, 128x128 2-bit RRAM, 22 nm)';
+
+/** NeuroSim's 1T1R cell: heightInFeatureSize1T1R = 4 by widthInFeatureSize1T1R = 12 feature sizes at technode 22 (Param.cpp), mm^2. */
+export const NEUROSIM_CELL_AREA_MM2 = 4 * 12 * (22e-6) ** 2;
+/**
+ * Area of one MLSA (5-bit, 8 columns), mm^2: NeuroSim computes it from transistor sizes and
+ * publishes no per-unit figure, so it is taken from the manual's Fig. 24 run: total ADC area
+ * 1.46062e7 um^2 over its 4128 subarrays x 16 MLSAs (67,633,152 cells: 14 novel-mapped tiles
+ * of 9 x 512 x 512 and 33 conventional tiles of 1024 x 1024). Derived from the published total,
+ * so the VGG-8 comparison checks only the MLSA count against it, not this figure.
+ */
+export const NEUROSIM_MLSA_AREA_MM2 = 1.46062e7 * 1e-6 / (4128 * 16);
 
 /** PUMAsim's size tables (shared by every template; ISAAC's arrays are its 128 entry). */
 const crossbarTable: HardwareConfig['crossbar'] = {
@@ -111,23 +132,32 @@ const isaac: HardwareConfig = {
   tile: { otherAreaMm2: 0.0006 + 0.00006 + 0.00024 + 0.0032, otherPowerWatts: 0.52e-3 + 0.05e-3 + 0.4e-3 + 1.68e-3 },
 };
 
+// Every size: NeuroSim's cell area, 1 ns of conduction per read (each column conducts while its
+// MLSA senses it); the read power (only for crossbarEnergy 'table') stays PUMAsim's.
+const neurosimCrossbar: HardwareConfig['crossbar'] = Object.fromEntries(
+  Object.entries(crossbarTable).map(([size, f]) => [size, { readPowerWatts: f.readPowerWatts, readLatencySeconds: 1e-9, areaMm2: Number(size) ** 2 * NEUROSIM_CELL_AREA_MM2 }]),
+);
+
 const neurosim: HardwareConfig = {
   ...structuredClone(puma),
   template: 'neurosim',
+  clockHz: 1 / 2.05141e-9,
+  crossbar: neurosimCrossbar,
   adc: {
     ...structuredClone(puma.adc),
     adcsPerArray: 1,
     columnsPerAdc: 8,
-    energyScaling: 'power-time',
-    latencyScaling: 'linear',
-    bits: 8,
-    // P(b) = 4.3753 uW + 0.538 uW * b; t(b) = (b + 1) ns.
-    powerWatts: (4.3753 + 0.538 * 8) * 1e-6,
-    powerFloorWatts: 4.3753e-6,
+    energyScaling: 'levels',
+    latencyScaling: 'constant',
+    areaScaling: 'constant',
+    bits: 5,
+    // P = 1.7 uW * (2^5 - 1) for 1 ns per column.
+    powerWatts: 1.7e-6 * 31,
+    powerFloorWatts: 0,
     leakageWatts: 0,
-    sampleRateHz: 1 / 9e-9,
-    latencyFloorSeconds: 1e-9,
-    areaMm2: 0.0012,
+    sampleRateHz: 1e9,
+    latencyFloorSeconds: 0,
+    areaMm2: NEUROSIM_MLSA_AREA_MM2,
   },
 };
 
@@ -211,13 +241,21 @@ export const templateOwnSources: Record<TemplateName, Record<string, string>> = 
     tile: `${ISAAC}: sigmoid 2 x (0.26 mW, 0.0003 mm^2), S+A 0.05 mW 0.00006 mm^2, max-pool 0.4 mW 0.00024 mm^2, OR 3 KB 1.68 mW 0.0032 mm^2`,
   },
   neurosim: {
-    'adc.adcsPerArray': `${NEUROSIM}: one ADC per numColMuxed = 8 columns (columnsPerAdc)`,
-    'adc.columnsPerAdc': `${NEUROSIM}: numColMuxed = 8`,
-    'adc.powerWatts': `${NEUROSIM}: (0.538*b + 4.3753) uW at b = 8`,
-    'adc.powerFloorWatts': `${NEUROSIM}: 4.3753 uW (the b-independent term)`,
-    'adc.leakageWatts': `${NEUROSIM}: counted in the power expression`,
-    'adc.sampleRateHz': `${NEUROSIM}: (b+1) ns per conversion, 9 ns at 8 bits`,
-    'adc.latencyFloorSeconds': `${NEUROSIM}: the +1 ns of (b+1) ns`,
+    clockHz: `${NEUROSIM_FIG24}: chip clock period 2.05141 ns (synchronous mode: the clock follows the sensing delay)`,
+    crossbar: `${NEUROSIM} Param.cpp: 1T1R cell 4F x 12F at technode 22 (area); MultilevelSenseAmp.cpp: 1 ns column sensing at <= 22 nm (read time); readPowerWatts PUMAsim's (crossbarEnergy 'table' only)`,
+    'crossbar.16': `${NEUROSIM} Param.cpp: 1T1R cell 4F x 12F at technode 22 (area); 1 ns column sensing (read time); readPowerWatts from ${PUMA16}`,
+    'adc.adcsPerArray': `${NEUROSIM} Param.cpp: one MLSA per numColMuxed = 8 columns (columnsPerAdc)`,
+    'adc.columnsPerAdc': `${NEUROSIM} Param.cpp: numColMuxed = 8`,
+    'adc.energyScaling': `${NEUROSIM_MLSA}: GetColumnPower = 1.7 uW * (levelOutput - 1) + 0.0631/R (the R term: the devices, costed from the plan)`,
+    'adc.latencyScaling': `${NEUROSIM_MLSA}: GetColumnLatency = 1 ns for every level count at <= 22 nm`,
+    'adc.areaScaling': 'modelling choice: the MLSA area at its 5-bit anchor for every resolution',
+    'adc.bits': `${NEUROSIM} Param.cpp: levelOutput = 32 (5 bits)`,
+    'adc.powerWatts': `${NEUROSIM_MLSA}: 1.7 uW * (32 - 1) = 52.7 uW`,
+    'adc.powerFloorWatts': `${NEUROSIM_MLSA}: no level-independent term`,
+    'adc.leakageWatts': `${NEUROSIM_MLSA}: no leakage term`,
+    'adc.sampleRateHz': `${NEUROSIM_MLSA}: 1 ns per column`,
+    'adc.latencyFloorSeconds': `${NEUROSIM_MLSA}: constant 1 ns`,
+    'adc.areaMm2': `${NEUROSIM_FIG24}: ADC area 1.46062e7 um^2 / (4128 subarrays x 16 MLSAs) = 221 um^2 (no per-unit figure is published)`,
     sharing: `${PUMA_METRICS} (NeuroSim publishes no per-component figures of this kind for the other peripherals)`,
     organisation: `${PUMA_CFG}`,
     pipeline: 'PUMAsim organisation',

@@ -25,7 +25,7 @@ export interface RegisterFigures {
   outputAreaMm2: number;
 }
 
-export type AdcEnergyScaling = 'power-time' | 'linear' | 'survey';
+export type AdcEnergyScaling = 'power-time' | 'linear' | 'survey' | 'levels';
 export type AdcLatencyScaling = 'linear' | 'constant';
 export type AdcAreaScaling = 'constant' | 'linear';
 
@@ -43,7 +43,9 @@ export interface AdcConfig {
    * conversion time t(b), both through the anchor point and linear in b above their floors, so
    * E grows as b^2 when both floors are 0; 'linear': E = E0 * b / b0 (the earlier model, which
    * took time linear in b but energy only linear too); 'survey': Murmann's envelope E = Emin +
-   * k * 4^b through the anchor (about 4x per bit once thermal noise dominates).
+   * k * 4^b through the anchor (about 4x per bit once thermal noise dominates); 'levels':
+   * power and energy proportional to the 2^b - 1 reference levels at a fixed conversion time
+   * (NeuroSim's multilevel sense amplifier: P = k * (levelOutput - 1), MultilevelSenseAmp.cpp).
    */
   energyScaling: AdcEnergyScaling;
   /** Conversion time: 'linear' in bits above latencyFloorSeconds (SAR: one bit per cycle) or 'constant'. */

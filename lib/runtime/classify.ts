@@ -95,6 +95,11 @@ export interface CalibrateOptions {
 
 /** Each crossbar layer's input range (max |x|, min) over the first `images` images, in ideal mode. */
 export async function calibrate(graph: Graph, data: Pick<LabelledImages, 'images' | 'count' | 'shape'>, options: CalibrateOptions): Promise<Map<string, InputRange>> {
+  return calibrateInputRanges(graph, calibrationBatches(data, options), { threads: options.threads });
+}
+
+/** The first `options.images` images of `data` as executor batches (views, no copies): what calibrate runs. */
+export function calibrationBatches(data: Pick<LabelledImages, 'images' | 'count' | 'shape'>, options: Omit<CalibrateOptions, 'threads'>): { images: Float32Array; dims: number[] }[] {
   const count = Math.min(expectNumber('calibrationImages', options.images, { integer: true, min: 1 }), data.count);
   const batchSize = options.batchSize === undefined ? count : expectNumber('batchSize', options.batchSize, { integer: true, min: 1 });
   const dims = options.feedDims ?? nchw(data.shape);
@@ -104,7 +109,7 @@ export async function calibrate(graph: Graph, data: Pick<LabelledImages, 'images
     const n = Math.min(batchSize, count - s);
     batches.push({ images: data.images.subarray(s * size, (s + n) * size), dims: dims(n) });
   }
-  return calibrateInputRanges(graph, batches, { threads: options.threads });
+  return batches;
 }
 
 export interface CrossbarClassifyOptions extends ClassifyOptions {

@@ -10,11 +10,11 @@ import { Graph, cloneGraph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
 import { writeOnnx } from '../onnx/writer';
 import { Dataset, DatasetName, Normalization, batches, loadDataset } from '../data';
-import { hardwareCost } from '../hardware';
+import { type InputActivitySummary, InputActivityCache, expectInputActivityChoice, hardwareCost, inputActivitySummary } from '../hardware';
 import { type CrossbarMapping, type GroupPacking, planGraph, validateMapping } from '../plan';
 import { GraphExecutor } from './executor';
 import { loadOnnxRuntime } from './ort';
-import { type ChipAccuracies, MAX_CHIPS, calibrate, chipAccuracies, classify, classifyOverChips } from './classify';
+import { type ChipAccuracies, MAX_CHIPS, calibrate, calibrationBatches, chipAccuracies, classify, classifyOverChips } from './classify';
 
 export interface EvaluateOptions {
   /** ONNX file path, bytes, or a graph. */
@@ -52,9 +52,18 @@ export interface EvaluateOptions {
    * 'block-diagonal' (P groups per matrix; lib/plan GroupPacking). Run and costed the same way.
    */
   groupPacking?: GroupPacking;
+  /**
+   * The input digit statistics of the crossbar read energy (V^2 G t): 'measured' (default) on the
+   * calibration images, as the arrays would see them; 'default' the template's stated default
+   * (each input bit 1 with probability 1/2), which `nax-native cost` uses without data.
+   */
+  inputActivity?: InputActivityChoice;
   /** Called after each batch of each phase with images done so far out of `total`. */
   onProgress?: (done: number, total: number, phase: 'onnxruntime' | 'ideal' | 'crossbar') => void;
 }
+
+/** Which input digit statistics the crossbar read energy uses (EvaluateOptions.inputActivity). */
+export type InputActivityChoice = 'measured' | 'default';
 
 export interface EvalLayerRow {
   name: string;
@@ -89,6 +98,8 @@ export interface EvaluateResult {
   idealOrtMaxRelativeError: number | null;
   layers: EvalLayerRow[];
   total: { arrays: number; energyJoules: number; latencySeconds: number; areaMm2: number; edap: number };
+  /** Which input activity the energy and EDAP used (measured on the calibration images, or the default). */
+  inputActivity: InputActivitySummary;
   seconds: { onnxruntime: number | null; ideal: number; crossbar: number };
 }
 
@@ -116,6 +127,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   if (options.limit !== undefined) expectNumber('limit', options.limit, { integer: true, min: 1 });
   if (options.xbar !== undefined) expectNumber('xbar', options.xbar, { integer: true, min: 1, max: 4096 });
   const chips = expectNumber('chips', options.chips ?? 1, { integer: true, min: 1, max: MAX_CHIPS });
+  const activityChoice = expectInputActivityChoice('inputActivity', options.inputActivity ?? 'measured');
   const userMapping = validateMapping(options.mapping ?? {});
   const source = typeof options.model === 'string' ? options.model : options.model instanceof Uint8Array ? 'model bytes' : options.model.name;
   const parsed = typeof options.model === 'string' ? readOnnxFile(options.model) : options.model instanceof Uint8Array ? readOnnx(options.model) : options.model;
@@ -225,7 +237,11 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
     ortAccuracy = ok / count;
   }
 
-  const cost = hardwareCost({ plan });
+  // The read energy from the calibration images' own input bits (the same images as the scales).
+  const devices = activityChoice === 'measured'
+    ? await new InputActivityCache(graph, () => calibrationBatches(calib, { images: calib.count, batchSize, feedDims: dims(calib) }), calib.count, { threads: options.threads }).devices(plan)
+    : undefined;
+  const cost = hardwareCost({ plan, devices });
   const layers: EvalLayerRow[] = plan.layers.map((l, i) => {
     const c = cost.layers[i];
     return {
@@ -261,6 +277,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
       areaMm2: cost.total.areaMm2.total,
       edap: cost.total.edap,
     },
+    inputActivity: inputActivitySummary(cost, calib.count),
     seconds: { onnxruntime: ortSeconds, ideal: idealRun.seconds, crossbar: crossbarRun.seconds },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { type PlotPoint, renderHtmlReport, scatterSvg } from '../report';
 import type { SweepResult } from './sweep';
+import { describeInputActivity } from '../hardware';
 
 export type SweepTableRow = Record<string, string | number>;
 
@@ -67,7 +68,8 @@ export async function sweepReportFiles(result: SweepResult): Promise<SweepReport
         heading: 'Per crossbar size',
         text:
           `Ideal: float executor. Non-ideal: crossbar engine with ${JSON.stringify(d)} over the engine defaults ` +
-          `(every layer on size x size arrays). EDAP = energy x latency x area of one inference (cost model).`,
+          `(every layer on size x size arrays). EDAP = energy x latency x area of one inference (cost model); ` +
+          `${describeInputActivity(result.inputActivity)}.`,
         table: { columns, rows: table.map((r) => columns.map((c) => r[c])) },
       },
     ],

@@ -17,10 +17,13 @@ import type { Graph } from '../onnx/ir';
 import { readOnnx, readOnnxFile } from '../onnx/reader';
 import type { Dataset } from '../data/types';
 import { GraphExecutor } from '../runtime/executor';
-import { type ChipAccuracies, MAX_CHIPS, calibrate, chipAccuracies, classify, classifyOverChips } from '../runtime/classify';
+import { type ChipAccuracies, MAX_CHIPS, calibrate, calibrationBatches, chipAccuracies, classify, classifyOverChips } from '../runtime/classify';
 import { type CrossbarMapping, planGraph, validateMapping, withCrossbarSize } from '../plan';
 import { DEFAULT_NON_IDEAL, overNonIdealPreset } from '../crossbar/presets';
-import { type HardwareConfig, type HardwareOverrides, type NetworkCost, hardwareCost, resolveHardware } from '../hardware';
+import {
+  type HardwareConfig, type HardwareOverrides, type InputActivitySummary, type NetworkCost,
+  InputActivityCache, expectInputActivityChoice, hardwareCost, inputActivitySummary, resolveHardware,
+} from '../hardware';
 
 const SWEEP_CHECKPOINT_FORMAT = 'nax-sweep-checkpoint';
 
@@ -65,6 +68,12 @@ export interface SweepOptions {
   mapping?: CrossbarMapping;
   /** Hardware figures for the cost model (overrides of the defaults). */
   hardware?: HardwareOverrides;
+  /**
+   * Input digit statistics of the crossbar read energy: 'measured' (default) on the calibration
+   * images (one ideal pass, shared by every size: the sizes change no input scale), or the
+   * template's 'default' (each input bit 1 with probability 1/2).
+   */
+  inputActivity?: 'measured' | 'default';
   /** Images per executor batch (default 100). */
   batchSize?: number;
   /** Native threads (0 = all cores). */
@@ -130,6 +139,10 @@ export interface SweepResult {
   rows: SweepRow[];
   /** Full cost model output per size (per-layer breakdowns), in `rows` order. */
   costs: NetworkCost[];
+  /** Which input activity the energies used (measured on the calibration images, or the default), from the first size's cost. */
+  inputActivity: InputActivitySummary;
+  /** Seconds spent measuring the input activity (ideal passes over the calibration images). */
+  inputActivitySeconds: number;
   seconds: number;
 }
 
@@ -197,6 +210,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   const user = validateMapping(options.mapping ?? {}, 'mapping');
   const base: CrossbarMapping = { default: overNonIdealPreset(DEFAULT_NON_IDEAL, user.default), layers: user.layers ?? {} };
   const hardware = resolveHardware(options.hardware ?? {});
+  const activityChoice = expectInputActivityChoice('inputActivity', options.inputActivity ?? 'measured');
   const { graph, label } = loadGraph(options.model);
   checkInputShape(graph, data.shape);
   const progress = options.onProgress ?? (() => undefined);
@@ -214,6 +228,9 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   progress({ phase: 'calibrate', done: 0, total: calCount });
   const inputRanges = await calibrate(graph, cal, { images: calCount, batchSize, threads });
   progress({ phase: 'calibrate', done: calCount, total: calCount });
+  const activity = activityChoice === 'measured'
+    ? new InputActivityCache(graph, () => calibrationBatches(cal, { images: calCount, batchSize }), calCount, { threads })
+    : undefined;
 
   const rows: SweepRow[] = [];
   const costs: NetworkCost[] = [];
@@ -222,7 +239,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
   const fingerprint = {
     model: crypto.createHash('sha256').update(writeOnnx(graph)).digest('hex'),
     dataset: { name: data.name, split: data.split, count, calibrationImages: calCount },
-    sizes, mapping: base, hardware, chips, batchSize,
+    sizes, mapping: base, hardware, chips, batchSize, inputActivity: activityChoice,
   };
   const ckpt = options.checkpoint;
   const done = new Map<number, { row: SweepRow; cost: NetworkCost; signedInputLayers: string[] }>();
@@ -245,7 +262,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     // The plan validates the mapping against the graph's layers before anything is programmed.
     const plan = planGraph(graph, { mapping: withCrossbarSize(base, size), inputRanges, threads });
     signedInputLayers = plan.layers.filter((l) => l.signedInput).map((l) => l.name);
-    const cost = hardwareCost({ plan, hardware });
+    const cost = hardwareCost({ plan, hardware, devices: await activity?.devices(plan) });
     progress({ phase: 'program', size, done: 0, total: 0 });
     let chip = 0;
     const run = await classifyOverChips(graph, plan, data, {
@@ -292,6 +309,8 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     idealImagesPerSecond: count / ideal.seconds,
     rows,
     costs,
+    inputActivity: costs.length > 0 ? inputActivitySummary(costs[0], calCount) : { source: activityChoice === 'measured' ? 'measured' : 'default', measuredLayers: 0, defaultLayers: 0, meanDigit: 0, meanSquareDigit: 0 },
+    inputActivitySeconds: activity?.seconds ?? 0,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -4,7 +4,10 @@
  */
 import { loadDataset } from '../../lib/data';
 import { buildNetwork, TrainModel, exportOnnx } from '../../lib/train';
-import { hardwareCost, resolveHardware } from '../../lib/hardware';
+import { calibrateInputActivity, hardwareCost, resolveHardware } from '../../lib/hardware';
+import { readOnnx } from '../../lib/onnx/reader';
+import { planGraph } from '../../lib/plan';
+import { calibrate } from '../../lib/runtime/classify';
 import { naxAdcBits } from '../../lib/crossbar';
 import { planLayers } from '../../lib/plan';
 import { genomeKey, validateGenome } from '../../lib/search/genome';
@@ -91,10 +94,11 @@ describe('CandidateEvaluator', () => {
   const layout = networkSearchSpace(spec, [16, 32]);
   let model: TrainModel;
   let validation: { images: Float32Array; labels: Uint8Array; count: number };
+  let calibration: { images: Float32Array; labels: Uint8Array; count: number };
 
   beforeAll(async () => {
     const data = await loadDataset({ name: 'mnist', split: 'train', limit: 400 });
-    const calibration = { images: data.images.subarray(0, 256 * 784), labels: data.labels.subarray(0, 256), count: 256 };
+    calibration = { images: data.images.subarray(0, 256 * 784), labels: data.labels.subarray(0, 256), count: 256 };
     validation = { images: data.images.subarray(300 * 784), labels: data.labels.subarray(300), count: 100 };
     model = new TrainModel(spec, { seed: 3 });
     evaluator = new CandidateEvaluator(model, {
@@ -124,7 +128,13 @@ describe('CandidateEvaluator', () => {
     const sub = await evaluator.subnetModel(g);
     const mapping = genomeMapping(layout.space, g, EVOLVE_DEVICE_DEFAULTS);
     const names = layout.space.layers.map((l) => l.name);
-    const direct = hardwareCost({ model: exportOnnx(sub), mapping });
+    // The read energy's input bits, measured independently on the 32 scale images (one batch;
+    // 1-bit DAC digits sum to integers, so batching cannot change them).
+    const graph = readOnnx(exportOnnx(sub));
+    const scaled = planGraph(graph, { mapping, inputRanges: await calibrate(graph, { ...calibration, shape: [1, 28, 28] }, { images: 32 }) });
+    const devices = await calibrateInputActivity(graph, scaled, [{ images: calibration.images.subarray(0, 32 * 784), dims: [32, 1, 28, 28] }]);
+    expect(Object.keys(devices)).toEqual(names);
+    const direct = hardwareCost({ model: exportOnnx(sub), mapping, devices });
     // Without calibration the plan infers input signs from the graph: the stem sees normalised
     // (signed) pixels, every later layer a ReLU output. Calibration finds the same, so the
     // independent route gives the same EDAP.
@@ -132,8 +142,10 @@ describe('CandidateEvaluator', () => {
     expect(direct.layers.map((l) => l.name)).toEqual(names);
     expect(a.arrays).toBe(direct.total.arrays);
     expect(a.edap).toBe(direct.total.edap);
+    // The default activity (input bits 1 with probability 1/2) costs more read energy than these images' bits.
+    expect(hardwareCost({ model: exportOnnx(sub), mapping }).total.energyJoules.crossbar).toBeGreaterThan(direct.total.energyJoules.crossbar);
     // With the input assumed non-negative the stem loses its second pass.
-    const unsignedStem = hardwareCost({ model: exportOnnx(sub), mapping, graphInputSigned: false });
+    const unsignedStem = hardwareCost({ model: exportOnnx(sub), mapping, graphInputSigned: false, devices });
     expect(unsignedStem.layers[0].readsPerMvm * 2).toBe(direct.layers[0].readsPerMvm);
     expect(a.edap).toBeGreaterThan(unsignedStem.total.edap);
     const stem = direct.layers[0];

@@ -53,7 +53,11 @@ describe('evolve (tiny end-to-end)', () => {
     // The test run's calibration, as results.json records it: DAC full scale and input sign per layer.
     const inputRanges = new Map(chosen.plan.map((l) => [l.layer, { maxAbs: l.inputScale ?? 0, min: l.signedInput ? -1 : 0 }]));
     const plan = planGraph(graph, { mapping, inputRanges });
-    const cost = hardwareCost({ plan, hardware: saved.config.hardware });
+    // The read energy used the scale images' measured input bits, recorded per layer.
+    const devices = Object.fromEntries(chosen.costLayers.map((l) => [l.layer, { activity: { meanDigit: l.meanDigit!, meanSquareDigit: l.meanSquareDigit! } }]));
+    expect(chosen.costLayers.map((l) => l.inputActivity)).toEqual(chosen.costLayers.map(() => 'calibration'));
+    expect(chosen.inputActivity).toMatchObject({ source: 'measured', defaultLayers: 0 });
+    const cost = hardwareCost({ plan, hardware: saved.config.hardware, devices });
     const backend = crossbarBackend(plan);
     try {
       await GraphExecutor.create(graph, { mode: 'crossbar', backend });

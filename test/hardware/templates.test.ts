@@ -108,21 +108,25 @@ describe('linear layer: K=100, N=10 on 64x64, 8-bit weights (4 slices), 8-bit un
     expect(l.replication).toBe(1);
   });
 
-  test("neurosim: NeuroSim's SAR ADC, one per 8 columns: 8 conversions of 9 ns per step", () => {
+  test("neurosim: NeuroSim's MLSA, one per 8 columns, 1 ns per column at 1.7 uW per level; 1 ns of conduction per read; its 22 nm cell", () => {
     const l = hardwareCost({ model, mapping, hardware: { template: 'neurosim' } }).layers[0];
-    // Step: max(65 ns, 8 x 9 ns = 72 ns) = 72 ns; first read 64 + 1 + 72 + 1 = 138 ns.
-    const latency = 7 * 72e-9 + 138e-9;
+    // Clock 2.05141 ns (Fig. 24). Step: max(1 ns read + 2.05141 ns hand-off, 8 columns x 1 ns) = 8 ns;
+    // first read 1 + 2.05141 + 8 + 2.05141 = 13.10282 ns.
+    const cycle = 2.05141e-9;
+    const latency = 7 * 8e-9 + 13.10282e-9;
     check(l, {
       latency,
       adcs: 16 * 8,
       energy: {
-        crossbar: xbar,
-        adc: conversions * (4.3753e-6 + 0.538e-6 * 8) * 9e-9,
-        dac: 8 * 100 * 3.9e-6 * 64e-9,
-        sampleHold: conversions * 9.7e-9 * 73e-9,
-        registers: 8 * 2 * (0.7e-3 + 0.1e-3) * 1e-9,
+        crossbar: 8 * V2 * 0.5 * 1e-9 * (gOff * 51200 + 0.25 * (gOn - gOff) * 8000),
+        adc: conversions * 1.7e-6 * 255 * 1e-9, // 8-bit: 255 levels
+        dac: 8 * 100 * 3.9e-6 * 1e-9,
+        sampleHold: conversions * 9.7e-9 * (cycle + 8e-9),
+        shiftAdd: conversions * 0.05e-3 * cycle,
+        registers: 8 * 2 * (0.7e-3 + 0.1e-3) * cycle,
       },
-      area: { adc: 128 * 0.0012, crossbar: 16 * 6.25e-6, digital: PUMA_CORE_DIGITAL },
+      // 1T1R cell 4F x 12F at F = 22 nm; MLSA 14.6062 mm^2 / 66048 (Fig. 24).
+      area: { adc: (128 * 14.6062) / 66048, crossbar: 16 * 64 * 64 * 48 * 22e-6 * 22e-6, digital: PUMA_CORE_DIGITAL },
     });
   });
 });
@@ -185,14 +189,14 @@ describe('conv: 3->8 channels 3x3, 8x8 output, signed input, on 32x32; 4-bit wei
     });
   });
 
-  test('neurosim: 16 ADCs (4 per array), 8 conversions of (9 + 1) ns each per step', () => {
+  test('neurosim: 16 MLSAs (4 per array), 8 columns of 1 ns each per step, 511 levels at 9 bits', () => {
     const l = hardwareCost({ model, mapping, hardware: { template: 'neurosim' } }).layers[0];
-    const latency = 255 * 80e-9 + 114e-9;
+    const latency = 255 * 8e-9 + 13.10282e-9;
     check(l, {
       latency,
       adcs: 16,
-      energy: { adc: conversions * (4.3753e-6 + 0.538e-6 * 9) * 10e-9 },
-      area: { adc: 16 * 0.0012 },
+      energy: { adc: conversions * 1.7e-6 * 511 * 1e-9, crossbar: 256 * V2 * (7 / 18) * 1e-9 * (gOff * 3456 + 0.25 * (gOn - gOff) * 864) },
+      area: { adc: (16 * 14.6062) / 66048 },
     });
   });
 });

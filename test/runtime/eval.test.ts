@@ -85,12 +85,23 @@ test('eval errors: missing model file and unknown mapping layer', async () => {
   ).rejects.toMatchObject({ name: 'NaxError', code: 'ERR_NAX_CONFIG', message: expect.stringContaining('conv99') });
 });
 
-test('cost and eval of the same model and crossbar agree (one plan); normalisation is an explicit option shown in the output', async () => {
+test('cost and eval of the same model and crossbar agree (one plan) with the default input activity; measured activity changes only the read energy; normalisation is an explicit option shown in the output', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nax-eval-cost-'));
   const file = path.join(dir, 'lenet.onnx');
   writeOnnxFile(file, leNet());
   // Normalised MNIST (the default): the first conv sees negative pixels, every later layer a ReLU output.
-  const r = await evalHandler({ model: file, dataset: 'mnist', limit: 40, xbar: 64, skipOrt: true, progress: false });
+  const common = { model: file, dataset: 'mnist' as const, limit: 40, xbar: 64, skipOrt: true, progress: false, inputActivity: 'default' };
+  const r = await evalHandler(common);
+  expect(r.inputActivity).toMatchObject({ source: 'default', measuredLayers: 0 });
+  expect(formatEval(r)).toContain('input activity: default');
+  // The default: measured on the 256 calibration images; same plan, so the same arrays, latency and area.
+  const measured = await evalHandler({ ...common, inputActivity: undefined });
+  expect(measured.inputActivity).toMatchObject({ source: 'measured', images: 256, measuredLayers: 5, defaultLayers: 0 });
+  expect(formatEval(measured)).toContain('input activity: measured on 256 calibration images');
+  expect(measured.total.latencySeconds).toBe(r.total.latencySeconds);
+  expect(measured.total.areaMm2).toBe(r.total.areaMm2);
+  expect(measured.total.energyJoules).not.toBe(r.total.energyJoules);
+  await expect(evalHandler({ ...common, inputActivity: 'bits' })).rejects.toMatchObject({ name: 'NaxError', message: expect.stringContaining('--input-activity') });
   const c = costHandler({ model: file, xbar: 64 });
   if (c.kind !== 'network') throw new Error('expected a network cost');
   expect(r.signedInputLayers).toEqual([c.cost.layers[0].name]);
@@ -100,7 +111,7 @@ test('cost and eval of the same model and crossbar agree (one plan); normalisati
   expect(r.normalization).toEqual({ mean: [0.1307], std: [0.3081] });
   expect(formatEval(r)).toContain('(x - mean) / std with mean 0.1307, std 0.3081 (the mnist default; --normalize none for [0, 1] pixels)');
   // [0, 1] pixels: no layer is signed, and the cost command says the same with --non-negative-input.
-  const plain = await evalHandler({ model: file, dataset: 'mnist', limit: 40, xbar: 64, skipOrt: true, progress: false, normalize: 'none' });
+  const plain = await evalHandler({ ...common, normalize: 'none' });
   const c2 = costHandler({ model: file, xbar: 64, nonNegativeInput: true });
   if (c2.kind !== 'network') throw new Error('expected a network cost');
   expect(plain.normalization).toBeNull();

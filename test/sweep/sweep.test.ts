@@ -6,7 +6,11 @@
  * size), and the plot/page outputs.
  */
 import { loadDataset, type Dataset } from '../../lib/data';
-import { hardwareCost } from '../../lib/hardware';
+import { calibrateInputActivity, hardwareCost } from '../../lib/hardware';
+import { readOnnx } from '../../lib/onnx/reader';
+import { writeOnnx } from '../../lib/onnx/writer';
+import { planGraph } from '../../lib/plan';
+import { calibrate } from '../../lib/runtime/classify';
 import { lowerToCrossbarLayers } from '../../lib/runtime/lower';
 import { type SweepResult, sweep, sweepReportFiles, DEFAULT_SWEEP_SIZES } from '../../lib/sweep';
 import { withCrossbarSize } from '../../lib/plan';
@@ -48,12 +52,23 @@ test('one row per size, ascending, with sane accuracies and costs', () => {
   expect(Math.min(...result.rows.map((r) => r.edapRelative))).toBe(1);
 });
 
-test('EDAP, energy, latency, area and arrays equal hardwareCost for the same mapping', () => {
+test('EDAP, energy, latency, area and arrays equal hardwareCost for the same mapping and the calibration images\' input bits', async () => {
   // Normalised pixels and the random projection are both signed: two input passes each, as in eval.
   expect(result.signedInputLayers).toEqual(['project', 'classify']);
   const layers = lowerToCrossbarLayers(templateClassifier(train)).map((l) => ({ ...l, signedInput: result.signedInputLayers.includes(l.name) }));
+  // The read energy's input digits, measured independently on the same 256 calibration images
+  // in one batch (1-bit DAC digits sum to integers, so the batching cannot change them).
+  const graph = readOnnx(writeOnnx(templateClassifier(train)));
+  const inputRanges = await calibrate(graph, train, { images: 256 });
+  const devices = await calibrateInputActivity(graph, planGraph(graph, { mapping: withCrossbarSize(result.mapping, 64), inputRanges }), [
+    { images: train.images.subarray(0, 256 * 784), dims: [256, 1, 28, 28] },
+  ]);
+  expect(Object.keys(devices)).toEqual(['project', 'classify']);
+  expect(result.inputActivity).toMatchObject({ source: 'measured', images: 256, measuredLayers: 2, defaultLayers: 0 });
+  // Normalised MNIST is mostly background: far fewer 1 bits than the default's p = 1/2.
+  expect(devices.project.activity!.meanSquareDigit).toBeLessThan(0.3);
   result.rows.forEach((r, i) => {
-    const cost = hardwareCost({ model: layers, mapping: withCrossbarSize(result.mapping, r.size) });
+    const cost = hardwareCost({ model: layers, mapping: withCrossbarSize(result.mapping, r.size), devices });
     expect(cost.total.edap).toBe(r.edap);
     expect(cost.total.energyJoules.total).toBe(r.energyJoules);
     expect(cost.total.latencySeconds).toBe(r.latencySeconds);
@@ -61,11 +76,31 @@ test('EDAP, energy, latency, area and arrays equal hardwareCost for the same map
     expect(cost.total.arrays).toBe(r.arrays);
     expect(result.costs[i].total).toEqual(cost.total);
   });
+  for (const l of result.costs[0].layers) expect(l.activity.source).toBe('calibration');
   // The same layers listed without signs are costed as unsigned (one pass).
   const unsigned = hardwareCost({ model: lowerToCrossbarLayers(templateClassifier(train)), mapping: withCrossbarSize(result.mapping, 16) });
   expect(unsigned.total.crossbarReads * 2).toBe(result.costs[0].total.crossbarReads);
   // 784 x 64 and 64 x 10 layers at 16x16: (49*4 + 4*1) tiles * 4 slices * 2 (G+/G-).
   expect(result.rows[0].arrays).toBe((49 * 4 + 4 * 1) * 4 * 2);
+});
+
+test("inputActivity 'default': the template's default input bits, as the cost command without data; bad choices are NaxErrors", async () => {
+  const model = templateClassifier(train);
+  const r = await sweep({ model, dataset: testSet, calibration: train, sizes: [64], limit: 20, inputActivity: 'default' });
+  expect(r.inputActivity).toMatchObject({ source: 'default', measuredLayers: 0, defaultLayers: 2, meanDigit: 0.5, meanSquareDigit: 0.5 });
+  expect(r.inputActivitySeconds).toBe(0);
+  const layers = lowerToCrossbarLayers(model).map((l) => ({ ...l, signedInput: true }));
+  expect(r.rows[0].edap).toBe(hardwareCost({ model: layers, mapping: withCrossbarSize(r.mapping, 64) }).total.edap);
+  // The measured activity changes only the device and wire energy: same arrays, latency and area.
+  const measured = result.rows.find((row) => row.size === 64)!;
+  const cm = result.costs[result.rows.indexOf(measured)].total, cd = r.costs[0].total;
+  expect(cm.latencySeconds).toBe(cd.latencySeconds);
+  expect(cm.areaMm2.total).toBe(cd.areaMm2.total);
+  expect(cm.energyJoules.adc).toBe(cd.energyJoules.adc);
+  expect(cm.energyJoules.crossbar).toBeLessThan(cd.energyJoules.crossbar);
+  await expect(sweep({ model, dataset: testSet, sizes: [64], inputActivity: 'data' as never })).rejects.toMatchObject({
+    name: 'NaxError', message: expect.stringContaining('inputActivity'),
+  });
 });
 
 test('ideal crossbars reproduce the float accuracy; lossless converters alone give the same accuracy at every size', async () => {

@@ -42,7 +42,7 @@ export interface CostArgs {
   sizes?: string;
   mapping?: string;
   hardware?: string;
-  adcScaling?: 'power-time' | 'linear' | 'survey';
+  adcScaling?: 'power-time' | 'linear' | 'survey' | 'levels';
   /** Architecture template: puma (default), isaac, neurosim. */
   template?: string;
   /** How each modelling assumption moves the EDAP ranking of the sizes (--sizes, default 16,32,64,128). */
@@ -176,8 +176,8 @@ export const costCommand: CommandModule<object, CostArgs> = {
       .option('hardware', { type: 'string', describe: 'hardware config JSON (overrides the defaults, merged deeply)' })
       .option('template', { choices: ['puma', 'isaac', 'neurosim'], describe: 'architecture template (default puma); --hardware overrides its figures' })
       .option('adc-scaling', {
-        choices: ['power-time', 'linear', 'survey'] as const,
-        describe: 'ADC energy vs bits: power-time (PUMA: power and time linear in bits, energy ~ b^2), linear (energy ~ b), survey (4x/bit)',
+        choices: ['power-time', 'linear', 'survey', 'levels'] as const,
+        describe: 'ADC energy vs bits: power-time (PUMA: power and time linear in bits, energy ~ b^2), linear (energy ~ b), survey (4x/bit), levels (NeuroSim MLSA: ~ 2^b - 1)',
       })
       .option('sensitivity', { type: 'boolean', describe: 'how each modelling assumption moves the EDAP ranking of --sizes (default 16,32,64,128)' })
       .option('plot', { type: 'string', describe: 'with --sensitivity: write the plot (SVG) to this file' })

@@ -13,6 +13,7 @@ import { ErrorCodes, NaxError, expectOneOf } from '../../errors';
 import { evaluateModel, EvaluateResult } from '../../runtime/evaluate';
 import { GROUP_PACKINGS, loadMapping } from '../../plan';
 import { readOnnxFile } from '../../onnx/reader';
+import { describeInputActivity, expectInputActivityChoice } from '../../hardware';
 import { type OpList, formatOpList, listOps } from '../../runtime/op-list';
 import { createProgressBar, formatChipAccuracy, parseChips, parseThreads, sharedOptions } from '../flags';
 
@@ -36,6 +37,8 @@ export interface EvalCommandOptions {
   groupPacking?: string;
   /** Only list the model's ops (count, crossbars or digital) and exit; no data is read. */
   listOps?: boolean;
+  /** 'measured' (default) or 'default': the input activity of the read energy. */
+  inputActivity?: string;
 }
 
 /** `eval --list-ops`: per op type, count and where it runs, from the model file alone. */
@@ -75,6 +78,7 @@ export async function evalHandler(o: EvalCommandOptions): Promise<EvaluateResult
   const normalize = parseNormalizeFlag(o.normalize);
   const mapping = o.mapping ? loadMapping(o.mapping) : undefined;
   const groupPacking = expectOneOf('--group-packing', o.groupPacking ?? 'per-group', GROUP_PACKINGS);
+  const inputActivity = expectInputActivityChoice('--input-activity', o.inputActivity ?? 'measured');
   const bar = createProgressBar('eval [{bar}] {percentage}% | {value}/{total} images | {phase}', o);
   try {
     return await evaluateModel({
@@ -90,6 +94,7 @@ export async function evalHandler(o: EvalCommandOptions): Promise<EvaluateResult
       skipOrt: o.skipOrt,
       normalize,
       groupPacking,
+      inputActivity,
       // One bar over every phase (the total counts each phase's images).
       onProgress: (done, total, phase) => bar.update('eval', done, total, { phase }),
     });
@@ -109,6 +114,7 @@ export function formatEval(r: EvaluateResult): string {
     `  crossbars        : ${formatChipAccuracy(r.crossbarChips)}`,
     `  signed inputs    : ${r.signedInputLayers.length ? `${r.signedInputLayers.join(', ')} (calibration inputs go negative: a positive and a negative pass, run and costed)` : 'none'}`,
     `  total: ${r.total.arrays} arrays, ${(r.total.energyJoules * 1e6).toFixed(3)} uJ, ${(r.total.latencySeconds * 1e6).toFixed(2)} us, ${r.total.areaMm2.toFixed(3)} mm^2, EDAP ${r.total.edap.toExponential(3)} J*s*mm^2 per image`,
+    `  ${describeInputActivity(r.inputActivity)}`,
   ];
   return lines.join('\n');
 }
@@ -127,6 +133,7 @@ export const evalCommand: CommandModule<object, EvalCommandOptions> = {
       .option('batch-size', { type: 'number', default: 100 })
       .option('threads', sharedOptions.threads)
       .option('chips', { ...sharedOptions.chips, default: 1 })
+      .option('input-activity', sharedOptions.inputActivity)
       .option('skip-ort', { type: 'boolean', describe: 'do not run onnxruntime-node' })
       .option('normalize', {
         type: 'string',

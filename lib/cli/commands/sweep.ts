@@ -6,7 +6,7 @@ import { DATASET_NAMES, loadDataset } from '../../data';
 import type { Dataset, DatasetName } from '../../data';
 import { loadMapping } from '../../plan';
 import type { HardwareOverrides } from '../../hardware';
-import { textTable } from '../../hardware';
+import { describeInputActivity, expectInputActivityChoice, textTable } from '../../hardware';
 import { type SweepProgress, type SweepResult, parseSweepSizes, sweep, sweepReportFiles, sweepTableRows, DEFAULT_SWEEP_SIZES } from '../../sweep';
 import { prepareOutputDir } from '../../out-dir';
 import { createProgressBar, parseChips, parseThreads, readJsonObject, sharedOptions } from '../flags';
@@ -29,6 +29,8 @@ export interface SweepArgs {
   /** Continue a killed sweep from <out>/sweep-checkpoint.json. */
   resume?: boolean;
   progress?: boolean;
+  /** 'measured' (default) or 'default': the input activity of the read energy. */
+  inputActivity?: string;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function sweepHandler(args: SweepArgs, onProgress?: (p: SweepProgre
   const calibration = expectNumber('--calibration', args.calibration ?? 256, { integer: true, min: 1 });
   const batchSize = args.batchSize === undefined ? undefined : expectNumber('--batch-size', args.batchSize, { integer: true, min: 1 });
   const mapping = args.mapping ? loadMapping(args.mapping) : undefined;
+  const inputActivity = expectInputActivityChoice('--input-activity', args.inputActivity ?? 'measured');
   const hardware = args.hardware ? readJsonObject<HardwareOverrides>(args.hardware, '--hardware') : undefined;
   if (args.resume && !args.out) throw new NaxError(ErrorCodes.invalidArgument, 'expected --out with --resume (the checkpoint lives in the output folder), got no --out');
 
@@ -69,6 +72,7 @@ export async function sweepHandler(args: SweepArgs, onProgress?: (p: SweepProgre
     sizes,
     mapping,
     hardware,
+    inputActivity,
     batchSize,
     threads,
     chips,
@@ -95,7 +99,7 @@ export function formatSweepResult(result: SweepResult, options: { json?: boolean
     `${result.model} on ${result.dataset.name} ${result.dataset.split}: ${result.dataset.images} images ` +
     `(${result.calibrationImages} calibration), ideal accuracy ${(result.idealAccuracy * 100).toFixed(2)}% ` +
     `at ${Math.round(result.idealImagesPerSecond)} img/s; non-ideal: ${JSON.stringify(result.mapping.default)}`;
-  return `${head}\n${textTable(sweepTableRows(result))}`;
+  return `${head}\n${describeInputActivity(result.inputActivity)}\n${textTable(sweepTableRows(result))}`;
 }
 
 export const sweepCommand: CommandModule<object, SweepArgs> = {
@@ -117,6 +121,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('batch-size', { type: 'number', describe: 'images per executor batch (default 100)' })
       .option('threads', sharedOptions.threads)
       .option('chips', { ...sharedOptions.chips, default: 1 })
+      .option('input-activity', sharedOptions.inputActivity)
       .option('json', sharedOptions.json)
       .option('out', { type: 'string', describe: 'folder for sweep.json, sweep.svg and sweep.html' })
       .option('resume', { type: 'boolean', describe: 'continue a stopped sweep from <out>/sweep-checkpoint.json (needs --out)' })
