@@ -161,7 +161,8 @@ void packA(int MR, bool transA, const T* a, std::size_t lda, std::size_t mc, std
 }
 
 // Packs op(B) rows [0, kc) x cols [0, nc) into NR-column micro-panels. With
-// bRows (never transposed), row p starts at b + bRows[p].
+// bRows, row p of op(B) starts at b + bRows[p] (not transposed) or column j
+// of op(B) at b + bRows[j] (transposed).
 template <typename T>
 void packB(int NR, bool transB, const T* b, std::size_t ldb, std::size_t kc, std::size_t nc, T* out,
            const std::ptrdiff_t* bRows = nullptr) {
@@ -177,7 +178,7 @@ void packB(int NR, bool transB, const T* b, std::size_t ldb, std::size_t kc, std
       }
     } else {
       for (std::size_t j = 0; j < cols; ++j) {
-        const T* src = b + (s + j) * ldb;
+        const T* src = bRows ? b + bRows[s + j] : b + (s + j) * ldb;
         for (std::size_t p = 0; p < kc; ++p) out[p * NR + j] = src[p];
       }
       for (std::size_t j = cols; j < static_cast<std::size_t>(NR); ++j)
@@ -259,7 +260,7 @@ void gemmTiled(bool transA, bool transB, std::size_t m, std::size_t n, std::size
   const std::size_t mBlocks = (m + mc - 1) / mc, nBlocks = (n + nc - 1) / nc;
   // B in place when each of its panels meets at most a few A panels (small m,
   // the conv forward and the crossbar's narrow products).
-  const bool directB = bRowTable || (!baseline && !transB && (mc + MR - 1) / MR <= 8);
+  const bool directB = !transB && (bRowTable || (!baseline && (mc + MR - 1) / MR <= 8));
   constexpr int kInPlaceB = kStridedB;
 
   parallelFor(mBlocks * nBlocks, workers, [&](std::size_t t0, std::size_t t1, int) {
@@ -276,12 +277,12 @@ void gemmTiled(bool transA, bool transB, std::size_t m, std::size_t n, std::size
       for (std::size_t p0 = 0; p0 < k; p0 += KC) {
         const std::size_t kc = std::min(KC, k - p0);
         const bool first = p0 == 0;
-        const T* bBlock = transB ? b + j0 * ldb + p0 : bRowTable ? b + j0 : b + p0 * ldb + j0;
-        const std::ptrdiff_t* bRows = bRowTable ? bRowTable + p0 : nullptr;
+        const T* bBlock = bRowTable ? (transB ? b + p0 : b + j0) : transB ? b + j0 * ldb + p0 : b + p0 * ldb + j0;
+        const std::ptrdiff_t* bRows = bRowTable ? bRowTable + (transB ? j0 : p0) : nullptr;
         // In place: only a partial last panel is packed (zero columns past n).
         const std::size_t fullCols = directB ? ncCur / NR * NR : 0;
         if (!directB)
-          packB(static_cast<int>(NR), transB, bBlock, ldb, kc, ncCur, bPack);
+          packB(static_cast<int>(NR), transB, bBlock, ldb, kc, ncCur, bPack, bRows);
         else if (fullCols < ncCur)
           packB(static_cast<int>(NR), false, bBlock + fullCols, ldb, kc, ncCur - fullCols, bPack, bRows);
         for (std::size_t ib = icFirst; ib < icEnd; ++ib) {
@@ -307,7 +308,7 @@ void gemmTiled(bool transA, bool transB, std::size_t m, std::size_t n, std::size
                 aInPlace = false;
               }
               T* cp = c + (i0 + ir) * ldc + j0 + jr;
-              if (bInPlace && bRows) {
+              if (bInPlace && bRowTable) {
                 if (aInPlace)
                   tileProduct<T, MR, NV, true, kTableB>(mr, nr, kc, aDirect, bp, cp, ldc, alpha, beta, first, rsA,
                                                         csA, 0, bRows);
@@ -377,16 +378,16 @@ void dgemm(bool transA, bool transB, std::size_t m, std::size_t n, std::size_t k
   gemmBlocked<double>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
 }
 
-void sgemmRowsB(std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a, std::size_t lda,
-                const float* b, const std::ptrdiff_t* bRowOffsets, float beta, float* c, std::size_t ldc,
-                int threads) {
-  gemmBlocked<float>(false, false, m, n, k, alpha, a, lda, b, 0, beta, c, ldc, threads, bRowOffsets);
+void sgemmTableB(bool transB, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                 std::size_t lda, const float* b, const std::ptrdiff_t* bOffsets, float beta, float* c,
+                 std::size_t ldc, int threads) {
+  gemmBlocked<float>(false, transB, m, n, k, alpha, a, lda, b, 0, beta, c, ldc, threads, bOffsets);
 }
 
-void dgemmRowsB(std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a, std::size_t lda,
-                const double* b, const std::ptrdiff_t* bRowOffsets, double beta, double* c, std::size_t ldc,
-                int threads) {
-  gemmBlocked<double>(false, false, m, n, k, alpha, a, lda, b, 0, beta, c, ldc, threads, bRowOffsets);
+void dgemmTableB(bool transB, std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
+                 std::size_t lda, const double* b, const std::ptrdiff_t* bOffsets, double beta, double* c,
+                 std::size_t ldc, int threads) {
+  gemmBlocked<double>(false, transB, m, n, k, alpha, a, lda, b, 0, beta, c, ldc, threads, bOffsets);
 }
 
 }  // namespace nax

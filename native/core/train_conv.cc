@@ -115,6 +115,30 @@ bool implicitConv(const ConvShape& cs, const Shape& in) {
   return ow > 0 && oh > 0 && 2 * wp <= 3 * ow;
 }
 
+// Offsets of the column matrix's rows (c, kh, kw) in a padded image.
+inline std::vector<std::ptrdiff_t> paddedRowOffsets(const ConvShape& cs, std::size_t hp, std::size_t wp) {
+  const int k = cs.kernel;
+  std::vector<std::ptrdiff_t> rows(cs.patch());
+  for (int c = 0; c < cs.cin; ++c)
+    for (int kh = 0; kh < k; ++kh)
+      for (int kw = 0; kw < k; ++kw)
+        rows[(static_cast<std::size_t>(c) * k + kh) * k + kw] = static_cast<std::ptrdiff_t>(c * hp * wp + kh * wp + kw);
+  return rows;
+}
+
+// Copies image n of x (CNHW) into the interior of its padded planes (the
+// borders stay as they are: zero).
+template <typename T>
+void padImage(const ConvShape& cs, const Shape& in, const T* x, std::size_t n, std::size_t wp, std::size_t padPlane,
+              T* padded) {
+  const std::size_t inNP = in.plane() * in.n;
+  for (int c = 0; c < cs.cin; ++c) {
+    const T* src = x + c * inNP + n * in.plane();
+    T* dst = padded + c * padPlane + cs.pad * wp + cs.pad;
+    for (int y = 0; y < in.h; ++y) std::memcpy(dst + y * wp, src + static_cast<std::size_t>(y) * in.w, sizeof(T) * in.w);
+  }
+}
+
 // out[o][n][oy][ox] (+)= sum_{c,kh,kw} w[o][c][kh][kw] * x[c][n][oy - pad + kh][ox - pad + kw],
 // stride 1, one image per task (results do not depend on threads).
 template <typename T>
@@ -123,15 +147,11 @@ void implicitConvImages(const ConvShape& cs, const Shape& in, const T* x, const 
   const int k = cs.kernel, oh = cs.outH(in.h), ow = cs.outW(in.w);
   const std::size_t hp = in.h + 2 * cs.pad, wp = in.w + 2 * cs.pad, padPlane = hp * wp;
   const std::size_t K = cs.patch(), wideN = static_cast<std::size_t>(oh) * wp, P = static_cast<std::size_t>(oh) * ow;
-  const std::size_t NP = P * in.n, inNP = in.plane() * in.n;
+  const std::size_t NP = P * in.n;
   // The GEMM reads up to k - 1 values past the last padded plane (the last
   // wide row's dropped columns).
   const std::size_t padSize = cs.cin * padPlane + k, wideSize = static_cast<std::size_t>(cs.cout) * wideN;
-  std::vector<std::ptrdiff_t> rows(K);
-  for (int c = 0; c < cs.cin; ++c)
-    for (int kh = 0; kh < k; ++kh)
-      for (int kw = 0; kw < k; ++kw)
-        rows[(static_cast<std::size_t>(c) * k + kh) * k + kw] = static_cast<std::ptrdiff_t>(c * padPlane + kh * wp + kw);
+  const std::vector<std::ptrdiff_t> rows = paddedRowOffsets(cs, hp, wp);
   const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), in.n));
   if (buffers.size() < static_cast<std::size_t>(workers)) buffers.resize(workers);
   parallelFor(static_cast<std::size_t>(in.n), workers, [&](std::size_t n0, std::size_t n1, int worker) {
@@ -141,12 +161,8 @@ void implicitConvImages(const ConvShape& cs, const Shape& in, const T* x, const 
     T* wide = padded + padSize;
     std::fill(padded, padded + padSize, T(0));
     for (std::size_t n = n0; n < n1; ++n) {
-      for (int c = 0; c < cs.cin; ++c) {
-        const T* src = x + c * inNP + n * in.plane();
-        T* dst = padded + c * padPlane + cs.pad * wp + cs.pad;
-        for (int y = 0; y < in.h; ++y) std::memcpy(dst + y * wp, src + static_cast<std::size_t>(y) * in.w, sizeof(T) * in.w);
-      }
-      gemmRowsB(cs.cout, wideN, K, T(1), w, K, padded, rows.data(), T(0), wide, wideN, 1);
+      padImage(cs, in, x, n, wp, padPlane, padded);
+      gemmTableB(false, cs.cout, wideN, K, T(1), w, K, padded, rows.data(), T(0), wide, wideN, 1);
       for (int o = 0; o < cs.cout; ++o) {
         const T* src = wide + o * wideN;
         T* dst = out + o * NP + n * P;
@@ -158,6 +174,44 @@ void implicitConvImages(const ConvShape& cs, const Shape& in, const T* x, const 
           else
             std::memcpy(d, s, sizeof(T) * ow);
         }
+      }
+    }
+  });
+}
+
+// Weight gradient of a stride-1 conv without im2col: per image, dw += dYwide .
+// Bᵀ, where dYwide is dy laid out on the wide rows (zeros in the dropped
+// columns, so they add nothing) and column (c, kh, kw) of Bᵀ is the padded image
+// shifted as in the forward pass. Images are summed per fixed chunk (shape-
+// dependent only) into partial, chunks x (cout x K).
+template <typename T>
+void implicitWeightGradChunks(const ConvShape& cs, const Shape& in, const T* x, const T* dy, std::size_t chunks,
+                              T* partial, std::vector<std::vector<T>>& buffers, int threads) {
+  const int k = cs.kernel, oh = cs.outH(in.h), ow = cs.outW(in.w);
+  const std::size_t hp = in.h + 2 * cs.pad, wp = in.w + 2 * cs.pad, padPlane = hp * wp;
+  const std::size_t K = cs.patch(), wideN = static_cast<std::size_t>(oh) * wp, P = static_cast<std::size_t>(oh) * ow;
+  const std::size_t NP = P * in.n, wSize = K * cs.cout;
+  const std::size_t padSize = cs.cin * padPlane + k, wideSize = static_cast<std::size_t>(cs.cout) * wideN;
+  const std::vector<std::ptrdiff_t> rows = paddedRowOffsets(cs, hp, wp);
+  const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), chunks));
+  if (buffers.size() < static_cast<std::size_t>(workers)) buffers.resize(workers);
+  parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
+    std::vector<T>& buffer = buffers[worker];
+    if (buffer.size() < padSize + wideSize) buffer.resize(padSize + wideSize);
+    T* padded = buffer.data();
+    T* wide = padded + padSize;
+    std::fill(padded, padded + padSize + wideSize, T(0));
+    for (std::size_t chunk = c0; chunk < c1; ++chunk) {
+      T* dwChunk = partial + chunk * wSize;
+      const std::size_t nBegin = in.n * chunk / chunks, nEnd = in.n * (chunk + 1) / chunks;
+      for (std::size_t n = nBegin; n < nEnd; ++n) {
+        padImage(cs, in, x, n, wp, padPlane, padded);
+        for (int o = 0; o < cs.cout; ++o)
+          for (int oy = 0; oy < oh; ++oy)
+            std::memcpy(wide + o * wideN + oy * wp, dy + o * NP + n * P + static_cast<std::size_t>(oy) * ow,
+                        sizeof(T) * ow);
+        gemmTableB(true, cs.cout, K, wideN, T(1), wide, wideN, padded, rows.data(), n == nBegin ? T(0) : T(1),
+                   dwChunk, K, 1);
       }
     }
   });
@@ -216,8 +270,7 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
   const bool direct = cs.kernel == 1 && cs.stride == 1 && cs.pad == 0;
   const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), chunks));
   if (scratch.cols.size() < static_cast<std::size_t>(workers)) scratch.cols.resize(workers);
-  if (scratch.partial.size() < chunks * wSize) scratch.partial.resize(chunks * wSize);
-  T* partial = scratch.partial.data();
+  T* partial = nullptr;
   // Stride 1: the data gradient is itself a stride-1 convolution of dy (pad
   // k-1-pad) with the weights flipped and cin/cout swapped, run implicitly;
   // the column pass below then only forms dw.
@@ -225,8 +278,14 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
   const bool implicitData = dx && implicitConv<T>(cs, in) &&
                             implicitConv<T>(ConvShape{cs.cout, cs.cin, cs.kernel, 1, cs.kernel - 1 - cs.pad},
                                             Shape{cs.cout, in.n, cs.outH(in.h), cs.outW(in.w)});
+  // The weight gradient too, where the data gradient (if wanted) runs implicitly.
+  const bool implicitWeights = implicitConv<T>(cs, in) && (!dxFull || implicitData);
+  const std::size_t weightChunks = implicitWeights ? std::min<std::size_t>(in.n, kWeightGradChunks) : chunks;
+  if (scratch.partial.size() < weightChunks * wSize) scratch.partial.resize(weightChunks * wSize);
+  partial = scratch.partial.data();
   if (implicitData) dx = nullptr;
-  parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
+  if (implicitWeights) implicitWeightGradChunks(cs, in, x, dy, weightChunks, partial, scratch.cols, threads);
+  else parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
     std::vector<T>& cols = scratch.cols[worker];
     if (cols.size() < K * P * g) cols.resize(K * P * g);
     for (std::size_t chunk = c0; chunk < c1; ++chunk) {
@@ -255,7 +314,7 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
   parallelFor(wSize, threads, [&](std::size_t i0, std::size_t i1, int) {
     for (std::size_t i = i0; i < i1; ++i) {
       T sum = partial[i];
-      for (std::size_t c = 1; c < chunks; ++c) sum += partial[c * wSize + i];
+      for (std::size_t c = 1; c < weightChunks; ++c) sum += partial[c * wSize + i];
       dw[i] = sum;
     }
   });

@@ -3,7 +3,7 @@
 // small images) and the baseline kernels (NAX_KERNELS=baseline): forward, data
 // gradient and weight gradient, kernels 1/3/5/7 with several paddings. Also
 // bit-identical results for 1, 2 and 3 threads, and the GEMM's row-offset B
-// (sgemmRowsB) against sgemm on the materialised matrix.
+// (sgemmTableB) against sgemm on the materialised matrix.
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -152,7 +152,7 @@ TEST_CASE("the default and baseline forward passes differ only by rounding") {
   CHECK(worst < 1e-5);
 }
 
-TEST_CASE("sgemmRowsB equals sgemm on the matrix its row offsets describe") {
+TEST_CASE("sgemmTableB equals sgemm on the matrix its offsets describe (rows, and columns of op(B))") {
   const std::size_t m = 19, n = 101, k = 450;  // k past one K block, n past several tiles
   const auto a = randomValues<float>(m * k, 21);
   const auto pool = randomValues<float>(5000, 22);
@@ -164,8 +164,19 @@ TEST_CASE("sgemmRowsB equals sgemm on the matrix its row offsets describe") {
   }
   std::vector<float> want(m * n, 1.0f), got(m * n, 1.0f);
   nax::sgemm(false, false, m, n, k, 0.5f, a.data(), k, b.data(), n, 2.0f, want.data(), n, 2);
-  nax::sgemmRowsB(m, n, k, 0.5f, a.data(), k, pool.data(), rows.data(), 2.0f, got.data(), n, 2);
+  nax::sgemmTableB(false, m, n, k, 0.5f, a.data(), k, pool.data(), rows.data(), 2.0f, got.data(), n, 2);
   CHECK(got == want);
+  // Transposed: column j of op(B) (k values) at pool + cols[j]; wantT against the explicit B^T.
+  std::vector<std::ptrdiff_t> cols(n);
+  std::vector<float> bt(n * k);
+  for (std::size_t j = 0; j < n; ++j) {
+    cols[j] = static_cast<std::ptrdiff_t>((j * 29) % (pool.size() - k));
+    std::memcpy(bt.data() + j * k, pool.data() + cols[j], k * sizeof(float));
+  }
+  std::vector<float> wantT(m * n, 1.0f), gotT(m * n, 1.0f);
+  nax::sgemm(false, true, m, n, k, 0.5f, a.data(), k, bt.data(), k, 2.0f, wantT.data(), n, 2);
+  nax::sgemmTableB(true, m, n, k, 0.5f, a.data(), k, pool.data(), cols.data(), 2.0f, gotT.data(), n, 2);
+  CHECK(gotT == wantT);
 }
 
 }  // namespace
