@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { NaxError, ErrorCodes } from './errors';
+import { NaxError, ErrorCodes, expectOneOf } from './errors';
 import { supportedIsaLevels } from './cpu';
 import type { CrossbarNative } from './crossbar/native';
 import type { CircuitNative } from './circuit/native';
@@ -29,7 +29,13 @@ export interface NativeVersion {
   avx2: boolean;
   neon: boolean;
   compiler: string;
+  /** Which kernels run now (setKernelPath; initially the NAX_KERNELS environment variable). */
+  kernels: KernelPath;
 }
+
+/** 'default': the current kernels; 'baseline': the GEMM/conv/BatchNorm kernels before issue 16, kept for benchmarks. */
+export type KernelPath = 'default' | 'baseline';
+export const KERNEL_PATHS: readonly KernelPath[] = ['default', 'baseline'];
 
 /** Options of gemm() below, row-major: C = alpha * op(A) * op(B) + beta * C. */
 export interface NativeGemmOptions<T extends Float32Array | Float64Array> {
@@ -66,6 +72,7 @@ export interface NativeCore {
   setErrorClass(errorClass: new (code: string, message: string) => Error): void;
   /** C = alpha * op(A) * op(B) + beta * C in place on c: sgemm for Float32Arrays, dgemm for Float64Arrays. */
   gemm(args: NativeGemmArgs<Float32Array> | NativeGemmArgs<Float64Array>): Promise<void>;
+  setKernelPath(path: KernelPath): void;
 }
 
 // Concerns extend this interface (circuit, crossbar, train, ...).
@@ -165,6 +172,15 @@ export async function callNative<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** The native GEMM (C = alpha * op(A) * op(B) + beta * C, in place on c), defaults resolved, through callNative. */
+/**
+ * Chooses the native kernels process-wide from the next call on: 'baseline' runs
+ * the GEMM, training conv and BatchNorm kernels as they were before issue 16
+ * (for benchmarks comparing both in one run); 'default' the current ones.
+ */
+export function setKernelPath(kernelPath: KernelPath): void {
+  loadAddon().setKernelPath(expectOneOf('kernelPath', kernelPath, KERNEL_PATHS));
+}
+
 export function gemm(opts: NativeGemmOptions<Float32Array> | NativeGemmOptions<Float64Array>): Promise<void> {
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
   const args = {

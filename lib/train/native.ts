@@ -62,9 +62,21 @@ export interface TrainNetNative {
     grads: TrainArray[];
     inputGrad?: TrainArray;
   };
-  profile(): { convForwardSeconds: number; convBackwardSeconds: number; convForwardFlops: number; convBackwardFlops: number };
+  /** Summed since the last resetProfile(): the convs' seconds and FLOPs, wall seconds per op kind in each pass (a BatchNorm's fused ReLU counts as batchnorm), the optimizer and the gradient clears. */
+  profile(): {
+    convForwardSeconds: number;
+    convBackwardSeconds: number;
+    convForwardFlops: number;
+    convBackwardFlops: number;
+    forwardSeconds: Record<TrainOpName, number>;
+    backwardSeconds: Record<TrainOpName, number>;
+    optimizerSeconds: number;
+    clearSeconds: number;
+  };
   resetProfile(): void;
 }
+/** Op kinds of the step profile (native/core/train_net.h OpKind order). */
+export type TrainOpName = 'input' | 'conv' | 'batchnorm' | 'relu' | 'add' | 'maxpool' | 'avgpool' | 'gap' | 'flatten' | 'linear';
 export interface TrainNative {
   TrainNet: new (options: {
     nodes: TrainNodeSpec[];

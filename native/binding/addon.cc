@@ -3,6 +3,7 @@
 #include "napi_util.h"
 
 #include "build_info.h"
+#include "kernel_path.h"
 
 namespace {
 
@@ -18,7 +19,22 @@ Napi::Value version(const Napi::CallbackInfo& info) {
   v.Set("avx2", Napi::Boolean::New(info.Env(), b.avx2));
   v.Set("neon", Napi::Boolean::New(info.Env(), b.neon));
   v.Set("compiler", Napi::String::New(info.Env(), b.compiler));
+  v.Set("kernels", Napi::String::New(info.Env(), nax::baselineKernels() ? "baseline" : "default"));
   return v;
+}
+
+// setKernelPath('default' | 'baseline'): which GEMM/conv/BatchNorm kernels run
+// from the next call on (process-wide; the baseline keeps the kernels before
+// issue 16 so a benchmark compares both in one run). Initially NAX_KERNELS.
+Napi::Value setKernelPath(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string path = info.Length() && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (path != "default" && path != "baseline")
+    naxb::throwNax(env, nax::codes::kInvalidArgument,
+                   "expected 'default' or 'baseline' for kernelPath, got " +
+                       (info.Length() ? naxb::describe(info[0]) : std::string("nothing")));
+  nax::setKernelPath(path == "baseline" ? nax::KernelPath::Baseline : nax::KernelPath::Default);
+  return env.Undefined();
 }
 
 // setErrorClass(NaxError): the class native errors are made with, from now on
@@ -36,6 +52,7 @@ Napi::Value setErrorClass(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new naxb::AddonData());  // deleted with the environment
   exports.Set("version", Napi::Function::New(env, version, "version"));
+  exports.Set("setKernelPath", Napi::Function::New(env, setKernelPath, "setKernelPath"));
   exports.Set("setErrorClass", Napi::Function::New(env, setErrorClass, "setErrorClass"));
   for (auto fn : naxb::registry()) fn(env, exports);
   return exports;

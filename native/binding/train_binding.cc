@@ -417,6 +417,16 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
     r.Set("convBackwardSeconds", p.backwardSeconds);
     r.Set("convForwardFlops", p.forwardFlops);
     r.Set("convBackwardFlops", p.backwardFlops);
+    // Wall seconds per op kind (forward, backward), the optimizer and the gradient clears.
+    static const char* const kOpNames[nax::train::kOpKinds] = {"input",   "conv", "batchnorm", "relu",    "add",
+                                                               "maxpool", "avgpool", "gap",    "flatten", "linear"};
+    for (int pass = 0; pass < 2; ++pass) {
+      Napi::Object ops = Napi::Object::New(info.Env());
+      for (int k = 0; k < nax::train::kOpKinds; ++k) ops.Set(kOpNames[k], p.opSeconds[pass][k]);
+      r.Set(pass == 0 ? "forwardSeconds" : "backwardSeconds", ops);
+    }
+    r.Set("optimizerSeconds", p.optimizerSeconds);
+    r.Set("clearSeconds", p.clearSeconds);
     return r;
   }
   // setHardwareAware({enabled, weightBits, multiplicativeSigma, additiveSigma, seed})

@@ -5,83 +5,121 @@
 // Loop nest per worker:  jc (nc columns of C) -> pc (kc slice of K, B block
 // packed once) -> ic (mc rows, A block packed) -> jr (NR) -> ir (MR) -> kernel.
 //
+// The register tile (MR rows x NR = NV vectors) is chosen per call from a
+// short list so that C's padding to whole tiles is smallest (Goto & van de
+// Geijn, "Anatomy of high-performance matrix multiplication", ACM TOMS 2008,
+// sec. 6: the micro-tile is a free parameter within the register budget; BLIS
+// registers several per architecture). The conv layers' products have 16, 32
+// or 64 rows, where the fixed 14-row tile computed 28 rows for 16 (57% useful).
+// Packing is skipped where it cannot pay: B is read in place (row-major, NR
+// contiguous values per k) when few A panels meet each B panel, since packing
+// then costs about as much as the FMAs it feeds.
+//
 // Determinism: every C element is computed by the same micro-kernel as
 // sum_{p in kc block} a*b in increasing p (FMA chain), blocks folded into C in
-// increasing pc order. Only kc is fixed; mc/nc/threads vary freely without
-// changing any element's arithmetic. Edge tiles run the same kernel on a
-// zero-padded temporary tile, so a row's result does not depend on m either.
+// increasing pc order. Only kc is fixed; the tile, mc/nc, packed or in-place
+// operands and threads vary freely without changing any element's arithmetic
+// (so the baseline path, NAX_KERNELS=baseline, gives bit-identical products).
+// Edge tiles run the same kernel on a zero-padded temporary tile, so a row's
+// result does not depend on m either.
 #include "gemm.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "aligned.h"
+#include "kernel_path.h"
 #include "parallel.h"
 #include "simd.h"
 
 namespace nax {
 namespace {
 
+// Cache blocking per precision; KC fixes the summation order and never changes.
 template <typename T>
-struct Kernel;
-
-// Register budget: MR*NV accumulators + NV B vectors + 1 broadcast must fit
-// the vector register file (32 zmm with AVX-512, 16 ymm/xmm otherwise).
+struct Blocking;
 template <>
-struct Kernel<float> {
-  using V = simd::Vec<float>;
-  static constexpr int W = simd::kLanes<float>;
-  static constexpr int NV = 2;
-  static constexpr int MR = simd::kBytes == 64 ? 14 : 6;
-  static constexpr int NR = W * NV;
-  static constexpr std::size_t KC = 384;  // fixed: defines the summation order
-  static constexpr std::size_t MC = MR * 24;
-  static constexpr std::size_t NC = NR * 128;
+struct Blocking<float> {
+  static constexpr std::size_t KC = 384;
+  static constexpr std::size_t MC = 336;   // rows of A per packed block (L2)
+  static constexpr std::size_t NC = 4096;  // columns of B per packed block (L3)
 };
-
 template <>
-struct Kernel<double> {
-  using V = simd::Vec<double>;
-  static constexpr int W = simd::kLanes<double>;
-  static constexpr int NV = 2;
-  static constexpr int MR = simd::kBytes == 64 ? 14 : 6;
-  static constexpr int NR = W * NV;
+struct Blocking<double> {
   static constexpr std::size_t KC = 256;
-  static constexpr std::size_t MC = MR * 12;
-  static constexpr std::size_t NC = NR * 128;
+  static constexpr std::size_t MC = 168;
+  static constexpr std::size_t NC = 2048;
 };
+
+// Register tiles. Budget: MR*NV accumulators + NV B vectors + 1 broadcast
+// within the vector register file (32 zmm with AVX-512, 16 ymm/xmm otherwise).
+// The first is the general-purpose tile (the only one before issue 16, and the
+// baseline path's).
+struct Tile {
+  int mr, nv;
+};
+#if defined(__AVX512F__)
+constexpr Tile kTiles[] = {{14, 2}, {8, 3}, {6, 4}, {28, 1}};
+#else
+constexpr Tile kTiles[] = {{6, 2}, {4, 3}, {12, 1}};
+#endif
+constexpr int kTileCount = sizeof(kTiles) / sizeof(kTiles[0]);
+
+// The tile that pads m x n least (first on ties).
+template <typename T>
+int chooseTile(std::size_t m, std::size_t n) {
+  if (baselineKernels()) return 0;
+  int best = 0;
+  double bestCells = 0;
+  for (int t = 0; t < kTileCount; ++t) {
+    const std::size_t mr = kTiles[t].mr, nr = static_cast<std::size_t>(kTiles[t].nv) * simd::kLanes<T>;
+    const double cells = static_cast<double>((m + mr - 1) / mr * mr) * ((n + nr - 1) / nr * nr);
+    if (t == 0 || cells < bestCells) best = t, bestCells = cells;
+  }
+  return best;
+}
 
 // acc = sum_p Ap[p][0..MR) (x) Bp[p][0..NR); then C = alpha*acc + beta*C
 // (first kc block: beta given, beta == 0 never reads C) or C += alpha*acc.
 // A is read either packed (kDirectA = false: ap[p*MR + i]) or straight from
-// op(A) with strides (kDirectA = true: ap[i*rsA + p*csA]); the arithmetic is
-// the same either way, so the choice never changes a result.
-template <typename T, bool kDirectA = false>
+// op(A) with strides (kDirectA = true: ap[i*rsA + p*csA]); B packed (bp[p*NR +
+// j], aligned) or in place (kDirectB: bp[p*ldb + j]). The arithmetic is the
+// same either way, so the choice never changes a result.
+// B modes: packed panel, in place with a row stride, in place with a table of
+// row offsets (implicit-GEMM convolution: row p of B is a shifted view of the
+// padded image, never materialised as an im2col matrix).
+enum BMode { kPackedB = 0, kStridedB = 1, kTableB = 2 };
+
+template <typename T, int MR, int NV, bool kDirectA, int kB>
 inline void microKernel(std::size_t kc, const T* __restrict ap, const T* __restrict bp, T* __restrict c,
-                        std::size_t ldc, T alpha, T beta, bool first, std::size_t rsA = 0, std::size_t csA = 0) {
-  using K = Kernel<T>;
-  using V = typename K::V;
-  constexpr int MR = K::MR, NV = K::NV, W = K::W;
+                        std::size_t ldc, T alpha, T beta, bool first, std::size_t rsA, std::size_t csA,
+                        std::size_t ldb, const std::ptrdiff_t* __restrict bRows) {
+  using V = simd::Vec<T>;
+  constexpr int W = simd::kLanes<T>, NR = W * NV;
   V acc[MR][NV];
-#pragma GCC unroll 16
+#pragma GCC unroll 28
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = V{};
   for (std::size_t p = 0; p < kc; ++p) {
     V b[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) b[v] = simd::load<V>(bp + v * W);
-#pragma GCC unroll 16
+    for (int v = 0; v < NV; ++v)
+      b[v] = kB == kTableB    ? simd::loadU<V>(bp + bRows[p] + v * W)
+             : kB == kStridedB ? simd::loadU<V>(bp + v * W)
+                               : simd::load<V>(bp + v * W);
+#pragma GCC unroll 28
     for (int i = 0; i < MR; ++i) {
       const T a = kDirectA ? ap[i * rsA] : ap[i];
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] += a * b[v];
     }
     ap += kDirectA ? csA : MR;
-    bp += K::NR;
+    if (kB != kTableB) bp += kB == kStridedB ? ldb : NR;
   }
-#pragma GCC unroll 16
+#pragma GCC unroll 28
   for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
@@ -99,8 +137,7 @@ inline void microKernel(std::size_t kc, const T* __restrict ap, const T* __restr
 // Packs rows [0, mc) x cols [0, kc) of op(A) into MR-row micro-panels:
 // panel r holds ap[p*MR + i] = op(A)(r*MR + i, p), zero-padded past mc.
 template <typename T>
-void packA(bool transA, const T* a, std::size_t lda, std::size_t mc, std::size_t kc, T* out) {
-  constexpr int MR = Kernel<T>::MR;
+void packA(int MR, bool transA, const T* a, std::size_t lda, std::size_t mc, std::size_t kc, T* out) {
   for (std::size_t r = 0; r < mc; r += MR) {
     const std::size_t rows = std::min<std::size_t>(MR, mc - r);
     if (!transA) {
@@ -123,15 +160,17 @@ void packA(bool transA, const T* a, std::size_t lda, std::size_t mc, std::size_t
   }
 }
 
-// Packs op(B) rows [0, kc) x cols [0, nc) into NR-column micro-panels.
+// Packs op(B) rows [0, kc) x cols [0, nc) into NR-column micro-panels. With
+// bRows, row p of op(B) starts at b + bRows[p] (not transposed) or column j
+// of op(B) at b + bRows[j] (transposed).
 template <typename T>
-void packB(bool transB, const T* b, std::size_t ldb, std::size_t kc, std::size_t nc, T* out) {
-  constexpr int NR = Kernel<T>::NR;
+void packB(int NR, bool transB, const T* b, std::size_t ldb, std::size_t kc, std::size_t nc, T* out,
+           const std::ptrdiff_t* bRows = nullptr) {
   for (std::size_t s = 0; s < nc; s += NR) {
     const std::size_t cols = std::min<std::size_t>(NR, nc - s);
     if (!transB) {
       for (std::size_t p = 0; p < kc; ++p) {
-        const T* src = b + p * ldb + s;
+        const T* src = (bRows ? b + bRows[p] : b + p * ldb) + s;
         T* dst = out + p * NR;
         std::size_t j = 0;
         for (; j < cols; ++j) dst[j] = src[j];
@@ -139,7 +178,7 @@ void packB(bool transB, const T* b, std::size_t ldb, std::size_t kc, std::size_t
       }
     } else {
       for (std::size_t j = 0; j < cols; ++j) {
-        const T* src = b + (s + j) * ldb;
+        const T* src = bRows ? b + bRows[s + j] : b + (s + j) * ldb;
         for (std::size_t p = 0; p < kc; ++p) out[p * NR + j] = src[p];
       }
       for (std::size_t j = cols; j < static_cast<std::size_t>(NR); ++j)
@@ -160,16 +199,48 @@ void scaleC(std::size_t m, std::size_t n, T beta, T* c, std::size_t ldc) {
   }
 }
 
+// Pack buffers kept per thread: the trainer calls single-threaded GEMMs on
+// small groups thousands of times a step, and a fresh megabyte per call is an
+// mmap + page faults each time.
 template <typename T>
-void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
-                 std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc, int threads) {
-  using K = Kernel<T>;
-  constexpr std::size_t MR = K::MR, NR = K::NR, KC = K::KC;
-  if (m == 0 || n == 0) return;
-  if (k == 0 || alpha == T(0)) {
-    scaleC(m, n, beta, c, ldc);
+struct PackBuffers {
+  AlignedArray<T> a, b;
+};
+template <typename T>
+PackBuffers<T>& packBuffers() {
+  thread_local PackBuffers<T> buffers;
+  return buffers;
+}
+
+// One MR x NR tile of C at cp (mr x nr of it valid): runs the kernel in place
+// when whole, else on a zero-padded copy (same arithmetic).
+template <typename T, int MR, int NV, bool kDirectA, int kB>
+inline void tileProduct(std::size_t mr, std::size_t nr, std::size_t kc, const T* ap, const T* bp, T* cp,
+                        std::size_t ldc, T alpha, T beta, bool first, std::size_t rsA, std::size_t csA,
+                        std::size_t ldb, const std::ptrdiff_t* bRows) {
+  constexpr int NR = NV * simd::kLanes<T>;
+  if (mr == static_cast<std::size_t>(MR) && nr == static_cast<std::size_t>(NR)) {
+    microKernel<T, MR, NV, kDirectA, kB>(kc, ap, bp, cp, ldc, alpha, beta, first, rsA, csA, ldb, bRows);
     return;
   }
+  alignas(64) T tile[MR * NR];
+  for (std::size_t i = 0; i < mr; ++i) {
+    std::memcpy(tile + i * NR, cp + i * ldc, nr * sizeof(T));
+    std::fill(tile + i * NR + nr, tile + (i + 1) * NR, T(0));
+  }
+  for (std::size_t i = mr; i < static_cast<std::size_t>(MR); ++i) std::fill(tile + i * NR, tile + (i + 1) * NR, T(0));
+  microKernel<T, MR, NV, kDirectA, kB>(kc, ap, bp, tile, NR, alpha, beta, first, rsA, csA, ldb, bRows);
+  for (std::size_t i = 0; i < mr; ++i) std::memcpy(cp + i * ldc, tile + i * NR, nr * sizeof(T));
+}
+
+template <typename T, int MR, int NV>
+void gemmTiled(bool transA, bool transB, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+               std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc, int threads,
+               const std::ptrdiff_t* bRowTable) {
+  using Bk = Blocking<T>;
+  constexpr std::size_t NR = static_cast<std::size_t>(NV) * simd::kLanes<T>;
+  constexpr std::size_t KC = Bk::KC;
+  const bool baseline = baselineKernels();
   // Small products are not worth a thread start (~tens of microseconds).
   const double flops = 2.0 * static_cast<double>(m) * n * k;
   int workers = resolveThreads(threads);
@@ -177,8 +248,8 @@ void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::si
 
   // Split C into a grid of (mc x nc) blocks with at least `workers` blocks
   // when the shape allows; block sizes never change any element's arithmetic.
-  std::size_t mc = std::min<std::size_t>(K::MC, (m + MR - 1) / MR * MR);
-  std::size_t nc = std::min<std::size_t>(K::NC, (n + NR - 1) / NR * NR);
+  std::size_t mc = std::min<std::size_t>(Bk::MC / MR * MR, (m + MR - 1) / MR * MR);
+  std::size_t nc = std::min<std::size_t>(Bk::NC / NR * NR, (n + NR - 1) / NR * NR);
   auto blocks = [&]() { return ((m + mc - 1) / mc) * ((n + nc - 1) / nc); };
   while (blocks() < static_cast<std::size_t>(workers) && (mc > MR || nc > NR)) {
     if (mc > MR && (mc >= nc || nc <= NR))
@@ -187,13 +258,16 @@ void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::si
       nc = std::max<std::size_t>(NR, (nc / 2 + NR - 1) / NR * NR);
   }
   const std::size_t mBlocks = (m + mc - 1) / mc, nBlocks = (n + nc - 1) / nc;
+  // B in place when each of its panels meets at most a few A panels (small m,
+  // the conv forward and the crossbar's narrow products).
+  const bool directB = !transB && (bRowTable || (!baseline && (mc + MR - 1) / MR <= 8));
+  constexpr int kInPlaceB = kStridedB;
 
   parallelFor(mBlocks * nBlocks, workers, [&](std::size_t t0, std::size_t t1, int) {
     const std::size_t kcMax = std::min(KC, k);
-    AlignedArray<T> bBuffer(kcMax * nc), aBuffer(kcMax * mc);
-    T* const bPack = bBuffer.data();
-    T* const aPack = aBuffer.data();
-    alignas(64) T tile[MR * NR];
+    PackBuffers<T>& buffers = packBuffers<T>();
+    T* const bPack = buffers.b.reserve(kcMax * (directB ? NR : nc));
+    T* const aPack = buffers.a.reserve(kcMax * mc);
     // Tasks are numbered jc-major, so each worker packs each B block once.
     for (std::size_t t = t0; t < t1;) {
       const std::size_t jb = t / mBlocks;
@@ -203,7 +277,14 @@ void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::si
       for (std::size_t p0 = 0; p0 < k; p0 += KC) {
         const std::size_t kc = std::min(KC, k - p0);
         const bool first = p0 == 0;
-        packB(transB, transB ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, kc, ncCur, bPack);
+        const T* bBlock = bRowTable ? (transB ? b + p0 : b + j0) : transB ? b + j0 * ldb + p0 : b + p0 * ldb + j0;
+        const std::ptrdiff_t* bRows = bRowTable ? bRowTable + (transB ? j0 : p0) : nullptr;
+        // In place: only a partial last panel is packed (zero columns past n).
+        const std::size_t fullCols = directB ? ncCur / NR * NR : 0;
+        if (!directB)
+          packB(static_cast<int>(NR), transB, bBlock, ldb, kc, ncCur, bPack, bRows);
+        else if (fullCols < ncCur)
+          packB(static_cast<int>(NR), false, bBlock + fullCols, ldb, kc, ncCur - fullCols, bPack, bRows);
         for (std::size_t ib = icFirst; ib < icEnd; ++ib) {
           const std::size_t i0 = ib * mc, mcCur = std::min(mc, m - i0);
           // Packing A pays off when each A panel meets many B panels; for
@@ -211,42 +292,41 @@ void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::si
           const bool directA = ncCur <= 8 * NR;
           const T* aBlock = transA ? a + p0 * lda + i0 : a + i0 * lda + p0;
           const std::size_t rsA = transA ? 1 : lda, csA = transA ? lda : 1;
-          if (!directA) packA(transA, aBlock, lda, mcCur, kc, aPack);
+          if (!directA) packA(MR, transA, aBlock, lda, mcCur, kc, aPack);
           for (std::size_t jr = 0; jr < ncCur; jr += NR) {
             const std::size_t nr = std::min(NR, ncCur - jr);
-            const T* bp = bPack + jr * kc;
+            const bool bInPlace = jr < fullCols;
+            const T* bp = bInPlace ? bBlock + jr : directB ? bPack : bPack + jr * kc;
             for (std::size_t ir = 0; ir < mcCur; ir += MR) {
-              const std::size_t mr = std::min(MR, mcCur - ir);
+              const std::size_t mr = std::min<std::size_t>(MR, mcCur - ir);
               const T* ap = aPack + ir * kc;
-              if (directA && mr < MR) {  // partial panel: pack it (zero rows past m)
-                packA(transA, transA ? aBlock + ir : aBlock + ir * lda, lda, mr, kc, aPack);
+              const T* aDirect = transA ? aBlock + ir : aBlock + ir * lda;
+              bool aInPlace = directA;
+              if (directA && mr < static_cast<std::size_t>(MR)) {  // partial panel: pack it (zero rows past m)
+                packA(MR, transA, aDirect, lda, mr, kc, aPack);
                 ap = aPack;
+                aInPlace = false;
               }
               T* cp = c + (i0 + ir) * ldc + j0 + jr;
-              if (mr == MR && nr == NR) {
-                if (directA)
-                  microKernel<T, true>(kc, transA ? aBlock + ir : aBlock + ir * lda, bp, cp, ldc, alpha, beta, first,
-                                       rsA, csA);
+              if (bInPlace && bRowTable) {
+                if (aInPlace)
+                  tileProduct<T, MR, NV, true, kTableB>(mr, nr, kc, aDirect, bp, cp, ldc, alpha, beta, first, rsA,
+                                                        csA, 0, bRows);
                 else
-                  microKernel<T>(kc, ap, bp, cp, ldc, alpha, beta, first);
-              } else if (directA && mr == MR) {
-                for (std::size_t i = 0; i < mr; ++i) {
-                  std::memcpy(tile + i * NR, cp + i * ldc, nr * sizeof(T));
-                  std::fill(tile + i * NR + nr, tile + (i + 1) * NR, T(0));
-                }
-                microKernel<T, true>(kc, transA ? aBlock + ir : aBlock + ir * lda, bp, tile, NR, alpha, beta, first,
-                                     rsA, csA);
-                for (std::size_t i = 0; i < mr; ++i) std::memcpy(cp + i * ldc, tile + i * NR, nr * sizeof(T));
-              } else {
-                // Same kernel, same arithmetic, on a padded copy of the tile.
-                for (std::size_t i = 0; i < mr; ++i) {
-                  std::memcpy(tile + i * NR, cp + i * ldc, nr * sizeof(T));
-                  std::fill(tile + i * NR + nr, tile + (i + 1) * NR, T(0));
-                }
-                for (std::size_t i = mr; i < MR; ++i) std::fill(tile + i * NR, tile + (i + 1) * NR, T(0));
-                microKernel<T>(kc, ap, bp, tile, NR, alpha, beta, first);
-                for (std::size_t i = 0; i < mr; ++i) std::memcpy(cp + i * ldc, tile + i * NR, nr * sizeof(T));
-              }
+                  tileProduct<T, MR, NV, false, kTableB>(mr, nr, kc, ap, bp, cp, ldc, alpha, beta, first, 0, 0, 0,
+                                                         bRows);
+              } else if (aInPlace && bInPlace)
+                tileProduct<T, MR, NV, true, kInPlaceB>(mr, nr, kc, aDirect, bp, cp, ldc, alpha, beta, first, rsA,
+                                                        csA, ldb, nullptr);
+              else if (aInPlace)
+                tileProduct<T, MR, NV, true, kPackedB>(mr, nr, kc, aDirect, bp, cp, ldc, alpha, beta, first, rsA,
+                                                       csA, 0, nullptr);
+              else if (bInPlace)
+                tileProduct<T, MR, NV, false, kInPlaceB>(mr, nr, kc, ap, bp, cp, ldc, alpha, beta, first, 0, 0, ldb,
+                                                         nullptr);
+              else
+                tileProduct<T, MR, NV, false, kPackedB>(mr, nr, kc, ap, bp, cp, ldc, alpha, beta, first, 0, 0, 0,
+                                                        nullptr);
             }
           }
         }
@@ -254,6 +334,35 @@ void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::si
       t += icEnd - icFirst;
     }
   });
+}
+
+template <typename T>
+void gemmBlocked(bool transA, bool transB, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+                 std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc, int threads,
+                 const std::ptrdiff_t* bRowTable = nullptr) {
+  if (m == 0 || n == 0) return;
+  if (k == 0 || alpha == T(0)) {
+    scaleC(m, n, beta, c, ldc);
+    return;
+  }
+  // Double precision (gradient checks, the circuit solver) keeps the general tile.
+  const int tile = std::is_same<T, float>::value ? chooseTile<T>(m, n) : 0;
+  switch (tile) {
+#define NAX_TILE_CASE(i)                                                                                       \
+  case i:                                                                                                      \
+    if constexpr (i < kTileCount)                                                                              \
+      return gemmTiled<T, kTiles[i].mr, kTiles[i].nv>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, \
+                                                       ldc, threads, bRowTable);                              \
+    break;
+    NAX_TILE_CASE(1)
+    NAX_TILE_CASE(2)
+    NAX_TILE_CASE(3)
+#undef NAX_TILE_CASE
+    default:
+      break;
+  }
+  gemmTiled<T, kTiles[0].mr, kTiles[0].nv>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads,
+                                            bRowTable);
 }
 
 }  // namespace
@@ -267,6 +376,18 @@ void dgemm(bool transA, bool transB, std::size_t m, std::size_t n, std::size_t k
            std::size_t lda, const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc,
            int threads) {
   gemmBlocked<double>(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+}
+
+void sgemmTableB(bool transB, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                 std::size_t lda, const float* b, const std::ptrdiff_t* bOffsets, float beta, float* c,
+                 std::size_t ldc, int threads) {
+  gemmBlocked<float>(false, transB, m, n, k, alpha, a, lda, b, 0, beta, c, ldc, threads, bOffsets);
+}
+
+void dgemmTableB(bool transB, std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
+                 std::size_t lda, const double* b, const std::ptrdiff_t* bOffsets, double beta, double* c,
+                 std::size_t ldc, int threads) {
+  gemmBlocked<double>(false, transB, m, n, k, alpha, a, lda, b, 0, beta, c, ldc, threads, bOffsets);
 }
 
 }  // namespace nax

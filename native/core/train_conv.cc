@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernel_path.h"
 #include "parallel.h"
 
 namespace nax {
@@ -96,6 +97,126 @@ void col2imBatch(const ConvShape& cs, const Shape& in, const T* cols, int n0, in
   });
 }
 
+// Implicit GEMM for stride-1 convolutions (the im2col matrix is never formed;
+// Chetlur et al., "cuDNN: efficient primitives for deep learning", 2014,
+// sec. 3.1): each image is copied once into a zero-padded buffer of Hp x Wp
+// planes, and row (c, kh, kw) of the column matrix is then the padded image
+// itself shifted by c*Hp*Wp + kh*Wp + kw, read in place by the GEMM over
+// "wide" output rows of Wp columns (the Wp - OW columns past each row's end
+// are computed and dropped). Measured on the training bench's layers, im2col
+// alone took about twice as long as the GEMM it fed, and col2im longer still.
+template <typename T>
+bool implicitConv(const ConvShape& cs, const Shape& in) {
+  if (baselineKernels() || cs.stride != 1 || cs.pad < 0) return false;
+  if (cs.kernel == 1 && cs.pad == 0) return false;  // already a plain GEMM on the input
+  const int ow = cs.outW(in.w), oh = cs.outH(in.h), wp = in.w + 2 * cs.pad;
+  // The wide rows waste wp/ow of the work: worth it up to half as much again
+  // (im2col costs about two GEMMs).
+  return ow > 0 && oh > 0 && 2 * wp <= 3 * ow;
+}
+
+// Offsets of the column matrix's rows (c, kh, kw) in a padded image.
+inline std::vector<std::ptrdiff_t> paddedRowOffsets(const ConvShape& cs, std::size_t hp, std::size_t wp) {
+  const int k = cs.kernel;
+  std::vector<std::ptrdiff_t> rows(cs.patch());
+  for (int c = 0; c < cs.cin; ++c)
+    for (int kh = 0; kh < k; ++kh)
+      for (int kw = 0; kw < k; ++kw)
+        rows[(static_cast<std::size_t>(c) * k + kh) * k + kw] = static_cast<std::ptrdiff_t>(c * hp * wp + kh * wp + kw);
+  return rows;
+}
+
+// Copies image n of x (CNHW) into the interior of its padded planes (the
+// borders stay as they are: zero).
+template <typename T>
+void padImage(const ConvShape& cs, const Shape& in, const T* x, std::size_t n, std::size_t wp, std::size_t padPlane,
+              T* padded) {
+  const std::size_t inNP = in.plane() * in.n;
+  for (int c = 0; c < cs.cin; ++c) {
+    const T* src = x + c * inNP + n * in.plane();
+    T* dst = padded + c * padPlane + cs.pad * wp + cs.pad;
+    for (int y = 0; y < in.h; ++y) std::memcpy(dst + y * wp, src + static_cast<std::size_t>(y) * in.w, sizeof(T) * in.w);
+  }
+}
+
+// out[o][n][oy][ox] (+)= sum_{c,kh,kw} w[o][c][kh][kw] * x[c][n][oy - pad + kh][ox - pad + kw],
+// stride 1, one image per task (results do not depend on threads).
+template <typename T>
+void implicitConvImages(const ConvShape& cs, const Shape& in, const T* x, const T* w, T* out, bool accumulate,
+                        std::vector<std::vector<T>>& buffers, int threads) {
+  const int k = cs.kernel, oh = cs.outH(in.h), ow = cs.outW(in.w);
+  const std::size_t hp = in.h + 2 * cs.pad, wp = in.w + 2 * cs.pad, padPlane = hp * wp;
+  const std::size_t K = cs.patch(), wideN = static_cast<std::size_t>(oh) * wp, P = static_cast<std::size_t>(oh) * ow;
+  const std::size_t NP = P * in.n;
+  // The GEMM reads up to k - 1 values past the last padded plane (the last
+  // wide row's dropped columns).
+  const std::size_t padSize = cs.cin * padPlane + k, wideSize = static_cast<std::size_t>(cs.cout) * wideN;
+  const std::vector<std::ptrdiff_t> rows = paddedRowOffsets(cs, hp, wp);
+  const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), in.n));
+  if (buffers.size() < static_cast<std::size_t>(workers)) buffers.resize(workers);
+  parallelFor(static_cast<std::size_t>(in.n), workers, [&](std::size_t n0, std::size_t n1, int worker) {
+    std::vector<T>& buffer = buffers[worker];
+    if (buffer.size() < padSize + wideSize) buffer.resize(padSize + wideSize);
+    T* padded = buffer.data();
+    T* wide = padded + padSize;
+    std::fill(padded, padded + padSize, T(0));
+    for (std::size_t n = n0; n < n1; ++n) {
+      padImage(cs, in, x, n, wp, padPlane, padded);
+      gemmTableB(false, cs.cout, wideN, K, T(1), w, K, padded, rows.data(), T(0), wide, wideN, 1);
+      for (int o = 0; o < cs.cout; ++o) {
+        const T* src = wide + o * wideN;
+        T* dst = out + o * NP + n * P;
+        for (int oy = 0; oy < oh; ++oy) {
+          const T* s = src + oy * wp;
+          T* d = dst + static_cast<std::size_t>(oy) * ow;
+          if (accumulate)
+            for (int ox = 0; ox < ow; ++ox) d[ox] += s[ox];
+          else
+            std::memcpy(d, s, sizeof(T) * ow);
+        }
+      }
+    }
+  });
+}
+
+// Weight gradient of a stride-1 conv without im2col: per image, dw += dYwide .
+// Bᵀ, where dYwide is dy laid out on the wide rows (zeros in the dropped
+// columns, so they add nothing) and column (c, kh, kw) of Bᵀ is the padded image
+// shifted as in the forward pass. Images are summed per fixed chunk (shape-
+// dependent only) into partial, chunks x (cout x K).
+template <typename T>
+void implicitWeightGradChunks(const ConvShape& cs, const Shape& in, const T* x, const T* dy, std::size_t chunks,
+                              T* partial, std::vector<std::vector<T>>& buffers, int threads) {
+  const int k = cs.kernel, oh = cs.outH(in.h), ow = cs.outW(in.w);
+  const std::size_t hp = in.h + 2 * cs.pad, wp = in.w + 2 * cs.pad, padPlane = hp * wp;
+  const std::size_t K = cs.patch(), wideN = static_cast<std::size_t>(oh) * wp, P = static_cast<std::size_t>(oh) * ow;
+  const std::size_t NP = P * in.n, wSize = K * cs.cout;
+  const std::size_t padSize = cs.cin * padPlane + k, wideSize = static_cast<std::size_t>(cs.cout) * wideN;
+  const std::vector<std::ptrdiff_t> rows = paddedRowOffsets(cs, hp, wp);
+  const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), chunks));
+  if (buffers.size() < static_cast<std::size_t>(workers)) buffers.resize(workers);
+  parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
+    std::vector<T>& buffer = buffers[worker];
+    if (buffer.size() < padSize + wideSize) buffer.resize(padSize + wideSize);
+    T* padded = buffer.data();
+    T* wide = padded + padSize;
+    std::fill(padded, padded + padSize + wideSize, T(0));
+    for (std::size_t chunk = c0; chunk < c1; ++chunk) {
+      T* dwChunk = partial + chunk * wSize;
+      const std::size_t nBegin = in.n * chunk / chunks, nEnd = in.n * (chunk + 1) / chunks;
+      for (std::size_t n = nBegin; n < nEnd; ++n) {
+        padImage(cs, in, x, n, wp, padPlane, padded);
+        for (int o = 0; o < cs.cout; ++o)
+          for (int oy = 0; oy < oh; ++oy)
+            std::memcpy(wide + o * wideN + oy * wp, dy + o * NP + n * P + static_cast<std::size_t>(oy) * ow,
+                        sizeof(T) * ow);
+        gemmTableB(true, cs.cout, K, wideN, T(1), wide, wideN, padded, rows.data(), n == nBegin ? T(0) : T(1),
+                   dwChunk, K, 1);
+      }
+    }
+  });
+}
+
 // Work is split into groups of images whose column matrix fits in cache: each
 // worker builds a group's columns and multiplies them right away (single-
 // threaded GEMM), so the columns never travel through main memory.
@@ -109,7 +230,9 @@ void convForward(const ConvShape& cs, const Shape& in, const T* x, const T* w, c
   const bool direct = cs.kernel == 1 && cs.stride == 1 && cs.pad == 0;
   const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), groups));
   if (scratch.cols.size() < static_cast<std::size_t>(workers)) scratch.cols.resize(workers);
-  parallelFor(groups, workers, [&](std::size_t g0, std::size_t g1, int worker) {
+  if (implicitConv<T>(cs, in)) {
+    implicitConvImages(cs, in, x, w, y, false, scratch.cols, threads);
+  } else parallelFor(groups, workers, [&](std::size_t g0, std::size_t g1, int worker) {
     std::vector<T>& cols = scratch.cols[worker];
     if (!direct && cols.size() < K * P * g) cols.resize(K * P * g);
     for (std::size_t gi = g0; gi < g1; ++gi) {
@@ -147,9 +270,22 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
   const bool direct = cs.kernel == 1 && cs.stride == 1 && cs.pad == 0;
   const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), chunks));
   if (scratch.cols.size() < static_cast<std::size_t>(workers)) scratch.cols.resize(workers);
-  if (scratch.partial.size() < chunks * wSize) scratch.partial.resize(chunks * wSize);
-  T* partial = scratch.partial.data();
-  parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
+  T* partial = nullptr;
+  // Stride 1: the data gradient is itself a stride-1 convolution of dy (pad
+  // k-1-pad) with the weights flipped and cin/cout swapped, run implicitly;
+  // the column pass below then only forms dw.
+  T* const dxFull = dx;
+  const bool implicitData = dx && implicitConv<T>(cs, in) &&
+                            implicitConv<T>(ConvShape{cs.cout, cs.cin, cs.kernel, 1, cs.kernel - 1 - cs.pad},
+                                            Shape{cs.cout, in.n, cs.outH(in.h), cs.outW(in.w)});
+  // The weight gradient too, where the data gradient (if wanted) runs implicitly.
+  const bool implicitWeights = implicitConv<T>(cs, in) && (!dxFull || implicitData);
+  const std::size_t weightChunks = implicitWeights ? std::min<std::size_t>(in.n, kWeightGradChunks) : chunks;
+  if (scratch.partial.size() < weightChunks * wSize) scratch.partial.resize(weightChunks * wSize);
+  partial = scratch.partial.data();
+  if (implicitData) dx = nullptr;
+  if (implicitWeights) implicitWeightGradChunks(cs, in, x, dy, weightChunks, partial, scratch.cols, threads);
+  else parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
     std::vector<T>& cols = scratch.cols[worker];
     if (cols.size() < K * P * g) cols.resize(K * P * g);
     for (std::size_t chunk = c0; chunk < c1; ++chunk) {
@@ -178,10 +314,23 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
   parallelFor(wSize, threads, [&](std::size_t i0, std::size_t i1, int) {
     for (std::size_t i = i0; i < i1; ++i) {
       T sum = partial[i];
-      for (std::size_t c = 1; c < chunks; ++c) sum += partial[c * wSize + i];
+      for (std::size_t c = 1; c < weightChunks; ++c) sum += partial[c * wSize + i];
       dw[i] = sum;
     }
   });
+  if (implicitData) {
+    const int k = cs.kernel;
+    const ConvShape flipped{cs.cout, cs.cin, k, 1, k - 1 - cs.pad};
+    scratch.flippedWeight.resize(wSize);
+    for (int o = 0; o < cs.cout; ++o)
+      for (int c = 0; c < cs.cin; ++c)
+        for (int kh = 0; kh < k; ++kh)
+          for (int kw = 0; kw < k; ++kw)
+            scratch.flippedWeight[((static_cast<std::size_t>(c) * cs.cout + o) * k + (k - 1 - kh)) * k + (k - 1 - kw)] =
+                w[((static_cast<std::size_t>(o) * cs.cin + c) * k + kh) * k + kw];
+    implicitConvImages(flipped, Shape{cs.cout, in.n, cs.outH(in.h), cs.outW(in.w)}, dy, scratch.flippedWeight.data(),
+                       dxFull, true, scratch.cols, threads);
+  }
   if (db) {
     parallelFor(static_cast<std::size_t>(cs.cout), threads, [&](std::size_t c0, std::size_t c1, int) {
       for (std::size_t c = c0; c < c1; ++c) {

@@ -226,6 +226,7 @@ void Net<T>::forward(const T* images, int n, bool trainMode, bool updateStats, d
       node.y.resize(node.out.size());
     }
     if (node.fusedInto >= 0) continue;
+    const auto t0 = Clock::now();
     if (node.spec.op == OpKind::Input) {
       // NCHW -> CNHW
       const std::size_t P = node.out.plane();
@@ -233,9 +234,10 @@ void Net<T>::forward(const T* images, int n, bool trainMode, bool updateStats, d
         for (int s = 0; s < n; ++s)
           std::memcpy(node.y.data() + (static_cast<std::size_t>(c) * n + s) * P,
                       images + (static_cast<std::size_t>(s) * inC_ + c) * P, sizeof(T) * P);
-      continue;
+    } else {
+      forwardNode(node, trainMode, updateStats, momentumOverride);
     }
-    forwardNode(node, trainMode, updateStats, momentumOverride);
+    profile_.opSeconds[0][static_cast<int>(node.spec.op)] += since(t0);
   }
 }
 
@@ -324,12 +326,18 @@ template <typename T>
 void Net<T>::backward(bool wantInputGrad) {
   if (n_ == 0) throw Error(codes::kInvalidArgument, "expected a forward pass before backward");
   // The last node's gradient was seeded by loss(); clear every other one.
+  const auto t0 = Clock::now();
   for (std::size_t i = 0; i + 1 < nodes_.size(); ++i) {
     if (i == 0 && !wantInputGrad) continue;
     if (nodes_[i].fusedRelu >= 0) continue;  // its gradient is the ReLU's, masked
     nodes_[i].dy.assign(nodes_[i].y.size(), T(0));
   }
-  for (std::size_t i = nodes_.size(); i-- > 1;) backwardNode(nodes_[i], wantInputGrad);
+  profile_.clearSeconds += since(t0);
+  for (std::size_t i = nodes_.size(); i-- > 1;) {
+    const auto t1 = Clock::now();
+    backwardNode(nodes_[i], wantInputGrad);
+    profile_.opSeconds[1][static_cast<int>(nodes_[i].spec.op)] += since(t1);
+  }
 }
 
 template <typename T>
@@ -419,10 +427,12 @@ void Net<T>::inputGrad(T* out) const {
 
 template <typename T>
 void Net<T>::step(const SgdOptions& o) {
+  const auto t0 = Clock::now();
   for (std::size_t i = 0; i < info_.size(); ++i)
     if (info_[i].trainable)
       sgdUpdate(values_[i].size(), values_[i].data(), grads_[i].data(), velocity_[i].data(), o, info_[i].decay,
                 threads_);
+  profile_.optimizerSeconds += since(t0);
 }
 
 template class Net<float>;

@@ -50,9 +50,16 @@ struct HardwareAwareOptions {
   std::uint64_t seed = 0, step = 0;
 };
 
+// Where a step's time goes: the convs (with their FLOPs, for the rate against
+// sgemm), and wall seconds per op kind in the forward [0] and backward [1]
+// passes (indexed by OpKind; a BatchNorm's fused ReLU counts as BatchNorm),
+// the optimizer and the gradient clears. Summed over calls until reset.
+inline constexpr int kOpKinds = 10;
 struct ConvProfile {
   double forwardSeconds = 0, backwardSeconds = 0;
   double forwardFlops = 0, backwardFlops = 0;
+  double opSeconds[2][kOpKinds] = {};
+  double optimizerSeconds = 0, clearSeconds = 0;
 };
 
 template <typename T>

@@ -2,18 +2,88 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
+#include "kernel_path.h"
 #include "parallel.h"
+#include "simd.h"
 
 namespace nax {
 namespace train {
 
 // Every loop runs over channels: a channel's sums are taken in one fixed
 // order (double accumulators), so results do not depend on threads.
+//
+// Float training (the trainer's hot path) runs vectorised: each sum is kept in
+// kSumLanes double partial sums (element i goes to lane i % kSumLanes, the
+// tail past the last whole group is added after the lanes, in order), the same
+// fixed number of lanes on every instruction set, so the result does not
+// depend on threads or on the vector width. The scalar code below is the
+// double path (gradient checks) and the float baseline (NAX_KERNELS=baseline).
+namespace {
+constexpr int kSumLanes = 16;
+using SumVec = simd::Vec<double, kSumLanes>;
+using FloatGroup = simd::VecU<float, kSumLanes>;
+
+inline SumVec widen(const float* p) { return __builtin_convertvector(*reinterpret_cast<const FloatGroup*>(p), SumVec); }
+inline double laneSum(SumVec v) {
+  double s = 0;
+  for (int l = 0; l < kSumLanes; ++l) s += v[l];
+  return s;
+}
+
+// mean and biased variance (two passes, centred squares) of xc[0, M).
+inline void meanVariance(const float* xc, std::size_t M, double& mean, double& var) {
+  const std::size_t whole = M / kSumLanes * kSumLanes;
+  SumVec acc = SumVec{};
+  for (std::size_t i = 0; i < whole; i += kSumLanes) acc += widen(xc + i);
+  double sum = laneSum(acc);
+  for (std::size_t i = whole; i < M; ++i) sum += xc[i];
+  mean = sum / M;
+  SumVec sq = SumVec{};
+  for (std::size_t i = 0; i < whole; i += kSumLanes) {
+    const SumVec d = widen(xc + i) - mean;
+    sq += d * d;
+  }
+  double sqSum = laneSum(sq);
+  for (std::size_t i = whole; i < M; ++i) sqSum += (xc[i] - mean) * (xc[i] - mean);
+  var = sqSum / M;
+}
+}  // namespace
+
 template <typename T>
 void batchNormTrain(const Shape& s, const T* x, const T* gamma, const T* beta, double eps, double momentum, T* y,
                     T* saveMean, T* saveInvStd, T* runMean, T* runVar, int threads, bool relu) {
   const std::size_t M = s.perChannel();
+  if constexpr (std::is_same<T, float>::value) {
+    if (!baselineKernels()) {
+      parallelFor(static_cast<std::size_t>(s.c), threads, [&](std::size_t c0, std::size_t c1, int) {
+        for (std::size_t c = c0; c < c1; ++c) {
+          const float* xc = x + c * M;
+          double mean, var;
+          meanVariance(xc, M, mean, var);
+          const double invStd = 1.0 / std::sqrt(var + eps);
+          saveMean[c] = static_cast<float>(mean);
+          saveInvStd[c] = static_cast<float>(invStd);
+          // y = (x - mean) * scale + beta in float, the mean split into two floats (hi + lo): x - hi
+          // is exact for x near the mean, so a large mean costs no precision (x*scale + shift would cancel).
+          const float m = static_cast<float>(mean), mLo = static_cast<float>(mean - m);
+          const float scale = static_cast<float>(gamma[c] * invStd), b = beta[c];
+          float* yc = y + c * M;
+          if (relu)
+            for (std::size_t i = 0; i < M; ++i) yc[i] = std::max(0.0f, ((xc[i] - m) - mLo) * scale + b);
+          else
+            for (std::size_t i = 0; i < M; ++i) yc[i] = ((xc[i] - m) - mLo) * scale + b;
+          if (runMean) {
+            const double unbiased = M > 1 ? var * M / (M - 1) : var;
+            runMean[c] = static_cast<float>((1 - momentum) * runMean[c] + momentum * mean);
+            runVar[c] = static_cast<float>((1 - momentum) * runVar[c] + momentum * unbiased);
+          }
+        }
+      });
+      return;
+    }
+  }
   parallelFor(static_cast<std::size_t>(s.c), threads, [&](std::size_t c0, std::size_t c1, int) {
     for (std::size_t c = c0; c < c1; ++c) {
       const T* xc = x + c * M;
@@ -67,6 +137,50 @@ template <typename T>
 void batchNormBackward(const Shape& s, const T* x, const T* gamma, const T* saveMean, const T* saveInvStd, const T* dy,
                        T* dx, T* dgamma, T* dbeta, int threads, const T* reluOut) {
   const std::size_t M = s.perChannel();
+  if constexpr (std::is_same<T, float>::value) {
+    if (!baselineKernels()) {
+      parallelFor(static_cast<std::size_t>(s.c), threads, [&](std::size_t c0, std::size_t c1, int) {
+        const std::size_t whole = M / kSumLanes * kSumLanes;
+        for (std::size_t c = c0; c < c1; ++c) {
+          const float* xc = x + c * M;
+          const float* dyc = dy + c * M;
+          const float* rc = reluOut ? reluOut + c * M : nullptr;
+          const double mean = saveMean[c], invStd = saveInvStd[c];
+          // sum(g) and sum(g * (x - mean)), g = dy masked by the fused ReLU.
+          SumVec accDy = SumVec{}, accDyX = SumVec{};
+          alignas(64) float g[kSumLanes];
+          for (std::size_t i = 0; i < whole; i += kSumLanes) {
+            for (int l = 0; l < kSumLanes; ++l) g[l] = rc && !(rc[i + l] > 0.0f) ? 0.0f : dyc[i + l];
+            const SumVec gv = widen(g);
+            accDy += gv;
+            accDyX += gv * (widen(xc + i) - mean);
+          }
+          double sumDy = laneSum(accDy), sumDyX = laneSum(accDyX);
+          for (std::size_t i = whole; i < M; ++i) {
+            const double gi = rc && !(rc[i] > 0.0f) ? 0.0 : static_cast<double>(dyc[i]);
+            sumDy += gi;
+            sumDyX += gi * (xc[i] - mean);
+          }
+          const double sumDyXhat = sumDyX * invStd;
+          dgamma[c] = static_cast<float>(sumDyXhat);
+          dbeta[c] = static_cast<float>(sumDy);
+          if (!dx) continue;
+          // dx += k * (g - mean(g)) - (x - mean) * k * invStd * mean(g * xhat), in float.
+          const double k = gamma[c] * invStd;
+          const float a = static_cast<float>(k), b = static_cast<float>(k * sumDy / M),
+                      cx = static_cast<float>(k * invStd * sumDyXhat / M), m = static_cast<float>(mean);
+          const float mLo = static_cast<float>(mean - m);  // as in the forward pass
+          float* dxc = dx + c * M;
+          if (rc)
+            for (std::size_t i = 0; i < M; ++i)
+              dxc[i] += a * (rc[i] > 0.0f ? dyc[i] : 0.0f) - b - ((xc[i] - m) - mLo) * cx;
+          else
+            for (std::size_t i = 0; i < M; ++i) dxc[i] += a * dyc[i] - b - ((xc[i] - m) - mLo) * cx;
+        }
+      });
+      return;
+    }
+  }
   parallelFor(static_cast<std::size_t>(s.c), threads, [&](std::size_t c0, std::size_t c1, int) {
     for (std::size_t c = c0; c < c1; ++c) {
       const T* xc = x + c * M;

@@ -31,5 +31,16 @@ inline void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, 
   dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
 }
 
+inline void gemmTableB(bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                       std::size_t lda, const float* b, const std::ptrdiff_t* offsets, float beta, float* c,
+                       std::size_t ldc, int threads) {
+  sgemmTableB(tb, m, n, k, alpha, a, lda, b, offsets, beta, c, ldc, threads);
+}
+inline void gemmTableB(bool tb, std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
+                       std::size_t lda, const double* b, const std::ptrdiff_t* offsets, double beta, double* c,
+                       std::size_t ldc, int threads) {
+  dgemmTableB(tb, m, n, k, alpha, a, lda, b, offsets, beta, c, ldc, threads);
+}
+
 }  // namespace train
 }  // namespace nax
