@@ -36,3 +36,5 @@ export { runEvolution, wilsonUpper, screeningStats } from './evolution';
 export type { Candidate, EvaluationContext, EvaluationEvent, GenerationEvent, EvolutionOptions, EvolutionResult, ScreeningOptions, ScreeningStats, ProxyCandidate } from './evolution';
 export { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint';
 export type { EvolutionCheckpoint, EvolutionFingerprint } from './checkpoint';
+export { hypervolume } from './hypervolume';
+export type { HypervolumeReference } from './hypervolume';
