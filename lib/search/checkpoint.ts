@@ -29,6 +29,8 @@ export interface EvolutionFingerprint {
   initialKeys: string[];
   /** The successive-halving screen (null: none). */
   screening: unknown;
+  /** The predictor pre-screen (null: none). */
+  prescreen: unknown;
 }
 
 export interface CheckpointCandidate<R> {
@@ -52,6 +54,8 @@ export interface EvolutionCheckpoint<R> {
   archive: CheckpointCandidate<R>[];
   /** Proxy (screening-rung) results, in evaluation order. */
   proxies: Array<CheckpointCandidate<R> & { fidelity: number }>;
+  /** Offspring the predictor pre-screen passed over in the completed generations. */
+  predictorRejected?: number;
 }
 
 export async function writeFileAtomic(file: string, text: string): Promise<void> {

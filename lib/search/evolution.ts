@@ -29,6 +29,7 @@ import { NaxError, ErrorCodes, expectNumber, invalid } from '../errors';
 import { Rng, type RngState } from './random';
 import { type Genome, type SearchSpace, genomeKey, randomGenome, mutateGenome, uniformCrossover, validateGenome, spaceSize, cloneGenome } from './genome';
 import { rankAndCrowd, binaryTournament, environmentalSelection } from './nsga2';
+import { GenePredictor } from './predictor';
 import { type Objectives, objectiveVector, paretoFront } from './pareto';
 import {
   type EvolutionCheckpoint,
@@ -68,6 +69,27 @@ export interface ScreeningOptions {
   keep?: number;
   /** z of the bound a proxy accuracy must beat (default 1.96: Wilson 95%). */
   z?: number;
+  /**
+   * Offspring bred per generation, as a multiple of the population (default 1). Above 1 the
+   * screen chooses among more children than plain NSGA-II breeds (pre-screening, as the
+   * predictor-guided searches AnalogNAS and Gibbon do with a learned model).
+   */
+  oversample?: number;
+}
+
+/**
+ * Predictor pre-screen (lib/search/predictor.ts): breed `oversample` x population offspring,
+ * predict their accuracy and log EDAP from an additive model fit to every earlier full
+ * evaluation, and pass on only the population's worth that NSGA-II's selection ranks best on the
+ * predictions. Costs no evaluation; active once `minSamples` candidates are evaluated.
+ */
+export interface PrescreenOptions {
+  /** Offspring bred per kept one (default 3). */
+  oversample?: number;
+  /** Full evaluations needed before the predictor is used (default: 2 x population). */
+  minSamples?: number;
+  /** Ridge penalty (default 0.01). */
+  ridge?: number;
 }
 
 /** A proxy (reduced-fidelity) result of the screen. */
@@ -87,6 +109,8 @@ export interface ScreeningStats {
   proxyEvaluations: Record<string, number>;
   /** Candidates the screen ruled out: full evaluations saved. */
   savedFullEvaluations: number;
+  /** Bred offspring the predictor passed over before any evaluation (each would have been evaluated without it). */
+  predictorRejected: number;
   /** Total cost in full-evaluation equivalents: full evaluations + sum of rung fidelities. */
   fullEvaluationEquivalents: number;
 }
@@ -101,6 +125,8 @@ export interface GenerationEvent<R extends Objectives> {
   cacheHits: number;
   /** Fresh offspring the screen ruled out in this generation (not evaluated in full). */
   screenedOut: number;
+  /** Bred offspring the predictor pre-screen passed over in this generation. */
+  prescreenedOut: number;
   /** Distinct candidates evaluated so far. */
   archiveSize: number;
   population: Candidate<R>[];
@@ -155,6 +181,8 @@ export interface EvolutionOptions<R extends Objectives> {
   checkpoint?: { path: string; resume?: boolean };
   /** Successive-halving screen of the offspring (default: none, every offspring in full). */
   screening?: ScreeningOptions;
+  /** Predictor pre-screen of the offspring (default: none). */
+  prescreen?: PrescreenOptions;
 }
 
 export interface EvolutionResult<R extends Objectives> {
@@ -198,6 +226,7 @@ function checkScreening(s: ScreeningOptions): Required<ScreeningOptions> {
     images: expectNumber('screening.images', s.images, { integer: true, min: 1 }),
     keep: expectNumber('screening.keep', s.keep ?? 0.5, { above: 0, max: 1 }),
     z: expectNumber('screening.z', s.z ?? 1.96, { min: 0, max: 10 }),
+    oversample: expectNumber('screening.oversample', s.oversample ?? 1, { min: 1, max: 16 }),
   };
 }
 
@@ -230,6 +259,14 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
   const chunkSize = options.evaluationChunk === undefined ? Infinity : expectNumber('evaluationChunk', options.evaluationChunk, { integer: true, min: 1 });
   const concurrency = options.concurrency === undefined ? 1 : options.concurrency === Infinity ? Infinity : expectNumber('concurrency', options.concurrency, { integer: true, min: 1 });
   const screening = options.screening === undefined ? undefined : checkScreening(options.screening);
+  const prescreen =
+    options.prescreen === undefined
+      ? undefined
+      : {
+          oversample: expectNumber('prescreen.oversample', options.prescreen.oversample ?? 3, { min: 1, max: 32 }),
+          minSamples: expectNumber('prescreen.minSamples', options.prescreen.minSamples ?? 2 * requested, { integer: true, min: 1 }),
+          ridge: expectNumber('prescreen.ridge', options.prescreen.ridge ?? 1e-2, { above: 0 }),
+        };
   const initial = (options.initialGenomes ?? []).map((g, i) => cloneGenome(validateGenome(space, g, `initialGenomes[${i}]`)));
   const fingerprint: EvolutionFingerprint = {
     space,
@@ -239,6 +276,7 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
     mutationRate,
     initialKeys: initial.map(genomeKey),
     screening: screening ?? null,
+    prescreen: prescreen ?? null,
   };
   const checkpointPath = options.checkpoint?.path;
 
@@ -246,6 +284,8 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
   /** Proxy results by `${fidelity}:${key}`, in evaluation order. */
   const proxies = new Map<string, ProxyCandidate<R>>();
   const proxyKey = (fidelity: number, key: string) => `${fidelity}:${key}`;
+  /** Offspring the predictor passed over, summed over completed generations. */
+  let predictorRejected = 0;
   let population: string[] = [];
   let rng: Rng;
   // Generator state at the start of the generation being evaluated: a mid-generation checkpoint
@@ -265,6 +305,7 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
       population,
       archive: [...archive.values()],
       proxies: [...proxies.values()],
+      predictorRejected,
     };
     await saveCheckpoint(checkpointPath, checkpoint);
   };
@@ -354,8 +395,21 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
     return alive;
   };
 
-  const finishGeneration = async (gen: number, evaluated: number, cacheHits: number, screenedOut = 0): Promise<void> => {
+  /** The predictor pre-screen: the `count` fresh offspring the additive model ranks best. */
+  const predictorPick = (fresh: Genome[], count: number, gen: number): Genome[] => {
+    const known = [...archive.values()].filter((c) => c.generation < gen);
+    if (!prescreen || fresh.length <= count || known.length < prescreen.minSamples) return fresh;
+    const genomes = known.map((c) => c.genome);
+    const accuracy = GenePredictor.fit(space, genomes, known.map((c) => c.result.accuracy), prescreen.ridge);
+    const logEdap = GenePredictor.fit(space, genomes, known.map((c) => Math.log(Math.max(c.result.edap, 1e-300))), prescreen.ridge);
+    const points = fresh.map((g) => [-accuracy.predict(g), logEdap.predict(g)]);
+    const kept = new Set(environmentalSelection(points, Math.max(0, count)));
+    return fresh.filter((_, i) => kept.has(i));
+  };
+
+  const finishGeneration = async (gen: number, evaluated: number, cacheHits: number, screenedOut = 0, prescreenedOut = 0): Promise<void> => {
     generation = gen;
+    predictorRejected += prescreenedOut;
     await writeCheckpoint(gen, rng.state());
     if (onGeneration) {
       await onGeneration({
@@ -364,6 +418,7 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
         evaluated,
         cacheHits,
         screenedOut,
+        prescreenedOut,
         archiveSize: archive.size,
         population: population.map((k) => archive.get(k)!),
         front: paretoFront([...archive.values()]),
@@ -385,6 +440,7 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
     if (!saved.population.every((k) => archive.has(k)))
       throw new NaxError(ErrorCodes.io, `checkpoint ${checkpointPath} lists population members missing from its archive`);
     population = saved.population.slice();
+    predictorRejected = saved.predictorRejected ?? 0;
     rng = Rng.fromState(saved.rng);
     generation = saved.generation;
     resumedFrom = saved.generation;
@@ -429,9 +485,12 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
     const earlier = new Set([...archive.values()].filter((c) => c.generation < gen).map((c) => c.key));
     // Candidates an earlier generation's screen ruled out count as seen: they are not bred again as novel.
     const ruledOut = new Set([...proxies.values()].filter((p) => p.generation < gen && !archive.has(p.key)).map((p) => p.key));
-    const bred = breed(parents, ranked, rng, populationSize, ruledOut.size ? new Set([...earlier, ...ruledOut]) : earlier, new Set(population), (g) => mutateGenome(space, g, rng, { rate: mutationRate }), crossoverRate);
+    const perGeneration = screening ? Math.round(screening.oversample * populationSize) : populationSize;
+    const offspringCount = prescreen ? Math.round(prescreen.oversample * perGeneration) : perGeneration;
+    const bred = breed(parents, ranked, rng, offspringCount, ruledOut.size ? new Set([...earlier, ...ruledOut]) : earlier, new Set(population), (g) => mutateGenome(space, g, rng, { rate: mutationRate }), crossoverRate);
     const cacheHits = bred.filter((g) => earlier.has(genomeKey(g))).length;
-    const fresh = bred.filter((g) => !earlier.has(genomeKey(g)));
+    const bredFresh = bred.filter((g) => !earlier.has(genomeKey(g)));
+    const fresh = predictorPick(bredFresh, perGeneration - cacheHits, gen);
     const survivors = new Set((await screen(fresh, gen)).map(genomeKey));
     const offspring = bred.filter((g) => earlier.has(genomeKey(g)) || survivors.has(genomeKey(g)));
     const evaluated = await evaluateNew(offspring, gen);
@@ -445,7 +504,7 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
       }
     }
     population = select(pool);
-    await finishGeneration(gen, evaluated, cacheHits, fresh.length - survivors.size);
+    await finishGeneration(gen, evaluated, cacheHits, fresh.length - survivors.size, bredFresh.length - fresh.length);
   }
 
   const all = [...archive.values()];
@@ -457,7 +516,7 @@ export async function runEvolution<R extends Objectives>(options: EvolutionOptio
     archive: all,
     evaluations: all.length,
     proxies: [...proxies.values()],
-    screening: screeningStats(all, [...proxies.values()]),
+    screening: { ...screeningStats(all, [...proxies.values()]), predictorRejected },
   };
 }
 
@@ -472,7 +531,7 @@ export function screeningStats(archive: ReadonlyArray<{ key: string }>, proxies:
     cost += p.fidelity;
     if (!full.has(p.key)) ruledOut.add(p.key);
   }
-  return { fullEvaluations: full.size, proxyEvaluations, savedFullEvaluations: ruledOut.size, fullEvaluationEquivalents: cost };
+  return { fullEvaluations: full.size, proxyEvaluations, savedFullEvaluations: ruledOut.size, predictorRejected: 0, fullEvaluationEquivalents: cost };
 }
 
 /**

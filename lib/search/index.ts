@@ -38,3 +38,5 @@ export { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint';
 export type { EvolutionCheckpoint, EvolutionFingerprint } from './checkpoint';
 export { hypervolume } from './hypervolume';
 export type { HypervolumeReference } from './hypervolume';
+export { compareSearchEfficiency, runAtBudget, surrogateProblem, SEARCH_METHODS } from './efficiency';
+export type { FidelityProblem, SearchMethod, BudgetRun, BudgetOptions, EfficiencyRow, EfficiencySummary, EfficiencyComparison } from './efficiency';
