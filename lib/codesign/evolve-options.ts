@@ -86,6 +86,11 @@ export interface EvolveEvaluationOptions {
    * search's candidate scores stay on chip 0 (one draw per candidate keeps the search's cost).
    */
   chips?: number;
+  /**
+   * Validation images the chosen model's per-layer sensitivity is measured on (report.html's
+   * "why" table: 2 x layers + 1 crossbar runs; default 200; 0 skips it).
+   */
+  sensitivityImages?: number;
 }
 
 /**
@@ -112,6 +117,8 @@ export interface EvolveConfig {
   adcBitsGene?: AdcGeneValue[];
   /** The offspring screen (null: every offspring in full). */
   screening: Required<EvolveScreeningOptions> | null;
+  /** The predictor pre-screen (null: off). */
+  prescreen: { oversample: number } | null;
   population: number;
   generations: number;
   seed: number;
@@ -161,6 +168,8 @@ export interface EvolveOptionsInput {
   adcBitsGene?: AdcGeneValue[];
   /** Successive-halving screen of the offspring (default: off). */
   screening?: EvolveScreeningOptions | false;
+  /** Predictor pre-screen: breed `oversample` x population offspring, simulate the population's worth the predictor ranks best (default: off). */
+  prescreen?: { oversample?: number } | false;
   population?: number;
   generations?: number;
   seed?: number;
@@ -179,7 +188,7 @@ export interface EvolveOptionsInput {
 
 const TOP_KEYS = [
   'dataset', 'dataPath', 'kernels', 'crossbars', 'population', 'generations', 'seed', 'outDir', 'device', 'hardware', 'lambda',
-  'quick', 'network', 'supernet', 'finetune', 'evaluation', 'threads', 'cols', 'adcBitsGene', 'screening',
+  'quick', 'network', 'supernet', 'finetune', 'evaluation', 'threads', 'cols', 'adcBitsGene', 'screening', 'prescreen',
 ];
 
 function section<T extends object>(name: string, value: unknown, keys: string[]): Partial<T> {
@@ -241,6 +250,11 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
     });
     screening = { fidelities: fidelities.slice(), keep: expectNumber('screening.keep', sc.keep ?? 0.5, { above: 0, max: 1 }) };
   }
+  let prescreen: { oversample: number } | null = null;
+  if (input.prescreen !== undefined && input.prescreen !== false) {
+    const ps = section<{ oversample?: number }>('prescreen', input.prescreen, ['oversample']);
+    prescreen = { oversample: expectNumber('prescreen.oversample', ps.oversample ?? 3, { min: 1, max: 32 }) };
+  }
   const population = expectNumber('population', input.population ?? preset.population, { integer: true, min: 2, max: 10000 });
   const generations = expectNumber('generations', input.generations ?? preset.generations, { integer: true, min: 0, max: 10000 });
   const seed = expectNumber('seed', input.seed ?? EVOLVE_DEFAULTS.seed, { integer: true, min: 0, max: 2 ** 31 - 1 });
@@ -287,7 +301,7 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
     expectNumber('finetune.finalists', ft.finalists ?? preset.finetune.finalists, { integer: true, min: 1, max: 100 }),
   );
   const ev = section<EvolveEvaluationOptions>('evaluation', input.evaluation, [
-    'validationImages', 'testImages', 'calibrationBatches', 'calibrationBatchSize', 'scaleImages', 'batchSize', 'chips',
+    'validationImages', 'testImages', 'calibrationBatches', 'calibrationBatchSize', 'scaleImages', 'batchSize', 'chips', 'sensitivityImages',
   ]);
   const evaluation = {
     validationImages: expectNumber('evaluation.validationImages', ev.validationImages ?? preset.evaluation.validationImages, { integer: true, min: 10 }),
@@ -297,10 +311,11 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
     scaleImages: expectNumber('evaluation.scaleImages', ev.scaleImages ?? preset.evaluation.scaleImages, { integer: true, min: 1, max: 100000 }),
     batchSize: expectNumber('evaluation.batchSize', ev.batchSize ?? preset.evaluation.batchSize, { integer: true, min: 1, max: 100000 }),
     chips: expectNumber('evaluation.chips', ev.chips ?? preset.evaluation.chips, { integer: true, min: 1, max: MAX_CHIPS }),
+    sensitivityImages: expectNumber('evaluation.sensitivityImages', ev.sensitivityImages ?? 200, { integer: true, min: 0, max: 100000 }),
   };
   return {
     dataset,
     ...(input.dataPath !== undefined ? { dataPath: input.dataPath } : {}),
-    kernels, crossbars, ...(cols ? { cols } : {}), ...(adcBitsGene ? { adcBitsGene } : {}), screening, population, generations, seed, outDir, device, hardware, lambda, quick, network, supernet, finetune, evaluation, threads,
+    kernels, crossbars, ...(cols ? { cols } : {}), ...(adcBitsGene ? { adcBitsGene } : {}), screening, prescreen, population, generations, seed, outDir, device, hardware, lambda, quick, network, supernet, finetune, evaluation, threads,
   };
 }

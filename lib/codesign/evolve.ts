@@ -39,6 +39,8 @@ import { buildResults, describeAccuracyComparison, type EvolveResults, type Fina
 import { type ChipsClassifyResult, chipAccuracies } from '../runtime/classify';
 import type { NetworkCost } from '../hardware';
 import { writeOutputs } from './outputs';
+import { layerSensitivity, type LayerSensitivity } from './layer-sensitivity';
+import { firstImages } from './candidate';
 
 export type EvolvePhase = 'data' | 'supernet' | 'search' | 'final' | 'report';
 
@@ -91,13 +93,14 @@ function runFingerprint(c: EvolveConfig) {
     ...(c.cols ? { cols: c.cols } : {}),
     ...(c.adcBitsGene ? { adcBitsGene: c.adcBitsGene } : {}),
     ...(c.screening ? { screening: c.screening } : {}),
+    ...(c.prescreen ? { prescreen: c.prescreen } : {}),
     seed: c.seed,
     device: c.device,
     hardware: c.hardware,
     network: c.network,
     supernet: c.supernet,
-    // The test split and its chip count are read after the search only.
-    evaluation: { ...c.evaluation, testImages: undefined, chips: undefined },
+    // The test split, its chip count and the sensitivity study are read after the search only.
+    evaluation: { ...c.evaluation, testImages: undefined, chips: undefined, sensitivityImages: undefined },
   };
 }
 
@@ -326,6 +329,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   };
   const evolution: EvolutionResult<CandidateResult> = await runEvolution<CandidateResult>({
     ...(config.screening ? { screening: { ...config.screening, images: validationSet.count } } : {}),
+    ...(config.prescreen ? { prescreen: config.prescreen } : {}),
     space: layout.space,
     population: config.population,
     generations: config.generations,
@@ -470,6 +474,17 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
       plan, cost, onnx: sub.onnx,
     });
   }
+  // Why the chosen model's choices: per-layer accuracy sensitivity (validation images, chip 0) and cost shares.
+  let sensitivity: LayerSensitivity | undefined;
+  if (config.evaluation.sensitivityImages > 0) {
+    checkAbort('the per-layer sensitivity');
+    emit({ phase: 'final', done: finalTotal - 1, total: finalTotal, message: 'per-layer sensitivity of the chosen model' });
+    const best = baselineFinals.slice().sort((a, b) => b.test.accuracy - a.test.accuracy || a.test.edap - b.test.edap)[0];
+    sensitivity = await layerSensitivity(
+      evaluator, finalistSubs.get(picks[0].candidate.key)!, layout, picks[0].candidate.genome, config.device,
+      firstImages(validationSet, config.evaluation.sensitivityImages, spec.inputShape), best.genome.crossbars[0], signal,
+    );
+  }
   timings.finalSeconds = (Date.now() - t) / 1000;
   eta.remainingFinal = 0;
   emit({ phase: 'final', done: finalTotal, total: finalTotal, message: 'final models tested' });
@@ -488,6 +503,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     finals,
     baselineFinals,
     supernetHistory: train0.epochs,
+    sensitivity,
     subnetKernels: (g) => subnetKernels(layout, g),
     timings: { ...timings, candidateSeconds, evaluatedThisRun: evaluatedNow, ...(queueStats ? { queue: queueStats } : {}) },
     resumed: !!resume,
