@@ -167,9 +167,9 @@ export interface EvolveOptionsInput {
   /** ADC resolutions to search per layer, e.g. [4, 5, 6, 'lossless'] (default: not searched). */
   adcBitsGene?: AdcGeneValue[];
   /** Successive-halving screen of the offspring (default: off). */
-  screening?: EvolveScreeningOptions | false;
+  screening?: EvolveScreeningOptions | false | null;
   /** Predictor pre-screen: breed `oversample` x population offspring, simulate the population's worth the predictor ranks best (default: off). */
-  prescreen?: { oversample?: number } | false;
+  prescreen?: { oversample?: number } | false | null;
   population?: number;
   generations?: number;
   seed?: number;
@@ -240,7 +240,8 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
     adcBitsGene = list.slice().sort((a, b) => (a === b ? 0 : a === 'lossless' ? 1 : b === 'lossless' ? -1 : a - b));
   }
   let screening: Required<EvolveScreeningOptions> | null = null;
-  if (input.screening !== undefined && input.screening !== false) {
+  // null (a resolved config republished to queue workers) means off, like false.
+  if (input.screening !== undefined && input.screening !== false && input.screening !== null) {
     const sc = section<EvolveScreeningOptions>('screening', input.screening, ['fidelities', 'keep']);
     const fidelities = sc.fidelities;
     if (!Array.isArray(fidelities) || fidelities.length === 0) throw invalid('screening.fidelities', 'a non-empty list of fractions in (0, 1), ascending', fidelities);
@@ -251,7 +252,7 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
     screening = { fidelities: fidelities.slice(), keep: expectNumber('screening.keep', sc.keep ?? 0.5, { above: 0, max: 1 }) };
   }
   let prescreen: { oversample: number } | null = null;
-  if (input.prescreen !== undefined && input.prescreen !== false) {
+  if (input.prescreen !== undefined && input.prescreen !== false && input.prescreen !== null) {
     const ps = section<{ oversample?: number }>('prescreen', input.prescreen, ['oversample']);
     prescreen = { oversample: expectNumber('prescreen.oversample', ps.oversample ?? 3, { min: 1, max: 32 }) };
   }
