@@ -21,7 +21,8 @@ import { GraphExecutor } from '../runtime/executor';
 import type { InputRange } from '../runtime/calibrate';
 import { type ChipsClassifyResult, calibrate, calibrationBatches, classify, classifyOnCrossbars, classifyOverChips, type LabelledImages } from '../runtime/classify';
 import { exportOnnx, extractSubnet, type ImageSet, type NetworkSpec, type TrainModel } from '../train';
-import { createSearchSpace, validateGenome, type Genome, type SearchSpace } from '../search/genome';
+import { createSearchSpace, genomeCols, validateGenome, type AdcGeneValue, type Genome, type SearchSpace } from '../search/genome';
+import { invalid } from '../errors';
 import type { Objectives } from '../search/pareto';
 
 /** One crossbar layer of the network as the genome sees it. */
@@ -50,7 +51,7 @@ export interface GenomeLayout {
  * The search space of a supernet: kernel choices for its searchable convs (the supernet's own
  * elastic choices), a single fixed kernel elsewhere, and `crossbarSizes` for every layer.
  */
-export function networkSearchSpace(spec: NetworkSpec, crossbarSizes: number[]): GenomeLayout {
+export function networkSearchSpace(spec: NetworkSpec, crossbarSizes: number[], genes: { colSizes?: number[]; adcBits?: AdcGeneValue[] } = {}): GenomeLayout {
   const nodes = spec.nodes.filter((n) => n.op === 'conv' || n.op === 'linear');
   const space = createSearchSpace({
     layers: nodes.map((n) => ({
@@ -58,6 +59,8 @@ export function networkSearchSpace(spec: NetworkSpec, crossbarSizes: number[]): 
       kernelSizes: n.op === 'linear' ? [1] : n.kernelChoices ? [...n.kernelChoices] : [n.kernel ?? 1],
       crossbarSizes: [...crossbarSizes],
     })),
+    ...(genes.colSizes ? { colSizes: [...genes.colSizes] } : {}),
+    ...(genes.adcBits ? { adcBits: [...genes.adcBits] } : {}),
   });
   return { space, layers: geneLayers(spec) };
 }
@@ -68,23 +71,40 @@ export function subnetKernels(layout: GenomeLayout, genome: Genome): number[] {
   return genome.kernels.filter((_, i) => layout.layers[i].searchable);
 }
 
-/** The genome with the smallest kernel of every searchable conv and one crossbar size everywhere. */
+/**
+ * The genome with the smallest kernel of every searchable conv and one square crossbar size
+ * everywhere (with a column gene: cols = rows, which must be among the column choices; with an
+ * ADC gene: the most precise choice, 'lossless' when offered, so the baseline is the homogeneous
+ * network with the converters NAX assumes).
+ */
 export function homogeneousGenome(space: SearchSpace, crossbar: number, kernel?: number): Genome {
-  return {
+  const genome: Genome = {
     kernels: space.layers.map((l) => (kernel !== undefined && l.kernelSizes.includes(kernel) ? kernel : l.kernelSizes[0])),
     crossbars: space.layers.map(() => crossbar),
   };
+  if (space.layers[0]?.colSizes) genome.cols = space.layers.map(() => crossbar);
+  if (space.layers[0]?.adcBits) genome.adcBits = space.layers.map((l) => l.adcBits![l.adcBits!.length - 1]);
+  return genome;
 }
 
 /**
  * The per-layer mapping of a genome: the device/converter config as the default, each layer's
- * crossbar size (rows = cols) as its override. Valid for the executor's backend and the cost
+ * crossbar rows and columns (equal unless the genome has a column gene) and, with an ADC gene,
+ * its ADC resolution as its override. Valid for the executor's backend and the cost
  * model alike.
  */
 export function genomeMapping(space: SearchSpace, genome: Genome, device: CrossbarConfigInput): CrossbarMapping {
   validateGenome(space, genome);
   const layers: Record<string, CrossbarConfigInput> = {};
-  space.layers.forEach((l, i) => (layers[l.name] = { rows: genome.crossbars[i], cols: genome.crossbars[i] }));
+  space.layers.forEach(
+    (l, i) =>
+      (layers[l.name] = {
+        rows: genome.crossbars[i],
+        cols: genomeCols(genome, i),
+        // The ADC gene overrides the device config's rule for this layer only.
+        ...(genome.adcBits ? { adcBits: genome.adcBits[i] } : {}),
+      }),
+  );
   return { default: { ...device }, layers };
 }
 
@@ -100,6 +120,14 @@ export interface CandidateResult extends Objectives {
   latencySeconds: number;
   areaMm2: number;
   arrays: number;
+}
+
+/** The first `count` images of a set (all of it when count is undefined or not smaller). */
+export function firstImages(set: ImageSet, count: number | undefined, shape: readonly number[]): ImageSet {
+  if (count === undefined || count >= set.count) return set;
+  if (!Number.isInteger(count) || count < 1) throw invalid('validationImages', `an integer in [1, ${set.count}]`, count);
+  const perImage = shape[0] * shape[1] * shape[2];
+  return { images: set.images.subarray(0, count * perImage), labels: set.labels.subarray(0, count), count };
 }
 
 /** A subnet ready for crossbar evaluation (depends on the kernels only, not on crossbar sizes). */
@@ -191,11 +219,15 @@ export class CandidateEvaluator {
     return { graph, onnx, inputRanges, idealAccuracy, activity };
   }
 
-  /** Non-ideal accuracy and EDAP of one genome on the validation images. */
-  async evaluate(genome: Genome, signal?: AbortSignal): Promise<CandidateResult> {
+  /**
+   * Non-ideal accuracy and EDAP of one genome on the validation images; with `validationImages`,
+   * on the first that many of them only (a successive-halving rung: the subsets are nested, so a
+   * candidate's rungs and its full score share their first images). EDAP does not depend on it.
+   */
+  async evaluate(genome: Genome, signal?: AbortSignal, validationImages?: number): Promise<CandidateResult> {
     const sub = await this.prepare(genome);
     const mapping = genomeMapping(this.options.layout.space, genome, this.options.device);
-    const { accuracy, cost } = await this.crossbarRun(sub, mapping, this.options.validation, signal);
+    const { accuracy, cost } = await this.crossbarRun(sub, mapping, firstImages(this.options.validation, validationImages, this.inputShape), signal);
     return {
       accuracy,
       edap: cost.total.edap,

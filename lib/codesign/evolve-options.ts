@@ -13,7 +13,7 @@ import { resolveHardware, type HardwareConfig, type HardwareOverrides } from '..
 import { ARCHS, KERNEL_SIZE_RULE, isKernelSize, type ArchName } from '../train';
 import { DEFAULT_LAMBDA } from './choose';
 import { MAX_CHIPS } from '../runtime/classify';
-import { DEFAULT_CROSSBAR_SIZES, DEFAULT_KERNEL_SIZES, MAX_CROSSBAR_SIZE } from '../search/genome';
+import { DEFAULT_CROSSBAR_SIZES, DEFAULT_KERNEL_SIZES, MAX_ADC_GENE_BITS, MAX_CROSSBAR_SIZE, MIN_ADC_GENE_BITS, type AdcGeneValue } from '../search/genome';
 
 /**
  * Device and converter defaults of the search: the engine's NAX Table I / PUMA converters (2-bit
@@ -86,13 +86,39 @@ export interface EvolveEvaluationOptions {
    * search's candidate scores stay on chip 0 (one draw per candidate keeps the search's cost).
    */
   chips?: number;
+  /**
+   * Validation images the chosen model's per-layer sensitivity is measured on (report.html's
+   * "why" table: 2 x layers + 1 crossbar runs; default 200; 0 skips it).
+   */
+  sensitivityImages?: number;
+}
+
+/**
+ * Successive-halving screen of the search's offspring (lib/search/evolution.ts): each
+ * generation's new candidates are scored on the first `fidelities[i]` fraction of the validation
+ * images first, and only those not ruled out go on to the full validation set.
+ */
+export interface EvolveScreeningOptions {
+  /** Rung fractions of the validation images, ascending in (0, 1) (e.g. [0.125, 0.5]). */
+  fidelities: number[];
+  /** Most of a rung's candidates that go on (default 0.5). */
+  keep?: number;
 }
 
 export interface EvolveConfig {
   dataset: DatasetName;
   dataPath?: string;
   kernels: number[];
+  /** Crossbar rows each layer may take (also its columns unless `cols` is set). */
   crossbars: number[];
+  /** Crossbar columns searched independently of the rows (absent: square arrays). */
+  cols?: number[];
+  /** ADC resolutions searched per layer (absent: the device config's rule for every layer). */
+  adcBitsGene?: AdcGeneValue[];
+  /** The offspring screen (null: every offspring in full). */
+  screening: Required<EvolveScreeningOptions> | null;
+  /** The predictor pre-screen (null: off). */
+  prescreen: { oversample: number } | null;
   population: number;
   generations: number;
   seed: number;
@@ -137,7 +163,16 @@ export interface EvolveOptionsInput {
   dataset?: DatasetName;
   dataPath?: string;
   kernels?: number[];
+  /** Crossbar rows (= columns unless `cols` is given) each layer may take. */
   crossbars?: number[];
+  /** Crossbar column counts, searched independently of the rows (must include every `crossbars` size: the baselines are square). */
+  cols?: number[];
+  /** ADC resolutions to search per layer, e.g. [4, 5, 6, 'lossless'] (default: not searched). */
+  adcBitsGene?: AdcGeneValue[];
+  /** Successive-halving screen of the offspring (default: off). */
+  screening?: EvolveScreeningOptions | false | null;
+  /** Predictor pre-screen: breed `oversample` x population offspring, simulate the population's worth the predictor ranks best (default: off). */
+  prescreen?: { oversample?: number } | false | null;
   population?: number;
   generations?: number;
   seed?: number;
@@ -156,7 +191,7 @@ export interface EvolveOptionsInput {
 
 const TOP_KEYS = [
   'dataset', 'dataPath', 'kernels', 'crossbars', 'population', 'generations', 'seed', 'outDir', 'device', 'hardware', 'lambda',
-  'quick', 'network', 'supernet', 'finetune', 'evaluation', 'threads',
+  'quick', 'network', 'supernet', 'finetune', 'evaluation', 'threads', 'cols', 'adcBitsGene', 'screening', 'prescreen',
 ];
 
 function section<T extends object>(name: string, value: unknown, keys: string[]): Partial<T> {
@@ -189,6 +224,41 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
     throw new NaxError(ErrorCodes.invalidArgument, `expected --data-path (dataPath) for data set ${dataset}, got none (mnist and fashion-mnist have built-in locations)`);
   const kernels = sizeList('kernels', input.kernels, DEFAULT_KERNEL_SIZES, isKernelSize, KERNEL_SIZE_RULE);
   const crossbars = sizeList('crossbars', input.crossbars, DEFAULT_CROSSBAR_SIZES, (v) => Number.isInteger(v) && v >= 2 && v <= MAX_CROSSBAR_SIZE, `integers in [2, ${MAX_CROSSBAR_SIZE}]`);
+  const cols =
+    input.cols === undefined ? undefined : sizeList('cols', input.cols, [], (v) => Number.isInteger(v) && v >= 2 && v <= MAX_CROSSBAR_SIZE, `integers in [2, ${MAX_CROSSBAR_SIZE}]`);
+  if (cols) {
+    const missing = crossbars.filter((x) => !cols.includes(x));
+    if (missing.length)
+      throw new NaxError(ErrorCodes.config, `expected cols to include every crossbar size (the homogeneous baselines are square, rows = cols), got cols ${cols.join(',')} without ${missing.join(',')}`);
+  }
+  let adcBitsGene: AdcGeneValue[] | undefined;
+  if (input.adcBitsGene !== undefined) {
+    const list = input.adcBitsGene;
+    if (!Array.isArray(list) || list.length === 0) throw invalid('adcBitsGene', `a non-empty list of integers in [${MIN_ADC_GENE_BITS}, ${MAX_ADC_GENE_BITS}] or 'lossless'`, list);
+    list.forEach((v, i) => {
+      if (v !== 'lossless' && !(typeof v === 'number' && Number.isInteger(v) && v >= MIN_ADC_GENE_BITS && v <= MAX_ADC_GENE_BITS))
+        throw invalid(`adcBitsGene[${i}]`, `an integer in [${MIN_ADC_GENE_BITS}, ${MAX_ADC_GENE_BITS}] or 'lossless'`, v);
+    });
+    if (new Set(list).size !== list.length) throw invalid('adcBitsGene', 'distinct values', JSON.stringify(list));
+    adcBitsGene = list.slice().sort((a, b) => (a === b ? 0 : a === 'lossless' ? 1 : b === 'lossless' ? -1 : a - b));
+  }
+  let screening: Required<EvolveScreeningOptions> | null = null;
+  // null (a resolved config republished to queue workers) means off, like false.
+  if (input.screening !== undefined && input.screening !== false && input.screening !== null) {
+    const sc = section<EvolveScreeningOptions>('screening', input.screening, ['fidelities', 'keep']);
+    const fidelities = sc.fidelities;
+    if (!Array.isArray(fidelities) || fidelities.length === 0) throw invalid('screening.fidelities', 'a non-empty list of fractions in (0, 1), ascending', fidelities);
+    fidelities.forEach((f, i) => {
+      if (typeof f !== 'number' || !(f > 0 && f < 1)) throw invalid(`screening.fidelities[${i}]`, 'a fraction in (0, 1)', f);
+      if (i > 0 && !(f > fidelities[i - 1])) throw invalid('screening.fidelities', 'strictly ascending fractions', JSON.stringify(fidelities));
+    });
+    screening = { fidelities: fidelities.slice(), keep: expectNumber('screening.keep', sc.keep ?? 0.5, { above: 0, max: 1 }) };
+  }
+  let prescreen: { oversample: number } | null = null;
+  if (input.prescreen !== undefined && input.prescreen !== false && input.prescreen !== null) {
+    const ps = section<{ oversample?: number }>('prescreen', input.prescreen, ['oversample']);
+    prescreen = { oversample: expectNumber('prescreen.oversample', ps.oversample ?? 3, { min: 1, max: 32 }) };
+  }
   const population = expectNumber('population', input.population ?? preset.population, { integer: true, min: 2, max: 10000 });
   const generations = expectNumber('generations', input.generations ?? preset.generations, { integer: true, min: 0, max: 10000 });
   const seed = expectNumber('seed', input.seed ?? EVOLVE_DEFAULTS.seed, { integer: true, min: 0, max: 2 ** 31 - 1 });
@@ -203,7 +273,10 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
   // The genome sets rows and cols per layer; a fixed size here would be silently overridden.
   for (const key of ['rows', 'cols', 'inputScale', 'threads'] as const)
     if (input.device && key in input.device) throw new NaxError(ErrorCodes.config, `device.${key} is set by the search (per layer), not by the device config; remove it`);
-  resolveCrossbarConfig({ ...device, rows: crossbars[crossbars.length - 1], cols: crossbars[crossbars.length - 1] });
+  const largest = crossbars[crossbars.length - 1];
+  resolveCrossbarConfig({ ...device, rows: largest, cols: cols ? cols[cols.length - 1] : largest });
+  // Every ADC gene value must be valid with the device config (e.g. a bipolar readout needs >= 2 bits).
+  for (const adcBits of adcBitsGene ?? []) resolveCrossbarConfig({ ...device, rows: largest, cols: largest, adcBits });
   const hardware = resolveHardware(input.hardware);
 
   const net = section<EvolveNetworkOptions>('network', input.network, ['arch', 'width', 'blocks']);
@@ -232,7 +305,7 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
     expectNumber('finetune.finalists', ft.finalists ?? preset.finetune.finalists, { integer: true, min: 1, max: 100 }),
   );
   const ev = section<EvolveEvaluationOptions>('evaluation', input.evaluation, [
-    'validationImages', 'testImages', 'calibrationBatches', 'calibrationBatchSize', 'scaleImages', 'batchSize', 'chips',
+    'validationImages', 'testImages', 'calibrationBatches', 'calibrationBatchSize', 'scaleImages', 'batchSize', 'chips', 'sensitivityImages',
   ]);
   const evaluation = {
     validationImages: expectNumber('evaluation.validationImages', ev.validationImages ?? preset.evaluation.validationImages, { integer: true, min: 10 }),
@@ -242,10 +315,11 @@ export function resolveEvolveOptions(input: EvolveOptionsInput = {}): EvolveConf
     scaleImages: expectNumber('evaluation.scaleImages', ev.scaleImages ?? preset.evaluation.scaleImages, { integer: true, min: 1, max: 100000 }),
     batchSize: expectNumber('evaluation.batchSize', ev.batchSize ?? preset.evaluation.batchSize, { integer: true, min: 1, max: 100000 }),
     chips: expectNumber('evaluation.chips', ev.chips ?? preset.evaluation.chips, { integer: true, min: 1, max: MAX_CHIPS }),
+    sensitivityImages: expectNumber('evaluation.sensitivityImages', ev.sensitivityImages ?? 200, { integer: true, min: 0, max: 100000 }),
   };
   return {
     dataset,
     ...(input.dataPath !== undefined ? { dataPath: input.dataPath } : {}),
-    kernels, crossbars, population, generations, seed, outDir, device, hardware, lambda, quick, network, supernet, finetune, evaluation, threads,
+    kernels, crossbars, ...(cols ? { cols } : {}), ...(adcBitsGene ? { adcBitsGene } : {}), screening, prescreen, population, generations, seed, outDir, device, hardware, lambda, quick, network, supernet, finetune, evaluation, threads,
   };
 }

@@ -39,6 +39,8 @@ import { buildResults, describeAccuracyComparison, type EvolveResults, type Fina
 import { type ChipsClassifyResult, chipAccuracies } from '../runtime/classify';
 import type { NetworkCost } from '../hardware';
 import { writeOutputs } from './outputs';
+import { layerSensitivity, type LayerSensitivity } from './layer-sensitivity';
+import { firstImages } from './candidate';
 
 export type EvolvePhase = 'data' | 'supernet' | 'search' | 'final' | 'report';
 
@@ -87,13 +89,18 @@ function runFingerprint(c: EvolveConfig) {
     dataPath: c.dataPath ?? null,
     kernels: c.kernels,
     crossbars: c.crossbars,
+    // Added with the column/ADC genes and the screen; absent when unused, so older runs still resume.
+    ...(c.cols ? { cols: c.cols } : {}),
+    ...(c.adcBitsGene ? { adcBitsGene: c.adcBitsGene } : {}),
+    ...(c.screening ? { screening: c.screening } : {}),
+    ...(c.prescreen ? { prescreen: c.prescreen } : {}),
     seed: c.seed,
     device: c.device,
     hardware: c.hardware,
     network: c.network,
     supernet: c.supernet,
-    // The test split and its chip count are read after the search only.
-    evaluation: { ...c.evaluation, testImages: undefined, chips: undefined },
+    // The test split, its chip count and the sensitivity study are read after the search only.
+    evaluation: { ...c.evaluation, testImages: undefined, chips: undefined, sensitivityImages: undefined },
   };
 }
 
@@ -249,6 +256,8 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   // ---- 3. search ----------------------------------------------------------------------------
   const { layout, evaluator } = searchEvaluator(config, supernet, splits);
   const smallestKernel = config.kernels.includes(3) ? 3 : config.kernels[0];
+  /** Validation images of a screening rung (undefined: all of them). */
+  const screeningImages = (fidelity: number): number | undefined => (fidelity < 1 ? Math.max(1, Math.round(fidelity * validationSet.count)) : undefined);
   const baselineGenomes = config.crossbars.map((x) => homogeneousGenome(layout.space, x, smallestKernel));
   const generationTotal = config.population;
   const candidateSeconds: Record<string, number> = {};
@@ -290,12 +299,14 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
       generationOf = g;
     };
   }
-  const evaluateLocally = async (genomes: Genome[], ctx: { generation: number }): Promise<CandidateResult[]> => {
+  const evaluateLocally = async (genomes: Genome[], ctx: { generation: number; fidelity: number }): Promise<CandidateResult[]> => {
     const results: CandidateResult[] = [];
     for (const g of genomes) {
       const t0 = Date.now();
-      results.push(await evaluator.evaluate(g, signal));
+      results.push(await evaluator.evaluate(g, signal, screeningImages(ctx.fidelity)));
       const dt = (Date.now() - t0) / 1000;
+      // Screening rungs are not timed as candidates (they would make the ETA optimistic).
+      if (ctx.fidelity < 1) continue;
       candidateSeconds[genomeKey(g)] = dt;
       evaluatedNow++;
       eta.candidateSeconds = evaluatedNow === 1 ? dt : 0.8 * (eta.candidateSeconds ?? dt) + 0.2 * dt;
@@ -303,17 +314,22 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     }
     return results;
   };
-  const evaluateOnQueue = async (genomes: Genome[], ctx: { generation: number }): Promise<CandidateResult[]> => {
+  const evaluateOnQueue = async (genomes: Genome[], ctx: { generation: number; fidelity: number }): Promise<CandidateResult[]> => {
     queueGeneration(ctx.generation);
+    const images = screeningImages(ctx.fidelity);
     return Promise.all(
       genomes.map(async (genome) => {
-        const payload: CandidatePayload = { genome, generation: ctx.generation };
-        const outcome = await coordinator!.evaluate<CandidatePayload, CandidateResult>(genomeKey(genome), payload, { configHash, signal });
+        const payload: CandidatePayload = { genome, generation: ctx.generation, ...(images !== undefined ? { validationImages: images } : {}) };
+        // A screening rung is its own job (its own key), so its result never stands in for the full one.
+        const jobKey = images !== undefined ? `${genomeKey(genome)}@${images}` : genomeKey(genome);
+        const outcome = await coordinator!.evaluate<CandidatePayload, CandidateResult>(jobKey, payload, { configHash, signal });
         return outcome.result;
       }),
     );
   };
   const evolution: EvolutionResult<CandidateResult> = await runEvolution<CandidateResult>({
+    ...(config.screening ? { screening: { ...config.screening, images: validationSet.count } } : {}),
+    ...(config.prescreen ? { prescreen: config.prescreen } : {}),
     space: layout.space,
     population: config.population,
     generations: config.generations,
@@ -458,6 +474,17 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
       plan, cost, onnx: sub.onnx,
     });
   }
+  // Why the chosen model's choices: per-layer accuracy sensitivity (validation images, chip 0) and cost shares.
+  let sensitivity: LayerSensitivity | undefined;
+  if (config.evaluation.sensitivityImages > 0) {
+    checkAbort('the per-layer sensitivity');
+    emit({ phase: 'final', done: finalTotal - 1, total: finalTotal, message: 'per-layer sensitivity of the chosen model' });
+    const best = baselineFinals.slice().sort((a, b) => b.test.accuracy - a.test.accuracy || a.test.edap - b.test.edap)[0];
+    sensitivity = await layerSensitivity(
+      evaluator, finalistSubs.get(picks[0].candidate.key)!, layout, picks[0].candidate.genome, config.device,
+      firstImages(validationSet, config.evaluation.sensitivityImages, spec.inputShape), best.genome.crossbars[0], signal,
+    );
+  }
   timings.finalSeconds = (Date.now() - t) / 1000;
   eta.remainingFinal = 0;
   emit({ phase: 'final', done: finalTotal, total: finalTotal, message: 'final models tested' });
@@ -476,6 +503,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     finals,
     baselineFinals,
     supernetHistory: train0.epochs,
+    sensitivity,
     subnetKernels: (g) => subnetKernels(layout, g),
     timings: { ...timings, candidateSeconds, evaluatedThisRun: evaluatedNow, ...(queueStats ? { queue: queueStats } : {}) },
     resumed: !!resume,

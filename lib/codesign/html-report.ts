@@ -6,10 +6,13 @@
  */
 import { costSensitivity, sensitivitySvg, sensitivityTableRows, type HardwareOverrides } from '../hardware';
 import { renderHtmlReport, scatterSvg, type PlotPoint, type ReportSection } from '../report';
-import { type EvolveResults, type ResultModel, describeAccuracyComparison, formatTestAccuracy } from './results';
+import { type EvolveResults, type LayerChoice, type ResultModel, describeAccuracyComparison, formatTestAccuracy, shapeOf } from './results';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const sci = (x: number) => x.toExponential(3);
+/** "3x3 on 64x32" (+ ", ADC 6 b"); results.json from before the column gene lack `cols` (square). */
+const choiceText = (l: LayerChoice) => `${l.kernel}x${l.kernel} on ${shapeOf({ crossbar: l.crossbar, cols: l.cols ?? l.crossbar })}${l.adcBits !== undefined ? `, ADC ${l.adcBits === 'lossless' ? 'lossless' : `${l.adcBits} b`}` : ''}`;
+const signed = (x: number, digits = 2) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(digits)}%`;
 
 /** Table rows comparing finalised models and baselines on the test split. */
 export function comparisonRows(results: EvolveResults): (string | number)[][] {
@@ -26,8 +29,8 @@ export function comparisonRows(results: EvolveResults): (string | number)[][] {
       sci(m.test.edap),
       best ? `${(100 * (1 - m.test.edap / best.test.edap)).toFixed(1)}%` : '',
       pct(m.validation.accuracy),
-      m.crossbarSizes.join('/'),
-      m.layers.map((l) => `${l.kernel}x${l.crossbar}`).join(' '),
+      (m.crossbarShapes ?? m.crossbarSizes.map((x) => `${x}x${x}`)).join('/'),
+      m.layers.map((l) => `${l.kernel}:${shapeOf({ crossbar: l.crossbar, cols: l.cols ?? l.crossbar })}`).join(' '),
     ]);
   results.finals.forEach(add);
   results.baselines.forEach(add);
@@ -35,7 +38,7 @@ export function comparisonRows(results: EvolveResults): (string | number)[][] {
 }
 
 export const COMPARISON_COLUMNS = [
-  'model', 'role', 'test acc (ideal)', 'test acc (non-ideal, mean ± std over chips)', '95% CI', 'per chip', 'EDAP (J·s·mm²)', 'EDAP below best baseline', 'validation acc (non-ideal)', 'crossbar sizes', 'per layer kernel x crossbar',
+  'model', 'role', 'test acc (ideal)', 'test acc (non-ideal, mean ± std over chips)', '95% CI', 'per chip', 'EDAP (J·s·mm²)', 'EDAP below best baseline', 'validation acc (non-ideal)', 'crossbar shapes (rows x cols)', 'per layer kernel:rows x cols',
 ];
 
 /**
@@ -76,11 +79,13 @@ export async function renderEvolveReport(results: EvolveResults): Promise<string
   const chosen = results.search.candidates.find((c) => c.key === results.chosen.key);
   if (chosen) points.push({ label: 'chosen', accuracy: chosen.result.accuracy, edap: chosen.result.edap, series: 'chosen' });
   const searchSvg = await scatterSvg(points, { title: 'Search (validation split, non-ideal crossbars)', connectSeries: ['Pareto front'] });
+  // Error bars: the chip-to-chip Student-t 95% CI of the mean test accuracy (absent with one chip).
+  const interval = (m: ResultModel) => (m.test.chips.ci95 ? { accuracyInterval: m.test.chips.ci95 } : {});
   const testPoints: PlotPoint[] = [
-    ...results.finals.map((m) => ({ label: m.name, accuracy: m.test.accuracy, edap: m.test.edap, series: m.role === 'chosen' ? 'chosen' : 'Pareto model' })),
-    ...results.baselines.map((b) => ({ label: `${b.crossbarSizes[0]}x${b.crossbarSizes[0]}`, accuracy: b.test.accuracy, edap: b.test.edap, series: 'baseline' })),
+    ...results.finals.map((m) => ({ label: m.name, accuracy: m.test.accuracy, edap: m.test.edap, series: m.role === 'chosen' ? 'chosen' : 'Pareto model', ...interval(m) })),
+    ...results.baselines.map((b) => ({ label: `${b.crossbarSizes[0]}x${b.crossbarSizes[0]}`, accuracy: b.test.accuracy, edap: b.test.edap, series: 'baseline', ...interval(b) })),
   ];
-  const testSvg = await scatterSvg(testPoints, { title: 'Final models vs. homogeneous baselines (test split)' });
+  const testSvg = await scatterSvg(testPoints, { title: 'Final models vs. homogeneous baselines (test split; bars: 95% CI over chips)' });
 
   const claims = results.claims;
   const c = results.config;
@@ -109,11 +114,12 @@ export async function renderEvolveReport(results: EvolveResults): Promise<string
           ['EDAP at least 17% below that baseline', `${(100 * claims.edapReduction).toFixed(1)}%`, claims.edapReductionAtLeast17Percent ? 'yes' : 'no'],
           ['no baseline dominates a front model (validation)', claims.frontDominatedByBaseline.join(', ') || 'none dominated', claims.frontDominatedByBaseline.length === 0 ? 'yes' : 'no'],
           ['no baseline dominates a final model (test)', claims.finalDominatedByBaseline.join(', ') || 'none dominated', claims.finalDominatedByBaseline.length === 0 ? 'yes' : 'no'],
-          ['chosen model mixes crossbar sizes', results.finals[0]?.crossbarSizes.join(', ') ?? '', claims.chosenUsesMixedCrossbars ? 'yes' : 'no'],
+          ['chosen model mixes crossbar sizes', (results.finals[0]?.crossbarShapes ?? results.finals[0]?.crossbarSizes ?? []).join(', '), claims.chosenUsesMixedCrossbars ? 'yes' : 'no'],
         ],
       },
     },
-    { heading: 'Search: accuracy vs. EDAP', text: `${results.search.evaluations} distinct candidates over ${results.search.generations + 1} generations (population ${c.population}); chosen by rule "${results.chosen.rule}".`, svg: searchSvg },
+    ...(claims.headline ? [headlineSection(results)] : []),
+    { heading: 'Search: accuracy vs. EDAP', text: `${results.search.evaluations} distinct candidates over ${results.search.generations + 1} generations (population ${c.population}); chosen by rule "${results.chosen.rule}".${screeningText(results)}`, svg: searchSvg },
     {
       heading: 'Per-layer choices of the final models',
       table: {
@@ -121,7 +127,7 @@ export async function renderEvolveReport(results: EvolveResults): Promise<string
         rows: (results.finals[0]?.layers ?? []).map((l, i) => [
           l.layer,
           l.searchableKernel ? 'yes' : 'no',
-          ...results.finals.map((m) => `${m.layers[i].kernel}x${m.layers[i].kernel} on ${m.layers[i].crossbar}x${m.layers[i].crossbar}`),
+          ...results.finals.map((m) => choiceText(m.layers[i])),
           `${results.baselines[0]?.layers[i].kernel}x${results.baselines[0]?.layers[i].kernel} on one size`,
         ]),
       },
@@ -133,6 +139,7 @@ export async function renderEvolveReport(results: EvolveResults): Promise<string
         rows: m.costLayers.map((l, i) => [l.layer, `${m.layers[i]?.crossbar ?? ''}`, l.arrays, l.utilization, l.adcBits, l.energyJoules, l.latencySeconds, l.areaMm2]),
       },
     })),
+    ...(results.sensitivity ? [whySection(results)] : []),
     await sensitivitySection(results),
     {
       heading: 'Pareto front (validation)',
@@ -155,4 +162,66 @@ export async function renderEvolveReport(results: EvolveResults): Promise<string
   ];
   const total = typeof results.timings.totalSeconds === 'number' ? `, ${results.timings.totalSeconds.toFixed(0)} s` : '';
   return renderHtmlReport(`nax-native evolve: ${c.dataset}`, sections, `seed ${results.seed}${total}${results.resumed ? ' (resumed)' : ''}`);
+}
+
+/** The issue-14 headline: four explicit checks with their numbers. */
+function headlineSection(results: EvolveResults): ReportSection {
+  const h = results.claims.headline;
+  const a = h.accuracySignificantlyHigher;
+  const yes = (b: boolean) => (b ? 'yes' : 'no');
+  return {
+    heading: `Headline (issue 14): ${h.all ? 'all four hold' : 'not all hold'}`,
+    table: {
+      columns: ['check', 'numbers', 'holds'],
+      rows: [
+        [
+          `chosen non-ideal accuracy above ${results.claims.bestBaseline}, significant at 95% (paired over the same ${a.chips} chip(s) and ${a.images} test images)`,
+          `${pct(a.chosen)} vs ${pct(a.baseline)}: ${signed(a.meanDifference)}${a.ci95 ? ` (95% CI ${signed(a.ci95[0])} to ${signed(a.ci95[1])})` : ''}, ${a.test === 'paired-t' ? 'paired t' : 'McNemar'} p = ${a.p === null ? 'n/a' : a.p.toPrecision(3)}`,
+          yes(a.holds),
+        ],
+        ['EDAP at least 17% lower', `${(100 * h.edapAtLeast17PercentLower.reduction).toFixed(1)}% lower (${sci(h.edapAtLeast17PercentLower.chosenEdap)} vs ${sci(h.edapAtLeast17PercentLower.baselineEdap)})`, yes(h.edapAtLeast17PercentLower.holds)],
+        ['mixed crossbar sizes', h.mixedCrossbarSizes.shapes.join(', '), yes(h.mixedCrossbarSizes.holds)],
+        [
+          'no baseline dominates the front',
+          [...h.noBaselineDominatesFront.dominatedOnValidation.map((k) => `${k} (validation)`), ...h.noBaselineDominatesFront.dominatedOnTest.map((k) => `${k} (test)`)].join(', ') || 'none dominated',
+          yes(h.noBaselineDominatesFront.holds),
+        ],
+      ],
+    },
+  };
+}
+
+/** One sentence on the screen's and the predictor's savings (nothing when neither ran). */
+function screeningText(results: EvolveResults): string {
+  const s = results.search.screening;
+  if (!s || (s.savedFullEvaluations === 0 && s.predictorRejected === 0 && Object.keys(s.proxyEvaluations).length === 0)) return '';
+  const rungs = Object.entries(s.proxyEvaluations).map(([f, n]) => `${n} at ${f} of the validation images`).join(', ');
+  return ` Screening: ${s.fullEvaluations} full simulations; ${rungs || 'no rung evaluations'}; ${s.savedFullEvaluations} candidates ruled out by a rung and ${s.predictorRejected} bred offspring passed over by the predictor were never fully simulated; total cost ${s.fullEvaluationEquivalents.toFixed(1)} full-simulation equivalents.`;
+}
+
+/** Why the chosen model's choices: per-layer accuracy sensitivity and cost shares. */
+function whySection(results: EvolveResults): ReportSection {
+  const w = results.sensitivity!;
+  return {
+    heading: `Why these choices: per-layer sensitivity of ${results.finals[0]?.name ?? 'the chosen model'}`,
+    text:
+      `On the first ${w.images} validation images, chip 0: with every layer on its arrays but no device or wire non-idealities the model scores ${pct(w.deviceIdealAccuracy)}, with all of them ${pct(w.accuracy)}. ` +
+      '"drop alone": the accuracy lost when only that layer\'s non-idealities are on (a sensitive layer wants arrays that distort it least). ' +
+      `"swap": only that layer moved to ${w.swapTo}x${w.swapTo} (the best baseline's size): accuracy and EDAP change. ` +
+      'Cost shares: energy, latency (of the sum of layer latencies) and area; EDAP share = (energy + latency + area share) / 3, the layer\'s part of the first-order change of ln EDAP.',
+    table: {
+      columns: ['layer', 'choice', 'accuracy drop alone', `swap to ${w.swapTo}x${w.swapTo}: accuracy`, 'swap: EDAP', 'energy share', 'latency share', 'area share', 'EDAP share'],
+      rows: w.layers.map((l) => [
+        l.layer,
+        `${l.kernel}x${l.kernel} on ${l.rows}x${l.cols}${l.adcBits !== undefined ? `, ADC ${l.adcBits}` : ''}`,
+        signed(-l.accuracyDropAlone),
+        l.swap ? signed(l.swap.accuracyChange) : 'already there',
+        l.swap ? signed(l.swap.edapChange, 1) : '',
+        pct(l.energyShare),
+        pct(l.latencyShare),
+        pct(l.areaShare),
+        pct(l.edapShare),
+      ]),
+    },
+  };
 }

@@ -5,8 +5,9 @@
  */
 import { type InputActivitySummary, type NetworkCost, inputActivitySummary } from '../hardware';
 import type { NetworkSpec, EpochRecord } from '../train';
-import type { Genome } from '../search/genome';
-import type { Candidate, EvolutionResult } from '../search/evolution';
+import { genomeCols, type AdcGeneValue, type Genome } from '../search/genome';
+import type { Candidate, EvolutionResult, ScreeningStats } from '../search/evolution';
+import type { LayerSensitivity } from './layer-sensitivity';
 import type { ChosenModel } from './choose';
 import type { CandidateResult, GenomeLayout } from './candidate';
 import type { CrossbarMapping, CrossbarPlan } from '../plan';
@@ -15,8 +16,13 @@ import type { ChipAccuracies } from '../runtime/classify';
 import { type McNemarTest, type PairedTTest, mcnemarExact, pairedTTest } from '../stats';
 
 export const RESULTS_FORMAT = 'nax-evolve-results';
-/** 2: test scores over device instances (`test.chips`) and the paired-test accuracy claim. */
-export const RESULTS_VERSION = 2;
+/**
+ * 2: test scores over device instances (`test.chips`) and the paired-test accuracy claim.
+ * 3: non-square arrays and ADC genes (`layers[].cols`, `adcBits`, `crossbarShapes`), the screen's
+ * savings (`search.screening`), the headline checks (`claims.headline`) and the chosen model's
+ * per-layer sensitivity (`sensitivity`).
+ */
+export const RESULTS_VERSION = 3;
 
 /** Accuracy (fractions) and EDAP of a finalised model on the test split. */
 export interface TestScores {
@@ -55,9 +61,17 @@ export interface FinalModel {
 export interface LayerChoice {
   layer: string;
   kernel: number;
+  /** Crossbar rows. */
   crossbar: number;
+  /** Crossbar columns (= rows unless the search had a column gene). */
+  cols: number;
+  /** The layer's ADC gene, when the search had one. */
+  adcBits?: AdcGeneValue;
   searchableKernel: boolean;
 }
+
+/** "64x32" (rows x columns) of a layer choice. */
+export const shapeOf = (l: Pick<LayerChoice, 'crossbar' | 'cols'>): string => `${l.crossbar}x${l.cols}`;
 
 export interface ResultModel {
   role: string;
@@ -65,8 +79,10 @@ export interface ResultModel {
   key: string;
   genome: Genome;
   layers: LayerChoice[];
-  /** Distinct crossbar sizes the model uses. */
+  /** Distinct crossbar row counts the model uses. */
   crossbarSizes: number[];
+  /** Distinct array shapes ("rows x cols") the model uses, e.g. ["32x32", "64x32"]. */
+  crossbarShapes: string[];
   validation: CandidateResult;
   test: TestScores;
   /** Per-layer cost on the test-time mapping (energy J, latency s, area mm^2, arrays). */
@@ -133,7 +149,27 @@ export interface EvolveClaims {
   frontDominatedByBaseline: string[];
   /** Finalised Pareto models that some baseline dominates on the test split. */
   finalDominatedByBaseline: string[];
+  /** The chosen model uses more than one array shape (rows x columns). */
   chosenUsesMixedCrossbars: boolean;
+  all: boolean;
+  /** The issue-14 headline, each check an explicit boolean with the numbers behind it. */
+  headline: HeadlineChecks;
+}
+
+/** Issue 14's headline: what NAX claims (Negi et al. 2021: +0.8% accuracy, -17% EDAP on CIFAR-10), decided by statistics. */
+export interface HeadlineChecks {
+  /** Chosen non-ideal test accuracy above the best homogeneous baseline's, significant at 95% by the paired test (same images, same chips). */
+  accuracySignificantlyHigher: {
+    holds: boolean; chosen: number; baseline: number; meanDifference: number;
+    ci95: [number, number] | null; p: number | null; test: 'paired-t' | 'mcnemar'; chips: number; images: number;
+  };
+  /** EDAP at least 17% below that baseline's. */
+  edapAtLeast17PercentLower: { holds: boolean; reduction: number; chosenEdap: number; baselineEdap: number };
+  /** The chosen model mixes array shapes. */
+  mixedCrossbarSizes: { holds: boolean; shapes: string[] };
+  /** No homogeneous baseline dominates a member of the search's front (validation) or a finalised model (test). */
+  noBaselineDominatesFront: { holds: boolean; dominatedOnValidation: string[]; dominatedOnTest: string[] };
+  /** All four. */
   all: boolean;
 }
 
@@ -152,6 +188,8 @@ export interface EvolveResults {
     /** Non-dominated candidates, EDAP ascending. */
     front: string[];
     finalPopulation: string[];
+    /** Full simulations run, the ones the screen and the predictor saved, and the cost in full-simulation equivalents. */
+    screening: ScreeningStats;
   };
   baselines: ResultModel[];
   chosen: { key: string; rule: ChosenModel<Candidate<CandidateResult>>['rule']; validationEdapReduction?: number; score: number; edapReference: number };
@@ -164,6 +202,8 @@ export interface EvolveResults {
   };
   finals: ResultModel[];
   claims: EvolveClaims;
+  /** The chosen model's per-layer accuracy sensitivity and cost shares (null when skipped). */
+  sensitivity: LayerSensitivity | null;
   timings: Record<string, unknown>;
   resumed: boolean;
 }
@@ -178,8 +218,12 @@ function resultModel(m: FinalModel, layout: GenomeLayout): ResultModel {
     name: m.name,
     key: m.key,
     genome: m.genome,
-    layers: layout.space.layers.map((l, i) => ({ layer: l.name, kernel: m.genome.kernels[i], crossbar: m.genome.crossbars[i], searchableKernel: layout.layers[i].searchable })),
+    layers: layout.space.layers.map((l, i) => ({
+      layer: l.name, kernel: m.genome.kernels[i], crossbar: m.genome.crossbars[i], cols: genomeCols(m.genome, i),
+      ...(m.genome.adcBits ? { adcBits: m.genome.adcBits[i] } : {}), searchableKernel: layout.layers[i].searchable,
+    })),
     crossbarSizes: [...new Set(m.genome.crossbars)].sort((a, b) => a - b),
+    crossbarShapes: [...new Set(m.genome.crossbars.map((r, i) => `${r}x${genomeCols(m.genome, i)}`))].sort((a, b) => parseInt(a) - parseInt(b) || a.localeCompare(b)),
     validation: m.validation,
     test: m.test,
     costLayers: m.cost.layers.map((l) => ({
@@ -257,6 +301,7 @@ export interface BuildResultsInput {
   subnetKernels: (g: Genome) => number[];
   timings: Record<string, unknown>;
   resumed: boolean;
+  sensitivity?: LayerSensitivity;
 }
 
 export function buildResults(input: BuildResultsInput): EvolveResults {
@@ -276,7 +321,7 @@ export function buildResults(input: BuildResultsInput): EvolveResults {
   const finalDominated = finalModels
     .filter((m) => baselineModels.some((b) => b.key !== m.key && dominates(b.test, m.test)))
     .map((m) => m.name);
-  const claims: EvolveClaims = {
+  const partial: Omit<EvolveClaims, 'headline'> = {
     bestBaseline: best.name,
     chosenAccuracy: chosenModel.test.accuracy,
     bestBaselineAccuracy: best.test.accuracy,
@@ -287,10 +332,11 @@ export function buildResults(input: BuildResultsInput): EvolveResults {
     edapReductionAtLeast17Percent: edapReduction >= 0.17,
     frontDominatedByBaseline: frontDominated,
     finalDominatedByBaseline: finalDominated,
-    chosenUsesMixedCrossbars: chosenModel.crossbarSizes.length > 1,
+    chosenUsesMixedCrossbars: chosenModel.crossbarShapes.length > 1,
     all: false,
   };
-  claims.all = claims.accuracyAtLeastBaseline && claims.edapReductionAtLeast17Percent && frontDominated.length === 0 && claims.chosenUsesMixedCrossbars;
+  partial.all = partial.accuracyAtLeastBaseline && partial.edapReductionAtLeast17Percent && frontDominated.length === 0 && partial.chosenUsesMixedCrossbars;
+  const claims: EvolveClaims = { ...partial, headline: headlineChecks(partial, chosenModel, best) };
   const { hardware, ...configRest } = config;
   return {
     format: RESULTS_FORMAT,
@@ -310,6 +356,7 @@ export function buildResults(input: BuildResultsInput): EvolveResults {
       candidates: evolution.archive,
       front: front.map((c) => c.key),
       finalPopulation: evolution.population.map((c) => c.key),
+      screening: evolution.screening,
     },
     baselines: baselineModels,
     chosen: { key: chosen.candidate.key, rule: chosen.rule, validationEdapReduction: chosen.edapReduction, score: chosen.score, edapReference: chosen.edapReference },
@@ -321,7 +368,38 @@ export function buildResults(input: BuildResultsInput): EvolveResults {
     },
     finals: finalModels,
     claims,
+    sensitivity: input.sensitivity ?? null,
     timings: input.timings,
     resumed: input.resumed,
+  };
+}
+
+/** The headline checks from the claims (the same tests and numbers, one boolean each). */
+export function headlineChecks(claims: Omit<EvolveClaims, 'headline'>, chosen: ResultModel, baseline: ResultModel): HeadlineChecks {
+  const c = claims.accuracyComparison;
+  const significant = {
+    holds: claims.accuracySignificantlyHigher,
+    chosen: claims.chosenAccuracy,
+    baseline: claims.bestBaselineAccuracy,
+    meanDifference: claims.chosenAccuracy - claims.bestBaselineAccuracy,
+    ci95: c.pairedT.ci95,
+    p: c.decidedBy === 'paired-t' ? c.pairedT.p : c.mcnemar.p,
+    test: c.decidedBy,
+    chips: c.chips,
+    images: c.images,
+  };
+  const edap = { holds: claims.edapReductionAtLeast17Percent, reduction: claims.edapReduction, chosenEdap: chosen.test.edap, baselineEdap: baseline.test.edap };
+  const mixed = { holds: chosen.crossbarShapes.length > 1, shapes: chosen.crossbarShapes };
+  const front = {
+    holds: claims.frontDominatedByBaseline.length === 0 && claims.finalDominatedByBaseline.length === 0,
+    dominatedOnValidation: claims.frontDominatedByBaseline,
+    dominatedOnTest: claims.finalDominatedByBaseline,
+  };
+  return {
+    accuracySignificantlyHigher: significant,
+    edapAtLeast17PercentLower: edap,
+    mixedCrossbarSizes: mixed,
+    noBaselineDominatesFront: front,
+    all: significant.holds && edap.holds && mixed.holds && front.holds,
   };
 }

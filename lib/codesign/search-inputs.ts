@@ -62,7 +62,7 @@ export function searchNetwork(config: EvolveConfig, data: Pick<Dataset, 'shape' 
 
 /** The search space and the candidate evaluator of a trained supernet (threads: this machine's). */
 export function searchEvaluator(config: EvolveConfig, supernet: TrainModel, splits: SearchSplits, threads = config.threads): { layout: GenomeLayout; evaluator: CandidateEvaluator } {
-  const layout = networkSearchSpace(supernet.spec, config.crossbars);
+  const layout = networkSearchSpace(supernet.spec, config.crossbars, { colSizes: config.cols, adcBits: config.adcBitsGene });
   const evaluator = new CandidateEvaluator(supernet, {
     layout,
     device: config.device,

@@ -26,6 +26,8 @@ import { canonicalJson, codeVersion, fetchBlob, serveQueue, sha256, type JobEnve
 export interface CandidatePayload {
   genome: Genome;
   generation: number;
+  /** A successive-halving rung: score on the first this many validation images (job key `<genome key>@<images>`). */
+  validationImages?: number;
 }
 
 /** The run config as published: everything but this machine's output folder and thread count. */
@@ -178,8 +180,11 @@ export async function runWorker(options: WorkerOptions): Promise<ServeSummary> {
     handle: async (envelope: JobEnvelope<CandidatePayload>, ctx) => {
       const run = await runFor(envelope.configHash, ctx);
       const genome = validateGenome(run.layout.space, envelope.payload?.genome, `genome of job ${ctx.jobId}`);
-      if (genomeKey(genome) !== envelope.key) throw invalid(`genome of job ${ctx.jobId}`, `the genome of key ${envelope.key}`, genomeKey(genome));
-      return run.evaluator.evaluate(genome);
+      const images = envelope.payload?.validationImages;
+      if (images !== undefined && !(Number.isInteger(images) && images >= 1)) throw invalid(`validationImages of job ${ctx.jobId}`, 'an integer >= 1', images);
+      const expectedKey = images !== undefined ? `${genomeKey(genome)}@${images}` : genomeKey(genome);
+      if (expectedKey !== envelope.key) throw invalid(`genome of job ${ctx.jobId}`, `the genome of key ${envelope.key}`, expectedKey);
+      return run.evaluator.evaluate(genome, undefined, images);
     },
     onJobStart: (envelope, id, attempts) =>
       log(`run ${envelope.runId?.slice(0, 8)} generation ${envelope.payload?.generation}: evaluating ${envelope.key}${attempts > 1 ? ` (attempt ${attempts}: an earlier worker was lost)` : ''}`),

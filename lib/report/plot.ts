@@ -15,6 +15,8 @@ export interface PlotPoint {
   edap: number;
   /** Series the point belongs to, e.g. 'candidate', 'pareto front', 'baseline', 'chosen'. */
   series: string;
+  /** An interval on the accuracy (e.g. the chip-to-chip 95% CI), drawn as a vertical error bar. */
+  accuracyInterval?: [number, number];
 }
 
 export interface ScatterOptions {
@@ -29,7 +31,12 @@ export interface ScatterOptions {
 }
 
 export function scatterSpec(points: PlotPoint[], options: ScatterOptions = {}): vegaLite.TopLevelSpec {
-  const values = points.map((p) => ({ ...p, accuracyPct: p.accuracy * 100 }));
+  const values = points.map(({ accuracyInterval, ...p }) => ({
+    ...p,
+    accuracyPct: p.accuracy * 100,
+    ...(accuracyInterval ? { lowPct: accuracyInterval[0] * 100, highPct: accuracyInterval[1] * 100 } : {}),
+  }));
+  const withBars = points.some((p) => p.accuracyInterval);
   const x = {
     field: 'edap',
     type: 'quantitative' as const,
@@ -51,6 +58,15 @@ export function scatterSpec(points: PlotPoint[], options: ScatterOptions = {}): 
               transform: [{ filter: { field: 'series', oneOf: options.connectSeries } }],
               mark: { type: 'line', strokeDash: [4, 3], opacity: 0.6 },
               encoding: { x, y, order: { field: 'edap' }, color: { field: 'series', type: 'nominal', legend: null } },
+            },
+          ]
+        : []),
+      ...(withBars
+        ? [
+            {
+              transform: [{ filter: 'isValid(datum.lowPct)' }],
+              mark: { type: 'rule', strokeWidth: 1.5 },
+              encoding: { x, y: { field: 'lowPct', type: 'quantitative' as const, scale: { zero: false } }, y2: { field: 'highPct' }, color: { field: 'series', type: 'nominal', legend: null } },
             },
           ]
         : []),

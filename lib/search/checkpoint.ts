@@ -12,7 +12,12 @@ import type { Genome, SearchSpace } from './genome';
 import type { RngState } from './random';
 
 export const CHECKPOINT_FORMAT = 'nax-evolution-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/**
+ * 2: genomes may carry column and ADC genes (`cols`, `adcBits`), and the checkpoint holds the
+ * successive-halving screen's results (`screened`). Version 1 files are refused with a message:
+ * their runs predate both.
+ */
+export const CHECKPOINT_VERSION = 2;
 
 /** Settings that must match for a resume to continue the same run. */
 export interface EvolutionFingerprint {
@@ -22,6 +27,10 @@ export interface EvolutionFingerprint {
   crossoverRate: number;
   mutationRate: number;
   initialKeys: string[];
+  /** The successive-halving screen (null: none). */
+  screening: unknown;
+  /** The predictor pre-screen (null: none). */
+  prescreen: unknown;
 }
 
 export interface CheckpointCandidate<R> {
@@ -43,6 +52,10 @@ export interface EvolutionCheckpoint<R> {
   population: string[];
   /** Every evaluated candidate, in evaluation order. */
   archive: CheckpointCandidate<R>[];
+  /** Proxy (screening-rung) results, in evaluation order. */
+  proxies: Array<CheckpointCandidate<R> & { fidelity: number }>;
+  /** Offspring the predictor pre-screen passed over in the completed generations. */
+  predictorRejected?: number;
 }
 
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
@@ -91,6 +104,11 @@ export async function loadCheckpoint<R>(file: string): Promise<EvolutionCheckpoi
   } catch (err) {
     throw new NaxError(ErrorCodes.io, `checkpoint ${file} is not valid JSON (${(err as Error).message})`, { cause: err });
   }
+  if (parsed?.format === CHECKPOINT_FORMAT && typeof parsed.version === 'number' && parsed.version < CHECKPOINT_VERSION)
+    throw new NaxError(
+      ErrorCodes.io,
+      `checkpoint ${file} is ${CHECKPOINT_FORMAT} version ${parsed.version}, written by an older nax-native (before column/ADC genes and screening); this version reads version ${CHECKPOINT_VERSION}: delete it, or rerun without --resume to start the search over`,
+    );
   if (parsed?.format !== CHECKPOINT_FORMAT || parsed.version !== CHECKPOINT_VERSION)
     throw new NaxError(
       ErrorCodes.io,

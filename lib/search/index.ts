@@ -15,8 +15,11 @@ export {
   cloneGenome,
   DEFAULT_KERNEL_SIZES,
   DEFAULT_CROSSBAR_SIZES,
+  spaceGenes,
+  geneCount,
+  genomeCols,
 } from './genome';
-export type { Genome, SearchSpace, LayerSpace, SearchSpaceOptions } from './genome';
+export type { Genome, SearchSpace, LayerSpace, SearchSpaceOptions, AdcGeneValue } from './genome';
 export {
   dominates,
   fastNonDominatedSort,
@@ -29,7 +32,11 @@ export {
 export type { FrontSorting, RankedPoints } from './nsga2';
 export { paretoFront, objectiveVector } from './pareto';
 export type { Objectives, Scored } from './pareto';
-export { runEvolution } from './evolution';
-export type { Candidate, EvaluationContext, EvaluationEvent, GenerationEvent, EvolutionOptions, EvolutionResult } from './evolution';
+export { runEvolution, wilsonUpper, screeningStats } from './evolution';
+export type { Candidate, EvaluationContext, EvaluationEvent, GenerationEvent, EvolutionOptions, EvolutionResult, ScreeningOptions, ScreeningStats, ProxyCandidate } from './evolution';
 export { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint';
 export type { EvolutionCheckpoint, EvolutionFingerprint } from './checkpoint';
+export { hypervolume } from './hypervolume';
+export type { HypervolumeReference } from './hypervolume';
+export { compareSearchEfficiency, runAtBudget, surrogateProblem, SEARCH_METHODS } from './efficiency';
+export type { FidelityProblem, SearchMethod, BudgetRun, BudgetOptions, EfficiencyRow, EfficiencySummary, EfficiencyComparison } from './efficiency';

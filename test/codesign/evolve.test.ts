@@ -119,7 +119,7 @@ describe('evolve (tiny end-to-end)', () => {
 
   test('results.json: per-chip test accuracies of every final model and baseline, and the paired-test claim', () => {
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as EvolveResults;
-    expect(saved.version).toBe(2);
+    expect(saved.version).toBe(3);
     expect(saved.config.evaluation.chips).toBe(3);
     for (const m of [...saved.finals, ...saved.baselines]) {
       expect(m.test.chips.chips).toBe(3);

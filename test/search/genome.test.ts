@@ -126,3 +126,73 @@ describe('mutation and crossover', () => {
     expect(fromB / 600).toBeLessThan(0.6);
   });
 });
+
+describe('column and ADC genes', () => {
+  const space = createSearchSpace({ layers: ['c1', 'c2', 'c3'], kernelSizes: [3, 5], crossbarSizes: [32, 64], colSizes: [64, 16, 32], adcBits: ['lossless', 6, 4] });
+
+  test('lists sorted (lossless last), every layer gets both genes, the size multiplies', () => {
+    expect(space.layers[1].colSizes).toEqual([16, 32, 64]);
+    expect(space.layers[1].adcBits).toEqual([4, 6, 'lossless']);
+    expect(spaceSize(space)).toBe((2 * 2 * 3 * 3) ** 3);
+    // A column list on one layer gives the others their rows as columns.
+    const partial = createSearchSpace({ layers: [{ name: 'a', colSizes: [16] }, { name: 'b', crossbarSizes: [64] }] });
+    expect(partial.layers[1].colSizes).toEqual([64]);
+  });
+
+  test('keys, codes and random draws carry rows, columns and ADC; round trips over many genomes', () => {
+    const g: Genome = { kernels: [3, 5, 3], crossbars: [64, 32, 64], cols: [32, 32, 16], adcBits: [6, 'lossless', 4] };
+    expect(genomeKey(g)).toBe('k3x64x32a6-k5x32x32aL-k3x64x16a4');
+    expect(parseGenomeKey(space, genomeKey(g))).toEqual(g);
+    expect(encodeGenome(space, g)).toEqual([0, 1, 1, 1, 1, 0, 1, 2, 0, 1, 0, 0]);
+    expect(decodeGenome(space, encodeGenome(space, g))).toEqual(g);
+    const rng = new Rng(9);
+    const seenCols = new Set<number>();
+    const seenAdc = new Set<unknown>();
+    let nonSquare = 0;
+    for (let i = 0; i < 200; i++) {
+      const r = randomGenome(space, rng);
+      expect(validateGenome(space, r)).toBe(r);
+      expect(parseGenomeKey(space, genomeKey(r))).toEqual(r);
+      r.cols!.forEach((c) => seenCols.add(c));
+      r.adcBits!.forEach((a) => seenAdc.add(a));
+      nonSquare += r.cols!.filter((c, j) => c !== r.crossbars[j]).length;
+    }
+    expect([...seenCols].sort((a, b) => a - b)).toEqual([16, 32, 64]);
+    expect(seenAdc.size).toBe(3);
+    expect(nonSquare).toBeGreaterThan(200);
+  });
+
+  test('mutation reaches columns and ADC; crossover takes them from either parent', () => {
+    const rng = new Rng(12);
+    const parent: Genome = { kernels: [3, 3, 3], crossbars: [32, 32, 32], cols: [32, 32, 32], adcBits: [4, 4, 4] };
+    const all = mutateGenome(space, parent, rng, { rate: 1 });
+    for (let i = 0; i < 3; i++) {
+      expect(all.cols![i]).not.toBe(32);
+      expect(all.adcBits![i]).not.toBe(4);
+    }
+    const other: Genome = { kernels: [5, 5, 5], crossbars: [64, 64, 64], cols: [16, 16, 16], adcBits: ['lossless', 'lossless', 'lossless'] };
+    let colsFromOther = 0;
+    for (let t = 0; t < 100; t++) {
+      const [c1, c2] = uniformCrossover(parent, other, rng);
+      for (let i = 0; i < 3; i++) {
+        expect(c1.cols![i] === 32 ? c2.cols![i] === 16 : c2.cols![i] === 32).toBe(true);
+        expect(c1.adcBits![i] === 4 ? c2.adcBits![i] === 'lossless' : c2.adcBits![i] === 4).toBe(true);
+        if (c1.cols![i] === 16) colsFromOther++;
+      }
+    }
+    expect(colsFromOther / 300).toBeGreaterThan(0.4);
+    expect(colsFromOther / 300).toBeLessThan(0.6);
+  });
+
+  test('square spaces keep their keys and draws; genomes must match the space\'s genes', () => {
+    const square = createSearchSpace({ layers: 2 });
+    expect(randomGenome(square, new Rng(1)).cols).toBeUndefined();
+    expect(errorOf(() => validateGenome(square, { kernels: [3, 3], crossbars: [16, 16], cols: [16, 16] })).message).toContain('no cols');
+    expect(errorOf(() => validateGenome(space, { kernels: [3, 3, 3], crossbars: [32, 32, 32] })).message).toContain('3 cols');
+    expect(errorOf(() => validateGenome(space, { kernels: [3, 3, 3], crossbars: [32, 32, 32], cols: [32, 32, 128], adcBits: [4, 4, 4] })).message).toContain('cols[2] (c3)');
+    expect(errorOf(() => createSearchSpace({ layers: 1, adcBits: [1] })).message).toContain('adcBits[0]');
+    expect(errorOf(() => createSearchSpace({ layers: 1, colSizes: [2048] })).message).toContain('colSizes[0]');
+    expect(errorOf(() => createSearchSpace({ layers: [{ name: 'a', adcBits: [4] }, { name: 'b', adcBits: ['nax' as never] }] })).message).toContain('layers[1].adcBits[0]');
+    expect(errorOf(() => parseGenomeKey(space, 'k3x32-k3x32-k3x32')).message).toContain('k<kernel>x<rows>x<cols>a<bits|L>');
+  });
+});

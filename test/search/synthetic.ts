@@ -4,6 +4,7 @@
  * (more IR drop). An interaction term keeps it from being separable.
  */
 import type { Genome, SearchSpace } from '../../lib/search';
+import { hypervolume as exactHypervolume } from '../../lib/search/hypervolume';
 
 const A = [0.05, 0.03, 0.02, 0.04, 0.03, 0.02];
 const B = [0.03, 0.02, 0.04, 0.01, 0.02, 0.03];
@@ -33,16 +34,7 @@ export function allGenomes(space: SearchSpace): Genome[] {
   return out;
 }
 
-/** 2-D hypervolume (accuracy up, EDAP down) against a reference point (accMin, edapMax). */
+/** 2-D hypervolume (accuracy up, EDAP down) against a reference point (accMin, edapMax): lib/search/hypervolume.ts. */
 export function hypervolume(points: Array<{ accuracy: number; edap: number }>, accMin: number, edapMax: number): number {
-  const sorted = points.filter((p) => p.accuracy > accMin && p.edap < edapMax).sort((a, b) => a.edap - b.edap);
-  let volume = 0;
-  let bestAcc = accMin;
-  // Sweep EDAP ascending; each step adds the strip between this EDAP and the next at the best accuracy so far.
-  for (let i = 0; i < sorted.length; i++) {
-    bestAcc = Math.max(bestAcc, sorted[i].accuracy);
-    const nextEdap = i + 1 < sorted.length ? sorted[i + 1].edap : edapMax;
-    volume += (nextEdap - sorted[i].edap) * (bestAcc - accMin);
-  }
-  return volume;
+  return exactHypervolume(points, { accuracy: accMin, edap: edapMax });
 }

@@ -18,6 +18,12 @@ export interface EvolveArgs extends QueueFlags {
   dataPath?: string;
   kernels?: string | number;
   xbars?: string | number;
+  /** Same as --xbars: crossbar rows (the columns too unless --cols is given). */
+  rows?: string | number;
+  cols?: string | number;
+  adcBitsGene?: string | number;
+  screen?: string | number;
+  screenKeep?: number;
   population?: number;
   generations?: number;
   seed?: number;
@@ -61,7 +67,33 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
   }
   // Crossbar sizes with cost figures in the hardware table (256 included by default).
   const allowedXbars = Object.keys(resolveHardware(hardware).crossbar).map(Number).sort((a, b) => a - b);
-  const crossbars = parseIntegerList('--xbars', args.xbars, choicesRule(allowedXbars));
+  if (args.rows !== undefined && args.xbars !== undefined && String(args.rows) !== String(args.xbars) && String(args.xbars) !== '16,32,64,128')
+    throw new NaxError(ErrorCodes.config, `expected --rows or --xbars, got both (${args.rows} and ${args.xbars}); --rows is --xbars under another name`);
+  const crossbars = args.rows !== undefined ? parseIntegerList('--rows', args.rows, choicesRule(allowedXbars)) : parseIntegerList('--xbars', args.xbars, choicesRule(allowedXbars));
+  // Non-square arrays are costed from the nearest listed size (lib/hardware crossbarFigures), so any column count in range is allowed.
+  const cols = parseIntegerList('--cols', args.cols, { what: 'integers in [2, 1024]', allows: (v) => v >= 2 && v <= 1024, distinct: true });
+  let adcBitsGene: Array<number | 'lossless'> | undefined;
+  if (args.adcBitsGene !== undefined) {
+    const text = String(args.adcBitsGene);
+    adcBitsGene = text.split(',').map((part) => {
+      const entry = part.trim();
+      if (entry === 'lossless') return 'lossless' as const;
+      if (!/^\d+$/.test(entry) || Number(entry) < 2 || Number(entry) > 24)
+        throw new NaxError(ErrorCodes.invalidArgument, `expected a comma-separated list of ADC bits in [2, 24] or "lossless" for --adc-bits-gene, got ${JSON.stringify(entry)} in ${JSON.stringify(text)}`);
+      return Number(entry);
+    });
+  }
+  let screening: EvolveOptions['screening'];
+  if (args.screen !== undefined) {
+    const text = String(args.screen);
+    const fidelities = text.split(',').map((part) => {
+      const f = Number(part.trim());
+      if (part.trim() === '' || !(f > 0 && f < 1))
+        throw new NaxError(ErrorCodes.invalidArgument, `expected a comma-separated list of ascending fractions in (0, 1) for --screen (e.g. 0.125,0.5), got ${JSON.stringify(text)}`);
+      return f;
+    });
+    screening = { fidelities, ...(args.screenKeep !== undefined ? { keep: args.screenKeep } : {}) };
+  } else if (args.screenKeep !== undefined) throw new NaxError(ErrorCodes.config, 'expected --screen with --screen-keep, got none (the keep fraction applies to the screen\'s rungs)');
   const kernels = parseKernelSizes('--kernels', args.kernels, { distinct: true });
 
   const device: CrossbarConfigInput = args.device !== undefined ? { ...readJsonObject<CrossbarConfigInput>(args.device, '--device') } : {};
@@ -103,6 +135,9 @@ export function evolveOptionsFromArgs(args: EvolveArgs): EvolveOptions {
     dataPath: args.dataPath,
     kernels,
     crossbars,
+    ...(cols ? { cols } : {}),
+    ...(adcBitsGene ? { adcBitsGene } : {}),
+    ...(screening ? { screening } : {}),
     population: positiveInt('--population', args.population, 2),
     generations: positiveInt('--generations', args.generations, 0),
     seed: positiveInt('--seed', args.seed, 0),
@@ -195,7 +230,12 @@ export const evolveCommand: CommandModule<object, EvolveArgs> = {
       .option('dataset', { type: 'string', choices: [...EVOLVE_DATASETS], default: 'mnist', describe: 'data set (mnist ships with the package)' })
       .option('data-path', { type: 'string', describe: 'folder with the data set files (cifar10, idx; optional for fashion-mnist)' })
       .option('kernels', { type: 'string', describe: 'kernel sizes each searchable conv may take', default: '3,5,7' })
-      .option('xbars', { type: 'string', describe: 'crossbar sizes (rows = cols) each layer may take', default: '16,32,64,128' })
+      .option('xbars', { type: 'string', describe: 'crossbar sizes (rows = cols unless --cols) each layer may take', default: '16,32,64,128' })
+      .option('rows', { type: 'string', describe: 'crossbar rows each layer may take (another name for --xbars)' })
+      .option('cols', { type: 'string', describe: 'crossbar columns, searched independently of the rows (non-square arrays, e.g. 64x32); must include every --xbars size' })
+      .option('adc-bits-gene', { type: 'string', describe: 'search the ADC resolution per layer among these, e.g. 4,5,6,lossless (default: not searched)' })
+      .option('screen', { type: 'string', describe: 'successive-halving screen: score offspring on these fractions of the validation images first, e.g. 0.125,0.5 (default: off)' })
+      .option('screen-keep', { type: 'number', describe: 'most of a screening rung\'s candidates that go on (default 0.5)' })
       .option('population', { type: 'number', describe: 'NSGA-II population (default 16; --quick 8)' })
       .option('generations', { type: 'number', describe: 'generations after the initial one (default 6; --quick 3)' })
       .option('seed', { type: 'number', default: 0 })
