@@ -29,6 +29,15 @@ export interface NativeVersion {
   avx2: boolean;
   neon: boolean;
   compiler: string;
+  /** The optional CUDA library (native/cuda), probed once: dlopen plus a device query. */
+  cuda: {
+    available: boolean;
+    /** "available (device, compute capability, memory)" or "not available (reason)". */
+    description: string;
+    /** Path of the library loaded, or the one looked for. */
+    library: string;
+    device?: string;
+  };
 }
 
 /** Options of gemm() below, row-major: C = alpha * op(A) * op(B) + beta * C. */

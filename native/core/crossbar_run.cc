@@ -98,6 +98,10 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
                             ((1 << config_.dacBits) - 1);
   // This call's samples take the next indices of the layer's run sequence (read-noise keys).
   const std::uint64_t sampleBase = samplesRun_.fetch_add(batch);
+  if (config_.accelerator == Accelerator::kCuda) {  // checkCudaSupport admitted only fused configs
+    runCuda(inputs, batch, out, scale, step, passes, sampleBase);
+    return;
+  }
   // ADC non-idealities and per-ADC ranges convert in the general path.
   if (cycleBound < 16777216.0 && codeMax <= 4194304.0 && !adcNonIdeal() && adcSteps.empty())
     runFused(inputs, batch, out, scale, step, passes, sampleBase);
