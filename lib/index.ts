@@ -157,6 +157,7 @@ export {
   conversionsPerArrayRead,
   bipolarReadout,
   READOUTS,
+  defaultAccelerator,
 } from './crossbar';
 export type {
   CrossbarConfig,
@@ -169,6 +170,7 @@ export type {
   WeightScale,
   ReadNoiseModel,
   AdcNonIdealConfig,
+  Accelerator,
   Readout,
   AdcReadoutSpec,
   ArrayPosition,

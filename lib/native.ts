@@ -31,6 +31,15 @@ export interface NativeVersion {
   compiler: string;
   /** Which kernels run now (setKernelPath; initially the NAX_KERNELS environment variable). */
   kernels: KernelPath;
+  /** The optional CUDA library (native/cuda), probed once: dlopen plus a device query. */
+  cuda: {
+    available: boolean;
+    /** "available (device, compute capability, memory)" or "not available (reason)". */
+    description: string;
+    /** Path of the library loaded, or the one looked for. */
+    library: string;
+    device?: string;
+  };
 }
 
 /** 'default': the current kernels; 'baseline': the GEMM/conv/BatchNorm kernels before issue 16, kept for benchmarks. */

@@ -46,7 +46,7 @@ fs.mkdirSync(outDir, { recursive: true });
 const jobs = String(Math.max(1, Math.min(os.cpus().length, 4)));
 for (const level of levels) {
   const buildDir = path.join(root, `build-isa-${level}`);
-  const args = [cmakeJs, 'compile', '--log-level', 'warn', '-O', buildDir, '--CDNAX_ISA=' + level, '-p', jobs];
+  const args = [cmakeJs, 'compile', '--log-level', 'warn', '-O', buildDir, '--CDNAX_ISA=' + level, '--CDNAX_CUDA=OFF', '-p', jobs];
   if (process.env.NAX_PREBUILD_CXX) args.push('--cxx', process.env.NAX_PREBUILD_CXX);
   if (arch !== os.arch()) args.push('-a', arch);
   console.log(`nax-native prebuild: ${platform}-${arch} ${level}`);

@@ -150,6 +150,27 @@ export interface CrossbarConfig {
    * plain cells (name 'plain'). With a device model, gOn/gOff are its range and `variation` is off.
    */
   device: DeviceConfig;
+  /**
+   * Where runs execute: 'cpu' (default; omitted from resolved configs) or 'cuda', the CUDA
+   * library (README "CUDA"), which returns the CPU path's results bit for bit. Default from the
+   * environment variable NAX_ACCELERATOR, else 'cpu'. Asking for 'cuda' where it cannot run
+   * (no library, no GPU, or an ADC setting only the CPU converts) is a NaxError
+   * (ERR_NAX_CONFIG) naming config.accelerator and the reason. Ideal layers run on the CPU.
+   */
+  accelerator?: Accelerator;
+}
+
+/** Where crossbar runs and training convolutions execute. */
+export type Accelerator = 'cpu' | 'cuda';
+
+/**
+ * The default accelerator: NAX_ACCELERATOR ('cpu' or 'cuda') when set, else 'cpu'. Throws a
+ * NaxError naming the variable on any other value.
+ */
+export function defaultAccelerator(env: NodeJS.ProcessEnv = process.env): Accelerator {
+  const v = env.NAX_ACCELERATOR;
+  if (v === undefined || v === '') return 'cpu';
+  return expectOneOf('NAX_ACCELERATOR', v, ['cpu', 'cuda'] as const);
 }
 
 /** The named ADC-resolution rules (CrossbarConfig.adcBits). */
@@ -217,7 +238,7 @@ export const DEFAULT_PARASITICS: Readonly<ParasiticsConfig> = Object.freeze({
 const KEYS = [
   'rows', 'cols', 'bitsPerCell', 'weightBits', 'inputBits', 'dacBits', 'adcBits', 'adcRange', 'adcRangeScope', 'readout', 'adcNonIdeal', 'gOn',
   'gOff', 'vRead', 'parasitics', 'variation', 'stuckAtOn', 'stuckAtOff', 'readNoise', 'readNoiseModel',
-  'weightScale', 'inputScale', 'seed', 'threads', 'ideal', 'device',
+  'weightScale', 'inputScale', 'seed', 'threads', 'ideal', 'device', 'accelerator',
 ] as const;
 
 function configError(message: string): NaxError {
@@ -350,9 +371,12 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   const seed = int('seed', p.seed, d.seed, 0, Number.MAX_SAFE_INTEGER);
   const threads = int('threads', p.threads, d.threads, 0, MAX_THREADS);
   const ideal = p.ideal === undefined ? d.ideal : expectOneOf('config.ideal', p.ideal, [true, false] as const);
+  const accelerator = p.accelerator === undefined ? defaultAccelerator() : expectOneOf('config.accelerator', p.accelerator, ['cpu', 'cuda'] as const);
   return {
     rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, adcRangeScope, readout, adcNonIdeal, gOn, gOff, vRead, parasitics,
     variation, stuckAtOn, stuckAtOff, readNoise, readNoiseModel, weightScale, inputScale, seed, threads, ideal, device,
+    // Present only when 'cuda': it never changes a result, so CPU configs (and their digests) stay as they were.
+    ...(accelerator === 'cuda' ? { accelerator } : {}),
   };
 }
 
@@ -393,5 +417,6 @@ export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
     threads: c.threads,
     ideal: c.ideal ? 1 : 0,
     device: toNativeDevice(c.device),
+    accelerator: c.accelerator === 'cuda' ? 1 : 0,
   };
 }

@@ -1,7 +1,7 @@
 /** Crossbar engine: configuration, mapping geometry, programmed layers. */
 export { CrossbarLayer, crossbarMatMul } from './layer';
 export type { ProgramOptions, CrossbarLayerState, ArrayPosition } from './layer';
-export { resolveCrossbarConfig, toNativeConfig, DEFAULT_PARASITICS, CROSSBAR_DEFAULTS, DEFAULT_ADC_BITS_RULE, MAX_THREADS } from './config';
+export { resolveCrossbarConfig, defaultAccelerator, toNativeConfig, DEFAULT_PARASITICS, CROSSBAR_DEFAULTS, DEFAULT_ADC_BITS_RULE, MAX_THREADS } from './config';
 export { DEFAULT_NON_IDEAL, overNonIdealPreset } from './presets';
 export type {
   CrossbarConfig,
@@ -14,6 +14,7 @@ export type {
   WeightScale,
   ReadNoiseModel,
   AdcNonIdealConfig,
+  Accelerator,
 } from './config';
 export {
   mappingGeometry, magnitudeSlices, naxAdcBits, losslessAdcBits, maxColumnCode, physicalCols, conversionsPerArrayRead,

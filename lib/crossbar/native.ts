@@ -74,6 +74,8 @@ export interface NativeCrossbarConfig {
   ideal: 0 | 1;
   /** The device model (lib/crossbar/devices.ts toNativeDevice). */
   device: NativeDeviceModel;
+  /** 0 cpu, 1 cuda (optional: absent means cpu). */
+  accelerator?: 0 | 1;
 }
 
 export interface NativeCrossbarInfo {

@@ -6,6 +6,8 @@ import { loadAddon, callNative, callNativeSync } from '../native';
 import type { TrainArray, TrainNetNative, TrainParamInfo } from './native';
 import { Rng } from '../search/random';
 import type { NetworkSpec } from './network';
+import { defaultAccelerator, type Accelerator } from '../crossbar/config';
+import { expectOneOf } from '../errors';
 
 export interface ModelOptions {
   /** float32 trains; float64 is for gradient checks. */
@@ -14,6 +16,12 @@ export interface ModelOptions {
   threads?: number;
   /** Initialise weights from this seed (default 0). */
   seed?: number;
+  /**
+   * 'cuda': the convolutions (forward, data and weight gradients) run on the CUDA library
+   * (README "CUDA"); results agree with the CPU's to float rounding. Default NAX_ACCELERATOR,
+   * else 'cpu'. A NaxError (ERR_NAX_CONFIG) when CUDA cannot run here.
+   */
+  accelerator?: Accelerator;
 }
 
 /** Everything that defines a model's numbers (parameters, BN statistics, momentum buffers). */
@@ -53,7 +61,14 @@ export class TrainModel {
     this.spec = spec;
     this.precision = options.precision ?? 'float32';
     this.native = callNativeSync(
-      () => new (loadAddon().TrainNet)({ nodes: spec.nodes, inputShape: spec.inputShape, precision: this.precision, threads: options.threads ?? 0 }),
+      () =>
+        new (loadAddon().TrainNet)({
+          nodes: spec.nodes,
+          inputShape: spec.inputShape,
+          precision: this.precision,
+          threads: options.threads ?? 0,
+          accelerator: options.accelerator === undefined ? defaultAccelerator() : expectOneOf('accelerator', options.accelerator, ['cpu', 'cuda'] as const),
+        }),
     );
     this.params = callNativeSync(() => this.native.paramInfo());
     this.initialize(options.seed ?? 0);

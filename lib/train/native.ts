@@ -83,6 +83,8 @@ export interface TrainNative {
     inputShape: [number, number, number];
     precision?: 'float32' | 'float64';
     threads?: number;
+    /** 'cuda': the convolutions run on the CUDA library. */
+    accelerator?: 'cpu' | 'cuda';
   }) => TrainNetNative;
   trainAugmentBatch(options: {
     images: Float32Array;

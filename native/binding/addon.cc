@@ -3,6 +3,7 @@
 #include "napi_util.h"
 
 #include "build_info.h"
+#include "cuda_backend.h"
 #include "kernel_path.h"
 
 namespace {
@@ -20,6 +21,14 @@ Napi::Value version(const Napi::CallbackInfo& info) {
   v.Set("neon", Napi::Boolean::New(info.Env(), b.neon));
   v.Set("compiler", Napi::String::New(info.Env(), b.compiler));
   v.Set("kernels", Napi::String::New(info.Env(), nax::baselineKernels() ? "baseline" : "default"));
+  // The optional CUDA library (probed once: dlopen + device query; never fails the call).
+  const nax::cuda::Status& cuda = nax::cuda::status();
+  Napi::Object c = Napi::Object::New(info.Env());
+  c.Set("available", Napi::Boolean::New(info.Env(), cuda.available));
+  c.Set("description", Napi::String::New(info.Env(), nax::cuda::describe()));
+  c.Set("library", Napi::String::New(info.Env(), cuda.library));
+  if (cuda.available) c.Set("device", Napi::String::New(info.Env(), cuda.device.name));
+  v.Set("cuda", c);
   return v;
 }
 

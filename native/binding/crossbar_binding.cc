@@ -51,6 +51,15 @@ nax::CrossbarConfig readConfig(Napi::Object o) {
   c.seed = static_cast<std::uint64_t>(f.integer("seed", 0, 9007199254740991LL));
   c.threads = static_cast<int>(f.integer("threads", 0, 1024));
   c.ideal = f.flag("ideal");
+  // Optional (older callers omit it): 0 cpu, 1 cuda.
+  const Napi::Value accelerator = o.Get("accelerator");
+  if (!accelerator.IsUndefined()) {
+    if (!accelerator.IsNumber() || (accelerator.As<Napi::Number>().Int32Value() != 0 &&
+                                    accelerator.As<Napi::Number>().Int32Value() != 1))
+      throwNax(o.Env(), nax::codes::kInvalidArgument,
+               "expected 0 (cpu) or 1 (cuda) for config.accelerator, got " + naxb::describe(accelerator));
+    c.accelerator = static_cast<nax::Accelerator>(accelerator.As<Napi::Number>().Int32Value());
+  }
   c.device = naxb::readDeviceModel(o.Get("device"), "config.device");
   return c;
 }

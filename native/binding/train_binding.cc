@@ -8,6 +8,7 @@
 #include "core/parallel.h"
 #include "core/train_augment.h"
 #include "core/train_net.h"
+#include "core/cuda_backend.h"
 #include "napi_util.h"
 
 namespace {
@@ -154,11 +155,26 @@ class TrainNet : public Napi::ObjectWrap<TrainNet> {
     std::vector<int> shape = intList(env, o.Get("inputShape"), "inputShape");
     if (shape.size() != 3) naxb::throwNax(env, nax::codes::kInvalidArgument, "expected [C, H, W] for inputShape");
     const int threads = naxb::threadsField(o);
+    // accelerator: 'cpu' (default) or 'cuda' (the convolutions on the CUDA library).
+    const Napi::Value accelerator = o.Get("accelerator");
+    bool cudaConvs = false;
+    if (!accelerator.IsUndefined()) {
+      const std::string a = accelerator.IsString() ? accelerator.As<Napi::String>().Utf8Value() : std::string();
+      if (a != "cpu" && a != "cuda")
+        naxb::throwNax(env, nax::codes::kInvalidArgument,
+                       "expected 'cpu' or 'cuda' for accelerator, got " + naxb::describe(accelerator));
+      cudaConvs = a == "cuda";
+    }
     Napi::Value precision = o.Get("precision");
     double64_ = precision.IsString() && precision.As<Napi::String>().Utf8Value() == "float64";
     naxb::guard(env, [&] {
       if (double64_) d_ = std::make_unique<Net<double>>(specs, shape[0], shape[1], shape[2], nax::resolveThreads(threads));
       else f_ = std::make_unique<Net<float>>(specs, shape[0], shape[1], shape[2], nax::resolveThreads(threads));
+      if (cudaConvs) {
+        nax::cuda::api("accelerator");  // a NaxError naming the reason when CUDA cannot run here
+        if (d_) d_->setCudaConvs(true);
+        else f_->setCudaConvs(true);
+      }
       return 0;
     });
   }

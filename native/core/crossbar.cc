@@ -111,6 +111,7 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
 CrossbarLayer::CrossbarLayer(const float* weights, std::size_t k, std::size_t n, const CrossbarConfig& config)
     : k_(k), n_(n), config_(config) {
   validateCrossbarConfig(config_);
+  checkCudaSupport(config_);
   if (k == 0 || n == 0 || k > (1u << 24) || n > (1u << 24))
     throw Error(codes::kOutOfRange, "expected k and n in [1, 2^24] for k, n, got " + std::to_string(k) + ", " +
                                         std::to_string(n));

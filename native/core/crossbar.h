@@ -48,6 +48,10 @@ enum class Readout { kDigitalOffset = 0, kReferenceColumn = 1, kDifferential = 2
 //   Gaussian with variance sum_i (sigma M_ij V_i)^2 (over every cell feeding the ADC input).
 enum class ReadNoiseModel { kOutputLsb = 0, kOutputAmperes = 1, kDevice = 2 };
 
+// Where runs execute: the CPU kernels, or the CUDA library (crossbar_cuda.cc, loaded at run
+// time; the same results as the CPU path, see README "CUDA").
+enum class Accelerator { kCpu = 0, kCuda = 1 };
+
 // Fully resolved settings: lib/crossbar/config.ts owns every default and rule
 // (e.g. which ADC resolution is lossless); the core only checks the values
 // (validateCrossbarConfig rejects the zeros an unset field leaves).
@@ -84,7 +88,8 @@ struct CrossbarConfig {
   double inputScale = 0;      // max |x| mapped to full scale; 0 = first run's max |x|
   std::uint64_t seed = 0;
   int threads = 0;            // <= 0: all cores
-  bool ideal = false;         // plain float matmul
+  bool ideal = false;         // plain float matmul (on the CPU with either accelerator)
+  Accelerator accelerator = Accelerator::kCpu;
   // Device physics (device_model.h): programming error, drift, 1/f noise, I-V nonlinearity.
   // When enabled, its range is [gOff, gOn] and `variation` must be none.
   DeviceModel device;
@@ -187,6 +192,9 @@ class CrossbarLayer {
   void runUnfused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
                   int passes, std::uint64_t sampleBase, const std::vector<double>* adcSteps = nullptr) const;
 
+  // CUDA path (crossbar_cuda.cc): the fused run's semantics on the GPU.
+  void runCuda(const float* inputs, std::size_t batch, float* out, double inputScale, double step, int passes,
+               std::uint64_t sampleBase) const;
   bool adcNonIdeal() const {
     return config_.adcOffsetSigma > 0 || config_.adcGainSigma > 0 || config_.adcInlSigma > 0;
   }
@@ -229,6 +237,21 @@ class CrossbarLayer {
   // whole run sequence, so every read draws fresh noise and a sample's noise does not depend on
   // how the sequence is split into batches (or on the thread count).
   std::atomic<std::uint64_t> samplesRun_{0};
+  // E_t and the noise squares uploaded to the GPU on the first CUDA run (accelerator kCuda).
+  mutable std::mutex cudaMutex_;
+  mutable std::shared_ptr<void> cudaLayer_;
 };
+
+// Throws nax::Error(kConfig) naming the field when config asks for accelerator kCuda and the
+// CUDA path cannot run it (no CUDA here, or a readout only the CPU's general path converts).
+void checkCudaSupport(const CrossbarConfig& config);
+// The 32 read-noise normals the CPU kernels draw for columns col0..col0+31 of the row keyed
+// rowKey (crossbar_noise.h gaussianLanes as compiled with the core's flags), so other
+// implementations (the CUDA kernels' arithmetic, native/core/tests/cuda_math_test.cc) can be
+// checked against them bit for bit.
+void readNoiseGaussians(std::uint64_t rowKey, std::uint32_t col0, float* z);
+// Whether the core's kernels round a * b + c once (the compiler contracted it into a fused
+// multiply-add: FMA targets at -O2 and above) or twice; the CUDA kernels do the same.
+bool kernelsContractMultiplyAdd();
 
 }  // namespace nax

@@ -104,6 +104,10 @@ void CrossbarLayer::convert(const float* inputs, std::size_t batch, float* out, 
   const double codeMax = adcCodeMax();
   const double cycleBound = codeMax * (std::ldexp(1.0, config_.dacBits * static_cast<int>(geometry_.cycles)) - 1) /
                             ((1 << config_.dacBits) - 1);
+  if (config_.accelerator == Accelerator::kCuda && adcSteps == nullptr) {  // checkCudaSupport admitted only fused configs
+    runCuda(inputs, batch, out, inputScale, step, passes, sampleBase);
+    return;
+  }
   // ADC non-idealities and per-ADC ranges convert in the general path.
   if (cycleBound < 16777216.0 && codeMax <= 4194304.0 && !adcNonIdeal() && adcSteps == nullptr)
     runFused(inputs, batch, out, inputScale, step, passes, sampleBase);

@@ -7,6 +7,7 @@
 #include "error.h"
 #include "parallel.h"
 #include "rng.h"
+#include "train_conv_cuda.h"
 #include "train_elementwise.h"
 #include "train_linear.h"
 #include "train_norm.h"
@@ -255,8 +256,11 @@ void Net<T>::forwardNode(Node& node, bool trainMode, bool updateStats, double mo
       const T* w = convWeight(node);
       if (hw_.enabled && trainMode) w = perturb(node, w, cs.patch() * cs.cout);
       node.usedWeight = w;
-      convForward(cs, in.out, in.y.data(), w, node.bias >= 0 ? values_[node.bias].data() : nullptr, node.y.data(),
-                  scratch_, threads_);
+      if (cudaConvs_)
+        convForwardCuda(cs, in.out, in.y.data(), w, node.bias >= 0 ? values_[node.bias].data() : nullptr, node.y.data());
+      else
+        convForward(cs, in.out, in.y.data(), w, node.bias >= 0 ? values_[node.bias].data() : nullptr, node.y.data(),
+                    scratch_, threads_);
       profile_.forwardSeconds += since(t0);
       profile_.forwardFlops += 2.0 * cs.cout * cs.patch() * node.out.perChannel();
       break;
@@ -358,8 +362,12 @@ void Net<T>::backwardNode(Node& node, bool wantInputGrad) {
       const bool elastic = node.activeKernel != s.kernel;
       std::vector<T>& fullGrad = grads_[node.weight];
       if (elastic) node.activeGrad.resize(node.activeWeight.size());
-      convBackward(cs, in.out, in.y.data(), w, node.dy.data(), dx, elastic ? node.activeGrad.data() : fullGrad.data(),
-                   node.bias >= 0 ? grads_[node.bias].data() : nullptr, scratch_, threads_);
+      if (cudaConvs_)
+        convBackwardCuda(cs, in.out, in.y.data(), w, node.dy.data(), dx, elastic ? node.activeGrad.data() : fullGrad.data(),
+                         node.bias >= 0 ? grads_[node.bias].data() : nullptr);
+      else
+        convBackward(cs, in.out, in.y.data(), w, node.dy.data(), dx, elastic ? node.activeGrad.data() : fullGrad.data(),
+                     node.bias >= 0 ? grads_[node.bias].data() : nullptr, scratch_, threads_);
       if (elastic) {  // only the centre gets a gradient
         std::fill(fullGrad.begin(), fullGrad.end(), T(0));
         const int K = s.kernel, k = node.activeKernel, off = (K - k) / 2;

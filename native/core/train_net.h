@@ -74,6 +74,9 @@ class Net {
   int classes() const { return classes_; }
   int inputSize() const { return inC_ * inH_ * inW_; }
   void setThreads(int threads) { threads_ = threads; }
+  // Convolutions on the CUDA library (train_conv_cuda.h) instead of the CPU kernels.
+  void setCudaConvs(bool on) { cudaConvs_ = on; }
+  bool cudaConvs() const { return cudaConvs_; }
   int threads() const { return threads_; }
   int inputChannels() const { return inC_; }
   int inputHeight() const { return inH_; }
@@ -128,6 +131,7 @@ class Net {
   std::vector<ParamInfo> info_;
   std::vector<std::vector<T>> values_, grads_, velocity_;
   int inC_, inH_, inW_, classes_ = 0, n_ = 0, threads_;
+  bool cudaConvs_ = false;
   bool lastTrainMode_ = true;
   ConvScratch<T> scratch_;
   ConvProfile profile_;

@@ -22,6 +22,8 @@ export interface InfoResult {
   /** Best prebuilt level this CPU supports (what a compiler-free install loads). */
   cpuLevel: string;
   compiler: string;
+  /** The optional CUDA path: "available (device, ...)" or "not available (reason)". */
+  cuda: string;
 }
 
 export function infoHandler(): InfoResult {
@@ -41,6 +43,7 @@ export function infoHandler(): InfoResult {
     fma: v.fma,
     cpuLevel: supportedIsaLevels(process.arch, cpuFlags())[0] ?? 'unknown',
     compiler: v.compiler,
+    cuda: v.cuda ? v.cuda.description : 'not available (the addon predates the CUDA path)',
   };
 }
 
@@ -51,6 +54,9 @@ export const infoCommand: CommandModule<object, { json?: boolean }> = {
   handler: (args) => {
     const info = infoHandler();
     if (args.json) console.log(JSON.stringify(info, null, 2));
-    else console.table(info);
+    else {
+      console.table(info);
+      console.log(`cuda: ${info.cuda}`);
+    }
   },
 };

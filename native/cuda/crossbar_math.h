@@ -1,0 +1,171 @@
+// Per-element arithmetic of the crossbar run, shared by the CUDA kernels (nax_cuda.cu) and a
+// host build of the same functions (native/core/tests/cuda_math_test.cc), which checks them
+// bit for bit against the CPU path (rng.h hashKey, crossbar_noise.h gaussianLanes,
+// crossbar_run.cc's digits, digital offsets and ADC epilogue) on machines without a GPU.
+// Every multiply-add is written out: fmaOr(fma, a, b, c) is one rounding when the CPU core
+// was built with FMA (GCC contracts a * b + c there) and two otherwise, so nvcc's own
+// contraction (--fmad) never decides a result. Host builds of this header need
+// -ffp-contract=off for the same reason.
+#pragma once
+#include <stdint.h>
+
+#if defined(__CUDACC__)
+#define NAX_HD __host__ __device__ __forceinline__
+#else
+#include <cmath>
+#include <cstring>
+#define NAX_HD inline
+#endif
+
+namespace nax_cuda {
+
+#if defined(__CUDA_ARCH__)
+NAX_HD float fmaOr(bool fused, float a, float b, float c) { return fused ? __fmaf_rn(a, b, c) : __fadd_rn(__fmul_rn(a, b), c); }
+NAX_HD double fmaOr(bool fused, double a, double b, double c) { return fused ? __fma_rn(a, b, c) : __dadd_rn(__dmul_rn(a, b), c); }
+NAX_HD float mulF(float a, float b) { return __fmul_rn(a, b); }
+NAX_HD float addF(float a, float b) { return __fadd_rn(a, b); }
+NAX_HD float floorF(float x) { return floorf(x); }
+NAX_HD float sqrtF(float x) { return __fsqrt_rn(x); }
+NAX_HD float divF(float a, float b) { return __fdiv_rn(a, b); }
+NAX_HD double floorD(double x) { return floor(x); }
+NAX_HD float asFloat(uint32_t u) { return __uint_as_float(u); }
+NAX_HD uint32_t asBits(float f) { return __float_as_uint(f); }
+#else
+NAX_HD float fmaOr(bool fused, float a, float b, float c) { return fused ? std::fma(a, b, c) : a * b + c; }
+NAX_HD double fmaOr(bool fused, double a, double b, double c) { return fused ? std::fma(a, b, c) : a * b + c; }
+NAX_HD float mulF(float a, float b) { return a * b; }
+NAX_HD float addF(float a, float b) { return a + b; }
+NAX_HD float floorF(float x) { return std::floor(x); }
+NAX_HD float sqrtF(float x) { return std::sqrt(x); }
+NAX_HD float divF(float a, float b) { return a / b; }
+NAX_HD double floorD(double x) { return std::floor(x); }
+NAX_HD float asFloat(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+NAX_HD uint32_t asBits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
+#endif
+
+// rng.h splitmix64 / hashKey.
+NAX_HD uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+NAX_HD uint64_t hashKey(uint64_t seed, uint64_t a, uint64_t b, uint64_t c) {
+  uint64_t h = splitmix64(seed ^ 0x6A09E667F3BCC909ull);
+  h = splitmix64(h ^ a);
+  h = splitmix64(h ^ (b + 0x3C6EF372FE94F82Bull));
+  return splitmix64(h ^ (c + 0xA54FF53A5F1D36F1ull));
+}
+
+NAX_HD uint32_t fmix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85EBCA6Bu;
+  h ^= h >> 13;
+  h *= 0xC2B2AE35u;
+  h ^= h >> 16;
+  return h;
+}
+
+// crossbar_noise.h lnUnit, one lane.
+NAX_HD float lnUnit(bool fused, float x) {
+  const uint32_t bits = asBits(x);
+  int32_t e = static_cast<int32_t>((bits >> 23) & 0xFF) - 127;
+  float m = asFloat((bits & 0x007FFFFFu) | 0x3F800000u);
+  if (m > 1.41421356f) {
+    m = mulF(m, 0.5f);
+    e += 1;
+  }
+  const float s = divF(addF(m, -1.0f), addF(m, 1.0f)), s2 = mulF(s, s);
+  float p = fmaOr(fused, s2, 0.222222222f, 0.285714286f);
+  p = fmaOr(fused, s2, p, 0.4f);
+  p = fmaOr(fused, s2, p, 0.666666667f);
+  p = fmaOr(fused, s2, p, 2.0f);
+  return fmaOr(fused, s, p, mulF(static_cast<float>(e), 0.693147181f));
+}
+
+NAX_HD float sin2Pi(bool fused, float b) {
+  const float x = mulF(6.28318531f, b), x2 = mulF(x, x);
+  float p = fmaOr(fused, x2, -2.50521084e-8f, 2.75573192e-6f);
+  p = fmaOr(fused, x2, p, -1.98412698e-4f);
+  p = fmaOr(fused, x2, p, 8.33333333e-3f);
+  p = fmaOr(fused, x2, p, -1.66666667e-1f);
+  p = fmaOr(fused, x2, p, 1.0f);
+  return mulF(x, p);
+}
+NAX_HD float cos2Pi(bool fused, float b) {
+  const float x = mulF(6.28318531f, b), x2 = mulF(x, x);
+  float p = fmaOr(fused, x2, 2.08767570e-9f, -2.75573192e-7f);
+  p = fmaOr(fused, x2, p, 2.48015873e-5f);
+  p = fmaOr(fused, x2, p, -1.38888889e-3f);
+  p = fmaOr(fused, x2, p, 4.16666667e-2f);
+  p = fmaOr(fused, x2, p, -0.5f);
+  return fmaOr(fused, x2, p, 1.0f);
+}
+
+// crossbar_noise.h gaussianLanes for one column: the standard normal the CPU kernels add to
+// ADC input column `col` of the row keyed rowKey (blocks of 32 columns; Box-Muller pair j of a
+// block feeds columns j and j + 16).
+NAX_HD float gaussianAt(bool fused, uint64_t rowKey, uint32_t col) {
+  const uint32_t lo = static_cast<uint32_t>(rowKey), hi = static_cast<uint32_t>(rowKey >> 32);
+  const uint32_t col0 = col & ~31u, j = col & 31u, lane = j & 15u;
+  const uint32_t pair = col0 / 2 + lane;
+  const uint32_t h1 = fmix32(lo ^ (pair * 0x9E3779B9u));
+  const uint32_t h2 = fmix32(hi ^ (pair * 0x7FEB352Du) ^ 0x68E31DA4u);
+  const float u1 = mulF(addF(static_cast<float>(static_cast<int32_t>(h1 >> 8)), 0.5f), 5.9604645e-8f);
+  const float u2 = mulF(static_cast<float>(static_cast<int32_t>(h2 >> 8)), 5.9604645e-8f);
+  const float r = sqrtF(mulF(-2.0f, lnUnit(fused, u1)));
+  const float q = addF(u2, -0.5f);
+  const float absQ = q < 0.0f ? -q : q;
+  const bool outer = absQ > 0.25f;
+  const float half = q < 0.0f ? -0.5f : 0.5f;
+  const float b = outer ? addF(half, -q) : q;
+  if (j < 16) return mulF(-r, sin2Pi(fused, b));
+  const float cs = mulF(r, cos2Pi(fused, b));
+  return outer ? -cs : cs;
+}
+
+// crossbar_run.cc buildDigits: the DAC digit index of cycle cy of input x in pass p.
+NAX_HD uint32_t dacCode(float x, int pass, double inputLsb, double xMax) {
+  const double mag = pass == 0 ? (x > 0 ? static_cast<double>(x) : 0.0) : (x < 0 ? -static_cast<double>(x) : 0.0);
+  double u = floorD(mag / inputLsb + 0.5);
+  if (u > xMax) u = xMax;
+  return static_cast<uint32_t>(u);
+}
+
+// simd.h clampRoundHalfUp, one lane.
+NAX_HD float clampRoundHalfUp(float x, float lo, float hi) {
+  x = x < lo ? lo : x;  // max(x, lo) with x first, as _mm512_max_ps(x, lo) returns lo for NaN x
+  x = x > hi ? hi : x;
+  return floorF(addF(x, 0.5f));
+}
+
+// crossbar_run.cc fusedBlock epilogue for one ADC input: the ADC code minus the digital
+// offset's code (exact integers), before the cycle weight.
+//   acc: digits x E_t; offset / offsetCode: the row's digital offset; z: its Gaussian;
+//   deviceNoise: sigma * sqrt(variance) (noise 2, already multiplied by z's partner factor).
+NAX_HD float adcCode(bool fused, float acc, int noise, float sigma, float z, float deviceNoise, bool hasOffset,
+                     float offset, float offsetCode, bool unitStep, float invStep, float lo, float hi) {
+  float x = acc;
+  if (hasOffset) x = addF(x, offset);
+  if (noise == 1) x = fmaOr(fused, sigma, z, x);
+  if (noise == 2) x = addF(x, deviceNoise);
+  if (!unitStep) x = mulF(x, invStep);
+  float code = clampRoundHalfUp(x, lo, hi);
+  if (hasOffset) code = addF(code, -offsetCode);
+  return code;
+}
+
+// noise 2: (sigma * sqrt(max(variance, 0))) * z, as fusedBlock forms it.
+NAX_HD float deviceNoise(float sigma, float variance, float z) {
+  return mulF(mulF(sigma, sqrtF(variance > 0 ? variance : 0.0f)), z);
+}
+
+// digitalOffsets: the row's offset (float of a double) and its code.
+NAX_HD void offsetOf(double digitSum, double perDigit, bool unitStep, float invStep, float* offset, float* code) {
+  const float off = static_cast<float>(perDigit * digitSum);
+  const float x = unitStep ? off : mulF(off, invStep);
+  *offset = off;
+  *code = floorF(addF(x, 0.5f));
+}
+
+}  // namespace nax_cuda
