@@ -59,9 +59,9 @@ export const NEUROSIM_VGG8_FIG24 = {
   performance: { topsPerWatt: 25.7176, tops: 0.845963, fps: 686.75, topsPerMm2: 0.0185705 },
 } as const;
 
-/** The crossbar settings of that run, as this package's mapping: 128x128, 2-bit cells, 8-bit weights and inputs (1 bit per cycle), 5-bit ADC, 100 kOhm / 10 MOhm, 0.5 V. */
+/** The crossbar settings of that run, as this package's mapping: 128x128, 2-bit cells, 8-bit weights and inputs (1 bit per cycle), 5-bit ADC, 100 kOhm / 10 MOhm, 0.5 V; each column read by its own sense amplifier, no reference column (digital-offset readout). */
 export const NEUROSIM_VGG8_MAPPING: CrossbarMapping = {
-  default: { rows: 128, cols: 128, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 1, adcBits: 5, gOn: 1 / 100e3, gOff: 1 / 10e6, vRead: 0.5 },
+  default: { rows: 128, cols: 128, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 1, adcBits: 5, gOn: 1 / 100e3, gOff: 1 / 10e6, vRead: 0.5, readout: 'digital-offset' },
 };
 
 export interface PublishedComparisonRow {

@@ -24,7 +24,7 @@ function gemmGraph() {
 
 const graph = gemmGraph();
 // Input scale 1 (the DAC full scale), inputs never negative: one pass of 8 one-bit DAC cycles.
-const plan = planGraph(graph, { mapping: { default: { rows: 64, cols: 64 } }, inputRanges: new Map([['fc', { maxAbs: 1, min: 0 }]]) });
+const plan = planGraph(graph, { mapping: { default: { rows: 64, cols: 64, readout: 'digital-offset' } }, inputRanges: new Map([['fc', { maxAbs: 1, min: 0 }]]) });
 const batchOf = (value: number, images = 3) => [{ images: new Float32Array(images * K).fill(value), dims: [images, K] }];
 
 /** Hand-computed device energy of the layer: 8 read steps x V^2 x E[d^2] x (driven cells' G) x t_read (64x64, PUMA table: 64 ns). */
