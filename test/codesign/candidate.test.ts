@@ -83,8 +83,9 @@ describe('networkSearchSpace', () => {
     expect(m.layers!['fc']).toEqual({ rows: 16, cols: 16 });
     const plan = planLayers(Object.keys(m.layers!).map((name) => ({ name, k: 9, n: 8, outputPixels: 1 })), { mapping: m });
     const byName = new Map(plan.layers.map((l) => [l.name, l.config]));
-    expect(byName.get('stage1.block1.1.conv')!.adcBits).toBe(naxAdcBits(64));
-    expect(byName.get('stem.conv')!.adcBits).toBe(naxAdcBits(16));
+    // The default reference-column readout converts a signed difference: NAX's rule plus a sign bit.
+    expect(byName.get('stage1.block1.1.conv')!.adcBits).toBe(naxAdcBits(64) + 1);
+    expect(byName.get('stem.conv')!.adcBits).toBe(naxAdcBits(16) + 1);
     expect(byName.get('stem.conv')!.weightBits).toBe(8);
   });
 });

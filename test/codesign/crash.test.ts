@@ -81,6 +81,7 @@ describe('kill -9, then resume', () => {
       }
       delete r.seconds;
       delete r.idealImagesPerSecond;
+      delete r.inputActivitySeconds;
       delete r.model; // the folder differs
       return r;
     };
