@@ -69,6 +69,31 @@ describe('device statistics (hand-computed)', () => {
     // Uniform random bits: E[d/3] = 1/2, E[(d/3)^2] = (0 + 1 + 4 + 9) / 9 / 4 = 7/18.
     expect(defaultInputActivity(0.5, 2).meanSquareDigit).toBeCloseTo(7 / 18, 15);
   });
+
+  test('inputActivity (a histogram of quantized magnitudes) equals the digit-by-digit sums of every value and pass', () => {
+    let state = 12345;
+    const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const values = Array.from({ length: 5000 }, () => (next() - 0.3) * 4.2);
+    for (const [inputBits, dacBits] of [[8, 1], [8, 2], [8, 3], [5, 2], [4, 8]])
+      for (const signed of [false, true]) {
+        const inputScale = 3.1, xMax = 2 ** inputBits - 1, lsb = inputScale / xMax, mask = 2 ** dacBits - 1;
+        const cycles = Math.ceil(inputBits / dacBits);
+        let sum = 0, sumSq = 0, count = 0;
+        for (const x of values)
+          for (const mag of signed ? [Math.max(x, 0), Math.max(-x, 0)] : [Math.max(x, 0)]) {
+            const u = Math.min(xMax, Math.floor(mag / lsb + 0.5));
+            for (let c = 0; c < cycles; c++) {
+              const d = (Math.floor(u / 2 ** (c * dacBits)) & mask) / mask;
+              sum += d;
+              sumSq += d * d;
+              count++;
+            }
+          }
+        const a = inputActivity(values, { inputScale, inputBits, dacBits, signed });
+        expect(a.meanDigit).toBeCloseTo(sum / count, 12);
+        expect(a.meanSquareDigit).toBeCloseTo(sumSq / count, 12);
+      }
+  });
 });
 
 describe('wire dissipation: the first-order estimate against the circuit solver (lib/circuit)', () => {
