@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
 #include <string>
@@ -16,6 +17,7 @@
 #include "error.h"
 #include "format.h"
 #include "gemm.h"
+#include "kernel_path.h"
 #include "parallel.h"
 #include "rng.h"
 #include "simd.h"
@@ -39,16 +41,25 @@ void CrossbarLayer::runIdeal(const float* inputs, std::size_t batch, float* out)
 namespace {
 // Checks the inputs; returns max |x| and whether any is negative.
 void scanInputs(const float* inputs, std::size_t count, double* maxAbs, bool* anyNegative) {
-  *maxAbs = 0;
-  *anyNegative = false;
+  // Branch-free so it vectorises (it reads every im2row'd input once per run): a float max of
+  // |x| (exact), whether any x < 0, and whether any |x| is not finite; the failing index is
+  // searched for only then.
+  float m = 0.0f;
+  bool negative = false, bad = false;
+  constexpr float kFloatMax = std::numeric_limits<float>::max();
   for (std::size_t i = 0; i < count; ++i) {
-    const float x = inputs[i];
-    if (!std::isfinite(x))
-      throw Error(codes::kInvalidArgument, "expected a finite number for inputs[" + std::to_string(i) + "], got " +
-                                               num(x));
-    *maxAbs = std::max(*maxAbs, static_cast<double>(std::fabs(x)));
-    *anyNegative |= x < 0;
+    const float x = inputs[i], a = std::fabs(x);
+    m = a > m ? a : m;
+    negative |= x < 0;
+    bad |= !(a <= kFloatMax);
   }
+  if (bad)
+    for (std::size_t i = 0; i < count; ++i)
+      if (!std::isfinite(inputs[i]))
+        throw Error(codes::kInvalidArgument, "expected a finite number for inputs[" + std::to_string(i) + "], got " +
+                                                 num(inputs[i]));
+  *maxAbs = m;
+  *anyNegative = negative;
 }
 }  // namespace
 
@@ -177,25 +188,71 @@ inline std::size_t chunkSamples(std::size_t batch, std::size_t passes, std::size
   return std::max<std::size_t>(1, std::min(full, (batch + workers - 1) / workers));
 }
 
+// Digit levels of every input code u in [0, xMax], cycles adjacent: table[u*cycles + c] =
+// levels[digit c of u] (what buildDigits copies per input); empty when too large to pay off
+// (more than 64 KiB: inputBits above 10 or so).
+std::vector<float> digitTable(std::size_t cycles, int dacBits, double xMax, const float* levels) {
+  const std::size_t codes = static_cast<std::size_t>(xMax) + 1;
+  if (codes * cycles > 16384) return {};
+  const std::uint32_t mask = (1u << dacBits) - 1;
+  std::vector<float> table(codes * cycles);
+  for (std::size_t u = 0; u < codes; ++u)
+    for (std::size_t c = 0; c < cycles; ++c) table[u * cycles + c] = levels[(u >> (c * dacBits)) & mask];
+  return table;
+}
+
 // Writes the DAC digit planes of samples [b0, b0+count), transposed: k rows,
 // one column per conversion row r = (p*count + b)*cycles + c (sample-major,
 // cycles adjacent), leading dimension ld >= passes*count*cycles:
 // digits[i*ld + r] = levels[digit c of sample b's pass-p magnitude at input i]
 // (levels[d] = d for linear cells; the I-V nonlinearity's current factor otherwise).
+// Blocks of inputs are quantised first (reading each sample's inputs contiguously) and then
+// written one digit row at a time (contiguous stores), each input's cycles copied from `table`
+// when there is one: the plain input-by-input scatter was 15% of a whole evolve run.
+// codeOr (optional, passes*count*tiles entries, tile-major): OR of the codes each (pass, sample)
+// applies to the inputs of each row tile of `tileRows` inputs; digit c of a conversion row is
+// nonzero somewhere in the tile exactly when bits [c*dacBits, (c+1)*dacBits) of the OR are.
 void buildDigits(const float* inputs, std::size_t k, std::size_t b0, std::size_t count, int passes, std::size_t cycles,
-                 int dacBits, double inputLsb, double xMax, const float* levels, float* digits, std::size_t ld) {
+                 int dacBits, double inputLsb, double xMax, const float* levels, const float* table, float* digits,
+                 std::size_t ld, std::uint32_t* codeOr = nullptr, std::size_t tileRows = 0) {
+  constexpr std::size_t kInputBlock = 16, kMaxCount = 256;
   const std::uint32_t mask = (1u << dacBits) - 1;
-  for (int p = 0; p < passes; ++p)
-    for (std::size_t b = 0; b < count; ++b) {
-      const float* x = inputs + (b0 + b) * k;
-      const std::size_t r0 = (p * count + b) * cycles;
-      for (std::size_t i = 0; i < k; ++i) {
-        const double mag = p == 0 ? (x[i] > 0 ? x[i] : 0.0) : (x[i] < 0 ? -static_cast<double>(x[i]) : 0.0);
-        const auto u = static_cast<std::uint32_t>(std::min(xMax, roundHalfUp(mag / inputLsb)));
-        float* d = digits + i * ld + r0;
-        for (std::size_t c = 0; c < cycles; ++c) d[c] = levels[(u >> (c * dacBits)) & mask];
+  const std::size_t rowsPerPass = count * cycles;
+  std::uint32_t codes[kMaxCount * kInputBlock];  // [sample][input]; sign in bit 31 (inputs <= 16 bits)
+  for (std::size_t s0 = 0; s0 < count; s0 += kMaxCount) {
+    const std::size_t sn = std::min(kMaxCount, count - s0);
+    for (std::size_t i0 = 0; i0 < k; i0 += kInputBlock) {
+      const std::size_t in = std::min(kInputBlock, k - i0);
+      for (std::size_t b = 0; b < sn; ++b) {
+        const float* x = inputs + (b0 + s0 + b) * k + i0;
+        std::uint32_t* cb = codes + b * kInputBlock;
+        for (std::size_t ii = 0; ii < in; ++ii) {  // vectorises: contiguous loads and stores
+          const double q = roundHalfUp(std::fabs(static_cast<double>(x[ii])) / inputLsb);
+          cb[ii] = static_cast<std::uint32_t>(q < xMax ? q : xMax) | (x[ii] < 0 ? 0x80000000u : 0u);
+        }
+      }
+      for (std::size_t ii = 0; ii < in; ++ii) {
+        const std::size_t i = i0 + ii;
+        float* row = digits + i * ld;
+        const std::uint32_t* cd = codes + ii;
+        std::uint32_t* ors = codeOr ? codeOr + (i / tileRows) * passes * count : nullptr;
+        for (int p = 0; p < passes; ++p)
+          for (std::size_t b = 0; b < sn; ++b) {
+            // Pass 0 applies the positive inputs, pass 1 the magnitudes of the negative ones.
+            const std::uint32_t v = cd[b * kInputBlock];
+            const std::uint32_t u = (v >> 31) == static_cast<std::uint32_t>(p) ? (v & 0x7fffffffu) : 0u;
+            float* d = row + p * rowsPerPass + (s0 + b) * cycles;
+            if (ors) ors[p * count + s0 + b] |= u;
+            if (table && cycles == 8)  // 8-bit inputs on a 1-bit DAC: one 32-byte copy, inlined
+              std::memcpy(d, table + static_cast<std::size_t>(u) * 8, 8 * sizeof(float));
+            else if (table)
+              for (std::size_t c = 0; c < cycles; ++c) d[c] = table[static_cast<std::size_t>(u) * cycles + c];
+            else
+              for (std::size_t c = 0; c < cycles; ++c) d[c] = levels[(u >> (c * dacBits)) & mask];
+          }
       }
     }
+  }
 }
 
 // hasNegative[b]: whether sample b0+b has a negative input (else it skips the negative pass).
@@ -327,6 +384,69 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
   if (cy != 0) flush();
 }
 
+// The noise-free fused block on a compacted row list: conversion rows whose digits are all zero
+// in the tile read exactly code 0 (no current, no offset, no noise), so runFused skips them
+// (about 40% of the rows of ResNet-MNIST activations at 8-bit inputs and a 1-bit DAC) and
+// hands this kernel only the others: row i of the block is digit column rowIndex[i], belonging
+// to sample rowSample[i] at cycle rowCycle[i] (ascending, so a sample's rows are adjacent). The
+// codes are integers times powers of two, so the sums equal the full kernel's exactly.
+template <bool kUnitStep, bool kOffset>
+void fusedBlockGather(std::size_t kc, const float* __restrict digits, std::size_t ldDigits, const float* __restrict bp,
+                      const std::uint32_t* rowIndex, const std::uint32_t* rowSample, const std::uint32_t* rowCycle,
+                      const Epilogue& ep, float* __restrict columnSum, std::size_t ldSum, std::size_t col0) {
+  std::size_t at[kFusedRows];
+  for (std::size_t i = 0; i < kFusedRows; ++i) at[i] = rowIndex[i];
+  VF acc[kFusedRows][kColVecs];
+#pragma GCC unroll 8
+  for (std::size_t i = 0; i < kFusedRows; ++i)
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < kColVecs; ++v) acc[i][v] = VF{};
+  for (std::size_t p = 0; p < kc; ++p) {
+    VF b[kColVecs];
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < kColVecs; ++v) b[v] = simd::load<VF>(bp + v * kVecFloats);
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < kFusedRows; ++i) {
+      const float a = digits[at[i]];
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < kColVecs; ++v) acc[i][v] += a * b[v];
+    }
+    digits += ldDigits;
+    bp += kFusedCols;
+  }
+  const VF lo = VF{} + ep.lo, hi = VF{} + ep.hi;
+  VF part[kColVecs];
+  for (std::size_t v = 0; v < kColVecs; ++v) part[v] = VF{};
+  for (std::size_t i = 0; i < kFusedRows; ++i) {
+    const float scale = ep.cycleScale[rowCycle[i]];
+    const float off = kOffset ? ep.offset[at[i]] : 0.0f, offCode = kOffset ? ep.offsetCode[at[i]] : 0.0f;
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < kColVecs; ++v) {
+      VF x = acc[i][v];
+      if (kOffset) x += off;
+      if (!kUnitStep) x *= ep.invStep;
+      VF code = simd::clampRoundHalfUp(x, lo, hi);
+      if (kOffset) code -= offCode;
+      part[v] += code * scale;
+    }
+    if (i + 1 == kFusedRows || rowSample[i + 1] != rowSample[i]) {
+      float* dst = columnSum + rowSample[i] * ldSum + col0;
+      for (std::size_t v = 0; v < kColVecs; ++v) {
+        simd::storeU(dst + v * kVecFloats, simd::loadU<VF>(dst + v * kVecFloats) + part[v]);
+        part[v] = VF{};
+      }
+    }
+  }
+}
+
+using GatherBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const std::uint32_t*,
+                               const std::uint32_t*, const std::uint32_t*, const Epilogue&, float*, std::size_t,
+                               std::size_t);
+GatherBlockFn pickGatherBlock(bool unitStep, bool offset) {
+  return unitStep ? (offset ? fusedBlockGather<true, true> : fusedBlockGather<true, false>)
+                  : (offset ? fusedBlockGather<false, true> : fusedBlockGather<false, false>);
+}
+
 using FusedBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const float*, std::size_t,
                               std::size_t, const Epilogue&, float*, std::size_t, std::size_t);
 template <int kNoise>
@@ -380,6 +500,7 @@ void CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, double 
   std::vector<std::size_t> adcIds(g.rowTiles * width_);
   for (std::size_t t = 0; t < g.rowTiles; ++t)
     for (std::size_t col = 0; col < width_; ++col) adcIds[t * width_ + col] = adcOf(t, col);
+  const std::vector<float> table = digitTable(g.cycles, config_.dacBits, xMax, digitLevels_.data());
   parallelFor(chunks, config_.threads, [&](std::size_t c0, std::size_t c1, int worker) {
     std::vector<float> digits(passes * g.cycles * chunk * k_), adcIn(passes * g.cycles * chunk * width_);
     std::vector<float> offset(passes * g.cycles * chunk), offsetCode(offset.size());
@@ -387,7 +508,7 @@ void CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, double 
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * g.cycles * count;
       buildDigits(inputs, k_, b0, count, passes, g.cycles, config_.dacBits, inputScale / xMax, xMax, digitLevels_.data(),
-                  digits.data(), m);
+                  table.empty() ? nullptr : table.data(), digits.data(), m);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
         sgemm(true, false, m, width_, tileRows, 1.0f, digits.data() + t * rows * m, m,
@@ -486,8 +607,16 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const std::size_t mPadMax = (mMax + kFusedRows - 1) / kFusedRows * kFusedRows;
   const std::size_t samplesMax = (mPadMax + cycles - 1) / cycles + 1;  // + the padding rows' dummy sample
   const FusedBlockFn block = pickBlock(noise, step == 1, offset);
+  // Without read noise an all-zero conversion row reads code 0: such rows are skipped.
+  // (The baseline kernel path, NAX_KERNELS=baseline, converts every row: the benchmarks' reference.)
+  const bool compact = noise == 0 && !baselineKernels();
+  const GatherBlockFn gatherBlock = pickGatherBlock(step == 1, offset);
+  const std::vector<float> table = digitTable(cycles, c.dacBits, xMax, digitLevels_.data());
+  const std::uint32_t digitMask = (1u << c.dacBits) - 1;
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
+    std::vector<std::uint32_t> codeOr(compact ? passes * chunk * g.rowTiles : 0);
+    std::vector<std::uint32_t> rowIndex(compact ? mPadMax : 0), rowSample(rowIndex.size()), rowCycle(rowIndex.size());
     std::vector<float> digits(k_ * mPadMax), squares(noise == 2 && c.dacBits > 1 ? k_ * mPadMax : 0);
     std::vector<float> columnSum(samplesMax * paddedWidth);
     std::vector<float> rowOffset(mPadMax, 0.0f), rowOffsetCode(mPadMax, 0.0f);
@@ -501,7 +630,9 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0);
       const std::size_t m = passes * cycles * count, mPad = (m + kFusedRows - 1) / kFusedRows * kFusedRows;
       for (std::size_t i = 0; i < k_; ++i) std::fill(digits.data() + i * mPad + m, digits.data() + (i + 1) * mPad, 0.0f);
-      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digitLevels_.data(), digits.data(), mPad);
+      if (compact) std::fill(codeOr.begin(), codeOr.end(), 0u);
+      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digitLevels_.data(),
+                  table.empty() ? nullptr : table.data(), digits.data(), mPad, compact ? codeOr.data() : nullptr, rows);
       // Squared digits for the device-noise variance (a 1-bit DAC's digits are their own squares).
       if (noise == 2 && c.dacBits > 1) squareDigits(digits.data(), k_ * mPad, squares.data());
       const float* squaresAll = noise == 2 ? (c.dacBits > 1 ? squares.data() : digits.data()) : nullptr;
@@ -522,11 +653,41 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
         if (offset) digitalOffsets(tileDigits, mPad, tileRows, mPad, perDigit, invStep, step == 1, rowOffset.data(),
                                    rowOffsetCode.data());
         std::fill(columnSum.begin(), columnSum.end(), 0.0f);
-        for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
-          const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
-          const float* sp = noise == 2 ? noiseSquaresPacked_.data() + t * rows * paddedWidth + col0 * tileRows : nullptr;
-          for (std::size_t r0 = 0; r0 < mPad; r0 += kFusedRows)
-            block(tileRows, tileDigits + r0, mPad, bp, sp, r0, cycles, ep, columnSum.data(), paddedWidth, col0);
+        if (compact) {
+          // The tile's conversion rows with a nonzero digit, in order; padding rows repeat a
+          // real row and land in the unused sample passes*count.
+          const std::uint32_t* ors = codeOr.data() + t * passes * count;
+          std::size_t live = 0;
+          for (std::size_t sIdx = 0; sIdx < passes * count; ++sIdx) {
+            const std::uint32_t o = ors[sIdx];
+            if (o == 0) continue;
+            for (std::size_t cy = 0; cy < cycles; ++cy)
+              if ((o >> (cy * c.dacBits)) & digitMask) {
+                rowIndex[live] = static_cast<std::uint32_t>(sIdx * cycles + cy);
+                rowSample[live] = static_cast<std::uint32_t>(sIdx);
+                rowCycle[live] = static_cast<std::uint32_t>(cy);
+                ++live;
+              }
+          }
+          const std::size_t livePad = (live + kFusedRows - 1) / kFusedRows * kFusedRows;
+          for (std::size_t r = live; r < livePad; ++r) {
+            rowIndex[r] = rowIndex[0];
+            rowSample[r] = static_cast<std::uint32_t>(passes * count);
+            rowCycle[r] = 0;
+          }
+          for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
+            const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
+            for (std::size_t r0 = 0; r0 < livePad; r0 += kFusedRows)
+              gatherBlock(tileRows, tileDigits, mPad, bp, rowIndex.data() + r0, rowSample.data() + r0,
+                          rowCycle.data() + r0, ep, columnSum.data(), paddedWidth, col0);
+          }
+        } else {
+          for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
+            const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
+            const float* sp = noise == 2 ? noiseSquaresPacked_.data() + t * rows * paddedWidth + col0 * tileRows : nullptr;
+            for (std::size_t r0 = 0; r0 < mPad; r0 += kFusedRows)
+              block(tileRows, tileDigits + r0, mPad, bp, sp, r0, cycles, ep, columnSum.data(), paddedWidth, col0);
+          }
         }
         for (int p = 0; p < passes; ++p)
           for (std::size_t b = 0; b < count; ++b) {
@@ -563,6 +724,7 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
   const ShiftAdd shift(cycles, g.slices, segments_, c, adcSteps ? 1.0 : step);
   const std::size_t paddedWidth = (width_ + kFusedCols - 1) / kFusedCols * kFusedCols;
   const bool nonIdeal = adcNonIdeal();
+  const std::vector<float> table = digitTable(cycles, c.dacBits, xMax, digitLevels_.data());
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
     const std::size_t mMax = passes * cycles * chunk;
@@ -579,7 +741,8 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
     std::vector<char> hasNegative(chunk);
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0), m = passes * cycles * count;
-      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digitLevels_.data(), digits.data(), m);
+      buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digitLevels_.data(),
+                  table.empty() ? nullptr : table.data(), digits.data(), m);
       if (noise == 2) squareDigits(digits.data(), k_ * m, squares.data());
       markNegativeSamples(inputs, k_, b0, count, hasNegative.data());
       std::fill(total.begin(), total.end(), 0.0);

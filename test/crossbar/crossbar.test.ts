@@ -1,5 +1,5 @@
 import { CrossbarLayer, crossbarMatMul, mappingGeometry, CrossbarConfigInput } from '../../lib/crossbar';
-import { loadAddon } from '../../lib/native';
+import { loadAddon, setKernelPath } from '../../lib/native';
 import { matmul, randomFloats, referenceCrossbar, ReferenceConfig } from './reference';
 
 function maxAbs(a: ArrayLike<number>): number {
@@ -93,6 +93,49 @@ describe('lossless converters, ideal devices', () => {
     const big = new Float32Array(x.map((v) => v * 3));
     await layer.run(big, batch);
     expect(layer.state().inputScale).toBe(scale);
+  });
+});
+
+describe('sparse activations (the fused kernel skips all-zero conversion rows)', () => {
+  // ReLU-like inputs: 60% zeros and the rest mostly small, so many samples' high-order DAC
+  // cycles are zero over a whole row tile: the rows the fused kernel leaves out.
+  function sparseInputs(count: number, seed: number, signed: boolean): Float32Array {
+    const u = randomFloats(count, seed, 0, 1), v = randomFloats(count, seed + 1, 0, 1);
+    return new Float32Array(Array.from(u, (a, i) => (a < 0.6 ? 0 : (signed && v[i] < 0.3 ? -1 : 1) * (v[i] < 0.9 ? 0.05 : 0.8) * a)));
+  }
+  const cases: Array<{ k: number; n: number; batch: number; cfg: Partial<ReferenceConfig>; signed: boolean }> = [
+    { k: 72, n: 16, batch: 37, cfg: { rows: 16, cols: 16 }, signed: false },
+    { k: 144, n: 9, batch: 11, cfg: { rows: 128, cols: 32, readout: 'digital-offset' }, signed: false },
+    { k: 40, n: 12, batch: 19, cfg: { rows: 32, cols: 8, dacBits: 2, readout: 'differential' }, signed: true },
+  ];
+  it.each(cases)('matches the integer reference exactly, lossless and with a 5-bit ADC ($cfg)', async ({ k, n, batch, cfg, signed }) => {
+    const full: ReferenceConfig = { rows: 64, cols: 64, bitsPerCell: 2, weightBits: 8, inputBits: 8, dacBits: 1, perChannel: false, inputScale: 1, ...cfg };
+    const w = randomFloats(k * n, 7 * k + n);
+    const x = sparseInputs(batch * k, 3 * k + 5, signed);
+    const config = {
+      rows: full.rows, cols: full.cols, bitsPerCell: full.bitsPerCell, weightBits: full.weightBits, inputBits: full.inputBits,
+      dacBits: full.dacBits, inputScale: full.inputScale, readout: full.readout,
+    };
+    const lossless = await crossbarMatMul(x, batch, w, k, n, { ...config, adcBits: 'lossless' });
+    expect(Array.from(lossless)).toEqual(Array.from(referenceCrossbar(x, batch, w, k, n, full).outputs));
+    const ref5 = referenceCrossbar(x, batch, w, k, n, { ...full, adcBits: 5 }).outputs;
+    const y5 = await crossbarMatMul(x, batch, w, k, n, { ...config, adcBits: 5 });
+    for (let i = 0; i < y5.length; i++) expect(Math.abs(y5[i] - ref5[i])).toBeLessThanOrEqual(1e-5 * maxAbs(ref5));
+  });
+
+  it('gives bit-identical outputs to the baseline kernels, which convert every row', async () => {
+    const k = 100, n = 24, batch = 29;
+    const w = randomFloats(k * n, 91);
+    const x = sparseInputs(batch * k, 92, false);
+    const config: CrossbarConfigInput = { rows: 32, cols: 32, adcBits: 6, inputScale: 1, variation: { sigma: 0.1, distribution: 'lognormal' }, parasitics: true, stuckAtOn: 0.01, seed: 3 };
+    const fast = await crossbarMatMul(x, batch, w, k, n, config);
+    setKernelPath('baseline');
+    try {
+      const slow = await crossbarMatMul(x, batch, w, k, n, config);
+      expect(Array.from(fast)).toEqual(Array.from(slow));
+    } finally {
+      setKernelPath('default');
+    }
   });
 });
 
