@@ -390,12 +390,47 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
 // hands this kernel only the others: row i of the block is digit column rowIndex[i], belonging
 // to sample rowSample[i] at cycle rowCycle[i] (ascending, so a sample's rows are adjacent). The
 // codes are integers times powers of two, so the sums equal the full kernel's exactly.
-template <bool kUnitStep, bool kOffset>
+template <int kNoise, bool kUnitStep, bool kOffset>
 void fusedBlockGather(std::size_t kc, const float* __restrict digits, std::size_t ldDigits, const float* __restrict bp,
-                      const std::uint32_t* rowIndex, const std::uint32_t* rowSample, const std::uint32_t* rowCycle,
-                      const Epilogue& ep, float* __restrict columnSum, std::size_t ldSum, std::size_t col0) {
+                      const float* __restrict sp, const std::uint32_t* rowIndex, const std::uint32_t* rowSample,
+                      const std::uint32_t* rowCycle, const Epilogue& ep, float* __restrict columnSum, std::size_t ldSum,
+                      std::size_t col0) {
+  static_assert(kNoise == 0 || kNoise == 2, "output-referred noise reads zero rows too: no skipping");
   std::size_t at[kFusedRows];
   for (std::size_t i = 0; i < kFusedRows; ++i) at[i] = rowIndex[i];
+  alignas(64) float noise[kNoise == 2 ? kFusedRows : 1][kFusedCols];
+  if (kNoise == 2) {  // as fusedBlock: the variance product, then sigma * sqrt(variance) * z
+    VF var[kFusedRows][kColVecs];
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < kFusedRows; ++i)
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < kColVecs; ++v) var[i][v] = VF{};
+    const float* sq = ep.squares;
+    for (std::size_t p = 0; p < kc; ++p) {
+      VF b[kColVecs];
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < kColVecs; ++v) b[v] = simd::load<VF>(sp + v * kVecFloats);
+#pragma GCC unroll 8
+      for (std::size_t i = 0; i < kFusedRows; ++i) {
+        const float a = sq[at[i]];
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < kColVecs; ++v) var[i][v] += a * b[v];
+      }
+      sq += ep.ldSquares;
+      sp += kFusedCols;
+    }
+    for (std::size_t i = 0; i < kFusedRows; ++i) {
+      alignas(64) float z[kFusedCols];
+      gaussianLanes(ep.noiseKeys[at[i]], static_cast<std::uint32_t>(col0), z);
+      for (std::size_t v = 0; v < kColVecs; ++v) {
+        alignas(64) float lane[kVecFloats];
+        simd::store(lane, var[i][v]);
+        for (std::size_t e = 0; e < kVecFloats; ++e) lane[e] = std::sqrt(lane[e] > 0 ? lane[e] : 0.0f);
+        simd::store(noise[i] + v * kVecFloats,
+                    (ep.deviceSigma * simd::load<VF>(lane)) * simd::load<VF>(z + v * kVecFloats));
+      }
+    }
+  }
   VF acc[kFusedRows][kColVecs];
 #pragma GCC unroll 8
   for (std::size_t i = 0; i < kFusedRows; ++i)
@@ -424,6 +459,7 @@ void fusedBlockGather(std::size_t kc, const float* __restrict digits, std::size_
     for (std::size_t v = 0; v < kColVecs; ++v) {
       VF x = acc[i][v];
       if (kOffset) x += off;
+      if (kNoise == 2) x += simd::load<VF>(noise[i] + v * kVecFloats);
       if (!kUnitStep) x *= ep.invStep;
       VF code = simd::clampRoundHalfUp(x, lo, hi);
       if (kOffset) code -= offCode;
@@ -439,12 +475,13 @@ void fusedBlockGather(std::size_t kc, const float* __restrict digits, std::size_
   }
 }
 
-using GatherBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const std::uint32_t*,
-                               const std::uint32_t*, const std::uint32_t*, const Epilogue&, float*, std::size_t,
-                               std::size_t);
+using GatherBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const float*,
+                               const std::uint32_t*, const std::uint32_t*, const std::uint32_t*, const Epilogue&, float*,
+                               std::size_t, std::size_t);
+template <int kNoise>
 GatherBlockFn pickGatherBlock(bool unitStep, bool offset) {
-  return unitStep ? (offset ? fusedBlockGather<true, true> : fusedBlockGather<true, false>)
-                  : (offset ? fusedBlockGather<false, true> : fusedBlockGather<false, false>);
+  return unitStep ? (offset ? fusedBlockGather<kNoise, true, true> : fusedBlockGather<kNoise, true, false>)
+                  : (offset ? fusedBlockGather<kNoise, false, true> : fusedBlockGather<kNoise, false, false>);
 }
 
 using FusedBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const float*, std::size_t,
@@ -607,10 +644,12 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const std::size_t mPadMax = (mMax + kFusedRows - 1) / kFusedRows * kFusedRows;
   const std::size_t samplesMax = (mPadMax + cycles - 1) / cycles + 1;  // + the padding rows' dummy sample
   const FusedBlockFn block = pickBlock(noise, step == 1, offset);
-  // Without read noise an all-zero conversion row reads code 0: such rows are skipped.
+  // An all-zero conversion row drives no current, so it reads code 0 exactly, without read
+  // noise or with device-level noise (each cell's noise scales with its current): such rows are
+  // skipped. Output-referred noise is drawn on every conversion, so then every row runs.
   // (The baseline kernel path, NAX_KERNELS=baseline, converts every row: the benchmarks' reference.)
-  const bool compact = noise == 0 && !baselineKernels();
-  const GatherBlockFn gatherBlock = pickGatherBlock(step == 1, offset);
+  const bool compact = noise != 1 && !baselineKernels();
+  const GatherBlockFn gatherBlock = noise == 2 ? pickGatherBlock<2>(step == 1, offset) : pickGatherBlock<0>(step == 1, offset);
   const std::vector<float> table = digitTable(cycles, c.dacBits, xMax, digitLevels_.data());
   const std::uint32_t digitMask = (1u << c.dacBits) - 1;
 
@@ -677,8 +716,9 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
           }
           for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
             const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
+            const float* sp = noise == 2 ? noiseSquaresPacked_.data() + t * rows * paddedWidth + col0 * tileRows : nullptr;
             for (std::size_t r0 = 0; r0 < livePad; r0 += kFusedRows)
-              gatherBlock(tileRows, tileDigits, mPad, bp, rowIndex.data() + r0, rowSample.data() + r0,
+              gatherBlock(tileRows, tileDigits, mPad, bp, sp, rowIndex.data() + r0, rowSample.data() + r0,
                           rowCycle.data() + r0, ep, columnSum.data(), paddedWidth, col0);
           }
         } else {
