@@ -14,6 +14,12 @@
  * (NAX's claim: at least as accurate, cheaper); ties on EDAP go to the more accurate one, then
  * to the smaller key. If none reaches that accuracy, or no baselines are given, the candidate
  * with the highest scalarised score.
+ * With `images` (how many images the accuracies were measured on) "reaches" allows one binomial
+ * standard error of the best baseline's accuracy, sqrt(p (1 - p) / images): the one-standard-
+ * error rule of model selection (Breiman et al. 1984, CART; Hastie, Tibshirani and Friedman,
+ * The Elements of Statistical Learning, sec. 7.10). Without it a 250-image validation split
+ * let a one-image difference pick a model with three times the EDAP. The claim itself is then
+ * decided on the test split by a paired test over chips (evolve's results.claims).
  */
 import { NaxError, ErrorCodes, expectNumber } from '../errors';
 import { byEdapThenAccuracy, type Objectives, type Scored } from '../search/pareto';
@@ -30,6 +36,8 @@ export interface ChooseOptions {
   lambda?: number;
   /** EDAP that normalises the score (default: see the file comment). */
   edapReference?: number;
+  /** Images the accuracies were measured on: enables the one-standard-error margin (file comment). */
+  images?: number;
 }
 
 function resolveReference(candidates: readonly Scored[], options: ChooseOptions): number {
@@ -71,6 +79,8 @@ export interface ChosenModel<T extends Scored> {
   edapReduction?: number;
   score: number;
   edapReference: number;
+  /** Accuracy margin below the best baseline that still counted as matching it (0 without `images`). */
+  tolerance: number;
 }
 
 export function chooseModel<T extends Scored>(candidates: readonly T[], options: ChooseOptions = {}): ChosenModel<T> {
@@ -79,13 +89,21 @@ export function chooseModel<T extends Scored>(candidates: readonly T[], options:
   const edapReference = resolveReference(candidates, options);
   const baseline = bestBaseline(options.baselines);
   const extra = (c: T) => (baseline ? { baseline, edapReduction: 1 - c.result.edap / baseline.result.edap } : {});
+  let tolerance = 0;
+  if (options.images !== undefined && baseline) {
+    const n = expectNumber('images', options.images, { integer: true, min: 1 });
+    const p = baseline.result.accuracy;
+    tolerance = Math.sqrt(Math.max(0, p * (1 - p)) / n);
+  }
   if (baseline) {
-    const good = candidates.filter((c) => c.result.accuracy >= baseline.result.accuracy).sort(byEdapThenAccuracy);
+    // A hair of slack for accuracies that are counts / images in floating point.
+    const threshold = baseline.result.accuracy - tolerance - 1e-12;
+    const good = candidates.filter((c) => c.result.accuracy >= threshold).sort(byEdapThenAccuracy);
     if (good.length) {
       const c = good[0];
-      return { candidate: c, rule: 'matches-best-baseline', score: scalarizedScore(c.result, lambda, edapReference), edapReference, ...extra(c) };
+      return { candidate: c, rule: 'matches-best-baseline', score: scalarizedScore(c.result, lambda, edapReference), edapReference, tolerance, ...extra(c) };
     }
   }
   const pick = scalarizedPick(candidates, { ...options, lambda, edapReference });
-  return { candidate: pick.candidate, rule: 'scalarized', score: pick.score, edapReference, ...extra(pick.candidate) };
+  return { candidate: pick.candidate, rule: 'scalarized', score: pick.score, edapReference, tolerance, ...extra(pick.candidate) };
 }

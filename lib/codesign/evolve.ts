@@ -383,7 +383,8 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   const byKey = new Map(evolution.archive.map((c) => [c.key, c]));
   const searchBaselines = baselineGenomes.map((g) => byKey.get(genomeKey(g))!);
   const searchFront = paretoFront(evolution.archive);
-  const searchChosen = chooseModel(searchFront, { baselines: searchBaselines, lambda: config.lambda });
+  const validationCount = validationSet.count;
+  const searchChosen = chooseModel(searchFront, { baselines: searchBaselines, lambda: config.lambda, images: validationCount });
   const searchScalarized = scalarizedPick(searchFront, { baselines: searchBaselines, lambda: config.lambda });
   const finalistCandidates: Array<Candidate<CandidateResult>> = [];
   const addFinalist = (c: Candidate<CandidateResult>) => {
@@ -434,9 +435,9 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     eta.remainingFinal = 1 - (i + 1) / finalTotal;
   }
   const front = paretoFront(finalists);
-  const chosen: ChosenModel<Candidate<CandidateResult>> = chooseModel(front, { baselines, lambda: config.lambda });
+  const chosen: ChosenModel<Candidate<CandidateResult>> = chooseModel(front, { baselines, lambda: config.lambda, images: validationCount });
   const scalarized = scalarizedPick(front, { baselines, lambda: config.lambda });
-  log(`finalists re-scored after fine-tuning: best baseline ${(100 * Math.max(...baselines.map((b) => b.result.accuracy))).toFixed(2)}%, chosen ${chosen.candidate.key} ${(100 * chosen.candidate.result.accuracy).toFixed(2)}% (${chosen.rule})`);
+  log(`finalists re-scored after fine-tuning: best baseline ${(100 * Math.max(...baselines.map((b) => b.result.accuracy))).toFixed(2)}%, chosen ${chosen.candidate.key} ${(100 * chosen.candidate.result.accuracy).toFixed(2)}% (${chosen.rule}${chosen.tolerance > 0 ? `, within one standard error, ${(100 * chosen.tolerance).toFixed(2)}%` : ''})`);
   const picks: Array<{ role: string; candidate: Candidate<CandidateResult> }> = [{ role: 'chosen', candidate: chosen.candidate }];
   const addPick = (role: string, c: Candidate<CandidateResult>) => {
     if (picks.length < config.finetune.models && !picks.some((p) => p.candidate.key === c.key)) picks.push({ role, candidate: c });
@@ -448,6 +449,10 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   // The test split: every final model and every baseline on the same chips 0 .. chips - 1 and the
   // same images, so the accuracy claim is a paired comparison over device instances, not one draw.
   const chips = config.evaluation.chips;
+  // Where the final phase's time goes (results.json timings): fine-tuning and validation
+  // re-scores, the test split over the chips, the sensitivity study.
+  timings.finetuneSeconds = (Date.now() - t) / 1000;
+  const testStarted = Date.now();
   const testScores = (idealAccuracy: number, run: ChipsClassifyResult, cost: NetworkCost): TestScores => ({
     idealAccuracy, accuracy: run.summary.mean, edap: cost.total.edap, chips: chipAccuracies(run),
   });
@@ -474,7 +479,9 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
       plan, cost, onnx: sub.onnx,
     });
   }
+  timings.testSeconds = (Date.now() - testStarted) / 1000;
   // Why the chosen model's choices: per-layer accuracy sensitivity (validation images, chip 0) and cost shares.
+  const sensitivityStarted = Date.now();
   let sensitivity: LayerSensitivity | undefined;
   if (config.evaluation.sensitivityImages > 0) {
     checkAbort('the per-layer sensitivity');
@@ -485,6 +492,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
       firstImages(validationSet, config.evaluation.sensitivityImages, spec.inputShape), best.genome.crossbars[0], signal,
     );
   }
+  timings.sensitivitySeconds = (Date.now() - sensitivityStarted) / 1000;
   timings.finalSeconds = (Date.now() - t) / 1000;
   eta.remainingFinal = 0;
   emit({ phase: 'final', done: finalTotal, total: finalTotal, message: 'final models tested' });

@@ -192,7 +192,15 @@ export interface EvolveResults {
     screening: ScreeningStats;
   };
   baselines: ResultModel[];
-  chosen: { key: string; rule: ChosenModel<Candidate<CandidateResult>>['rule']; validationEdapReduction?: number; score: number; edapReference: number };
+  chosen: {
+    key: string;
+    rule: ChosenModel<Candidate<CandidateResult>>['rule'];
+    validationEdapReduction?: number;
+    score: number;
+    edapReference: number;
+    /** Validation accuracy margin below the best baseline that still counted as matching it (one binomial standard error). */
+    validationTolerance: number;
+  };
   scalarized: { key: string; score: number; lambda: number };
   /** The fine-tuned finalists and baselines the choice was made from (validation split). */
   finalists: {
@@ -359,7 +367,10 @@ export function buildResults(input: BuildResultsInput): EvolveResults {
       screening: evolution.screening,
     },
     baselines: baselineModels,
-    chosen: { key: chosen.candidate.key, rule: chosen.rule, validationEdapReduction: chosen.edapReduction, score: chosen.score, edapReference: chosen.edapReference },
+    chosen: {
+      key: chosen.candidate.key, rule: chosen.rule, validationEdapReduction: chosen.edapReduction, score: chosen.score,
+      edapReference: chosen.edapReference, validationTolerance: chosen.tolerance,
+    },
     scalarized: { key: input.scalarized.candidate.key, score: input.scalarized.score, lambda: config.lambda },
     finalists: {
       rule: 'the chosen model is picked among these Pareto models after fine-tuning, by their validation scores against the fine-tuned baselines',

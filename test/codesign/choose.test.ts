@@ -25,6 +25,20 @@ describe('model choice', () => {
     expect(chosen.edapReference).toBe(350);
   });
 
+  test('chooseModel with images: one binomial standard error of the best baseline counts as matching it', () => {
+    const baselines = [c('base16', 0.93, 300), c('base64', 0.95, 350)];
+    // 100 images: SE = sqrt(0.95 * 0.05 / 100) = 2.18%, so 0.93 at EDAP 50 qualifies; 10,000 images: SE 0.22%, it does not.
+    const cheap = c('cheap', 0.93, 50);
+    const wide = chooseModel([...CANDIDATES, cheap], { baselines, images: 100 });
+    expect(wide.tolerance).toBeCloseTo(Math.sqrt((0.95 * 0.05) / 100), 12);
+    expect(wide.rule).toBe('matches-best-baseline');
+    expect(wide.candidate.key).toBe('cheap');
+    const narrow = chooseModel([...CANDIDATES, cheap], { baselines, images: 10000 });
+    expect(narrow.candidate.key).toBe('b');
+    expect(chooseModel(CANDIDATES, { baselines }).tolerance).toBe(0);
+    expect(errorOf(() => chooseModel(CANDIDATES, { baselines, images: 0 })).code).toBe('ERR_NAX_OUT_OF_RANGE');
+  });
+
   test('chooseModel falls back to the scalarised score when nothing matches the best baseline', () => {
     const chosen = chooseModel(CANDIDATES, { baselines: [c('huge', 0.995, 500)], lambda: 0.05 });
     expect(chosen.rule).toBe('scalarized');
