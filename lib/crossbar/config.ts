@@ -30,10 +30,13 @@ export type AdcRange = 'full-scale' | 'calibrated';
 /**
  * What one calibrated ADC range covers: 'layer' (default) one range for every ADC of the layer;
  * 'slice' one per weight slice and polarity (all tiles; CrossSim calibrates bit-sliced cores per
- * slice); 'adc' one per ADC (one ADC per array; per G+/G- pair when differential). The last two
- * convert in the engine's general (unfused) path.
+ * slice); 'adc' one per ADC (one ADC per array; per G+/G- pair when differential);
+ * 'column-group' one per group of `adcGroupColumns` adjacent columns of each array (the columns a
+ * multiplexed ADC converts, each group with its own reference: ISAAC shares one ADC by 128
+ * columns, PUMA by 8 per array in its ADC-sharing variants; a range per group follows each
+ * group's own current distribution). All but 'layer' convert in the engine's general (unfused) path.
  */
-export type AdcRangeScope = 'layer' | 'slice' | 'adc';
+export type AdcRangeScope = 'layer' | 'slice' | 'adc' | 'column-group';
 
 /**
  * ADC non-idealities, drawn once per ADC when the layer is programmed (seeded; one ADC per array,
@@ -96,6 +99,11 @@ export interface CrossbarConfig {
   adcRange: AdcRange;
   /** What one calibrated range covers (AdcRangeScope). Default 'layer'. Ignored at full scale. */
   adcRangeScope: AdcRangeScope;
+  /**
+   * Adjacent columns of an array per range group under adcRangeScope 'column-group' (default 8;
+   * the last group of an array takes the remainder). Present only with that scope.
+   */
+  adcGroupColumns?: number;
   /**
    * How the gOff baseline is removed (geometry.ts Readout). Default 'reference-column': an extra
    * gOff column per array in the same circuit, subtracted in analog before a bipolar ADC (ISAAC /
@@ -201,6 +209,9 @@ export type CrossbarConfigInput = Partial<Omit<CrossbarConfig, 'parasitics' | 'v
  */
 export const MAX_THREADS = 1024;
 
+/** Columns per range group of adcRangeScope 'column-group' unless adcGroupColumns says otherwise. */
+export const DEFAULT_ADC_GROUP_COLUMNS = 8;
+
 export const CROSSBAR_DEFAULTS: Readonly<Omit<CrossbarConfig, 'adcBits' | 'inputScale'>> = Object.freeze({
   rows: 64,
   cols: 64,
@@ -236,7 +247,7 @@ export const DEFAULT_PARASITICS: Readonly<ParasiticsConfig> = Object.freeze({
 });
 
 const KEYS = [
-  'rows', 'cols', 'bitsPerCell', 'weightBits', 'inputBits', 'dacBits', 'adcBits', 'adcRange', 'adcRangeScope', 'readout', 'adcNonIdeal', 'gOn',
+  'rows', 'cols', 'bitsPerCell', 'weightBits', 'inputBits', 'dacBits', 'adcBits', 'adcRange', 'adcRangeScope', 'adcGroupColumns', 'readout', 'adcNonIdeal', 'gOn',
   'gOff', 'vRead', 'parasitics', 'variation', 'stuckAtOn', 'stuckAtOff', 'readNoise', 'readNoiseModel',
   'weightScale', 'inputScale', 'seed', 'threads', 'ideal', 'device', 'accelerator',
 ] as const;
@@ -284,7 +295,10 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   const adcRange = p.adcRange === undefined ? d.adcRange : expectOneOf('config.adcRange', p.adcRange, ['full-scale', 'calibrated'] as const);
   const readout = p.readout === undefined ? d.readout : expectOneOf('config.readout', p.readout, READOUTS);
   const adcRangeScope =
-    p.adcRangeScope === undefined ? d.adcRangeScope : expectOneOf('config.adcRangeScope', p.adcRangeScope, ['layer', 'slice', 'adc'] as const);
+    p.adcRangeScope === undefined ? d.adcRangeScope : expectOneOf('config.adcRangeScope', p.adcRangeScope, ['layer', 'slice', 'adc', 'column-group'] as const);
+  if (p.adcGroupColumns !== undefined && adcRangeScope !== 'column-group')
+    throw configError(`expected adcRangeScope 'column-group' with config.adcGroupColumns (it sizes that scope's groups), got adcRangeScope '${adcRangeScope}'`);
+  const adcGroupColumns = adcRangeScope === 'column-group' ? int('adcGroupColumns', p.adcGroupColumns, DEFAULT_ADC_GROUP_COLUMNS, 1, 4096) : undefined;
   // A device model owns the conductance range: its levels span [gMin, gMax].
   const device = resolveDeviceConfig(p.device);
   if (device.programming !== false)
@@ -373,7 +387,10 @@ export function resolveCrossbarConfig(partial: CrossbarConfigInput = {}): Crossb
   const ideal = p.ideal === undefined ? d.ideal : expectOneOf('config.ideal', p.ideal, [true, false] as const);
   const accelerator = p.accelerator === undefined ? defaultAccelerator() : expectOneOf('config.accelerator', p.accelerator, ['cpu', 'cuda'] as const);
   return {
-    rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, adcRangeScope, readout, adcNonIdeal, gOn, gOff, vRead, parasitics,
+    rows, cols, bitsPerCell, weightBits, inputBits, dacBits, adcBits, adcRange, adcRangeScope,
+    // Present only with the 'column-group' scope, so other configs (and their digests) stay as they were.
+    ...(adcGroupColumns !== undefined ? { adcGroupColumns } : {}),
+    readout, adcNonIdeal, gOn, gOff, vRead, parasitics,
     variation, stuckAtOn, stuckAtOff, readNoise, readNoiseModel, weightScale, inputScale, seed, threads, ideal, device,
     // Present only when 'cuda': it never changes a result, so CPU configs (and their digests) stay as they were.
     ...(accelerator === 'cuda' ? { accelerator } : {}),
@@ -392,7 +409,8 @@ export function toNativeConfig(c: CrossbarConfig): NativeCrossbarConfig {
     dacBits: c.dacBits,
     adcBits: c.adcBits,
     adcCalibrated: c.adcRange === 'calibrated' ? 1 : 0,
-    adcRangeScope: c.adcRangeScope === 'layer' ? 0 : c.adcRangeScope === 'slice' ? 1 : 2,
+    adcRangeScope: c.adcRangeScope === 'layer' ? 0 : c.adcRangeScope === 'slice' ? 1 : c.adcRangeScope === 'adc' ? 2 : 3,
+    adcGroupColumns: c.adcGroupColumns ?? DEFAULT_ADC_GROUP_COLUMNS,
     readout: c.readout === 'digital-offset' ? 0 : c.readout === 'reference-column' ? 1 : 2,
     gOn: c.gOn,
     gOff: c.gOff,

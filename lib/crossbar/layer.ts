@@ -134,8 +134,10 @@ export class CrossbarLayer {
 
   /**
    * Calibrated ADC ranges (LSB), one per ADC: ADC ((rowTile * colTiles + colTile) * segments +
-   * segment), segments = 2 * slices (s = polarity * slices + slice), or slices when differential.
-   * Equal under adcRangeScope 'layer'; empty until calibrated or with a full-scale range.
+   * segment), segments = 2 * slices (s = polarity * slices + slice), or slices when differential;
+   * under adcRangeScope 'column-group' one per column group of each ADC's array, entry
+   * adc * ceil(cols / adcGroupColumns) + group. Equal under 'layer'; empty until calibrated or
+   * with a full-scale range.
    */
   adcRanges(): Float64Array {
     const handle = this.live();

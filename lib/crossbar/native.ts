@@ -45,7 +45,9 @@ export interface NativeCrossbarConfig {
   /** 0 digital-offset, 1 reference-column, 2 differential. */
   readout: 0 | 1 | 2;
   /** Calibrated ranges per 0 layer, 1 slice segment, 2 ADC. */
-  adcRangeScope: 0 | 1 | 2;
+  adcRangeScope: 0 | 1 | 2 | 3;
+  /** Columns per range group (adcRangeScope 3). */
+  adcGroupColumns: number;
   gOn: number;
   gOff: number;
   vRead: number;

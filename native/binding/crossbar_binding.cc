@@ -28,7 +28,8 @@ nax::CrossbarConfig readConfig(Napi::Object o) {
   c.adcBits = static_cast<int>(f.integer("adcBits", 1, 24));
   c.adcCalibrated = f.flag("adcCalibrated");
   c.readout = static_cast<nax::Readout>(f.integer("readout", 0, 2));
-  c.adcRangeScope = static_cast<int>(f.integer("adcRangeScope", 0, 2));
+  c.adcRangeScope = static_cast<int>(f.integer("adcRangeScope", 0, 3));
+  c.adcGroupColumns = static_cast<int>(f.integer("adcGroupColumns", 1, 4096));
   c.gOn = f.number("gOn");
   c.gOff = f.number("gOff");
   c.vRead = f.number("vRead");

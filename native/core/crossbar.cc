@@ -66,7 +66,8 @@ void validateCrossbarConfig(const CrossbarConfig& c) {
   checkInt("adcBits", c.adcBits, 1, 24);
   checkInt("readout", static_cast<int>(c.readout), 0, 2);
   checkInt("readNoiseModel", static_cast<int>(c.readNoiseModel), 0, 2);
-  checkInt("adcRangeScope", c.adcRangeScope, 0, 2);
+  checkInt("adcRangeScope", c.adcRangeScope, 0, 3);
+  checkInt("adcGroupColumns", c.adcGroupColumns, 1, 4096);
   if (c.readout != Readout::kDigitalOffset && c.adcBits < 2)
     throw Error(codes::kConfig, "expected adcBits >= 2 (a bipolar ADC spends one bit on the sign) for adcBits, got " +
                                     std::to_string(c.adcBits));
@@ -177,6 +178,23 @@ std::size_t CrossbarLayer::adcOf(std::size_t t, std::size_t col) const {
   const std::size_t ct = col / stride, n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
   const std::size_t seg = (col - segments_ * n0) / tileCols;
   return (t * geometry_.colTiles + ct) * segments_ + seg;
+}
+
+std::size_t CrossbarLayer::rangeCount() const {
+  if (config_.adcRangeScope != 3) return adcCount();
+  const std::size_t g = static_cast<std::size_t>(config_.adcGroupColumns);
+  return adcCount() * ((static_cast<std::size_t>(config_.cols) + g - 1) / g);
+}
+
+std::size_t CrossbarLayer::rangeOf(std::size_t t, std::size_t col) const {
+  const std::size_t adc = adcOf(t, col);
+  if (config_.adcRangeScope != 3) return adc;
+  // The column's place inside its array (as adcOf splits col), then its group of adcGroupColumns.
+  const std::size_t cols = config_.cols, stride = segments_ * cols;
+  const std::size_t ct = col / stride, n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
+  const std::size_t inArray = (col - segments_ * n0) % tileCols;
+  const std::size_t g = static_cast<std::size_t>(config_.adcGroupColumns), groups = (cols + g - 1) / g;
+  return adc * groups + inArray / g;
 }
 
 void CrossbarLayer::drawAdcErrors() {

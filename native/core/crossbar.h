@@ -66,8 +66,10 @@ struct CrossbarConfig {
   bool adcCalibrated = false;  // range from calibrateAdc (or the first run's max), else full scale
   Readout readout = Readout::kDigitalOffset;
   // Calibrated ranges shared by: 0 the whole layer, 1 each slice/polarity segment (all tiles),
-  // 2 each ADC (one per array). Non-layer scopes convert in the general path.
+  // 2 each ADC (one per array), 3 each group of adcGroupColumns adjacent columns of an array
+  // (the columns one multiplexed ADC converts). Non-layer scopes convert in the general path.
   int adcRangeScope = 0;
+  int adcGroupColumns = 8;  // columns per range group (adcRangeScope 3)
   double gOn = 0;              // siemens
   double gOff = 0;             // siemens
   double vRead = 0;            // volts for a full-scale DAC digit
@@ -125,8 +127,11 @@ class CrossbarLayer {
   // ADCs of the layer: one per array (per G+/G- pair under kDifferential), numbered
   // (t*colTiles + ct)*segments + segment.
   std::size_t adcCount() const { return geometry_.rowTiles * geometry_.colTiles * segments_; }
-  // Calibrated ranges per ADC (LSB; empty until calibrated or with a full-scale range).
+  // Calibrated ranges per range group (LSB; empty until calibrated or with a full-scale range):
+  // one per ADC (adcCount()), or with adcRangeScope 3 one per column group of each ADC's array,
+  // numbered adc * groupsPerArray + group.
   std::vector<double> adcRanges() const;
+  std::size_t rangeCount() const;
   // Whether the ADC is bipolar (sign-magnitude, codes -(2^(b-1)-1)..2^(b-1)-1).
   bool bipolar() const { return config_.readout != Readout::kDigitalOffset; }
   // Amperes per LSB of ADC input: vRead / (2^dacBits - 1) * (gOn - gOff) / (2^bitsPerCell - 1).
@@ -179,7 +184,7 @@ class CrossbarLayer {
   const double* programArray(std::size_t array, double* conductances, double* transfer, bool atProgramming = false) const;
   void packEffective();
   void runIdeal(const float* inputs, std::size_t batch, float* out) const;
-  // Largest ADC input magnitude per ADC (adcCount()) over the inputs, merged into maxima.
+  // Largest ADC input magnitude per range group (rangeCount()) over the inputs, merged into maxima.
   void calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes,
                     std::vector<double>& maxima) const;
   // Per-ADC ranges from per-ADC maxima, shared as adcRangeScope says (each >= 1 LSB).
@@ -200,6 +205,8 @@ class CrossbarLayer {
   }
   // Which ADC converts ADC input column `col` (of width_) of row tile t.
   std::size_t adcOf(std::size_t t, std::size_t col) const;
+  // Which calibrated range group that column belongs to (adcOf, or its column group with scope 3).
+  std::size_t rangeOf(std::size_t t, std::size_t col) const;
   void drawAdcErrors();
   // Read-noise sigma in LSB at the ADC input (output models; device model: the relative sigma).
   double sigmaLsb() const;

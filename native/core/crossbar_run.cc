@@ -92,7 +92,7 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
     // run's largest ADC inputs fix the ranges.
     std::lock_guard<std::mutex> lock(calibrationMutex_);
     if (adcRanges_.empty()) {
-      std::vector<double> maxima(adcCount(), 0.0);
+      std::vector<double> maxima(rangeCount(), 0.0);
       calibrateAdc(inputs, batch, scale, passes, maxima);
       adcRanges_ = scopedRanges(maxima);
     }
@@ -163,10 +163,10 @@ void CrossbarLayer::calibrateAdcAccumulate(const float* inputs, std::size_t batc
     if (inputScale_ == 0 && maxAbs > 0) inputScale_ = maxAbs;
     scale = inputScale_ > 0 ? inputScale_ : 1.0;
   }
-  std::vector<double> maxima(adcCount(), 0.0);
+  std::vector<double> maxima(rangeCount(), 0.0);
   calibrateAdc(inputs, batch, scale, anyNegative ? 2 : 1, maxima);
   std::lock_guard<std::mutex> lock(calibrationMutex_);
-  adcCalibrationMax_.resize(adcCount(), 0.0);
+  adcCalibrationMax_.resize(rangeCount(), 0.0);
   for (std::size_t a = 0; a < maxima.size(); ++a) adcCalibrationMax_[a] = std::max(adcCalibrationMax_[a], maxima[a]);
 }
 
@@ -174,7 +174,7 @@ void CrossbarLayer::calibrateAdcFinalize() {
   if (!config_.adcCalibrated)
     throw Error(codes::kConfig, "expected adcRange 'calibrated' for calibrateAdc, got a full-scale ADC range");
   std::lock_guard<std::mutex> lock(calibrationMutex_);
-  adcCalibrationMax_.resize(adcCount(), 0.0);
+  adcCalibrationMax_.resize(rangeCount(), 0.0);
   adcRanges_ = scopedRanges(adcCalibrationMax_);
 }
 
@@ -533,10 +533,10 @@ void CrossbarLayer::calibrateAdc(const float* inputs, std::size_t batch, double 
   const double perDigit = offsetLsbPerDigit();
   const bool signedInput = bipolar();
   const std::size_t workers = static_cast<std::size_t>(resolveThreads(config_.threads));
-  std::vector<std::vector<double>> perWorker(workers, std::vector<double>(adcCount(), 0.0));
+  std::vector<std::vector<double>> perWorker(workers, std::vector<double>(rangeCount(), 0.0));
   std::vector<std::size_t> adcIds(g.rowTiles * width_);
   for (std::size_t t = 0; t < g.rowTiles; ++t)
-    for (std::size_t col = 0; col < width_; ++col) adcIds[t * width_ + col] = adcOf(t, col);
+    for (std::size_t col = 0; col < width_; ++col) adcIds[t * width_ + col] = rangeOf(t, col);
   const std::vector<float> table = digitTable(g.cycles, config_.dacBits, xMax, digitLevels_.data());
   parallelFor(chunks, config_.threads, [&](std::size_t c0, std::size_t c1, int worker) {
     std::vector<float> digits(passes * g.cycles * chunk * k_), adcIn(passes * g.cycles * chunk * width_);
@@ -797,7 +797,7 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
           for (std::size_t col = 0; col < width_; ++col) adcIds[col] = adcOf(t, col);
         if (adcSteps)
           for (std::size_t col = 0; col < width_; ++col) {
-            stepCol[col] = (*adcSteps)[adcOf(t, col)];
+            stepCol[col] = (*adcSteps)[rangeOf(t, col)];
             invStepCol[col] = static_cast<float>(1.0 / stepCol[col]);
           }
         if (noise == 2)

@@ -3,7 +3,7 @@
  * every calibration batch, not the first run's; the backend calibrates a whole network with the
  * ideal activations downstream.
  */
-import { CrossbarLayer } from '../../lib/crossbar';
+import { CrossbarLayer, resolveCrossbarConfig, type CrossbarConfigInput } from '../../lib/crossbar';
 import { GraphExecutor } from '../../lib/runtime/executor';
 import { calibrateInputRanges } from '../../lib/runtime/calibrate';
 import { crossbarBackend } from '../../lib/runtime/crossbar-backend';
@@ -119,5 +119,50 @@ describe('calibrated range scopes', () => {
     };
     expect(err(S.y)).toBeLessThan(err(L.y));
     expect(err(A.y)).toBeLessThanOrEqual(err(S.y) * 1.05);
+  });
+
+  it("'column-group' ranges: one per group of adjacent columns, each the max of its own columns, nested inside the ADC's", async () => {
+    const run = async (config: CrossbarConfigInput) => {
+      const layer = await CrossbarLayer.program({ weights: w, k, n, config: { ...base, ...config } });
+      await layer.calibrateAdc(x, batch);
+      layer.finalizeAdcCalibration();
+      const out = { ranges: layer.adcRanges(), y: await layer.run(x, batch) };
+      layer.dispose();
+      return out;
+    };
+    const A = await run({ adcRangeScope: 'adc' });
+    const G4 = await run({ adcRangeScope: 'column-group', adcGroupColumns: 4 });
+    const G16 = await run({ adcRangeScope: 'column-group', adcGroupColumns: 16 });
+    const G1 = await run({ adcRangeScope: 'column-group', adcGroupColumns: 1 });
+    const G5 = await run({ adcRangeScope: 'column-group', adcGroupColumns: 5 });
+    const adcs = A.ranges.length;
+    // A group as wide as the array is the ADC scope, bit for bit.
+    expect(Array.from(G16.ranges)).toEqual(Array.from(A.ranges));
+    expect(Array.from(G16.y)).toEqual(Array.from(A.y));
+    expect(G4.ranges.length).toBe(adcs * 4);
+    expect(G5.ranges.length).toBe(adcs * 4); // ceil(16 / 5): groups of 5, 5, 5 and the last column
+    expect(G1.ranges.length).toBe(adcs * 16);
+    for (let a = 0; a < adcs; a++) {
+      const groups4 = Array.from(G4.ranges.subarray(4 * a, 4 * a + 4));
+      // The ADC's range is its widest group's; each group of 4 is the widest of its single columns
+      // (ranges floor at 1 LSB, as every calibrated range does).
+      expect(Math.max(...groups4)).toBe(A.ranges[a]);
+      for (let g = 0; g < 4; g++) expect(G4.ranges[4 * a + g]).toBe(Math.max(1, ...Array.from(G1.ranges.subarray(16 * a + 4 * g, 16 * a + 4 * g + 4))));
+    }
+    // Per-group ranges differ inside an array (the weights' one large entry sits in one column).
+    expect(new Set(Array.from(G4.ranges.subarray(0, 4))).size).toBeGreaterThan(1);
+    const err = (y: Float32Array, ref: Float32Array): number => {
+      let s = 0;
+      for (let i = 0; i < y.length; i++) s += (y[i] - ref[i]) ** 2;
+      return Math.sqrt(s / y.length);
+    };
+    const losslessLayer = await CrossbarLayer.program({ weights: w, k, n, config: { ...base, adcBits: 'lossless', adcRange: 'full-scale' } });
+    const lossless = { y: await losslessLayer.run(x, batch) };
+    losslessLayer.dispose();
+    expect(err(G4.y, lossless.y)).toBeLessThanOrEqual(err(A.y, lossless.y));
+    expect(err(G1.y, lossless.y)).toBeLessThanOrEqual(err(G4.y, lossless.y) * 1.05);
+    const { errorOf } = await import('../errors-helper');
+    expect(errorOf(() => resolveCrossbarConfig({ adcGroupColumns: 4 })).message).toMatch(/adcRangeScope 'column-group'/);
+    expect(errorOf(() => resolveCrossbarConfig({ adcRangeScope: 'column-group', adcGroupColumns: 0 })).code).toBe('ERR_NAX_OUT_OF_RANGE');
   });
 });
