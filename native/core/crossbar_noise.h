@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "hash.h"
 #include "simd.h"
 
 namespace nax {
@@ -20,14 +21,7 @@ using V16 = simd::Vec<float, 16>;
 using U16 = simd::Vec<std::uint32_t, 16>;
 using I16 = simd::Vec<std::int32_t, 16>;
 
-inline U16 fmix32(U16 h) {
-  h ^= h >> 16;
-  h *= 0x85EBCA6Bu;
-  h ^= h >> 13;
-  h *= 0xC2B2AE35u;
-  h ^= h >> 16;
-  return h;
-}
+using nax_hash::fmix32;  // hash.h: one lane per vector element, as the CUDA kernels draw them
 
 // ln(x) for x in (0, 1]: exponent split plus the atanh series of the
 // mantissa in [sqrt(1/2), sqrt(2)); |error| < 2e-7 (float rounding level).

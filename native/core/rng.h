@@ -4,21 +4,15 @@
 #include <cmath>
 #include <cstdint>
 
+#include "hash.h"
+
 namespace nax {
 
-inline std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+using nax_hash::splitmix64;
 
-// Hash of a seed and up to three stream/counter words.
+// Hash of a seed and up to three stream/counter words (hash.h, shared with the CUDA kernels).
 inline std::uint64_t hashKey(std::uint64_t seed, std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0) {
-  std::uint64_t h = splitmix64(seed ^ 0x6A09E667F3BCC909ull);
-  h = splitmix64(h ^ a);
-  h = splitmix64(h ^ (b + 0x3C6EF372FE94F82Bull));
-  return splitmix64(h ^ (c + 0xA54FF53A5F1D36F1ull));
+  return nax_hash::hashKey(seed, a, b, c);
 }
 
 // Uniform in (0, 1]: never 0 (so log(u) is finite). The top 53 bits plus a

@@ -9,6 +9,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "../core/hash.h"
+
 #if defined(__CUDACC__)
 #define NAX_HD __host__ __device__ __forceinline__
 #else
@@ -43,28 +45,10 @@ NAX_HD float asFloat(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
 NAX_HD uint32_t asBits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
 #endif
 
-// rng.h splitmix64 / hashKey.
-NAX_HD uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-NAX_HD uint64_t hashKey(uint64_t seed, uint64_t a, uint64_t b, uint64_t c) {
-  uint64_t h = splitmix64(seed ^ 0x6A09E667F3BCC909ull);
-  h = splitmix64(h ^ a);
-  h = splitmix64(h ^ (b + 0x3C6EF372FE94F82Bull));
-  return splitmix64(h ^ (c + 0xA54FF53A5F1D36F1ull));
-}
-
-NAX_HD uint32_t fmix32(uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85EBCA6Bu;
-  h ^= h >> 13;
-  h *= 0xC2B2AE35u;
-  h ^= h >> 16;
-  return h;
-}
+// The CPU core's hashes (rng.h hashKey, crossbar_noise.h's lanes), one definition for both.
+using nax_hash::splitmix64;
+using nax_hash::hashKey;
+using nax_hash::fmix32;
 
 // crossbar_noise.h lnUnit, one lane.
 NAX_HD float lnUnit(bool fused, float x) {
