@@ -286,120 +286,27 @@ struct Epilogue {
   const float* offsetCode;                 // per row: its integer code, subtracted after the ADC
 };
 
-// One register block of the fused crossbar kernel: ADC inputs of conversion
-// rows r0..r0+kFusedRows-1 and array columns col0..col0+31 (digits^T x packed
-// E, kept in registers), converted by the ADC and shift-added over cycles
-// straight into columnSum[sample][col] (sample = r / cycles).
+// One register block of the fused crossbar kernel: ADC inputs of kFusedRows conversion rows
+// and array columns col0..col0+31 (digits^T x packed E, kept in registers), converted by the
+// ADC and shift-added over cycles straight into columnSum[sample][col]. The rows come from a
+// row list: row i of the block is digit column rowIndex[i], belonging to sample rowSample[i] at
+// cycle rowCycle[i] (ascending, so a sample's rows are adjacent and flush together). runFused
+// passes every row (r, r / cycles, r % cycles), or, where an all-zero row reads code 0 exactly
+// (no current: noise-free or device-level noise), only the rows with a nonzero digit (about 40%
+// of ResNet-MNIST's rows are zero at 8-bit inputs and a 1-bit DAC). The codes are integers
+// times powers of two, so skipping rows leaves every sum exactly as it was.
 // kNoise: 0 none, 1 uniform sigma (output-referred), 2 device model: the block first runs the
 // variance product (squared digits x the packed squared currents sp) on the same register
 // shape, turns it into sigma * sqrt(variance) * z in a stack buffer, then runs the signal product.
 template <int kNoise, bool kUnitStep, bool kOffset>
 void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDigits, const float* __restrict bp,
-                const float* __restrict sp, std::size_t r0, std::size_t cycles, const Epilogue& ep,
-                float* __restrict columnSum, std::size_t ldSum, std::size_t col0) {
-  alignas(64) float noise[kNoise == 2 ? kFusedRows : 1][kFusedCols];
-  if (kNoise == 2) {
-    VF var[kFusedRows][kColVecs];
-#pragma GCC unroll 8
-    for (std::size_t i = 0; i < kFusedRows; ++i)
-#pragma GCC unroll 8
-      for (std::size_t v = 0; v < kColVecs; ++v) var[i][v] = VF{};
-    const float* sq = ep.squares + r0;
-    for (std::size_t p = 0; p < kc; ++p) {
-      VF b[kColVecs];
-#pragma GCC unroll 8
-      for (std::size_t v = 0; v < kColVecs; ++v) b[v] = simd::load<VF>(sp + v * kVecFloats);
-#pragma GCC unroll 8
-      for (std::size_t i = 0; i < kFusedRows; ++i) {
-        const float a = sq[i];
-#pragma GCC unroll 8
-        for (std::size_t v = 0; v < kColVecs; ++v) var[i][v] += a * b[v];
-      }
-      sq += ep.ldSquares;
-      sp += kFusedCols;
-    }
-    for (std::size_t i = 0; i < kFusedRows; ++i) {
-      alignas(64) float z[kFusedCols];
-      gaussianLanes(ep.noiseKeys[r0 + i], static_cast<std::uint32_t>(col0), z);
-      for (std::size_t v = 0; v < kColVecs; ++v) {
-        alignas(64) float lane[kVecFloats];
-        simd::store(lane, var[i][v]);
-        for (std::size_t e = 0; e < kVecFloats; ++e) lane[e] = std::sqrt(lane[e] > 0 ? lane[e] : 0.0f);
-        simd::store(noise[i] + v * kVecFloats,
-                    (ep.deviceSigma * simd::load<VF>(lane)) * simd::load<VF>(z + v * kVecFloats));
-      }
-    }
-  }
-  VF acc[kFusedRows][kColVecs];
-#pragma GCC unroll 8
-  for (std::size_t i = 0; i < kFusedRows; ++i)
-#pragma GCC unroll 8
-    for (std::size_t v = 0; v < kColVecs; ++v) acc[i][v] = VF{};
-  for (std::size_t p = 0; p < kc; ++p) {
-    VF b[kColVecs];
-#pragma GCC unroll 8
-    for (std::size_t v = 0; v < kColVecs; ++v) b[v] = simd::load<VF>(bp + v * kVecFloats);
-#pragma GCC unroll 8
-    for (std::size_t i = 0; i < kFusedRows; ++i) {
-      const float a = digits[i];
-#pragma GCC unroll 8
-      for (std::size_t v = 0; v < kColVecs; ++v) acc[i][v] += a * b[v];
-    }
-    digits += ldDigits;
-    bp += kFusedCols;
-  }
-  const VF lo = VF{} + ep.lo, hi = VF{} + ep.hi;
-  std::size_t sample = r0 / cycles, cy = r0 % cycles;
-  VF part[kColVecs];
-  for (std::size_t v = 0; v < kColVecs; ++v) part[v] = VF{};
-  auto flush = [&]() {
-    float* dst = columnSum + sample * ldSum + col0;
-    for (std::size_t v = 0; v < kColVecs; ++v) {
-      simd::storeU(dst + v * kVecFloats, simd::loadU<VF>(dst + v * kVecFloats) + part[v]);
-      part[v] = VF{};
-    }
-  };
-  for (std::size_t i = 0; i < kFusedRows; ++i) {
-    alignas(64) float z[kFusedCols];
-    if (kNoise == 1) gaussianLanes(ep.noiseKeys[r0 + i], static_cast<std::uint32_t>(col0), z);
-    const float scale = ep.cycleScale[cy];
-    const float off = kOffset ? ep.offset[r0 + i] : 0.0f, offCode = kOffset ? ep.offsetCode[r0 + i] : 0.0f;
-#pragma GCC unroll 8
-    for (std::size_t v = 0; v < kColVecs; ++v) {
-      VF x = acc[i][v];
-      if (kOffset) x += off;
-      if (kNoise == 1) x += ep.sigma * simd::load<VF>(z + v * kVecFloats);
-      if (kNoise == 2) x += simd::load<VF>(noise[i] + v * kVecFloats);
-      if (!kUnitStep) x *= ep.invStep;
-      VF code = simd::clampRoundHalfUp(x, lo, hi);
-      if (kOffset) code -= offCode;
-      part[v] += code * scale;
-    }
-    if (++cy == cycles) {
-      flush();
-      cy = 0;
-      ++sample;
-    }
-  }
-  if (cy != 0) flush();
-}
-
-// The noise-free fused block on a compacted row list: conversion rows whose digits are all zero
-// in the tile read exactly code 0 (no current, no offset, no noise), so runFused skips them
-// (about 40% of the rows of ResNet-MNIST activations at 8-bit inputs and a 1-bit DAC) and
-// hands this kernel only the others: row i of the block is digit column rowIndex[i], belonging
-// to sample rowSample[i] at cycle rowCycle[i] (ascending, so a sample's rows are adjacent). The
-// codes are integers times powers of two, so the sums equal the full kernel's exactly.
-template <int kNoise, bool kUnitStep, bool kOffset>
-void fusedBlockGather(std::size_t kc, const float* __restrict digits, std::size_t ldDigits, const float* __restrict bp,
-                      const float* __restrict sp, const std::uint32_t* rowIndex, const std::uint32_t* rowSample,
-                      const std::uint32_t* rowCycle, const Epilogue& ep, float* __restrict columnSum, std::size_t ldSum,
-                      std::size_t col0) {
-  static_assert(kNoise == 0 || kNoise == 2, "output-referred noise reads zero rows too: no skipping");
+                const float* __restrict sp, const std::uint32_t* rowIndex, const std::uint32_t* rowSample,
+                const std::uint32_t* rowCycle, const Epilogue& ep, float* __restrict columnSum, std::size_t ldSum,
+                std::size_t col0) {
   std::size_t at[kFusedRows];
   for (std::size_t i = 0; i < kFusedRows; ++i) at[i] = rowIndex[i];
   alignas(64) float noise[kNoise == 2 ? kFusedRows : 1][kFusedCols];
-  if (kNoise == 2) {  // as fusedBlock: the variance product, then sigma * sqrt(variance) * z
+  if (kNoise == 2) {
     VF var[kFusedRows][kColVecs];
 #pragma GCC unroll 8
     for (std::size_t i = 0; i < kFusedRows; ++i)
@@ -453,12 +360,15 @@ void fusedBlockGather(std::size_t kc, const float* __restrict digits, std::size_
   VF part[kColVecs];
   for (std::size_t v = 0; v < kColVecs; ++v) part[v] = VF{};
   for (std::size_t i = 0; i < kFusedRows; ++i) {
+    alignas(64) float z[kFusedCols];
+    if (kNoise == 1) gaussianLanes(ep.noiseKeys[at[i]], static_cast<std::uint32_t>(col0), z);
     const float scale = ep.cycleScale[rowCycle[i]];
     const float off = kOffset ? ep.offset[at[i]] : 0.0f, offCode = kOffset ? ep.offsetCode[at[i]] : 0.0f;
 #pragma GCC unroll 8
     for (std::size_t v = 0; v < kColVecs; ++v) {
       VF x = acc[i][v];
       if (kOffset) x += off;
+      if (kNoise == 1) x += ep.sigma * simd::load<VF>(z + v * kVecFloats);
       if (kNoise == 2) x += simd::load<VF>(noise[i] + v * kVecFloats);
       if (!kUnitStep) x *= ep.invStep;
       VF code = simd::clampRoundHalfUp(x, lo, hi);
@@ -475,17 +385,9 @@ void fusedBlockGather(std::size_t kc, const float* __restrict digits, std::size_
   }
 }
 
-using GatherBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const float*,
-                               const std::uint32_t*, const std::uint32_t*, const std::uint32_t*, const Epilogue&, float*,
-                               std::size_t, std::size_t);
-template <int kNoise>
-GatherBlockFn pickGatherBlock(bool unitStep, bool offset) {
-  return unitStep ? (offset ? fusedBlockGather<kNoise, true, true> : fusedBlockGather<kNoise, true, false>)
-                  : (offset ? fusedBlockGather<kNoise, false, true> : fusedBlockGather<kNoise, false, false>);
-}
-
-using FusedBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const float*, std::size_t,
-                              std::size_t, const Epilogue&, float*, std::size_t, std::size_t);
+using FusedBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const float*, const std::uint32_t*,
+                              const std::uint32_t*, const std::uint32_t*, const Epilogue&, float*, std::size_t,
+                              std::size_t);
 template <int kNoise>
 FusedBlockFn pickBlock(bool unitStep, bool offset) {
   return unitStep ? (offset ? fusedBlock<kNoise, true, true> : fusedBlock<kNoise, true, false>)
@@ -649,13 +551,12 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   // skipped. Output-referred noise is drawn on every conversion, so then every row runs.
   // (The baseline kernel path, NAX_KERNELS=baseline, converts every row: the benchmarks' reference.)
   const bool compact = noise != 1 && !baselineKernels();
-  const GatherBlockFn gatherBlock = noise == 2 ? pickGatherBlock<2>(step == 1, offset) : pickGatherBlock<0>(step == 1, offset);
   const std::vector<float> table = digitTable(cycles, c.dacBits, xMax, digitLevels_.data());
   const std::uint32_t digitMask = (1u << c.dacBits) - 1;
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
     std::vector<std::uint32_t> codeOr(compact ? passes * chunk * g.rowTiles : 0);
-    std::vector<std::uint32_t> rowIndex(compact ? mPadMax : 0), rowSample(rowIndex.size()), rowCycle(rowIndex.size());
+    std::vector<std::uint32_t> rowIndex(mPadMax), rowSample(mPadMax), rowCycle(mPadMax);
     std::vector<float> digits(k_ * mPadMax), squares(noise == 2 && c.dacBits > 1 ? k_ * mPadMax : 0);
     std::vector<float> columnSum(samplesMax * paddedWidth);
     std::vector<float> rowOffset(mPadMax, 0.0f), rowOffsetCode(mPadMax, 0.0f);
@@ -692,42 +593,43 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
         if (offset) digitalOffsets(tileDigits, mPad, tileRows, mPad, perDigit, invStep, step == 1, rowOffset.data(),
                                    rowOffsetCode.data());
         std::fill(columnSum.begin(), columnSum.end(), 0.0f);
+        // The tile's row list: every conversion row (padding rows included: zero digits, samples
+        // past passes*count that nothing reads), or only those with a nonzero digit, padded with
+        // copies of a real row that land in the unused sample passes*count.
+        std::size_t listed = 0;
         if (compact) {
-          // The tile's conversion rows with a nonzero digit, in order; padding rows repeat a
-          // real row and land in the unused sample passes*count.
           const std::uint32_t* ors = codeOr.data() + t * passes * count;
-          std::size_t live = 0;
           for (std::size_t sIdx = 0; sIdx < passes * count; ++sIdx) {
             const std::uint32_t o = ors[sIdx];
             if (o == 0) continue;
             for (std::size_t cy = 0; cy < cycles; ++cy)
               if ((o >> (cy * c.dacBits)) & digitMask) {
-                rowIndex[live] = static_cast<std::uint32_t>(sIdx * cycles + cy);
-                rowSample[live] = static_cast<std::uint32_t>(sIdx);
-                rowCycle[live] = static_cast<std::uint32_t>(cy);
-                ++live;
+                rowIndex[listed] = static_cast<std::uint32_t>(sIdx * cycles + cy);
+                rowSample[listed] = static_cast<std::uint32_t>(sIdx);
+                rowCycle[listed] = static_cast<std::uint32_t>(cy);
+                ++listed;
               }
           }
-          const std::size_t livePad = (live + kFusedRows - 1) / kFusedRows * kFusedRows;
-          for (std::size_t r = live; r < livePad; ++r) {
+          for (std::size_t r = listed; r % kFusedRows != 0; ++r) {
             rowIndex[r] = rowIndex[0];
             rowSample[r] = static_cast<std::uint32_t>(passes * count);
             rowCycle[r] = 0;
           }
-          for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
-            const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
-            const float* sp = noise == 2 ? noiseSquaresPacked_.data() + t * rows * paddedWidth + col0 * tileRows : nullptr;
-            for (std::size_t r0 = 0; r0 < livePad; r0 += kFusedRows)
-              gatherBlock(tileRows, tileDigits, mPad, bp, sp, rowIndex.data() + r0, rowSample.data() + r0,
-                          rowCycle.data() + r0, ep, columnSum.data(), paddedWidth, col0);
-          }
         } else {
-          for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
-            const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
-            const float* sp = noise == 2 ? noiseSquaresPacked_.data() + t * rows * paddedWidth + col0 * tileRows : nullptr;
-            for (std::size_t r0 = 0; r0 < mPad; r0 += kFusedRows)
-              block(tileRows, tileDigits + r0, mPad, bp, sp, r0, cycles, ep, columnSum.data(), paddedWidth, col0);
+          for (std::size_t r = 0; r < mPad; ++r) {
+            rowIndex[r] = static_cast<std::uint32_t>(r);
+            rowSample[r] = static_cast<std::uint32_t>(r / cycles);
+            rowCycle[r] = static_cast<std::uint32_t>(r % cycles);
           }
+          listed = mPad;
+        }
+        const std::size_t listedPad = (listed + kFusedRows - 1) / kFusedRows * kFusedRows;
+        for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
+          const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
+          const float* sp = noise == 2 ? noiseSquaresPacked_.data() + t * rows * paddedWidth + col0 * tileRows : nullptr;
+          for (std::size_t r0 = 0; r0 < listedPad; r0 += kFusedRows)
+            block(tileRows, tileDigits, mPad, bp, sp, rowIndex.data() + r0, rowSample.data() + r0, rowCycle.data() + r0,
+                  ep, columnSum.data(), paddedWidth, col0);
         }
         for (int p = 0; p < passes; ++p)
           for (std::size_t b = 0; b < count; ++b) {
