@@ -172,13 +172,15 @@ CrossbarLayer::CrossbarLayer(const float* weights, std::size_t k, std::size_t n,
   }
 }
 
-std::size_t CrossbarLayer::adcOf(std::size_t t, std::size_t col) const {
+CrossbarLayer::ColumnPlace CrossbarLayer::columnPlace(std::size_t t, std::size_t col) const {
   // Column col of tile t belongs to column tile ct and segment seg (see effectiveMatrix()).
   const std::size_t cols = config_.cols, stride = segments_ * cols;
   const std::size_t ct = col / stride, n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
   const std::size_t seg = (col - segments_ * n0) / tileCols;
-  return (t * geometry_.colTiles + ct) * segments_ + seg;
+  return {(t * geometry_.colTiles + ct) * segments_ + seg, (col - segments_ * n0) % tileCols};
 }
+
+std::size_t CrossbarLayer::adcOf(std::size_t t, std::size_t col) const { return columnPlace(t, col).adc; }
 
 std::size_t CrossbarLayer::rangeCount() const {
   if (config_.adcRangeScope != 3) return adcCount();
@@ -187,14 +189,11 @@ std::size_t CrossbarLayer::rangeCount() const {
 }
 
 std::size_t CrossbarLayer::rangeOf(std::size_t t, std::size_t col) const {
-  const std::size_t adc = adcOf(t, col);
-  if (config_.adcRangeScope != 3) return adc;
-  // The column's place inside its array (as adcOf splits col), then its group of adcGroupColumns.
-  const std::size_t cols = config_.cols, stride = segments_ * cols;
-  const std::size_t ct = col / stride, n0 = ct * cols, tileCols = std::min(cols, n_ - n0);
-  const std::size_t inArray = (col - segments_ * n0) % tileCols;
-  const std::size_t g = static_cast<std::size_t>(config_.adcGroupColumns), groups = (cols + g - 1) / g;
-  return adc * groups + inArray / g;
+  const ColumnPlace place = columnPlace(t, col);
+  if (config_.adcRangeScope != 3) return place.adc;
+  const std::size_t g = static_cast<std::size_t>(config_.adcGroupColumns);
+  const std::size_t groups = (static_cast<std::size_t>(config_.cols) + g - 1) / g;
+  return place.adc * groups + place.inArray / g;
 }
 
 void CrossbarLayer::drawAdcErrors() {

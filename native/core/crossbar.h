@@ -203,6 +203,12 @@ class CrossbarLayer {
   bool adcNonIdeal() const {
     return config_.adcOffsetSigma > 0 || config_.adcGainSigma > 0 || config_.adcInlSigma > 0;
   }
+  // Where ADC input column `col` (of width_) of row tile t sits: its ADC and its column inside
+  // that ADC's array.
+  struct ColumnPlace {
+    std::size_t adc, inArray;
+  };
+  ColumnPlace columnPlace(std::size_t t, std::size_t col) const;
   // Which ADC converts ADC input column `col` (of width_) of row tile t.
   std::size_t adcOf(std::size_t t, std::size_t col) const;
   // Which calibrated range group that column belongs to (adcOf, or its column group with scope 3).
