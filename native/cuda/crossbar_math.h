@@ -1,6 +1,6 @@
 // Per-element arithmetic of the crossbar run, shared by the CUDA kernels (nax_cuda.cu) and a
 // host build of the same functions (native/core/tests/cuda_math_test.cc), which checks them
-// bit for bit against the CPU path (rng.h hashKey, crossbar_noise.h gaussianLanes,
+// bit for bit against the CPU path (rng.h hashKey, crossbar_noise.h normals16,
 // crossbar_run.cc's digits, digital offsets and ADC epilogue) on machines without a GPU.
 // Every multiply-add is written out: fmaOr(fma, a, b, c) is one rounding when the CPU core
 // was built with FMA (GCC contracts a * b + c there) and two otherwise, so nvcc's own
@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "../core/hash.h"
+#include "../core/normal_table.h"
 
 #if defined(__CUDACC__)
 #define NAX_HD __host__ __device__ __forceinline__
@@ -50,62 +51,38 @@ using nax_hash::splitmix64;
 using nax_hash::hashKey;
 using nax_hash::fmix32;
 
-// crossbar_noise.h lnUnit, one lane.
-NAX_HD float lnUnit(bool fused, float x) {
-  const uint32_t bits = asBits(x);
-  int32_t e = static_cast<int32_t>((bits >> 23) & 0xFF) - 127;
-  float m = asFloat((bits & 0x007FFFFFu) | 0x3F800000u);
-  if (m > 1.41421356f) {
-    m = mulF(m, 0.5f);
-    e += 1;
-  }
-  const float s = divF(addF(m, -1.0f), addF(m, 1.0f)), s2 = mulF(s, s);
-  float p = fmaOr(fused, s2, 0.222222222f, 0.285714286f);
-  p = fmaOr(fused, s2, p, 0.4f);
-  p = fmaOr(fused, s2, p, 0.666666667f);
-  p = fmaOr(fused, s2, p, 2.0f);
-  return fmaOr(fused, s, p, mulF(static_cast<float>(e), 0.693147181f));
+// crossbar_noise.h kNormalTail: the inverse-CDF polynomials of the read-noise Gaussian, in
+// constant memory for the kernels and as a plain array for host builds.
+#if defined(__CUDACC__)
+__constant__ float kNormalTailDevice[NAX_NORMAL_TAIL_DEGREE + 1][32] = NAX_NORMAL_TAIL_TABLE;
+#endif
+static const float kNormalTailHost[NAX_NORMAL_TAIL_DEGREE + 1][32] = NAX_NORMAL_TAIL_TABLE;
+NAX_HD float normalTail(int j, uint32_t i) {
+#if defined(__CUDA_ARCH__)
+  return kNormalTailDevice[j][i];
+#else
+  return kNormalTailHost[j][i];
+#endif
 }
 
-NAX_HD float sin2Pi(bool fused, float b) {
-  const float x = mulF(6.28318531f, b), x2 = mulF(x, x);
-  float p = fmaOr(fused, x2, -2.50521084e-8f, 2.75573192e-6f);
-  p = fmaOr(fused, x2, p, -1.98412698e-4f);
-  p = fmaOr(fused, x2, p, 8.33333333e-3f);
-  p = fmaOr(fused, x2, p, -1.66666667e-1f);
-  p = fmaOr(fused, x2, p, 1.0f);
-  return mulF(x, p);
-}
-NAX_HD float cos2Pi(bool fused, float b) {
-  const float x = mulF(6.28318531f, b), x2 = mulF(x, x);
-  float p = fmaOr(fused, x2, 2.08767570e-9f, -2.75573192e-7f);
-  p = fmaOr(fused, x2, p, 2.48015873e-5f);
-  p = fmaOr(fused, x2, p, -1.38888889e-3f);
-  p = fmaOr(fused, x2, p, 4.16666667e-2f);
-  p = fmaOr(fused, x2, p, -0.5f);
-  return fmaOr(fused, x2, p, 1.0f);
+// crossbar_noise.h normals16, one lane: the standard normal of one 32-bit hash (sign bit, then
+// the tail probability p = (t + 1/2) 2^-31 of the low 31 bits t and |z| = -Phi^-1(p / 2)).
+NAX_HD float normalFromHash(bool fused, uint32_t h) {
+  float p = mulF(addF(static_cast<float>(static_cast<int32_t>(h & 0x7FFFFFFFu)), 0.5f), 4.65661287e-10f);
+  p = p > 0.99999994f ? 0.99999994f : p;
+  const uint32_t bits = asBits(p);
+  const uint32_t idx = 126u - (bits >> 23);
+  const float x = addF(asFloat((bits & 0x007FFFFFu) | 0x3F800000u), -1.5f);
+  float z = normalTail(NAX_NORMAL_TAIL_DEGREE, idx);
+  for (int j = NAX_NORMAL_TAIL_DEGREE - 1; j >= 0; --j) z = fmaOr(fused, z, x, normalTail(j, idx));
+  return asFloat(asBits(z) ^ (h & 0x80000000u));
 }
 
-// crossbar_noise.h gaussianLanes for one column: the standard normal the CPU kernels add to
-// ADC input column `col` of the row keyed rowKey (blocks of 32 columns; Box-Muller pair j of a
-// block feeds columns j and j + 16).
+// crossbar_noise.h gaussianLanes for one column: the standard normal the CPU kernels add to ADC
+// input column `col` of the row keyed rowKey.
 NAX_HD float gaussianAt(bool fused, uint64_t rowKey, uint32_t col) {
   const uint32_t lo = static_cast<uint32_t>(rowKey), hi = static_cast<uint32_t>(rowKey >> 32);
-  const uint32_t col0 = col & ~31u, j = col & 31u, lane = j & 15u;
-  const uint32_t pair = col0 / 2 + lane;
-  const uint32_t h1 = fmix32(lo ^ (pair * 0x9E3779B9u));
-  const uint32_t h2 = fmix32(hi ^ (pair * 0x7FEB352Du) ^ 0x68E31DA4u);
-  const float u1 = mulF(addF(static_cast<float>(static_cast<int32_t>(h1 >> 8)), 0.5f), 5.9604645e-8f);
-  const float u2 = mulF(static_cast<float>(static_cast<int32_t>(h2 >> 8)), 5.9604645e-8f);
-  const float r = sqrtF(mulF(-2.0f, lnUnit(fused, u1)));
-  const float q = addF(u2, -0.5f);
-  const float absQ = q < 0.0f ? -q : q;
-  const bool outer = absQ > 0.25f;
-  const float half = q < 0.0f ? -0.5f : 0.5f;
-  const float b = outer ? addF(half, -q) : q;
-  if (j < 16) return mulF(-r, sin2Pi(fused, b));
-  const float cs = mulF(r, cos2Pi(fused, b));
-  return outer ? -cs : cs;
+  return normalFromHash(fused, fmix32((lo ^ (col * 0x9E3779B9u)) + hi));
 }
 
 // crossbar_run.cc buildDigits: the DAC digit index of cycle cy of input x in pass p.

@@ -6,7 +6,10 @@
 // the core's own (rng.h hashKey, crossbar_noise.h gaussianLanes as built with the core's
 // flags) directly. What this cannot check is the GPU's launch geometry: cuda_crossbar_test
 // runs the real kernels where a GPU is found.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <vector>
 #include <memory>
 
 #include "check.h"
@@ -148,6 +151,86 @@ TEST_CASE("gaussianAt matches the CPU kernels' read-noise normals bit for bit") 
   }
   if (mismatches) std::printf("  %d of 128000 normals differ, largest |difference| %.3g\n", mismatches, worst);
   CHECK_EQ(mismatches, 0);
+}
+
+// -Phi^-1(q) for q in (0, 1/2]: bisection on std::erfc in double (the reference for the table).
+double upperQuantile(double q) {
+  double lo = 0.0, hi = 40.0;
+  for (int it = 0; it < 200; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (0.5 * std::erfc(mid / std::sqrt(2.0)) > q ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+TEST_CASE("read-noise normals: the inverse-CDF table is within 2e-6 of the exact quantile") {
+  // Every binade, its edges and the extremes (p = 2^-32 is the deepest tail, |z| = 6.34).
+  const bool fused = nax::kernelsContractMultiplyAdd();
+  std::vector<uint32_t> hashes = {0u, 1u, 2u, 0x7FFFFFFFu, 0x7FFFFFFEu, 0x80000000u, 0xFFFFFFFFu};
+  for (int b = 0; b < 31; ++b)
+    for (uint32_t d : {0u, 1u, 7u}) {
+      const uint32_t edge = 1u << b;
+      hashes.push_back(edge + d);
+      if (edge > d) hashes.push_back(edge - 1 - d);
+    }
+  nax::Rng rng(5);
+  for (int i = 0; i < 200000; ++i) hashes.push_back(static_cast<uint32_t>(rng.next()));
+  double worst = 0;
+  for (const uint32_t h : hashes) {
+    const float z = normalFromHash(fused, h);
+    const float p = std::min((static_cast<float>(static_cast<int32_t>(h & 0x7FFFFFFFu)) + 0.5f) * 4.65661287e-10f,
+                             0.99999994f);
+    const double exact = upperQuantile(0.5 * static_cast<double>(p)) * ((h >> 31) ? -1.0 : 1.0);
+    worst = std::max(worst, std::fabs(static_cast<double>(z) - exact));
+  }
+  std::printf("  largest |z - exact quantile| over %zu hashes: %.3g\n", hashes.size(), worst);
+  CHECK(worst < 2e-6);
+  CHECK(std::fabs(normalFromHash(fused, 0u) - 6.33796) < 1e-4);  // -Phi^-1(2^-33)
+}
+
+TEST_CASE("read-noise normals: moments, tails, CDF and independence of the kernels' draws") {
+  // 2^20 draws from the CPU kernels (crossbar_noise.h) over 4096 row keys of 256 columns.
+  const int rows = 4096, cols = 256;
+  std::vector<float> z(static_cast<size_t>(rows) * cols);
+  for (int r = 0; r < rows; ++r)
+    for (int c0 = 0; c0 < cols; c0 += 32)
+      nax::readNoiseGaussians(nax::hashKey(17, 3, static_cast<uint64_t>(r), 0), static_cast<uint32_t>(c0),
+                              z.data() + static_cast<size_t>(r) * cols + c0);
+  const double n = static_cast<double>(z.size());
+  double m1 = 0, m2 = 0, m4 = 0, over3 = 0, over4 = 0, colCorr = 0, rowCorr = 0;
+  for (size_t i = 0; i < z.size(); ++i) {
+    const double v = z[i];
+    m1 += v;
+    m2 += v * v;
+    m4 += v * v * v * v;
+    over3 += std::fabs(v) > 3;
+    over4 += std::fabs(v) > 4;
+    if (i % cols + 1 < static_cast<size_t>(cols)) colCorr += v * z[i + 1];
+    if (i + cols < z.size()) rowCorr += v * z[i + cols];
+  }
+  m1 /= n;
+  m2 /= n;
+  const double kurtosis = m4 / n / (m2 * m2);
+  colCorr /= n;
+  rowCorr /= n;
+  std::vector<float> sorted(z);
+  std::sort(sorted.begin(), sorted.end());
+  double ks = 0;
+  for (size_t i = 0; i < sorted.size(); i += 7) {
+    const double cdf = 0.5 * std::erfc(-static_cast<double>(sorted[i]) / std::sqrt(2.0));
+    ks = std::max(ks, std::max(std::fabs(cdf - i / n), std::fabs(cdf - (i + 1) / n)));
+  }
+  std::printf("  mean %.4f variance %.4f kurtosis %.4f P(|z|>3) %.5f P(|z|>4) %.2e KS %.2e corr %.4f %.4f\n", m1, m2,
+              kurtosis, over3 / n, over4 / n, ks, colCorr, rowCorr);
+  // Bounds at about 4 standard errors of each statistic for 2^20 draws.
+  CHECK(std::fabs(m1) < 0.004);
+  CHECK(std::fabs(m2 - 1.0) < 0.006);
+  CHECK(std::fabs(kurtosis - 3.0) < 0.02);
+  CHECK(std::fabs(over3 / n - 0.0026998) < 2.1e-4);  // 2 (1 - Phi(3))
+  CHECK(std::fabs(over4 - 6.334e-5 * n) < 4 * std::sqrt(6.334e-5 * n));
+  CHECK(ks < 1.63 / std::sqrt(n));  // Kolmogorov-Smirnov at 1%
+  CHECK(std::fabs(colCorr) < 0.004);
+  CHECK(std::fabs(rowCorr) < 0.004);
 }
 
 TEST_CASE("host emulation of the CUDA crossbar run equals the CPU path bit for bit") {
