@@ -53,7 +53,7 @@ export async function run(opts: { quick: boolean }): Promise<ReadNoiseRow[]> {
   const k = 576, n = 64, batch = 256;
   const weights = randomFloats(k * n, 1, -1, 1);
   const inputs = randomFloats(batch * k, 2, 0, 1);
-  const sizes = opts.quick ? [64] : [16, 64, 128];
+  const sizes = opts.quick ? [64] : [16, 32, 64, 128];
   const readouts: Readout[] = opts.quick ? ['digital-offset'] : ['digital-offset', 'reference-column', 'differential'];
   const time = opts.quick ? 200 : 600;
   const rows: ReadNoiseRow[] = [];

@@ -363,7 +363,37 @@ void CrossbarLayer::programArrays(bool atProgramming) {
       }
     }
   });
+  integerVariance_ = false;
+  varianceScale_ = 1;
+  if (deviceNoise) quantizeNoiseSquares();
   packEffective();
+}
+
+// Device read noise with integer digits: S as integer levels of one scale per layer, the largest
+// S at Q levels, Q as large as keeps every column's sum of d^2 q below 2^24 (exact in float
+// too, so the general path's sgemm and the CUDA kernels' float sums equal the fused kernel's
+// integer ones bit for bit) and q within int16. At 1-bit DACs and up to 512 rows Q = 32767: a
+// level is 1/32767 of the largest cell's square, below 1e-3 of the smallest (gOff) one at
+// gOn/gOff = 6, so sigma moves by far less than 1e-3. Nonlinear DAC levels or wider DACs keep
+// float S (their Q would be coarse).
+void CrossbarLayer::quantizeNoiseSquares() {
+  const auto& c = config_;
+  const double dMax = std::ldexp(1.0, c.dacBits) - 1;
+  bool integerDigits = c.dacBits <= 2;
+  for (std::size_t d = 0; d < digitLevels_.size(); ++d) integerDigits &= digitLevels_[d] == static_cast<float>(d);
+  const double q = std::min(32767.0, std::floor(16777216.0 / (static_cast<double>(c.rows) * dMax * dMax)));
+  if (!integerDigits || q < 1024) return;
+  double maxS = 0;
+  for (const float v : noiseSquares_) maxS = std::max(maxS, static_cast<double>(v));
+  if (!(maxS > 0)) return;
+  varianceScale_ = maxS / q;
+  for (float& v : noiseSquares_) v = static_cast<float>(std::nearbyint(static_cast<double>(v) / varianceScale_));
+  integerVariance_ = true;
+}
+
+float CrossbarLayer::deviceNoiseFactor() const {
+  const double sigma = sigmaLsb();
+  return static_cast<float>(integerVariance_ ? sigma * std::sqrt(varianceScale_) : sigma);
 }
 
 // The fused run kernel's layout of E_t: 32-column panels, each tileRows x 32
@@ -386,7 +416,28 @@ void CrossbarLayer::packEffective() {
   pack(effective_, effectivePacked_);
   // Device read noise: the squared-current matrix in the same panels (the fused kernel's
   // variance product runs on the same register blocks).
-  if (!noiseSquares_.empty()) pack(noiseSquares_, noiseSquaresPacked_);
+  noiseSquaresPacked_.clear();
+  noiseSquarePairs_.clear();
+  if (noiseSquares_.empty()) return;
+  if (!integerVariance_) {
+    pack(noiseSquares_, noiseSquaresPacked_);
+    return;
+  }
+  // Integer levels: int16 row pairs (a zero row pads an odd tile), for the fused kernel's pair
+  // dot products.
+  noisePairsPerTile_ = (rows + 1) / 2;
+  noiseSquarePairs_.assign(geometry_.rowTiles * noisePairsPerTile_ * paddedWidth_ * 2, 0);
+  for (std::size_t t = 0; t < geometry_.rowTiles; ++t) {
+    const std::size_t tileRows = std::min(rows, k_ - t * rows), tilePairs = (tileRows + 1) / 2;
+    const float* e = noiseSquares_.data() + t * rows * width_;
+    for (std::size_t col0 = 0; col0 < paddedWidth_; col0 += panel) {
+      std::int16_t* dst = noiseSquarePairs_.data() + (t * noisePairsPerTile_ * paddedWidth_ + col0 * tilePairs) * 2;
+      const std::size_t w = std::min(panel, width_ - std::min(width_, col0));
+      for (std::size_t i = 0; i < tileRows; ++i)
+        for (std::size_t j = 0; j < w; ++j)
+          dst[(i / 2) * 2 * panel + j * 2 + (i & 1)] = static_cast<std::int16_t>(e[i * width_ + col0 + j]);
+    }
+  }
 }
 
 double CrossbarLayer::inputScale() const {

@@ -183,6 +183,7 @@ class CrossbarLayer {
   // or conductances itself without parasitics).
   const double* programArray(std::size_t array, double* conductances, double* transfer, bool atProgramming = false) const;
   void packEffective();
+  void quantizeNoiseSquares();  // integer levels of noiseSquares_ where exact (integerVariance_)
   void runIdeal(const float* inputs, std::size_t batch, float* out) const;
   // Largest ADC input magnitude per range group (rangeCount()) over the inputs, merged into maxima.
   void calibrateAdc(const float* inputs, std::size_t batch, double inputScale, int passes,
@@ -216,6 +217,10 @@ class CrossbarLayer {
   void drawAdcErrors();
   // Read-noise sigma in LSB at the ADC input (output models; device model: the relative sigma).
   double sigmaLsb() const;
+  // Device model: the factor the kernels multiply sqrt(sum_i d_i^2 S_ij) by, the relative sigma,
+  // times sqrt(varianceScale_) where noiseSquares_ holds integer levels (one value for the CPU
+  // paths and the CUDA kernels).
+  float deviceNoiseFactor() const;
   // Top code magnitude: 2^adcBits - 1 unipolar, 2^(adcBits-1) - 1 bipolar.
   double adcCodeMax() const;
 
@@ -227,7 +232,18 @@ class CrossbarLayer {
   std::vector<std::int32_t> magnitudes_;  // quantized |w|, k*n (array recomputation)
   std::vector<std::int8_t> signs_;
   // Device read noise: sum of (M/unitG)^2 over the cells feeding each ADC input, laid out like E_t.
+  // With integer digits whose squared sums stay below 2^24 (linear DAC levels, dacBits <= 2) it
+  // holds integer levels q = round(S / varianceScale_) instead (at most 32767, so they fit int16):
+  // every path then sums d^2 q exactly, in any order, and the fused kernel uses 16-bit pair dot
+  // products (twice the multiply-adds per instruction of float FMAs).
   std::vector<float> noiseSquares_;
+  bool integerVariance_ = false;
+  double varianceScale_ = 1;             // LSB^2 per level of noiseSquares_ (integerVariance_)
+  std::size_t noisePairsPerTile_ = 0;    // (rows + 1) / 2
+  // noiseSquares_ levels as int16 row pairs in the 32-column panels: tile t, panel col0 at
+  // (t * noisePairsPerTile_ * paddedWidth_ + col0 * tilePairs) * 2, then pair p, column j, row
+  // parity h at p * 64 + j * 2 + h.
+  std::vector<std::int16_t, AlignedAllocator<std::int16_t>> noiseSquarePairs_;
   std::vector<float> weightsIdeal_;      // ideal mode: the float weights
   std::vector<double> weightScale_;      // per output column (equal when per-layer)
   std::vector<float> effective_;

@@ -99,7 +99,7 @@ void CrossbarLayer::runCuda(const float* inputs, std::size_t batch, float* out, 
   run.hi = static_cast<float>(codeMax);
   run.unitStep = step == 1;
   run.noise = !(sigma > 0) ? 0 : c.readNoiseModel == ReadNoiseModel::kDevice ? 2 : 1;
-  run.sigma = sigma;
+  run.sigma = run.noise == 2 ? deviceNoiseFactor() : sigma;  // device model: the integer levels' scale folded in
   run.perDigit = offsetLsbPerDigit();
   run.noiseSeed = c.seed ^ kStreamReadNoise;
   run.sampleBase = sampleBase;

@@ -282,6 +282,8 @@ struct Epilogue {
   float deviceSigma;                       // relative sigma (kNoise == 2)
   const float* squares;                    // squared digits of the tile (kNoise == 2), ld ldSquares
   std::size_t ldSquares;
+  const std::int32_t* squarePairs;         // kNoise == 3: the tile's squared digits, int16 row pairs
+  std::size_t ldPairs;                     //   (pair p of conversion row r at p * ldPairs + r)
   const float* offset;                     // per row: gOff current in LSB (digital offset)
   const float* offsetCode;                 // per row: its integer code, subtracted after the ADC
 };
@@ -297,15 +299,46 @@ struct Epilogue {
 // times powers of two, so skipping rows leaves every sum exactly as it was.
 // kNoise: 0 none, 1 uniform sigma (output-referred), 2 device model: the block first runs the
 // variance product (squared digits x the packed squared currents sp) on the same register
-// shape, turns it into sigma * sqrt(variance) * z in a stack buffer, then runs the signal product.
+// shape, turns it into sigma * sqrt(variance) * z in a stack buffer, then runs the signal product;
+// 3 the device model on integer levels (integerVariance_): the variance product as exact 16-bit
+// pair dot products of ep.squarePairs by the packed int16 pairs sp16.
 template <int kNoise, bool kUnitStep, bool kOffset>
 void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDigits, const float* __restrict bp,
-                const float* __restrict sp, const std::uint32_t* rowIndex, const std::uint32_t* rowSample,
-                const std::uint32_t* rowCycle, const Epilogue& ep, float* __restrict columnSum, std::size_t ldSum,
-                std::size_t col0) {
+                const float* __restrict sp, const std::int16_t* __restrict sp16, const std::uint32_t* rowIndex,
+                const std::uint32_t* rowSample, const std::uint32_t* rowCycle, const Epilogue& ep,
+                float* __restrict columnSum, std::size_t ldSum, std::size_t col0) {
   std::size_t at[kFusedRows];
   for (std::size_t i = 0; i < kFusedRows; ++i) at[i] = rowIndex[i];
-  alignas(64) float noise[kNoise == 2 ? kFusedRows : 1][kFusedCols];
+  alignas(64) float noise[kNoise >= 2 ? kFusedRows : 1][kFusedCols];
+  if (kNoise == 3) {
+    using VI = simd::Vec<int>;
+    VI var[kFusedRows][kColVecs];
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < kFusedRows; ++i)
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < kColVecs; ++v) var[i][v] = VI{};
+    const std::int32_t* sq = ep.squarePairs;
+    for (std::size_t p = 0; p < (kc + 1) / 2; ++p) {
+      VI b[kColVecs];
+#pragma GCC unroll 8
+      for (std::size_t v = 0; v < kColVecs; ++v) b[v] = simd::load<VI>(sp16 + v * 2 * kVecFloats);
+#pragma GCC unroll 8
+      for (std::size_t i = 0; i < kFusedRows; ++i) {
+        const VI a = VI{} + sq[at[i]];
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < kColVecs; ++v) var[i][v] = simd::dotPairsI16(var[i][v], a, b[v]);
+      }
+      sq += ep.ldPairs;
+      sp16 += 2 * kFusedCols;
+    }
+    for (std::size_t i = 0; i < kFusedRows; ++i) {
+      alignas(64) float z[kFusedCols];
+      gaussianLanes(ep.noiseKeys[at[i]], static_cast<std::uint32_t>(col0), z);
+      for (std::size_t v = 0; v < kColVecs; ++v)
+        simd::store(noise[i] + v * kVecFloats, (ep.deviceSigma * simd::sqrt(__builtin_convertvector(var[i][v], VF))) *
+                                                   simd::load<VF>(z + v * kVecFloats));
+    }
+  }
   if (kNoise == 2) {
     VF var[kFusedRows][kColVecs];
 #pragma GCC unroll 8
@@ -330,11 +363,9 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
       alignas(64) float z[kFusedCols];
       gaussianLanes(ep.noiseKeys[at[i]], static_cast<std::uint32_t>(col0), z);
       for (std::size_t v = 0; v < kColVecs; ++v) {
-        alignas(64) float lane[kVecFloats];
-        simd::store(lane, var[i][v]);
-        for (std::size_t e = 0; e < kVecFloats; ++e) lane[e] = std::sqrt(lane[e] > 0 ? lane[e] : 0.0f);
+        const VF nonNegative = var[i][v] > 0.0f ? var[i][v] : VF{};
         simd::store(noise[i] + v * kVecFloats,
-                    (ep.deviceSigma * simd::load<VF>(lane)) * simd::load<VF>(z + v * kVecFloats));
+                    (ep.deviceSigma * simd::sqrt(nonNegative)) * simd::load<VF>(z + v * kVecFloats));
       }
     }
   }
@@ -369,7 +400,7 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
       VF x = acc[i][v];
       if (kOffset) x += off;
       if (kNoise == 1) x += ep.sigma * simd::load<VF>(z + v * kVecFloats);
-      if (kNoise == 2) x += simd::load<VF>(noise[i] + v * kVecFloats);
+      if (kNoise >= 2) x += simd::load<VF>(noise[i] + v * kVecFloats);
       if (!kUnitStep) x *= ep.invStep;
       VF code = simd::clampRoundHalfUp(x, lo, hi);
       if (kOffset) code -= offCode;
@@ -385,17 +416,19 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
   }
 }
 
-using FusedBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const float*, const std::uint32_t*,
-                              const std::uint32_t*, const std::uint32_t*, const Epilogue&, float*, std::size_t,
-                              std::size_t);
+using FusedBlockFn = void (*)(std::size_t, const float*, std::size_t, const float*, const float*, const std::int16_t*,
+                              const std::uint32_t*, const std::uint32_t*, const std::uint32_t*, const Epilogue&, float*,
+                              std::size_t, std::size_t);
 template <int kNoise>
 FusedBlockFn pickBlock(bool unitStep, bool offset) {
   return unitStep ? (offset ? fusedBlock<kNoise, true, true> : fusedBlock<kNoise, true, false>)
                   : (offset ? fusedBlock<kNoise, false, true> : fusedBlock<kNoise, false, false>);
 }
 FusedBlockFn pickBlock(int noise, bool unitStep, bool offset) {
-  return noise == 0 ? pickBlock<0>(unitStep, offset) : noise == 1 ? pickBlock<1>(unitStep, offset)
-                                                                  : pickBlock<2>(unitStep, offset);
+  return noise == 0   ? pickBlock<0>(unitStep, offset)
+         : noise == 1 ? pickBlock<1>(unitStep, offset)
+         : noise == 2 ? pickBlock<2>(unitStep, offset)
+                      : pickBlock<3>(unitStep, offset);
 }
 
 // Digital offset of each conversion row of one tile: offset[r] = offsetPerDigit * (sum of the
@@ -522,6 +555,32 @@ void writeOutputs(const double* total, std::size_t count, std::size_t n, int pas
 void squareDigits(const float* digits, std::size_t count, float* squares) {
   for (std::size_t e = 0; e < count; ++e) squares[e] = digits[e] * digits[e];
 }
+
+// Squared integer digits (exact: at most 3^2) as int16 row pairs per tile for the integer
+// variance product: pair p of tile t, conversion row r at (t * pairsPerTile + p) * ld + r, the
+// even row in the low half; a tile's odd last row pairs with zero.
+void squareDigitPairs(const float* digits, std::size_t k, std::size_t ld, std::size_t rows, std::size_t pairsPerTile,
+                      std::int32_t* pairs) {
+  const std::size_t tiles = (k + rows - 1) / rows;
+  for (std::size_t t = 0; t < tiles; ++t) {
+    const std::size_t tileRows = std::min(rows, k - t * rows);
+    for (std::size_t p = 0; p < pairsPerTile; ++p) {
+      std::int32_t* dst = pairs + (t * pairsPerTile + p) * ld;
+      const std::size_t i0 = 2 * p, i1 = 2 * p + 1;
+      if (i0 >= tileRows) {
+        std::fill(dst, dst + ld, 0);
+        continue;
+      }
+      const float* d0 = digits + (t * rows + i0) * ld;
+      const float* d1 = i1 < tileRows ? digits + (t * rows + i1) * ld : nullptr;
+      for (std::size_t r = 0; r < ld; ++r) {
+        const auto lo = static_cast<std::uint32_t>(d0[r] * d0[r]);
+        const auto hi = d1 ? static_cast<std::uint32_t>(d1[r] * d1[r]) : 0u;
+        dst[r] = static_cast<std::int32_t>(lo | (hi << 16));
+      }
+    }
+  }
+}
 }  // namespace
 
 void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out, double inputScale, double step,
@@ -545,7 +604,8 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const std::size_t mMax = passes * cycles * chunk;
   const std::size_t mPadMax = (mMax + kFusedRows - 1) / kFusedRows * kFusedRows;
   const std::size_t samplesMax = (mPadMax + cycles - 1) / cycles + 1;  // + the padding rows' dummy sample
-  const FusedBlockFn block = pickBlock(noise, step == 1, offset);
+  const bool integerVariance = noise == 2 && integerVariance_;
+  const FusedBlockFn block = pickBlock(integerVariance ? 3 : noise, step == 1, offset);
   // An all-zero conversion row drives no current, so it reads code 0 exactly, without read
   // noise or with device-level noise (each cell's noise scales with its current): such rows are
   // skipped. Output-referred noise is drawn on every conversion, so then every row runs.
@@ -557,7 +617,8 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
     std::vector<std::uint32_t> codeOr(compact ? passes * chunk * g.rowTiles : 0);
     std::vector<std::uint32_t> rowIndex(mPadMax), rowSample(mPadMax), rowCycle(mPadMax);
-    std::vector<float> digits(k_ * mPadMax), squares(noise == 2 && c.dacBits > 1 ? k_ * mPadMax : 0);
+    std::vector<float> digits(k_ * mPadMax), squares(noise == 2 && !integerVariance && c.dacBits > 1 ? k_ * mPadMax : 0);
+    std::vector<std::int32_t> squarePairs(integerVariance ? g.rowTiles * noisePairsPerTile_ * mPadMax : 0);
     std::vector<float> columnSum(samplesMax * paddedWidth);
     std::vector<float> rowOffset(mPadMax, 0.0f), rowOffsetCode(mPadMax, 0.0f);
     std::vector<double> outputSum(n_);
@@ -565,7 +626,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
     std::vector<std::uint64_t> noiseKeys(mPadMax);
     std::vector<char> hasNegative(chunk);
     Epilogue ep{cycleScale.data(), invStep, c.readout == Readout::kDigitalOffset ? 0.0f : -codeMax, codeMax, sigma,
-                noiseKeys.data(), sigma, nullptr, 0, rowOffset.data(), rowOffsetCode.data()};
+                noiseKeys.data(), deviceNoiseFactor(), nullptr, 0, nullptr, 0, rowOffset.data(), rowOffsetCode.data()};
     for (std::size_t ch = c0; ch < c1; ++ch) {
       const std::size_t b0 = ch * chunk, count = std::min(chunk, batch - b0);
       const std::size_t m = passes * cycles * count, mPad = (m + kFusedRows - 1) / kFusedRows * kFusedRows;
@@ -574,15 +635,20 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
       buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digitLevels_.data(),
                   table.empty() ? nullptr : table.data(), digits.data(), mPad, compact ? codeOr.data() : nullptr, rows);
       // Squared digits for the device-noise variance (a 1-bit DAC's digits are their own squares).
-      if (noise == 2 && c.dacBits > 1) squareDigits(digits.data(), k_ * mPad, squares.data());
+      if (noise == 2 && !integerVariance && c.dacBits > 1) squareDigits(digits.data(), k_ * mPad, squares.data());
+      if (integerVariance) squareDigitPairs(digits.data(), k_, mPad, rows, noisePairsPerTile_, squarePairs.data());
       const float* squaresAll = noise == 2 ? (c.dacBits > 1 ? squares.data() : digits.data()) : nullptr;
       markNegativeSamples(inputs, k_, b0, count, hasNegative.data());
       std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
-        if (noise == 2) {
+        if (noise == 2 && !integerVariance) {
           ep.squares = squaresAll + t * rows * mPad;
           ep.ldSquares = mPad;
+        }
+        if (integerVariance) {
+          ep.squarePairs = squarePairs.data() + t * noisePairsPerTile_ * mPad;
+          ep.ldPairs = mPad;
         }
         if (noise > 0)  // read noise keyed by (seed, tile, sample in the run sequence, pass, cycle) and column
           for (std::size_t r = 0; r < mPad; ++r) {
@@ -626,9 +692,13 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
         const std::size_t listedPad = (listed + kFusedRows - 1) / kFusedRows * kFusedRows;
         for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
           const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
-          const float* sp = noise == 2 ? noiseSquaresPacked_.data() + t * rows * paddedWidth + col0 * tileRows : nullptr;
+          const float* sp = noise == 2 && !integerVariance
+                                ? noiseSquaresPacked_.data() + t * rows * paddedWidth + col0 * tileRows : nullptr;
+          const std::int16_t* sp16 =
+              integerVariance ? noiseSquarePairs_.data() + (t * noisePairsPerTile_ * paddedWidth + col0 * ((tileRows + 1) / 2)) * 2
+                              : nullptr;
           for (std::size_t r0 = 0; r0 < listedPad; r0 += kFusedRows)
-            block(tileRows, tileDigits, mPad, bp, sp, rowIndex.data() + r0, rowSample.data() + r0, rowCycle.data() + r0,
+            block(tileRows, tileDigits, mPad, bp, sp, sp16, rowIndex.data() + r0, rowSample.data() + r0, rowCycle.data() + r0,
                   ep, columnSum.data(), paddedWidth, col0);
         }
         for (int p = 0; p < passes; ++p)
@@ -704,7 +774,8 @@ void CrossbarLayer::runUnfused(const float* inputs, std::size_t batch, float* ou
           }
         if (noise == 2)
           deviceNoiseSigma(squares.data() + t * rows * m, m, m, width_, tileRows,
-                           noiseSquares_.data() + t * rows * width_, width_, sigma, noiseSigma.data(), paddedWidth);
+                           noiseSquares_.data() + t * rows * width_, width_, deviceNoiseFactor(), noiseSigma.data(),
+                           paddedWidth);
         for (int p = 0; p < passes; ++p)
           for (std::size_t b = 0; b < count; ++b) {
             if (p == 1 && !hasNegative[b]) continue;

@@ -8,7 +8,7 @@
 // API (the binding is compiled without -march=native).
 #pragma once
 #include <cstddef>
-#if defined(__AVX__)
+#if defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
@@ -113,6 +113,44 @@ inline Vec<float> clampRoundHalfUp(Vec<float> x, Vec<float> lo, Vec<float> hi) {
   const Vec<float> y = x + half;
   const Vec<float> r = (y + magic) - magic;  // nearest, ties to even
   return r - (r > y ? one : zero);           // floor(y)
+#endif
+}
+
+// Square root of each lane (IEEE, correctly rounded: equal to std::sqrt lane by lane).
+inline Vec<float> sqrt(Vec<float> x) {
+#if defined(__AVX512F__)
+  const __m512 v = reinterpret_cast<__m512>(x);
+  return reinterpret_cast<Vec<float>>(_mm512_mask_sqrt_ps(v, 0xFFFF, v));
+#elif defined(__AVX__)
+  return reinterpret_cast<Vec<float>>(_mm256_sqrt_ps(reinterpret_cast<__m256>(x)));
+#elif defined(__SSE2__)
+  return reinterpret_cast<Vec<float>>(_mm_sqrt_ps(reinterpret_cast<__m128>(x)));
+#else
+  for (int e = 0; e < kLanes<float>; ++e) x[e] = __builtin_sqrtf(x[e]);
+  return x;
+#endif
+}
+
+// acc + (a.lo * b.lo + a.hi * b.hi) per 32-bit lane, the halves signed 16-bit integers (exact
+// while the sums fit int32): one VNNI instruction (vpdpwssd) on AVX-512 VNNI, a pmaddwd and an
+// add elsewhere on x86, a lane loop otherwise.
+inline Vec<int> dotPairsI16(Vec<int> acc, Vec<int> a, Vec<int> b) {
+#if defined(__AVX512F__) && defined(__AVX512VNNI__)
+  return reinterpret_cast<Vec<int>>(_mm512_dpwssd_epi32(reinterpret_cast<__m512i>(acc), reinterpret_cast<__m512i>(a),
+                                                        reinterpret_cast<__m512i>(b)));
+#elif defined(__AVX512F__) && defined(__AVX512BW__)
+  return acc + reinterpret_cast<Vec<int>>(_mm512_madd_epi16(reinterpret_cast<__m512i>(a), reinterpret_cast<__m512i>(b)));
+#elif defined(__AVX2__) && !defined(__AVX512F__)
+  return acc + reinterpret_cast<Vec<int>>(_mm256_madd_epi16(reinterpret_cast<__m256i>(a), reinterpret_cast<__m256i>(b)));
+#elif defined(__SSE2__) && !defined(__AVX__)
+  return acc + reinterpret_cast<Vec<int>>(_mm_madd_epi16(reinterpret_cast<__m128i>(a), reinterpret_cast<__m128i>(b)));
+#else
+  for (int e = 0; e < kLanes<int>; ++e) {
+    const int aLo = static_cast<short>(a[e] & 0xFFFF), aHi = a[e] >> 16;
+    const int bLo = static_cast<short>(b[e] & 0xFFFF), bHi = b[e] >> 16;
+    acc[e] += aLo * bLo + aHi * bHi;
+  }
+  return acc;
 #endif
 }
 

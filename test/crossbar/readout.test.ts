@@ -283,15 +283,23 @@ describe('read noise models', () => {
     return s / (a.length - 1);
   };
 
-  it.each(['digital-offset', 'differential'] as const)(
-    '%s, device model: the output variance matches sigma^2 sum (M V / unitCurrent)^2 of the programmed cells',
-    async (readout) => {
-      // One row tile, one slice, one cycle: each output is one conversion per polarity (G+, G-).
-      const rows = 48, batchN = 6000, sigma = 0.15;
+  // dacBits 1 and 2 sum integer levels of the squared currents (16-bit pair dot products in the
+  // fused kernel; 47 rows: an odd row pairs with zero), 3 the float squares.
+  it.each([
+    { readout: 'digital-offset' as const, dacBits: 1, rows: 48 },
+    { readout: 'differential' as const, dacBits: 1, rows: 48 },
+    { readout: 'digital-offset' as const, dacBits: 2, rows: 47 },
+    { readout: 'differential' as const, dacBits: 3, rows: 48 },
+  ])(
+    '$readout, $dacBits-bit DAC, device model: the output variance matches sigma^2 sum (M V / unitCurrent)^2 of the programmed cells',
+    async ({ readout, dacBits, rows }) => {
+      // One row tile, one slice, one cycle (inputBits = dacBits; input 1 is the top digit, V = vRead):
+      // each output is one conversion per polarity (G+, G-).
+      const batchN = 6000, sigma = 0.15;
       const w = new Float32Array(rows * 2).map((_, e) => (e % 3 === 0 ? 1 : e % 3 === 1 ? -1 : 0.34));
       const ones = new Float32Array(batchN * rows).fill(1);
       const config: CrossbarConfigInput = {
-        rows, cols: 2, weightBits: 3, bitsPerCell: 2, inputBits: 1, dacBits: 1, inputScale: 1, readout,
+        rows, cols: 2, weightBits: 3, bitsPerCell: 2, inputBits: dacBits, dacBits, inputScale: 1, readout,
         variation: { sigma: 0.2, distribution: 'lognormal' }, parasitics: true,
         readNoise: sigma, readNoiseModel: 'device', seed: 13,
       };
@@ -305,13 +313,14 @@ describe('read noise models', () => {
       const minus = await layer.arrayMatrices(layer.arrayIndex({ rowTile: 0, colTile: 0, slice: 0, polarity: 1 }));
       const lsbPerAmp = 1 / state.unitCurrentAmps, vRead = 0.25;
       const conversions = readout === 'differential' ? 1 : 2;
-      // One output LSB = inputLsb * weightScale = 1 * (1 / 3).
+      // One output LSB = inputLsb * weightScale = (1 / (2^dacBits - 1)) * (1 / 3).
+      const perLsb = 3 * (2 ** dacBits - 1);
       for (let j = 0; j < 2; j++) {
         let want = conversions / 12;
         for (const m of [plus.transfer, minus.transfer])
           for (let i = 0; i < rows; i++) want += (sigma * m[i * 2 + j] * vRead * lsbPerAmp) ** 2;
         const column = new Float64Array(batchN);
-        for (let b = 0; b < batchN; b++) column[b] = y[b * 2 + j] * 3;
+        for (let b = 0; b < batchN; b++) column[b] = y[b * 2 + j] * perLsb;
         const got = variance(column);
         // Sampling error of a variance: sqrt(2 / N) = 1.8% here; allow 4 standard errors.
         expect(Math.abs(got / want - 1)).toBeLessThan(4 * Math.sqrt(2 / batchN));
