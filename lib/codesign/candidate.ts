@@ -131,7 +131,7 @@ export function firstImages(set: ImageSet, count: number | undefined, shape: rea
 }
 
 /** A subnet ready for crossbar evaluation (depends on the kernels only, not on crossbar sizes). */
-interface PreparedSubnet {
+export interface PreparedSubnet {
   graph: Graph;
   onnx: Uint8Array;
   /** Calibrated input range of each crossbar layer: its DAC full scale and input sign (the plan reads them). */

@@ -41,6 +41,9 @@ import type { NetworkCost } from '../hardware';
 import { writeOutputs } from './outputs';
 import { layerSensitivity, type LayerSensitivity } from './layer-sensitivity';
 import { firstImages } from './candidate';
+import { TEST_CKPT, TestCheckpoint } from './test-checkpoint';
+import type { PreparedSubnet } from './candidate';
+import type { CrossbarMapping } from '../plan/mapping';
 
 export type EvolvePhase = 'data' | 'supernet' | 'search' | 'final' | 'report';
 
@@ -457,11 +460,38 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     idealAccuracy, accuracy: run.summary.mean, edap: cost.total.edap, chips: chipAccuracies(run),
   });
   emit({ phase: 'final', done: finalTotal - 1, total: finalTotal, message: `test split, ${chips} chip${chips > 1 ? 's' : ''}` });
+  // One line per model as it finishes: this phase is the longest of a default run.
+  const testModels = baselineGenomes.length + picks.length;
+  let testedModels = 0;
+  const testStep = (name: string): void =>
+    emit({ phase: 'final', done: finalTotal - 1, total: finalTotal, message: `test split, ${chips} chip${chips > 1 ? 's' : ''}: ${name} (${testedModels + 1}/${testModels})` });
+  const testDone = (name: string, run: ChipsClassifyResult, modelStarted: number, reused: boolean): void => {
+    testedModels++;
+    const { mean, std } = run.summary;
+    log(`test split ${testedModels}/${testModels}: ${name} ${(100 * mean).toFixed(2)}%${std === null ? '' : ` ± ${(100 * std).toFixed(2)}%`} over ${chips} chip${chips > 1 ? 's' : ''} (${reused ? `from ${TEST_CKPT}` : `${((Date.now() - modelStarted) / 1000).toFixed(0)} s`})`);
+  };
+  // Each model's chip runs are checkpointed as they finish (test-checkpoint.json; --resume reuses them).
+  const testCheckpoint = new TestCheckpoint(path.join(outDir, TEST_CKPT), resume === true);
+  const testHash = imageSetHash(testSet), settings = JSON.stringify(fingerprint);
+  const chipsRun = async (sub: PreparedSubnet, mapping: CrossbarMapping) => {
+    const key = TestCheckpoint.key({ onnx: sub.onnx, mapping, chips, testHash, settings });
+    const saved = testCheckpoint.get(key);
+    if (saved) {
+      const plan = evaluator.plan(sub, mapping);
+      return { run: saved, cost: await evaluator.cost(sub, plan), plan, reused: true };
+    }
+    const result = await evaluator.crossbarChipsRun(sub, mapping, testSet, chips, signal);
+    await testCheckpoint.put(key, result.run);
+    return { ...result, reused: false };
+  };
   const baselineIdeal = await evaluator.idealRun(baseSub, testSet, signal);
   const baselineFinals: FinalModel[] = [];
   for (const [i, genome] of baselineGenomes.entries()) {
     const mapping = genomeMapping(layout.space, genome, config.device);
-    const { run, cost, plan } = await evaluator.crossbarChipsRun(baseSub, mapping, testSet, chips, signal);
+    const modelStarted = Date.now();
+    testStep(`baseline-xbar${config.crossbars[i]}`);
+    const { run, cost, plan, reused } = await chipsRun(baseSub, mapping);
+    testDone(`baseline-xbar${config.crossbars[i]}`, run, modelStarted, reused);
     baselineFinals.push({
       role: 'baseline', name: `baseline-xbar${config.crossbars[i]}`, key: genomeKey(genome), genome, mapping,
       validation: baselines[i].result, test: testScores(baselineIdeal, run, cost), testCorrect: run.correct,
@@ -471,10 +501,14 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   for (const [i, pick] of picks.entries()) {
     const sub = finalistSubs.get(pick.candidate.key)!;
     const mapping = genomeMapping(layout.space, pick.candidate.genome, config.device);
+    const name = i === 0 ? 'chosen' : `${pick.role}-${i}`;
+    const modelStarted = Date.now();
+    testStep(name);
     const ideal = await evaluator.idealRun(sub, testSet, signal);
-    const { run, cost, plan } = await evaluator.crossbarChipsRun(sub, mapping, testSet, chips, signal);
+    const { run, cost, plan, reused } = await chipsRun(sub, mapping);
+    testDone(name, run, modelStarted, reused);
     finals.push({
-      role: pick.role, name: i === 0 ? 'chosen' : `${pick.role}-${i}`, key: pick.candidate.key, genome: pick.candidate.genome, mapping,
+      role: pick.role, name, key: pick.candidate.key, genome: pick.candidate.genome, mapping,
       validation: pick.candidate.result, test: testScores(ideal, run, cost), testCorrect: run.correct,
       plan, cost, onnx: sub.onnx,
     });

@@ -209,6 +209,32 @@ describe('evolve (tiny end-to-end)', () => {
     expect(comparable(resumed)).toEqual(comparable(results));
   });
 
+  test('abort in the test split, then --resume: the models already scored come from test-checkpoint.json, same result', async () => {
+    const dir3 = tmp('resume-test');
+    const controller = new AbortController();
+    const err = await evolve({
+      ...tiny(dir3),
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.phase === 'final' && / \(3\/\d+\)$/.test(e.message ?? '')) controller.abort();
+      },
+    }).then(
+      () => null,
+      (e) => e,
+    );
+    expect(err?.code).toBe('ERR_NAX_CANCELLED');
+    expect(fs.existsSync(path.join(dir3, 'test-checkpoint.json'))).toBe(true);
+    const lines: string[] = [];
+    const resumed = await evolve({ ...tiny(dir3), resume: true, log: (l) => lines.push(l) });
+    expect(lines.filter((l) => /^test split \d+\/\d+: .*from test-checkpoint\.json/.test(l))).toHaveLength(2);
+    expect(lines.filter((l) => /^test split \d+\/\d+: .*\(\d+ s\)$/.test(l)).length).toBeGreaterThan(0);
+    expect(comparable(resumed)).toEqual(comparable(results));
+    // Without --resume the checkpoint is dropped and every model is scored again.
+    const fresh: string[] = [];
+    await evolve({ ...tiny(dir3), log: (l) => fresh.push(l) });
+    expect(fresh.some((l) => l.includes('from test-checkpoint.json'))).toBe(false);
+  });
+
   test('--resume with other settings is refused, naming them', async () => {
     const err = await evolve({ ...tiny(dir), crossbars: [16, 64], resume: true }).then(
       () => null,
