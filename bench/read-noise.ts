@@ -55,7 +55,7 @@ export async function run(opts: { quick: boolean }): Promise<ReadNoiseRow[]> {
   const inputs = randomFloats(batch * k, 2, 0, 1);
   const sizes = opts.quick ? [64] : [16, 32, 64, 128];
   const readouts: Readout[] = opts.quick ? ['digital-offset'] : ['digital-offset', 'reference-column', 'differential'];
-  const time = opts.quick ? 200 : 600;
+  const time = opts.quick ? 200 : 1500;
   const rows: ReadNoiseRow[] = [];
   for (const size of sizes)
     for (const readout of readouts) {

@@ -20,11 +20,12 @@ import { resolveDeviceConfig } from './devices';
  *   stuck-on / 1.75% stuck-off cells on an unrepaired 4 Mb RRAM macro);
  * - read noise: off. It is drawn afresh on every read (keyed by seed and the layer's run counter,
  *   identical for any thread count or batch split), one vectorised Gaussian per conversion in the
- *   fused ADC epilogue. bench/read-noise.ts and CPU-time runs of the same layers (K=576, N=64,
- *   batch 256, 64x64 and 128x128, parasitics on; taken on a loaded 2-core machine, load average
- *   ~8, so rough) measured output-referred noise at 1.3-1.5x the noise-free run and device-level
- *   noise (`readNoiseModel: 'device'`: one extra product of squared digits by the cells' squared
- *   currents) at 2.0-2.4x (the earlier 60-100x note was stale: main measured 1.3-1.9x too).
+ *   fused ADC epilogue. bench/read-noise.ts (K=576, N=64, batch 256, parasitics on, idle 2-core
+ *   machine) measured output-referred noise at 1.0-1.7x the noise-free run of the same layer at
+ *   64x64 and 128x128 and device-level noise (`readNoiseModel: 'device'`: one extra product of
+ *   squared digits by the cells' squared currents, exact 16-bit integer dot products for 1- and
+ *   2-bit DACs) at 1.5-1.9x; 2.2-2.7x at 16x16, where one Gaussian costs more than a conversion's
+ *   16 multiply-adds.
  *   Turn it on with `readNoise` (LSB at the ADC input by default; see CrossbarConfig.readNoiseModel);
  * - readout: 'reference-column' (the engine default, DEFAULT_READOUT: an extra gOff column per array
  *   in the same circuit, subtracted in analog before a bipolar ADC; G+ and G- subtracted digitally

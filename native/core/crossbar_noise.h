@@ -29,10 +29,10 @@ using nax_hash::fmix32;  // hash.h: one lane per vector element, as the CUDA ker
 // 31-bit tail probability p in (0, 1); p's float exponent picks one of 32 binades
 // [2^-(i+1), 2^-i), and a degree-6 polynomial in x = m - 1.5 (m: p's mantissa) gives
 // |z| = -Phi^-1(p / 2) there, within 1.5e-6 of the exact quantile from |z| = 0 to the deepest
-// tail (p = 2^-32, |z| = 6.34). This replaced a Box-Muller pair (a logarithm with a division, a
-// square root, sine and cosine: about 40 vector operations per 16 draws, the division and the
-// square root among the slowest) by one hash, a few integer operations, a table lookup and a
-// multiply-add per coefficient, so output-referred noise costs about half as much per conversion.
+// tail (p = 2^-32, |z| = 6.34; the Box-Muller pair it replaced, on 24-bit uniforms, stopped
+// at 5.9 and had no stated error bound). One hash, a few integer operations, a table lookup and
+// a multiply-add per coefficient; no division, square root or sine. On this project's AMD EPYC
+// (Zen 4) it costs about what Box-Muller did (README, read noise).
 alignas(64) inline constexpr float kNormalTail[NAX_NORMAL_TAIL_DEGREE + 1][32] = NAX_NORMAL_TAIL_TABLE;
 
 // Table lookup of 16 lanes (idx in [0, 32)): one two-source permute on AVX-512.
