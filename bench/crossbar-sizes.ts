@@ -3,7 +3,7 @@
  * network trained by the project's own trainer (bench/_reference.ts, cached
  * in .nax-cache/) evaluated on homogeneous crossbars of each size 16..256 —
  * ideal (float) and non-ideal accuracy (DEFAULT_NON_IDEAL: parasitics,
- * programming variation, stuck-at faults), energy, latency, area and EDAP
+ * programming variation; mean, std and 95% CI over 5 chips in the full run), energy, latency, area and EDAP
  * from the cost model for the same mapping, and simulation throughput.
  *
  * Throughput is wall time over the whole evaluation pass (thousands of
@@ -25,7 +25,10 @@ export async function run(opts: { quick: boolean }) {
     loadDataset({ name: reference.spec.dataset, split: 'test', limit: testImages }),
     loadDataset({ name: reference.spec.dataset, split: 'train', limit: 256 }),
   ]);
-  const result = await sweep({ model: reference.file, dataset: test, calibration, sizes: DEFAULT_SWEEP_SIZES });
+  // Five device instances per size in the full run (one in --quick): accuracy is decided over
+  // chips, not one draw of variation (sweep --chips).
+  const chips = opts.quick ? 1 : 5;
+  const result = await sweep({ model: reference.file, dataset: test, calibration, sizes: DEFAULT_SWEEP_SIZES, chips });
   console.log(
     `reference ${reference.spec.arch} (${reference.spec.epochs} epochs on ${reference.spec.trainImages} images, ` +
       `trainer test accuracy ${(100 * reference.testAccuracy).toFixed(2)}%${reference.cached ? ', cached' : ''}); ` +

@@ -165,14 +165,19 @@ export function studentTQuantile(p: number, df: number): number {
   return 0.5 * (lo + hi);
 }
 
-/** Mean, sample standard deviation and the Student-t 95% interval of the mean (none from one value). */
-export function summarize(values: ArrayLike<number>): SampleSummary {
+/**
+ * Mean, sample standard deviation and the Student-t 95% interval of the mean (none from one
+ * value). `bounds`: the range the quantity cannot leave (an accuracy's [0, 1]); the interval is
+ * clipped to it, as a t interval of few, spread values can otherwise claim 103%.
+ */
+export function summarize(values: ArrayLike<number>, bounds?: readonly [number, number]): SampleSummary {
   const m = mean(values);
   const n = values.length;
   const std = sampleStd(values);
   if (std === null) return { n, mean: m, std: null, ci95: null };
   const half = (studentTQuantile(0.975, n - 1) * std) / Math.sqrt(n);
-  return { n, mean: m, std, ci95: [m - half, m + half] };
+  const lo = bounds ? Math.max(bounds[0], m - half) : m - half, hi = bounds ? Math.min(bounds[1], m + half) : m + half;
+  return { n, mean: m, std, ci95: [lo, hi] };
 }
 
 /** Paired t-test of a - b (e.g. two models' accuracies on the same chips). */

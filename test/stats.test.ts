@@ -60,6 +60,13 @@ describe('summaries', () => {
 
   test('one value: a mean, no spread and no interval', () => {
     expect(summarize([0.5])).toEqual({ n: 1, mean: 0.5, std: null, ci95: null });
+    // An accuracy's interval stays within [0, 1]: five chips at 0.98, 0.99, 1, 1, 0.5.
+    const spread = [0.98, 0.99, 1, 1, 0.5];
+    expect(summarize(spread).ci95![1]).toBeGreaterThan(1);
+    const clipped = summarize(spread, [0, 1]);
+    expect(clipped.ci95![1]).toBe(1);
+    expect(clipped.ci95![0]).toBeCloseTo(summarize(spread).ci95![0], 15);
+    expect(clipped.mean).toBe(summarize(spread).mean);
   });
 });
 

@@ -226,5 +226,5 @@ export async function classifyOverChips(
     programSeconds += run.programSeconds;
     options.onChip?.(chip + 1, chips);
   }
-  return { chips: Array.from({ length: chips }, (_, c) => c), accuracies, summary: summarize(accuracies), images, correct, seconds, programSeconds };
+  return { chips: Array.from({ length: chips }, (_, c) => c), accuracies, summary: summarize(accuracies, [0, 1]), images, correct, seconds, programSeconds };
 }
