@@ -465,10 +465,10 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   let testedModels = 0;
   const testStep = (name: string): void =>
     emit({ phase: 'final', done: finalTotal - 1, total: finalTotal, message: `test split, ${chips} chip${chips > 1 ? 's' : ''}: ${name} (${testedModels + 1}/${testModels})` });
-  const testDone = (name: string, run: ChipsClassifyResult, modelStarted: number, reused: boolean): void => {
+  const testDone = (name: string, run: ChipsClassifyResult, modelStarted: number, reused: 'earlier' | 'same' | false): void => {
     testedModels++;
     const { mean, std } = run.summary;
-    log(`test split ${testedModels}/${testModels}: ${name} ${(100 * mean).toFixed(2)}%${std === null ? '' : ` ± ${(100 * std).toFixed(2)}%`} over ${chips} chip${chips > 1 ? 's' : ''} (${reused ? `from ${TEST_CKPT}` : `${((Date.now() - modelStarted) / 1000).toFixed(0)} s`})`);
+    log(`test split ${testedModels}/${testModels}: ${name} ${(100 * mean).toFixed(2)}%${std === null ? '' : ` ± ${(100 * std).toFixed(2)}%`} over ${chips} chip${chips > 1 ? 's' : ''} (${reused === 'earlier' ? `from ${TEST_CKPT}` : reused === 'same' ? 'the same ONNX and mapping as a model above: its runs' : `${((Date.now() - modelStarted) / 1000).toFixed(0)} s`})`);
   };
   // Each model's chip runs are checkpointed as they finish (test-checkpoint.json; --resume reuses them).
   const testCheckpoint = new TestCheckpoint(path.join(outDir, TEST_CKPT), resume === true);
@@ -478,11 +478,11 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     const saved = testCheckpoint.get(key);
     if (saved) {
       const plan = evaluator.plan(sub, mapping);
-      return { run: saved, cost: await evaluator.cost(sub, plan), plan, reused: true };
+      return { run: saved.run, cost: await evaluator.cost(sub, plan), plan, reused: saved.earlier ? 'earlier' as const : 'same' as const };
     }
     const result = await evaluator.crossbarChipsRun(sub, mapping, testSet, chips, signal);
     await testCheckpoint.put(key, result.run);
-    return { ...result, reused: false };
+    return { ...result, reused: false as const };
   };
   const baselineIdeal = await evaluator.idealRun(baseSub, testSet, signal);
   const baselineFinals: FinalModel[] = [];

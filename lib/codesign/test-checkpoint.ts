@@ -47,6 +47,8 @@ function unpack(bits: string, count: number): Uint8Array | undefined {
 
 export class TestCheckpoint {
   private runs: Record<string, StoredRun> = {};
+  /** Keys read from the file (an earlier, interrupted run), as opposed to those put by this one. */
+  private readonly earlier = new Set<string>();
 
   /** `resume`: read `file` (a missing or unreadable one is an empty checkpoint); otherwise start empty and remove it. */
   constructor(private readonly file: string, resume: boolean) {
@@ -56,7 +58,10 @@ export class TestCheckpoint {
     }
     try {
       const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: number; runs?: Record<string, StoredRun> };
-      if (saved.format === FORMAT && saved.runs && typeof saved.runs === 'object') this.runs = saved.runs;
+      if (saved.format === FORMAT && saved.runs && typeof saved.runs === 'object') {
+        this.runs = saved.runs;
+        for (const key of Object.keys(saved.runs)) this.earlier.add(key);
+      }
     } catch {
       // No checkpoint yet, or a torn one from another tool: every model is scored again.
     }
@@ -70,12 +75,19 @@ export class TestCheckpoint {
       .digest('hex');
   }
 
-  get(key: string): ChipsClassifyResult | undefined {
+  /**
+   * The stored chip runs under `key`, and whether they come from an earlier run (the file) or from
+   * this one (a model identical to one already scored, e.g. a chosen model that is a baseline).
+   */
+  get(key: string): { run: ChipsClassifyResult; earlier: boolean } | undefined {
     const s = this.runs[key];
     if (!s) return undefined;
     const correct = unpack(s.correctBits, s.chips.length * s.images);
     if (!correct || s.accuracies.length !== s.chips.length) return undefined;
-    return { chips: s.chips, accuracies: s.accuracies, summary: s.summary, images: s.images, correct, seconds: s.seconds, programSeconds: s.programSeconds };
+    return {
+      run: { chips: s.chips, accuracies: s.accuracies, summary: s.summary, images: s.images, correct, seconds: s.seconds, programSeconds: s.programSeconds },
+      earlier: this.earlier.has(key),
+    };
   }
 
   async put(key: string, run: ChipsClassifyResult): Promise<void> {
