@@ -31,7 +31,7 @@ import { chooseModel, scalarizedPick, type ChosenModel } from './choose';
 import { runEvolution, type Candidate, type EvolutionResult } from '../search/evolution';
 import { writeFileAtomic } from '../search/checkpoint';
 import { genomeMapping, homogeneousGenome, subnetKernels, type CandidateResult, type GenomeLayout } from './candidate';
-import { imageSet, imageSetHash, loadTrainSplit, searchEvaluator, searchNetwork, searchSplits } from './search-inputs';
+import { imageSet, imageSetHash, loadTrainSplit, searchEvaluator, searchNetwork, searchSplits, type SearchSplits } from './search-inputs';
 import { publishRunInputs, type CandidatePayload } from './worker';
 import { probeQueue, resolveQueueConnection, QueueCoordinator, type QueueOptions, type QueueRunStats } from '../queue';
 import { resolveEvolveOptions, type EvolveConfig, type EvolveOptionsInput } from './evolve-options';
@@ -201,16 +201,19 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     ]);
     return { splits: searchSplits(config, full), train: { shape: full.shape, classes: full.classes }, test: testSplit };
   })();
-  const { trainSet, finetuneSet, validationSet } = splits;
+  // sets.trainSet (the supernet's training images) is dropped once the supernet is trained and
+  // the evaluator holds its own calibration prefix (searchEvaluator), so nothing keeps it after.
+  const sets: Partial<Pick<SearchSplits, 'trainSet'>> & Omit<SearchSplits, 'trainSet'> = splits;
+  const { finetuneSet, validationSet } = sets;
   const testSet = imageSet(test);
   timings.dataSeconds = (Date.now() - t) / 1000;
-  log(`data: ${config.dataset}, ${trainSet.count} training images, ${validationSet.count} validation (held out), ${testSet.count} test`);
+  log(`data: ${config.dataset}, ${sets.trainSet!.count} training images, ${validationSet.count} validation (held out), ${testSet.count} test`);
   checkAbort('data loading');
 
   // ---- 2. supernet --------------------------------------------------------------------------
   const spec = searchNetwork(config, train);
   const supernet = new TrainModel(spec, { seed: config.seed, threads: config.threads });
-  const stepsPerEpoch = Math.floor(trainSet.count / config.supernet.batchSize);
+  const stepsPerEpoch = Math.floor(sets.trainSet!.count / config.supernet.batchSize);
   const totalSteps = stepsPerEpoch * config.supernet.epochs;
   const snFingerprint = supernetFingerprint(config, spec);
   const snMeta = readJson(path.join(outDir, SUPERNET_META)) as { fingerprint?: Record<string, unknown>; complete?: boolean; history?: unknown } | undefined;
@@ -228,7 +231,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   t = Date.now();
   let lastStepTime = Date.now();
   let trainedSteps = 0;
-  const train0 = await trainModel(supernet, trainSet, {
+  const train0 = await trainModel(supernet, sets.trainSet!, {
     epochs: config.supernet.epochs,
     batchSize: config.supernet.batchSize,
     lr: config.supernet.lr,
@@ -262,7 +265,9 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   checkAbort('supernet training');
 
   // ---- 3. search ----------------------------------------------------------------------------
-  const { layout, evaluator } = searchEvaluator(config, supernet, splits);
+  const { layout, evaluator } = searchEvaluator(config, supernet, sets as SearchSplits);
+  const calibrationHash = queueConnection ? imageSetHash(sets.trainSet!) : '';
+  delete sets.trainSet;
   const smallestKernel = config.kernels.includes(3) ? 3 : config.kernels[0];
   /** Validation images of a screening rung (undefined: all of them). */
   const screeningImages = (fidelity: number): number | undefined => (fidelity < 1 ? Math.max(1, Math.round(fidelity * validationSet.count)) : undefined);
@@ -283,7 +288,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   if (queueConnection) {
     coordinator = await QueueCoordinator.open(queueConnection, { runId });
     configHash = await publishRunInputs(coordinator, config, fs.readFileSync(snCkpt), {
-      calibration: imageSetHash(trainSet),
+      calibration: calibrationHash,
       validation: imageSetHash(validationSet),
     });
     log(`queue: run ${runId} on ${queueConnection.target}, inputs ${configHash.slice(0, 12)}...; start workers with: nax-native worker --queue ${queueConnection.target}`);
