@@ -60,7 +60,6 @@ export function searchNetwork(config: EvolveConfig, data: Pick<Dataset, 'shape' 
   });
 }
 
-/** The search space and the candidate evaluator of a trained supernet (threads: this machine's). */
 /**
  * The candidates' calibration images: the first of the supernet's training images, as many as
  * BatchNorm recalibration (calibrationBatches x calibrationBatchSize, read from the start) and the
@@ -75,6 +74,7 @@ export function calibrationImages(set: ImageSet, config: EvolveConfig): ImageSet
   return { images: set.images.slice(0, count * perImage), labels: set.labels.slice(0, count), count };
 }
 
+/** The search space and the candidate evaluator of a trained supernet (threads: this machine's). */
 export function searchEvaluator(config: EvolveConfig, supernet: TrainModel, splits: SearchSplits, threads = config.threads): { layout: GenomeLayout; evaluator: CandidateEvaluator } {
   const layout = networkSearchSpace(supernet.spec, config.crossbars, { colSizes: config.cols, adcBits: config.adcBitsGene });
   const evaluator = new CandidateEvaluator(supernet, {

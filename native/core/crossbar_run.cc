@@ -604,7 +604,8 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const std::size_t mMax = passes * cycles * chunk;
   const std::size_t mPadMax = (mMax + kFusedRows - 1) / kFusedRows * kFusedRows;
   const std::size_t samplesMax = (mPadMax + cycles - 1) / cycles + 1;  // + the padding rows' dummy sample
-  const bool integerVariance = noise == 2 && integerVariance_;
+  // Device noise's variance product: exact integer pair dot products, or float FMAs on float squares.
+  const bool integerVariance = noise == 2 && integerVariance_, floatVariance = noise == 2 && !integerVariance_;
   const FusedBlockFn block = pickBlock(integerVariance ? 3 : noise, step == 1, offset);
   // An all-zero conversion row drives no current, so it reads code 0 exactly, without read
   // noise or with device-level noise (each cell's noise scales with its current): such rows are
@@ -617,7 +618,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
     std::vector<std::uint32_t> codeOr(compact ? passes * chunk * g.rowTiles : 0);
     std::vector<std::uint32_t> rowIndex(mPadMax), rowSample(mPadMax), rowCycle(mPadMax);
-    std::vector<float> digits(k_ * mPadMax), squares(noise == 2 && !integerVariance && c.dacBits > 1 ? k_ * mPadMax : 0);
+    std::vector<float> digits(k_ * mPadMax), squares(floatVariance && c.dacBits > 1 ? k_ * mPadMax : 0);
     std::vector<std::int32_t> squarePairs(integerVariance ? g.rowTiles * noisePairsPerTile_ * mPadMax : 0);
     std::vector<float> columnSum(samplesMax * paddedWidth);
     std::vector<float> rowOffset(mPadMax, 0.0f), rowOffsetCode(mPadMax, 0.0f);
@@ -635,14 +636,14 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
       buildDigits(inputs, k_, b0, count, passes, cycles, c.dacBits, inputLsb, xMax, digitLevels_.data(),
                   table.empty() ? nullptr : table.data(), digits.data(), mPad, compact ? codeOr.data() : nullptr, rows);
       // Squared digits for the device-noise variance (a 1-bit DAC's digits are their own squares).
-      if (noise == 2 && !integerVariance && c.dacBits > 1) squareDigits(digits.data(), k_ * mPad, squares.data());
+      if (floatVariance && c.dacBits > 1) squareDigits(digits.data(), k_ * mPad, squares.data());
       if (integerVariance) squareDigitPairs(digits.data(), k_, mPad, rows, noisePairsPerTile_, squarePairs.data());
-      const float* squaresAll = noise == 2 ? (c.dacBits > 1 ? squares.data() : digits.data()) : nullptr;
+      const float* squaresAll = floatVariance ? (c.dacBits > 1 ? squares.data() : digits.data()) : nullptr;
       markNegativeSamples(inputs, k_, b0, count, hasNegative.data());
       std::fill(total.begin(), total.end(), 0.0);
       for (std::size_t t = 0; t < g.rowTiles; ++t) {
         const std::size_t tileRows = std::min(rows, k_ - t * rows);
-        if (noise == 2 && !integerVariance) {
+        if (floatVariance) {
           ep.squares = squaresAll + t * rows * mPad;
           ep.ldSquares = mPad;
         }
@@ -692,7 +693,7 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
         const std::size_t listedPad = (listed + kFusedRows - 1) / kFusedRows * kFusedRows;
         for (std::size_t col0 = 0; col0 < paddedWidth; col0 += kFusedCols) {
           const float* bp = effectivePacked_.data() + t * rows * paddedWidth + col0 * tileRows;
-          const float* sp = noise == 2 && !integerVariance
+          const float* sp = floatVariance
                                 ? noiseSquaresPacked_.data() + t * rows * paddedWidth + col0 * tileRows : nullptr;
           const std::int16_t* sp16 =
               integerVariance ? noiseSquarePairs_.data() + (t * noisePairsPerTile_ * paddedWidth + col0 * ((tileRows + 1) / 2)) * 2
