@@ -10,7 +10,7 @@ import { supportedIsaLevels } from './cpu';
 import type { CrossbarNative } from './crossbar/native';
 import type { CircuitNative } from './circuit/native';
 import type { TrainNative } from './train/native';
-import type { RuntimeNative } from './runtime/native-types';
+import type { RuntimeAddon } from './runtime/native-types';
 
 /** Package root: lib/ (ts-jest) and dist/ (compiled) both sit one level below. */
 export const packageRoot = path.resolve(__dirname, '..');
@@ -87,7 +87,7 @@ export interface NativeCore {
 // Concerns extend this interface (circuit, crossbar, train, ...).
 export interface NativeAddon extends NativeCore, TrainNative, CrossbarNative, CircuitNative {
   /** The graph executor's kernels (native/binding/runtime_binding.cc). */
-  runtime: RuntimeNative;
+  runtime: RuntimeAddon;
 }
 
 let cached: NativeAddon | undefined;

@@ -4,6 +4,7 @@
  */
 import type { LoweredLayer } from './lower';
 import { gemm } from '../native';
+import { float32Zeros } from './values';
 
 /** One programmed weight matrix (one group of a lowered layer) on some matmul hardware. */
 export interface ProgrammedMatrix {
@@ -41,7 +42,7 @@ export function floatBackend(threads = 0, options: { groupsPerMatrix?: (layer: L
       const w = Float32Array.from(weights);
       return {
         async run(rows, count) {
-          const out = new Float32Array(count * layer.n);
+          const out = float32Zeros(count * layer.n);
           if (count > 0)
             await gemm({ m: count, n: layer.n, k: layer.k, threads, a: rows, b: w, c: out });
           return out;

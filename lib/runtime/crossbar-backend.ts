@@ -11,6 +11,7 @@ import type { MatmulBackend } from './backend';
 import { checkMemory } from '../memory';
 import { crossbarProgramBytes } from '../crossbar/memory';
 import { gemm } from '../native';
+import { float32Zeros } from './values';
 
 export interface CrossbarBackend extends MatmulBackend {
   /** The plan every layer is programmed from. */
@@ -70,7 +71,7 @@ export function crossbarBackend(plan: CrossbarPlan): CrossbarBackend {
         run: async (rows, count) => {
           if (!calibrating || !floatWeights) return xb.run(rows, count);
           if (xb.config.adcRange === 'calibrated') await xb.calibrateAdc(rows, count);
-          const out = new Float32Array(count * layer.n);
+          const out = float32Zeros(count * layer.n);
           if (count > 0) await gemm({ m: count, n: layer.n, k: layer.k, a: rows, b: floatWeights, c: out, threads: xb.config.threads });
           return out;
         },

@@ -22,6 +22,7 @@ import { LoweredLayer, defaultInputShapes, lowerNode, packGroups, prepareGraph }
 import { gemm } from '../native';
 import { ActivationOptions, runtimeNative } from './native';
 import { Value, allocValue, asNodeError, fromTensor, runSmallOp, tsOps } from './ops';
+import { float32Zeros } from './values';
 import { inferShapes } from './shapes';
 
 export type ExecutionMode = 'ideal' | 'crossbar';
@@ -79,6 +80,7 @@ export class GraphExecutor {
   private steps: Step[] = [];
   private constants = new Map<string, Value>();
   private threads: number;
+  private readonly pinnedConstants = new Set<string>();
   private programmed = new Map<string, ProgrammedMatrix[]>();
 
   private constructor(graph: Graph, mode: ExecutionMode, layers: Map<string, LoweredLayer>, threads: number) {
@@ -112,6 +114,21 @@ export class GraphExecutor {
     }
     const ex = new GraphExecutor(graph, mode, layers, threads);
     for (const [name, t] of graph.initializers) ex.constants.set(name, fromTensor(t));
+    // Ideal mode: the weights and biases the native kernels read on every batch move to pinned
+    // memory once, so no call copies them (a large Gemm's weights would be copied per batch).
+    if (mode === 'ideal')
+      for (const nd of graph.nodes) {
+        if (!weightedOps.has(nd.opType)) continue;
+        for (const name of nd.inputs.slice(1)) {
+          const v = name ? ex.constants.get(name) : undefined;
+          if (v && v.dataType === 'float32' && !ex.pinnedConstants.has(name)) {
+            const copy = float32Zeros(v.data.length);
+            copy.set(v.data as Float32Array);
+            ex.constants.set(name, { ...v, data: copy });
+            ex.pinnedConstants.add(name);
+          }
+        }
+      }
     ex.plan(options);
     if (mode === 'crossbar') {
       for (const layer of layers.values()) {
@@ -253,7 +270,7 @@ export class GraphExecutor {
             if (same && a.data.length >= 4096) {
               // Native, threaded; written into a fresh single-use input when there is one.
               const x = a.data as Float32Array, y = b.data as Float32Array;
-              const o = inPlace[0] ? x : inPlace[1] ? y : new Float32Array(x.length);
+              const o = inPlace[0] ? x : inPlace[1] ? y : float32Zeros(x.length);
               return runtimeNative()
                 .elementwise({ op, relu: relu ? 1 : 0, threads: this.threads, a: x, b: y, output: o })
                 .then(() => [{ dims: a.dims, dataType: 'float32' as const, data: o }]);
@@ -317,7 +334,7 @@ export class GraphExecutor {
           const k = g.k, n = g.n;
           return [
             await convTransposeRun(g, x, ins[2] ? float32(nd, ins[2]) : undefined, threads, async (grp, rows, count) => {
-              const out = new Float32Array(count * n);
+              const out = float32Zeros(count * n);
               await gemm({ m: count, n, k, threads, a: rows, b: (w.data as Float32Array).subarray(grp * k * n, (grp + 1) * k * n), c: out });
               return out;
             }),
@@ -379,7 +396,7 @@ export class GraphExecutor {
       const pixels = outH * outW;
       const out = allocValue('float32', g.spatial1d ? [batch, layer.outChannels, outW] : [batch, layer.outChannels, outH, outW]);
       const runGroup = async (grp: number) => {
-        const rows = new Float32Array(batch * pixels * layer.k);
+        const rows = float32Zeros(batch * pixels * layer.k);
         await rt.im2rowBatch({ ...g.options, threads, group: grp, input: x.data as Float32Array, rows });
         const res = await matrices[grp].run(rows, batch * pixels);
         await rt.scatterRows({

@@ -9,6 +9,7 @@ import { gemm } from '../native';
 import { matmulShape } from './dims';
 import { ActivationOptions, ConvGeometryOptions, ConvTransposeGeometryOptions, runtimeNative } from './native';
 import { Value, allocValue, broadcastBinary, runSmallOp } from './ops';
+import { float32Zeros } from './values';
 import { convAttributes, convTransposeAttributes, poolAttributes } from './shapes';
 
 export function float32(nd: Node, v: Value): Value {
@@ -108,7 +109,7 @@ export async function convTransposeRun(
   const groups = o.groups ?? 1;
   const pixels = o.height * o.width;
   for (let grp = 0; grp < groups; grp++) {
-    const rows = new Float32Array(o.batch * pixels * g.k);
+    const rows = float32Zeros(o.batch * pixels * g.k);
     // A 1x1 im2row of the group's channels: row (b, pixel) holds that pixel's Cin/groups inputs.
     await rt.im2rowBatch({
       batch: o.batch, inChannels: o.inChannels, height: o.height, width: o.width, outChannels: groups, groups,

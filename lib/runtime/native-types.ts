@@ -54,6 +54,18 @@ export interface ConvTransposeGeometryOptions {
   threads?: number;
 }
 
+/** The addon's runtime object: the kernels plus the pinned allocator (synchronous). */
+export interface RuntimeAddon extends RuntimeNative {
+  /**
+   * A zeroed ArrayBuffer of `bytes` in addon-owned memory: async kernels read and write it in
+   * place instead of copying it (native/binding/napi_util.h PinnedRegistry). A plain
+   * ArrayBuffer where the runtime refuses external buffers.
+   */
+  allocPinned(bytes: number): ArrayBuffer;
+  /** Whether a typed array lies inside pinned memory (async kernels use it in place). */
+  isPinned(array: ArrayBufferView): boolean;
+}
+
 export interface RuntimeNative {
   conv2d(o: ConvGeometryOptions & ActivationOptions & { input: Float32Array; weights: Float32Array; bias?: Float32Array; output: Float32Array }): Promise<void>;
   pool2d(o: {

@@ -7,6 +7,7 @@ import { DataType, Node, Tensor, TensorData, shapeSize } from '../onnx/ir';
 import { broadcastShapes } from './dims';
 import { ErrorCodes, NaxError } from '../errors';
 import { checkMemory } from '../memory';
+import { loadAddon } from '../native';
 
 export type NumArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array;
 
@@ -37,7 +38,28 @@ export function allocValue(dataType: DataType, dims: number[]): Value {
   if (!Number.isSafeInteger(n) || n < 0 || n > MAX_TENSOR_ELEMENTS || dims.some((d) => !Number.isSafeInteger(d) || d < 0))
     throw new NaxError(ErrorCodes.outOfRange, `expected a tensor shape with non-negative integer dims and at most 2^31 - 1 elements, got [${dims.join(', ')}]`);
   checkMemory(n * 8, `a tensor of shape [${dims.join(', ')}]`, 'check the model\'s shapes or feed smaller inputs');
-  return { dims, dataType, data: new runtimeCtor[dataType](n) };
+  return { dims, dataType, data: dataType === 'float32' ? float32Zeros(n) : new runtimeCtor[dataType](n) };
+}
+
+/**
+ * Float tensors of at least this many elements live in the addon's pinned memory, so the
+ * native kernels read and write them in place; smaller ones are not worth a native call.
+ */
+const PINNED_MIN_ELEMENTS = 1 << 12;
+let pinnedAllocator: ((bytes: number) => ArrayBuffer) | null | undefined;
+
+/** n zeros as a Float32Array: pinned (addon-owned) memory from PINNED_MIN_ELEMENTS on. */
+export function float32Zeros(n: number): Float32Array {
+  if (n < PINNED_MIN_ELEMENTS) return new Float32Array(n);
+  if (pinnedAllocator === undefined) {
+    try {
+      const runtime = loadAddon().runtime;
+      pinnedAllocator = typeof runtime.allocPinned === 'function' ? (bytes) => runtime.allocPinned(bytes) : null;
+    } catch {
+      pinnedAllocator = null; // no addon: plain arrays (the kernels would not run either)
+    }
+  }
+  return pinnedAllocator ? new Float32Array(pinnedAllocator(n * 4)) : new Float32Array(n);
 }
 
 export function fromTensor(t: Tensor): Value {

@@ -6,10 +6,14 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
-#include <thread>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -171,6 +175,121 @@ inline const float* optionalFloat32Data(Napi::Object obj, const char* key, size_
   return float32Field(obj, key, expectedLength).Data();
 }
 
+// ---- pinned buffers
+// Memory the addon allocates and lends to JS as an external ArrayBuffer (allocPinned), so
+// that async work can read and write it in place: the block is owned by a shared_ptr that
+// the registry holds until V8 finalizes the ArrayBuffer, and every call that uses it holds
+// another until its work ends. Collection of the JS array therefore never frees memory a worker
+// thread is using, and Node cannot detach an external ArrayBuffer (a transfer copies it and
+// leaves the original attached; test/native/detach.test.ts). The executor allocates its intermediate
+// tensors this way (lib/runtime/values.ts), which removes the per-call copies below (about a
+// quarter of an ideal-mode ResNet-20 pass). One registry per process: an ArrayBuffer may be
+// transferred to a worker_thread, whose calls then find the same block.
+struct PinnedBlock {
+  void* data = nullptr;
+  std::size_t bytes = 0;     // what the ArrayBuffer spans
+  std::size_t capacity = 0;  // what was allocated (a recycled block may be larger)
+};
+
+class PinnedRegistry {
+ public:
+  static PinnedRegistry& get() {
+    static PinnedRegistry* r = new PinnedRegistry();  // never destroyed: finalizers may run at exit
+    return *r;
+  }
+  // A zeroed block of `bytes` (at least 1), or nullptr when the allocation fails. Blocks of
+  // collected arrays are kept (up to kCacheBytes) and handed out again, zeroed: a fresh
+  // multi-megabyte allocation is an mmap whose first touch page-faults page by page, which
+  // cost more than the copies this memory avoids (2-3 ms per 4 MB tensor on the 2-core VM).
+  std::shared_ptr<PinnedBlock> allocate(std::size_t bytes) {
+    const std::size_t want = bytes ? bytes : 1;
+    void* data = nullptr;
+    std::size_t capacity = want;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = cache_.lower_bound(want);
+      if (it != cache_.end() && it->first <= 2 * want) {
+        capacity = it->first;
+        data = it->second;
+        cachedBytes_ -= capacity;
+        cache_.erase(it);
+      }
+    }
+    if (data)
+      std::memset(data, 0, want);
+    else if (!(data = std::calloc(want, 1)))
+      return nullptr;
+    std::shared_ptr<PinnedBlock> block(new PinnedBlock{data, bytes, capacity}, [](PinnedBlock* b) {
+      PinnedRegistry::get().recycle(b->data, b->capacity);
+      delete b;
+    });
+    std::lock_guard<std::mutex> lock(mutex_);
+    blocks_[data] = block;
+    return block;
+  }
+  // The ArrayBuffer was collected: the registry's reference goes (work in flight keeps its own).
+  void release(const void* data) {
+    std::shared_ptr<PinnedBlock> last;  // dropped after the lock is released (its deleter locks)
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = blocks_.find(data);
+    if (it == blocks_.end()) return;
+    last = std::move(it->second);
+    blocks_.erase(it);
+  }
+  // The block holding all of [p, p + bytes), or nullptr.
+  std::shared_ptr<PinnedBlock> find(const void* p, std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = blocks_.upper_bound(p);
+    if (it == blocks_.begin()) return nullptr;
+    --it;
+    const char* start = static_cast<const char*>(it->first);
+    const char* q = static_cast<const char*>(p);
+    if (std::less_equal<const char*>()(start, q) && std::less_equal<const char*>()(q + bytes, start + it->second->bytes))
+      return it->second;
+    return nullptr;
+  }
+
+ private:
+  static constexpr std::size_t kCacheBytes = std::size_t(128) << 20;
+  // No reference is left: keep the memory for reuse, or free it when the cache is full.
+  void recycle(void* data, std::size_t capacity) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (cachedBytes_ + capacity <= kCacheBytes) {
+        cache_.emplace(capacity, data);
+        cachedBytes_ += capacity;
+        return;
+      }
+    }
+    std::free(data);
+  }
+  std::mutex mutex_;
+  std::map<const void*, std::shared_ptr<PinnedBlock>, std::less<const void*>> blocks_;
+  std::multimap<std::size_t, void*> cache_;
+  std::size_t cachedBytes_ = 0;
+};
+
+// An ArrayBuffer of `bytes` zeroed bytes backed by a pinned block; a plain (unpinned)
+// ArrayBuffer where the runtime refuses external buffers (e.g. a V8 sandbox).
+inline Napi::ArrayBuffer allocPinned(Napi::Env env, std::size_t bytes) {
+  std::shared_ptr<PinnedBlock> block = PinnedRegistry::get().allocate(bytes);
+  if (!block) throw std::bad_alloc();
+  napi_value ab = nullptr;
+  napi_status status = napi_create_external_arraybuffer(
+      env, block->data, bytes,
+      [](napi_env, void* data, void*) { PinnedRegistry::get().release(data); }, nullptr, &ab);
+  if (status != napi_ok) {
+    PinnedRegistry::get().release(block->data);
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    return Napi::ArrayBuffer::New(env, bytes);
+  }
+  return Napi::ArrayBuffer(env, ab);
+}
+
 // ---- typed arrays that async work reads or writes
 // A promise API's work runs on a libuv thread while JS goes on. JS can detach
 // (transfer) an ArrayBuffer at any time - structuredClone(buf, {transfer}),
@@ -182,12 +301,24 @@ inline const float* optionalFloat32Data(Napi::Object obj, const char* key, size_
 // meanwhile), and in-place outputs are written to owned memory and copied into
 // the JS array when the work finishes, back on the main thread. An array that
 // was detached by then rejects the call with a NaxError. The copies cost one
-// memcpy per array and call, small against the kernels they feed.
+// memcpy per array and call, small against most kernels they feed.
+// The exception is pinned memory (allocPinned above): the work holds the block itself, so
+// it reads and writes those arrays in place, with no copies. An output that overlaps a
+// pinned input of the same call is still written to owned memory (a kernel may read its
+// inputs after writing some outputs) unless the entry says its kernel allows the alias
+// (an elementwise op reads and writes each index once).
 class AsyncBuffers {
  public:
-  // A private copy of `a` for the work to read.
+  // A private copy of `a` for the work to read (or `a` itself when pinned).
   template <typename T>
   const T* in(const Napi::TypedArrayOf<T>& a) {
+    if (std::shared_ptr<PinnedBlock> block = pinned(a.Data(), a.ByteLength())) {
+      if (!overlapsOutput(a.Data(), a.ByteLength())) {
+        owned_.push_back(block);
+        inputs_.push_back(Range{a.Data(), a.ByteLength()});
+        return a.Data();
+      }
+    }
     auto copy = std::make_shared<std::vector<T>>(a.Data(), a.Data() + a.ElementLength());
     owned_.push_back(copy);
     return copy->data();
@@ -201,9 +332,10 @@ class AsyncBuffers {
   // Owned memory the work writes for the JS array `a` (starting with a's values when
   // `readsOld`: an accumulating GEMM, an in-place activation, or any kernel that leaves
   // some elements alone, such as strided rows), copied whole into `a` when the work has
-  // finished.
+  // finished; `a` itself when pinned (and not aliasing a pinned input unless `aliasOk`).
   template <typename T>
-  T* out(const Napi::TypedArrayOf<T>& a, const char* name, bool readsOld) {
+  T* out(const Napi::TypedArrayOf<T>& a, const char* name, bool readsOld, bool aliasOk = false) {
+    if (T* inPlace = pinnedOut(a, name, aliasOk)) return inPlace;
     auto buf = readsOld ? std::make_shared<std::vector<T>>(a.Data(), a.Data() + a.ElementLength())
                         : std::make_shared<std::vector<T>>(a.ElementLength());
     owned_.push_back(buf);
@@ -218,10 +350,12 @@ class AsyncBuffers {
   // Like out(), for kernels that write only some blocks of `a` (one group's channels of a
   // shared output, while other groups' calls run concurrently on the same array): only the
   // `count` blocks of `len` elements at offset + i*stride are copied in (when readsOld) and back,
-  // so concurrent calls on disjoint blocks never overwrite each other's results.
+  // so concurrent calls on disjoint blocks never overwrite each other's results. Pinned: in
+  // place (the blocks are disjoint, so concurrent calls still do not touch each other's).
   template <typename T>
   T* outBlocks(const Napi::TypedArrayOf<T>& a, const char* name, std::size_t offset, std::size_t len,
                std::size_t stride, std::size_t count, bool readsOld) {
+    if (T* inPlace = pinnedOut(a, name, false)) return inPlace;
     const std::size_t n = a.ElementLength();
     auto buf = std::make_shared<std::vector<T>>(n);
     auto inside = [=](std::size_t i) { return offset + i * stride + len <= n; };
@@ -253,8 +387,42 @@ class AsyncBuffers {
     const char* name;
     std::function<bool(Napi::Object)> copy;
   };
+  struct Range {
+    const void* p;
+    std::size_t bytes;
+    bool overlaps(const void* q, std::size_t n) const {
+      const char* a = static_cast<const char*>(p);
+      const char* b = static_cast<const char*>(q);
+      return std::less<const char*>()(a, b + n) && std::less<const char*>()(b, a + bytes);
+    }
+  };
+  static std::shared_ptr<PinnedBlock> pinned(const void* p, std::size_t bytes) {
+    if (!p || bytes == 0) return nullptr;
+    return PinnedRegistry::get().find(p, bytes);
+  }
+  bool overlapsOutput(const void* p, std::size_t n) const {
+    for (const Range& r : outputs_)
+      if (r.overlaps(p, n)) return true;
+    return false;
+  }
+  template <typename T>
+  T* pinnedOut(const Napi::TypedArrayOf<T>& a, const char* name, bool aliasOk) {
+    std::shared_ptr<PinnedBlock> block = pinned(a.Data(), a.ByteLength());
+    if (!block) return nullptr;
+    if (!aliasOk)
+      for (const Range& r : inputs_)
+        if (r.overlaps(a.Data(), a.ByteLength())) return nullptr;
+    owned_.push_back(block);
+    outputs_.push_back(Range{a.Data(), a.ByteLength()});
+    // Written in place; a detach meanwhile still rejects the call, as for copied outputs.
+    backs_.push_back(Back{Napi::Persistent(static_cast<Napi::Object>(a)), name, [](Napi::Object target) -> bool {
+                            return !target.As<Napi::TypedArrayOf<T>>().ArrayBuffer().IsDetached();
+                          }});
+    return const_cast<T*>(a.Data());
+  }
   std::vector<std::shared_ptr<void>> owned_;
   std::vector<Back> backs_;
+  std::vector<Range> inputs_, outputs_;
 };
 
 // ---- promise worker

@@ -1,6 +1,7 @@
 // N-API glue for the graph executor's kernels (native/core/nn_forward.h).
 // Every entry checks sizes against the typed arrays it receives, writes into a
 // caller-allocated output and resolves a promise (work runs off the JS thread).
+#include <cmath>
 #include <string>
 
 #include "core/nn_forward.h"
@@ -271,9 +272,43 @@ Napi::Value Elementwise(const Napi::CallbackInfo& info) {
     auto buf = std::make_shared<naxb::AsyncBuffers>();
     const float* a = buf->in(aArr);
     const float* b = buf->in(float32Field(o, "b", n));
-    float* out = buf->out(float32Field(o, "output", n), "output", true);
+    // Elementwise reads and writes each index once, so the output may be one of the inputs.
+    float* out = buf->out(float32Field(o, "output", n), "output", true, /*aliasOk=*/true);
     return naxb::PromiseWorker::start(
         env, [=]() { nax::elementwiseSame(op, a, b, out, n, relu, threads); }, nullptr, {}, buf);
+  });
+}
+
+// allocPinned(bytes): a zeroed ArrayBuffer in addon-owned memory that async entries read and
+// write in place (napi_util.h PinnedRegistry); a plain ArrayBuffer where external buffers are
+// refused. For the executor's intermediate tensors.
+Napi::Value AllocPinned(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsNumber())
+      naxb::throwNax(env, nax::codes::kInvalidArgument,
+                     "expected a byte count for allocPinned, got " +
+                         (info.Length() ? naxb::describe(info[0]) : std::string("nothing")));
+    const double bytes = info[0].As<Napi::Number>().DoubleValue();
+    if (!(bytes >= 0 && bytes <= 9007199254740991.0) || std::floor(bytes) != bytes)
+      naxb::throwNax(env, nax::codes::kInvalidArgument,
+                     "expected a non-negative integer byte count for allocPinned, got " + naxb::describe(info[0]));
+    return naxb::allocPinned(env, static_cast<std::size_t>(bytes));
+  });
+}
+
+// isPinned(typedArray): whether async entries read and write it in place (a view inside an
+// allocPinned block). For tests and diagnostics.
+Napi::Value IsPinned(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return naxb::guard(env, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsTypedArray())
+      naxb::throwNax(env, nax::codes::kInvalidArgument,
+                     "expected a typed array for isPinned, got " +
+                         (info.Length() ? naxb::describe(info[0]) : std::string("nothing")));
+    Napi::TypedArray t = info[0].As<Napi::TypedArray>();
+    const char* p = static_cast<const char*>(t.ArrayBuffer().Data()) + t.ByteOffset();
+    return Napi::Boolean::New(env, t.ByteLength() > 0 && naxb::PinnedRegistry::get().find(p, t.ByteLength()) != nullptr);
   });
 }
 
@@ -288,6 +323,8 @@ void initRuntime(Napi::Env env, Napi::Object exports) {
   rt.Set("scatterRows", Napi::Function::New(env, ScatterRows, "scatterRows"));
   rt.Set("elementwise", Napi::Function::New(env, Elementwise, "elementwise"));
   rt.Set("convTransposeScatter", Napi::Function::New(env, ConvTransposeScatter, "convTransposeScatter"));
+  rt.Set("allocPinned", Napi::Function::New(env, AllocPinned, "allocPinned"));
+  rt.Set("isPinned", Napi::Function::New(env, IsPinned, "isPinned"));
   exports.Set("runtime", rt);
 }
 

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "gemm.h"
 #include "im2col.h"
+#include "kernel_path.h"
 #include "parallel.h"
 
 namespace nax {
@@ -276,10 +277,99 @@ void convTransposeScatter(const ConvTransposeParams& p, int group, const float* 
   });
 }
 
+namespace {
+
+// Implicit GEMM for stride-1 convs, the training forward's method (train_conv.cc; Chetlur et al.,
+// "cuDNN: efficient primitives for deep learning", 2014, sec. 3.1) on NCHW images: each image's
+// group of channels is copied once into zero-padded planes of Hp x Wp, row (c, kh, kw) of the
+// column matrix is that buffer shifted by c*Hp*Wp + kh*dH*Wp + kw*dW, read in place by the GEMM
+// over "wide" output rows of Wp columns, and the epilogue drops the Wp - OW extra columns while it
+// adds the bias and applies the activation. im2col + sgemm on the same layers spent as long on
+// the copies as on the products (ResNet-20, batch 64: 146 ms of convs against onnxruntime's 31 ms
+// for the whole network).
+bool implicitForward(const Conv2dParams& p) {
+  if (baselineKernels() || p.strideH != 1 || p.strideW != 1) return false;
+  const bool unpadded1x1 = p.kernelH == 1 && p.kernelW == 1 && p.padTop == 0 && p.padLeft == 0 && p.padBottom == 0 &&
+                           p.padRight == 0;
+  if (unpadded1x1) return false;  // already a plain GEMM on the image plane
+  const int wp = p.width + p.padLeft + p.padRight;
+  // The wide rows waste Wp / OW of the work: worth it up to half as much again (im2col costs
+  // about as much as the GEMM it feeds).
+  return 2 * wp <= 3 * p.outW();
+}
+
+void implicitConv2dForward(const Conv2dParams& p, const float* input, const float* weights, const float* bias,
+                           float* output, int threads) {
+  const int G = p.groups;
+  const std::size_t Cg = static_cast<std::size_t>(p.inChannels / G), Mg = static_cast<std::size_t>(p.outChannels / G);
+  const std::size_t C = static_cast<std::size_t>(p.inChannels), M = static_cast<std::size_t>(p.outChannels);
+  const std::size_t H = static_cast<std::size_t>(p.height), W = static_cast<std::size_t>(p.width);
+  const std::size_t hp = H + p.padTop + p.padBottom, wp = W + p.padLeft + p.padRight, plane = hp * wp;
+  const std::size_t oh = static_cast<std::size_t>(p.outH()), ow = static_cast<std::size_t>(p.outW());
+  const std::size_t K = Cg * p.kernelH * p.kernelW, wideN = oh * wp, P = oh * ow;
+  std::vector<std::ptrdiff_t> rows(K);
+  for (std::size_t c = 0, r = 0; c < Cg; ++c)
+    for (int kh = 0; kh < p.kernelH; ++kh)
+      for (int kw = 0; kw < p.kernelW; ++kw, ++r)
+        rows[r] = static_cast<std::ptrdiff_t>(c * plane + static_cast<std::size_t>(kh) * p.dilationH * wp +
+                                              static_cast<std::size_t>(kw) * p.dilationW);
+  // The last wide row's dropped columns read up to (kW - 1) * dW values past the last plane.
+  const std::size_t padSize = Cg * plane + static_cast<std::size_t>(p.kernelW) * p.dilationW;
+  const std::size_t wideSize = Mg * wideN;
+  auto image = [&](std::size_t b, float* padded, float* wide, int gemmThreads) {
+    for (int g = 0; g < G; ++g) {
+      const float* in = input + (b * C + g * Cg) * H * W;
+      for (std::size_t c = 0; c < Cg; ++c) {
+        float* dst = padded + c * plane + p.padTop * wp + p.padLeft;
+        for (std::size_t y = 0; y < H; ++y) std::memcpy(dst + y * wp, in + (c * H + y) * W, sizeof(float) * W);
+      }
+      sgemmTableB(false, Mg, wideN, K, 1.0f, weights + g * Mg * K, K, padded, rows.data(), 0.0f, wide, wideN,
+                  gemmThreads);
+      float* out = output + (b * M + g * Mg) * P;
+      for (std::size_t m = 0; m < Mg; ++m) {
+        const float bm = bias ? bias[g * Mg + m] : 0.0f;
+        for (std::size_t y = 0; y < oh; ++y) {
+          const float* s = wide + m * wideN + y * wp;
+          float* d = out + m * P + y * ow;
+          switch (p.activation.kind) {
+            case Activation::kNone:
+              for (std::size_t x = 0; x < ow; ++x) d[x] = s[x] + bm;
+              break;
+            case Activation::kRelu:
+              for (std::size_t x = 0; x < ow; ++x) d[x] = std::max(s[x] + bm, 0.0f);
+              break;
+            default:
+              for (std::size_t x = 0; x < ow; ++x) d[x] = activate(s[x] + bm, p.activation);
+          }
+        }
+      }
+    }
+  };
+  const std::size_t batch = static_cast<std::size_t>(p.batch);
+  // Borders stay zero: only the interior is rewritten per image and group.
+  auto buffer = [&]() { return std::vector<float>(padSize + wideSize, 0.0f); };
+  if (batch >= static_cast<std::size_t>(threads)) {
+    // One image per worker at a time: each output element computed the same way for any threads.
+    parallelFor(batch, threads, [&](std::size_t b0, std::size_t b1, int) {
+      std::vector<float> buf = buffer();
+      for (std::size_t b = b0; b < b1; ++b) image(b, buf.data(), buf.data() + padSize, 1);
+    });
+  } else {
+    std::vector<float> buf = buffer();
+    for (std::size_t b = 0; b < batch; ++b) image(b, buf.data(), buf.data() + padSize, threads);
+  }
+}
+
+}  // namespace
+
 void conv2dForward(const Conv2dParams& p, const float* input, const float* weights, const float* bias, float* output) {
   checkConv(p);
   if (p.depthwiseKernel && p.groups == p.inChannels && p.groups > 1) {
     depthwiseConv2dForward(p, input, weights, bias, output);
+    return;
+  }
+  if (implicitForward(p)) {
+    implicitConv2dForward(p, input, weights, bias, output, resolveThreads(p.threads));
     return;
   }
   const ConvGeometry geom = groupGeometry(p);

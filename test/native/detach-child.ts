@@ -108,6 +108,26 @@ function cases(): Case[] {
     { name: 'biasActivation data (in place)', start: () => { const data = rand(64 * 64 * 4096); return { promise: rt.biasActivation({ batch: 64, channels: 64, inner: 4096, activation: 1, threads: 2, data, bias: rand(64) }), victim: data }; } },
     { name: 'im2rowBatch input', start: () => { const input = rand(16 * 16 * 32 * 32); return { promise: rt.im2rowBatch({ ...conv, input, rows: new Float32Array(16 * 32 * 32 * 16 * 9) }), victim: input }; } },
     { name: 'scatterRows output', start: () => { const output = new Float32Array(64 * 64 * 1024); return { promise: rt.scatterRows({ batch: 64, pixels: 1024, n: 64, outChannels: 64, threads: 2, rows: rand(64 * 1024 * 64), output }), victim: output }; } },
+    // Pinned memory (allocPinned: what the executor's tensors use) is read and written in place,
+    // the work holding the block. Node cannot detach an external ArrayBuffer: a transfer copies
+    // it and leaves the original attached, so these calls complete.
+    {
+      name: 'conv2d pinned input',
+      start: () => {
+        const input = pinned(16 * 16 * 32 * 32);
+        input.set(rand(input.length));
+        return { promise: rt.conv2d({ ...conv, input, weights: rand(32 * 16 * 9), output: pinned(16 * 32 * 32 * 32) }), victim: input };
+      },
+    },
+    { name: 'conv2d pinned output', start: () => { const output = pinned(16 * 32 * 32 * 32); return { promise: rt.conv2d({ ...conv, input: rand(16 * 16 * 32 * 32), weights: rand(32 * 16 * 9), output }), victim: output }; } },
+    {
+      name: 'elementwise pinned a = output (in place)',
+      start: () => {
+        const a = pinned(1 << 23);
+        a.set(rand(a.length));
+        return { promise: rt.elementwise({ op: 0, threads: 2, a, b: rand(1 << 23, 5), output: a }), victim: a };
+      },
+    },
     { name: 'elementwise a', start: () => { const a = rand(1 << 23); return { promise: rt.elementwise({ op: 0, threads: 2, a, b: rand(1 << 23, 5), output: new Float32Array(1 << 23) }), victim: a }; } },
     {
       name: 'trainStep images',
@@ -121,6 +141,10 @@ function cases(): Case[] {
   ];
 }
 
+function pinned(n: number): Float32Array {
+  return new Float32Array(loadAddon().runtime.allocPinned(n * 4));
+}
+
 function detach(v: ArrayBufferView): void {
   if (v.buffer.byteLength > 0) structuredClone(v.buffer, { transfer: [v.buffer as ArrayBuffer] });
 }
@@ -129,10 +153,12 @@ async function main(): Promise<string[]> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   const lines: string[] = [];
+  const victimOf = new Map<string, ArrayBufferView>();
   for (const c of cases()) {
     let promise: Promise<unknown>;
     try {
       const started = c.start();
+      victimOf.set(c.name, started.victim);
       promise = started.promise;
       detach(started.victim);
     } catch (err) {
@@ -145,7 +171,7 @@ async function main(): Promise<string[]> {
     }
     try {
       await promise;
-      lines.push(`${c.name}: ok`);
+      lines.push(`${c.name}: ok${/pinned/.test(c.name) ? ` (${victimOf.get(c.name)!.byteLength > 0 ? 'still attached' : 'detached'})` : ''}`);
     } catch (err) {
       lines.push(`${c.name}: ${err instanceof NaxError ? `NaxError ${(err as NaxError).code}` : `not a NaxError: ${(err as Error).message}`} ${(err as Error).message}`);
     }

@@ -38,6 +38,10 @@ test.each([
   ['stride 2, asymmetric pads', 2, 4, 9, 8, 6, 2, 3, 2, [0, 1, 2, 0], [2, 3], [1, 1]],
   ['dilated depthwise', 1, 6, 10, 10, 6, 6, 3, 3, [2, 2, 2, 2], [1, 1], [2, 2]],
   ['1x1 direct path', 3, 5, 4, 4, 7, 1, 1, 1, [0, 0, 0, 0], [1, 1], [1, 1]],
+  // Stride 1 with padding: the implicit-GEMM path (padded planes, wide rows).
+  ['implicit: stride 1, asymmetric pads, dilation, groups', 2, 4, 7, 8, 6, 2, 3, 3, [1, 2, 0, 1], [1, 1], [2, 1]],
+  ['implicit: 5x5, pad 2', 3, 3, 9, 9, 5, 1, 5, 5, [2, 2, 2, 2], [1, 1], [1, 1]],
+  ['implicit: 1x3 row kernel, one image', 1, 2, 5, 12, 3, 1, 1, 3, [0, 1, 0, 1], [1, 1], [1, 1]],
 ] as const)('conv2d matches a direct convolution: %s', async (_n, n, c, h, wd, m, g, kh, kw, pads, s, d) => {
   const x = randomImages(n * c * h * wd, 1);
   const w = randomImages(m * (c / g) * kh * kw, 2);
@@ -50,6 +54,42 @@ test.each([
       threads, input: x, weights: w, output,
     });
     for (let i = 0; i < output.length; i++) expect(output[i]).toBeCloseTo(ref.out[i], 4);
+  }
+});
+
+test('the implicit-GEMM conv (stride 1) equals the im2col path with bias and activation fused, pinned or plain memory', async () => {
+  const { setKernelPath } = await import('../../lib/native');
+  const { float32Zeros } = await import('../../lib/runtime/values');
+  const cases = [
+    { n: 4, c: 16, h: 16, w: 16, m: 8, k: 3, pad: 1, activation: 1 as const },
+    { n: 3, c: 8, h: 10, w: 12, m: 5, k: 3, pad: 1, activation: 2 as const, clipMin: -0.1, clipMax: 0.2 },
+    { n: 1, c: 6, h: 7, w: 7, m: 4, k: 5, pad: 2, activation: 0 as const },
+  ];
+  for (const cs of cases) {
+    const x = randomImages(cs.n * cs.c * cs.h * cs.w, 3);
+    const w = randomImages(cs.m * cs.c * cs.k * cs.k, 4);
+    const bias = randomImages(cs.m, 5);
+    const geometry = {
+      batch: cs.n, inChannels: cs.c, height: cs.h, width: cs.w, outChannels: cs.m, kernelH: cs.k, kernelW: cs.k,
+      padTop: cs.pad, padLeft: cs.pad, padBottom: cs.pad, padRight: cs.pad, activation: cs.activation, clipMin: cs.clipMin, clipMax: cs.clipMax,
+    };
+    const outLen = cs.n * cs.m * cs.h * cs.w;
+    const baseline = new Float32Array(outLen);
+    setKernelPath('baseline');
+    try {
+      await rt().conv2d({ ...geometry, threads: 1, input: x, weights: w, bias, output: baseline });
+    } finally {
+      setKernelPath('default');
+    }
+    for (const pinned of [false, true]) {
+      for (const threads of [1, 2]) {
+        const input = pinned ? float32Zeros(x.length) : new Float32Array(x.length);
+        input.set(x);
+        const output = pinned ? float32Zeros(outLen) : new Float32Array(outLen);
+        await rt().conv2d({ ...geometry, threads, input, weights: w, bias, output });
+        for (let i = 0; i < outLen; i++) expect(output[i]).toBeCloseTo(baseline[i], 5);
+      }
+    }
   }
 });
 
