@@ -198,7 +198,7 @@ class PinnedRegistry {
     return *r;
   }
   // A zeroed block of `bytes` (at least 1), or nullptr when the allocation fails. Blocks of
-  // collected arrays are kept (up to kCacheBytes) and handed out again, zeroed: a fresh
+  // collected arrays are kept (up to cacheLimit()) and handed out again, zeroed: a fresh
   // multi-megabyte allocation is an mmap whose first touch page-faults page by page, which
   // cost more than the copies this memory avoids (2-3 ms per 4 MB tensor on the 2-core VM).
   std::shared_ptr<PinnedBlock> allocate(std::size_t bytes) {
@@ -250,12 +250,22 @@ class PinnedRegistry {
   }
 
  private:
-  static constexpr std::size_t kCacheBytes = std::size_t(128) << 20;
+  // NAX_PINNED_CACHE_MB (default 64; 0 turns the cache off): freed blocks kept for reuse.
+  static std::size_t cacheLimit() {
+    static const std::size_t limit = [] {
+      const char* v = std::getenv("NAX_PINNED_CACHE_MB");
+      char* end = nullptr;
+      const long mb = v ? std::strtol(v, &end, 10) : -1;
+      return (v && end != v && *end == '\0' && mb >= 0 && mb <= (1L << 20)) ? static_cast<std::size_t>(mb) << 20
+                                                                          : std::size_t(64) << 20;
+    }();
+    return limit;
+  }
   // No reference is left: keep the memory for reuse, or free it when the cache is full.
   void recycle(void* data, std::size_t capacity) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (cachedBytes_ + capacity <= kCacheBytes) {
+      if (cachedBytes_ + capacity <= cacheLimit()) {
         cache_.emplace(capacity, data);
         cachedBytes_ += capacity;
         return;
