@@ -80,7 +80,6 @@ export class GraphExecutor {
   private steps: Step[] = [];
   private constants = new Map<string, Value>();
   private threads: number;
-  private readonly pinnedConstants = new Set<string>();
   private programmed = new Map<string, ProgrammedMatrix[]>();
 
   private constructor(graph: Graph, mode: ExecutionMode, layers: Map<string, LoweredLayer>, threads: number) {
@@ -115,20 +114,22 @@ export class GraphExecutor {
     const ex = new GraphExecutor(graph, mode, layers, threads);
     for (const [name, t] of graph.initializers) ex.constants.set(name, fromTensor(t));
     // Ideal mode: the weights and biases the native kernels read on every batch move to pinned
-    // memory once, so no call copies them (a large Gemm's weights would be copied per batch).
-    if (mode === 'ideal')
+    // memory once, so no call copies them (a large Gemm's weights would be copied per batch; the
+    // graph keeps its own copy, so these weights take twice their size while the executor lives).
+    if (mode === 'ideal') {
+      const pinned = new Set<string>();
       for (const nd of graph.nodes) {
         if (!weightedOps.has(nd.opType)) continue;
         for (const name of nd.inputs.slice(1)) {
           const v = name ? ex.constants.get(name) : undefined;
-          if (v && v.dataType === 'float32' && !ex.pinnedConstants.has(name)) {
-            const copy = float32Zeros(v.data.length);
-            copy.set(v.data as Float32Array);
-            ex.constants.set(name, { ...v, data: copy });
-            ex.pinnedConstants.add(name);
-          }
+          if (!v || v.dataType !== 'float32' || pinned.has(name)) continue;
+          const copy = float32Zeros(v.data.length);
+          copy.set(v.data as Float32Array);
+          ex.constants.set(name, { ...v, data: copy });
+          pinned.add(name);
         }
       }
+    }
     ex.plan(options);
     if (mode === 'crossbar') {
       for (const layer of layers.values()) {
