@@ -323,7 +323,7 @@ class AsyncBuffers {
   template <typename T>
   const T* in(const Napi::TypedArrayOf<T>& a) {
     if (std::shared_ptr<PinnedBlock> block = pinned(a.Data(), a.ByteLength())) {
-      if (!overlapsOutput(a.Data(), a.ByteLength())) {
+      if (!overlapsAny(outputs_, a.Data(), a.ByteLength())) {
         owned_.push_back(block);
         inputs_.push_back(Range{a.Data(), a.ByteLength()});
         return a.Data();
@@ -410,8 +410,8 @@ class AsyncBuffers {
     if (!p || bytes == 0) return nullptr;
     return PinnedRegistry::get().find(p, bytes);
   }
-  bool overlapsOutput(const void* p, std::size_t n) const {
-    for (const Range& r : outputs_)
+  static bool overlapsAny(const std::vector<Range>& ranges, const void* p, std::size_t n) {
+    for (const Range& r : ranges)
       if (r.overlaps(p, n)) return true;
     return false;
   }
@@ -419,9 +419,7 @@ class AsyncBuffers {
   T* pinnedOut(const Napi::TypedArrayOf<T>& a, const char* name, bool aliasOk) {
     std::shared_ptr<PinnedBlock> block = pinned(a.Data(), a.ByteLength());
     if (!block) return nullptr;
-    if (!aliasOk)
-      for (const Range& r : inputs_)
-        if (r.overlaps(a.Data(), a.ByteLength())) return nullptr;
+    if (!aliasOk && overlapsAny(inputs_, a.Data(), a.ByteLength())) return nullptr;
     owned_.push_back(block);
     outputs_.push_back(Range{a.Data(), a.ByteLength()});
     // Written in place; a detach meanwhile still rejects the call, as for copied outputs.

@@ -59,23 +59,25 @@ inline float activate(float v, const ActivationParams& a) {
   }
 }
 
+// dst[i] = act(src[i] + b) for n values (dst may be src): the conv epilogues' one loop.
+void biasActivateRow(const float* src, float* dst, std::size_t n, float b, const ActivationParams& act) {
+  switch (act.kind) {
+    case Activation::kNone:
+      for (std::size_t i = 0; i < n; ++i) dst[i] = src[i] + b;
+      break;
+    case Activation::kRelu:
+      for (std::size_t i = 0; i < n; ++i) dst[i] = std::max(src[i] + b, 0.0f);
+      break;
+    default:
+      for (std::size_t i = 0; i < n; ++i) dst[i] = activate(src[i] + b, act);
+  }
+}
+
 void biasActivationImage(float* out, std::size_t channels, std::size_t inner, const float* bias,
                          const ActivationParams& act) {
   if (!bias && act.kind == Activation::kNone) return;
-  for (std::size_t c = 0; c < channels; ++c) {
-    float* row = out + c * inner;
-    const float b = bias ? bias[c] : 0.0f;
-    switch (act.kind) {
-      case Activation::kNone:
-        for (std::size_t i = 0; i < inner; ++i) row[i] += b;
-        break;
-      case Activation::kRelu:
-        for (std::size_t i = 0; i < inner; ++i) row[i] = std::max(row[i] + b, 0.0f);
-        break;
-      default:
-        for (std::size_t i = 0; i < inner; ++i) row[i] = activate(row[i] + b, act);
-    }
-  }
+  for (std::size_t c = 0; c < channels; ++c)
+    biasActivateRow(out + c * inner, out + c * inner, inner, bias ? bias[c] : 0.0f, act);
 }
 
 // im2col with contiguous row copies: for each (c, kh, kw) row and output row y, the
@@ -328,20 +330,8 @@ void implicitConv2dForward(const Conv2dParams& p, const float* input, const floa
       float* out = output + (b * M + g * Mg) * P;
       for (std::size_t m = 0; m < Mg; ++m) {
         const float bm = bias ? bias[g * Mg + m] : 0.0f;
-        for (std::size_t y = 0; y < oh; ++y) {
-          const float* s = wide + m * wideN + y * wp;
-          float* d = out + m * P + y * ow;
-          switch (p.activation.kind) {
-            case Activation::kNone:
-              for (std::size_t x = 0; x < ow; ++x) d[x] = s[x] + bm;
-              break;
-            case Activation::kRelu:
-              for (std::size_t x = 0; x < ow; ++x) d[x] = std::max(s[x] + bm, 0.0f);
-              break;
-            default:
-              for (std::size_t x = 0; x < ow; ++x) d[x] = activate(s[x] + bm, p.activation);
-          }
-        }
+        for (std::size_t y = 0; y < oh; ++y)
+          biasActivateRow(wide + m * wideN + y * wp, out + m * P + y * ow, ow, bm, p.activation);
       }
     }
   };

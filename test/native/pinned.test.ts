@@ -12,20 +12,12 @@ import { float32Zeros } from '../../lib/runtime/values';
 import { GraphExecutor } from '../../lib/runtime/executor';
 import { buildResNet20 } from '../../lib/onnx/builder';
 import { NaxError } from '../../lib/errors';
+import { randomImages } from '../runtime/ort';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 const rt = loadAddon().runtime;
 
-function rand(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
 
 describe('pinned memory', () => {
   it('allocPinned gives zeroed memory that isPinned recognises, views included', () => {
@@ -61,8 +53,8 @@ describe('pinned memory', () => {
   it('an output that aliases a pinned input is computed on a copy: same result as separate arrays', async () => {
     const n = 96;
     const a = new Float32Array(rt.allocPinned(4 * n * n));
-    a.set(rand(n * n, 1));
-    const b = rand(n * n, 2);
+    a.set(randomImages(n * n, 1));
+    const b = randomImages(n * n, 2);
     const separate = new Float32Array(n * n);
     await gemm({ m: n, n, k: n, a: a.slice(), b, c: separate, threads: 2 });
     // c is a itself: reading a while writing c in place would change the product.
@@ -73,8 +65,8 @@ describe('pinned memory', () => {
   it("elementwise may write into its pinned input (each index read once, then written)", async () => {
     const n = 1 << 16;
     const x = new Float32Array(rt.allocPinned(4 * n));
-    x.set(rand(n, 3));
-    const y = rand(n, 4);
+    x.set(randomImages(n, 3));
+    const y = randomImages(n, 4);
     const expected = Float32Array.from(x, (v, i) => Math.fround(v + y[i]));
     await rt.elementwise({ op: 0, threads: 2, a: x, b: y, output: x });
     expect(Array.from(x)).toEqual(Array.from(expected));
@@ -83,7 +75,7 @@ describe('pinned memory', () => {
   it('the ideal executor gives identical logits run after run (recycled pinned tensors) and for 1 and 2 threads', async () => {
     const graph = buildResNet20({ seed: 3 });
     const batch = 8;
-    const input = rand(batch * 3 * 32 * 32, 5);
+    const input = randomImages(batch * 3 * 32 * 32, 5);
     const runs: number[][] = [];
     for (const threads of [1, 2]) {
       const ex = await GraphExecutor.create(graph, { mode: 'ideal', threads });
