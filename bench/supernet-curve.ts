@@ -5,15 +5,16 @@
  * same steps with the same schedule and batch order: all-3x3 and all-largest-kernel. Reports
  * the batch loss (mean of every window of steps) along the way, and at the end each network's
  * accuracy on held-out test images, with the supernet's all-3x3 and all-largest subnets
- * (inherited weights, BatchNorm recalibrated as the search does) next to the plain ones. A
+ * (inherited weights, BatchNorm recalibrated as the search does: its batches of the training
+ * images' prefix) next to the plain ones. A
  * gap between a subnet and its plain twin is what weight sharing costs.
  *
  * Run: npx tsx bench/supernet-curve.ts [--quick] [--defaults]   (or npm run bench -- --only supernet-curve)
  */
 import { loadDataset } from '../lib/data';
 import { EVOLVE_DEFAULTS, EVOLVE_QUICK, resolveEvolveOptions } from '../lib/codesign/evolve-options';
+import { calibrationImages } from '../lib/codesign/search-inputs';
 import { TrainModel, buildNetwork, extractSubnet, searchableConvs, trainModel } from '../lib/train';
-import type { ImageSet } from '../lib/train';
 import { writeResult } from './run';
 
 export interface CurveRow {
@@ -40,7 +41,9 @@ export async function run(opts: { quick: boolean; defaults?: boolean }): Promise
     loadDataset({ name: 'mnist', split: 'train', limit: images }),
     loadDataset({ name: 'mnist', split: 'test', limit: testImages }),
   ]);
-  const calibration: ImageSet = { images: train.images.slice(0, 1024 * 784), labels: train.labels.slice(0, 1024), count: Math.min(1024, train.count) };
+  // BatchNorm recalibration exactly as the search does it (its prefix of the training images).
+  const calibration = calibrationImages(train, config);
+  const { calibrationBatches, calibrationBatchSize } = config.evaluation;
   const kernels = config.kernels;
   const largest = Math.max(...kernels);
   const arch = { inputShape: train.shape, classes: train.classes, width: config.network.width, blocks: config.network.blocks };
@@ -70,7 +73,7 @@ export async function run(opts: { quick: boolean; defaults?: boolean }): Promise
       const searchable = searchableConvs(spec).length;
       row.subnets = {};
       for (const k of [3, largest]) {
-        const sub = await extractSubnet(model, new Array(searchable).fill(k), { threads: config.threads, calibration, calibrationBatches: 8, calibrationBatchSize: 128 });
+        const sub = await extractSubnet(model, new Array(searchable).fill(k), { threads: config.threads, calibration, calibrationBatches, calibrationBatchSize });
         row.subnets[`all-${k}x${k}`] = (await sub.evaluate(test)).accuracy;
       }
       row.testAccuracy = row.subnets[`all-${largest}x${largest}`];
