@@ -309,7 +309,11 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
                 float* __restrict columnSum, std::size_t ldSum, std::size_t col0) {
   std::size_t at[kFusedRows];
   for (std::size_t i = 0; i < kFusedRows; ++i) at[i] = rowIndex[i];
-  alignas(64) float noise[kNoise >= 2 ? kFusedRows : 1][kFusedCols];
+  alignas(64) float noise[kNoise >= 1 ? kFusedRows : 1][kFusedCols];
+  // Output-referred noise: the block's standard normals first, while no accumulator is live (drawn
+  // in the epilogue they shared the registers with the 16 accumulators and the table spilled).
+  if (kNoise == 1)
+    for (std::size_t i = 0; i < kFusedRows; ++i) gaussianLanes(ep.noiseKeys[at[i]], static_cast<std::uint32_t>(col0), noise[i]);
   if (kNoise == 3) {
     using VI = simd::Vec<int>;
     VI var[kFusedRows][kColVecs];
@@ -391,15 +395,13 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
   VF part[kColVecs];
   for (std::size_t v = 0; v < kColVecs; ++v) part[v] = VF{};
   for (std::size_t i = 0; i < kFusedRows; ++i) {
-    alignas(64) float z[kFusedCols];
-    if (kNoise == 1) gaussianLanes(ep.noiseKeys[at[i]], static_cast<std::uint32_t>(col0), z);
     const float scale = ep.cycleScale[rowCycle[i]];
     const float off = kOffset ? ep.offset[at[i]] : 0.0f, offCode = kOffset ? ep.offsetCode[at[i]] : 0.0f;
 #pragma GCC unroll 8
     for (std::size_t v = 0; v < kColVecs; ++v) {
       VF x = acc[i][v];
       if (kOffset) x += off;
-      if (kNoise == 1) x += ep.sigma * simd::load<VF>(z + v * kVecFloats);
+      if (kNoise == 1) x += ep.sigma * simd::load<VF>(noise[i] + v * kVecFloats);
       if (kNoise >= 2) x += simd::load<VF>(noise[i] + v * kVecFloats);
       if (!kUnitStep) x *= ep.invStep;
       VF code = simd::clampRoundHalfUp(x, lo, hi);

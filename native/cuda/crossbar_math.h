@@ -49,7 +49,7 @@ NAX_HD uint32_t asBits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; 
 // The CPU core's hashes (rng.h hashKey, crossbar_noise.h's lanes), one definition for both.
 using nax_hash::splitmix64;
 using nax_hash::hashKey;
-using nax_hash::fmix32;
+using nax_hash::fmix32High;
 
 // crossbar_noise.h kNormalTail: the inverse-CDF polynomials of the read-noise Gaussian, in
 // constant memory for the kernels and as a plain array for host builds.
@@ -66,13 +66,19 @@ NAX_HD float normalTail(int j, uint32_t i) {
 }
 
 // crossbar_noise.h normals16, one lane: the standard normal of one 32-bit hash (sign bit, then
-// the tail probability p = (t + 1/2) 2^-31 of the low 31 bits t and |z| = -Phi^-1(p / 2)).
+// the tail probability p = u 2^-32, u = 2t + 1 for the low 31 bits t, and |z| = -Phi^-1(p / 2):
+// u's leading zeros pick the binade, the 23 bits after its leading one are p's mantissa).
+NAX_HD uint32_t leadingZeros(uint32_t u) {  // u != 0
+#if defined(__CUDA_ARCH__)
+  return static_cast<uint32_t>(__clz(static_cast<int>(u)));
+#else
+  return static_cast<uint32_t>(__builtin_clz(u));
+#endif
+}
 NAX_HD float normalFromHash(bool fused, uint32_t h) {
-  float p = mulF(addF(static_cast<float>(static_cast<int32_t>(h & 0x7FFFFFFFu)), 0.5f), 4.65661287e-10f);
-  p = p > 0.99999994f ? 0.99999994f : p;
-  const uint32_t bits = asBits(p);
-  const uint32_t idx = 126u - (bits >> 23);
-  const float x = addF(asFloat((bits & 0x007FFFFFu) | 0x3F800000u), -1.5f);
+  const uint32_t u = (h << 1) | 1u;
+  const uint32_t idx = leadingZeros(u);
+  const float x = addF(asFloat((((u << idx) >> 8) & 0x007FFFFFu) | 0x3F800000u), -1.5f);
   float z = normalTail(NAX_NORMAL_TAIL_DEGREE, idx);
   for (int j = NAX_NORMAL_TAIL_DEGREE - 1; j >= 0; --j) z = fmaOr(fused, z, x, normalTail(j, idx));
   return asFloat(asBits(z) ^ (h & 0x80000000u));
@@ -82,7 +88,7 @@ NAX_HD float normalFromHash(bool fused, uint32_t h) {
 // input column `col` of the row keyed rowKey.
 NAX_HD float gaussianAt(bool fused, uint64_t rowKey, uint32_t col) {
   const uint32_t lo = static_cast<uint32_t>(rowKey), hi = static_cast<uint32_t>(rowKey >> 32);
-  return normalFromHash(fused, fmix32((lo ^ (col * 0x9E3779B9u)) + hi));
+  return normalFromHash(fused, fmix32High((lo ^ (col * 0x9E3779B9u)) + hi));
 }
 
 // crossbar_run.cc buildDigits: the DAC digit index of cycle cy of input x in pass p.
