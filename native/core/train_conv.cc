@@ -97,61 +97,124 @@ void col2imBatch(const ConvShape& cs, const Shape& in, const T* cols, int n0, in
   });
 }
 
-// Implicit GEMM for stride-1 convolutions (the im2col matrix is never formed;
-// Chetlur et al., "cuDNN: efficient primitives for deep learning", 2014,
-// sec. 3.1): each image is copied once into a zero-padded buffer of Hp x Wp
-// planes, and row (c, kh, kw) of the column matrix is then the padded image
-// itself shifted by c*Hp*Wp + kh*Wp + kw, read in place by the GEMM over
-// "wide" output rows of Wp columns (the Wp - OW columns past each row's end
-// are computed and dropped). Measured on the training bench's layers, im2col
-// alone took about twice as long as the GEMM it fed, and col2im longer still.
-template <typename T>
-bool implicitConv(const ConvShape& cs, const Shape& in) {
-  if (baselineKernels() || cs.stride != 1 || cs.pad < 0) return false;
-  if (cs.kernel == 1 && cs.pad == 0) return false;  // already a plain GEMM on the input
-  const int ow = cs.outW(in.w), oh = cs.outH(in.h), wp = in.w + 2 * cs.pad;
-  // The wide rows waste wp/ow of the work: worth it up to half as much again
-  // (im2col costs about two GEMMs).
-  return ow > 0 && oh > 0 && 2 * wp <= 3 * ow;
-}
+// Implicit GEMM (the im2col matrix is never formed; Chetlur et al., "cuDNN:
+// efficient primitives for deep learning", 2014, sec. 3.1): each image is
+// copied once into zero-padded planes, and row (c, kh, kw) of the column
+// matrix is then those planes shifted by a per-row offset, read in place by
+// the GEMM over "wide" output rows (the columns past each row's end are
+// computed and dropped). Stride s > 1 first splits each channel into its s x s
+// phases (polyphase decomposition: input row s*oy + kh - pad is row oy + q of
+// phase p, kh - pad = s*q + p), so a strided conv is a stride-1 one on the
+// phase planes and the same table GEMM runs it; for s = 1 the one phase is the
+// padded image itself. Measured on the training bench's layers, im2col alone
+// took about twice as long as the GEMM it fed, and col2im longer still; a 7x7
+// stride-2 im2col copies each input value 12 times, the phases once.
+struct PhaseLayout {
+  int s = 1, qpad = 0, hq = 0, wq = 0;  // stride; padding rows/cols before phase row/col 0; plane rows, cols
+  std::size_t plane = 0, size = 0;      // hq*wq; buffer elements (the GEMM reads up to qspan - 1 past the planes)
+  std::vector<std::ptrdiff_t> rows;     // column-matrix row (c, kh, kw) -> offset in the planes
+  std::vector<char> used;               // phase (ph, pw) read by some row
+};
 
-// Offsets of the column matrix's rows (c, kh, kw) in a padded image.
-inline std::vector<std::ptrdiff_t> paddedRowOffsets(const ConvShape& cs, std::size_t hp, std::size_t wp) {
-  const int k = cs.kernel;
-  std::vector<std::ptrdiff_t> rows(cs.patch());
+PhaseLayout phaseLayout(const ConvShape& cs, const Shape& in) {
+  PhaseLayout L;
+  const int s = cs.stride, k = cs.kernel;
+  L.s = s;
+  L.qpad = (cs.pad + s - 1) / s;  // -floor(-pad / s)
+  const int qmax = k - 1 - cs.pad >= 0 ? (k - 1 - cs.pad) / s : -((cs.pad - k + 1 + s - 1) / s);  // floor((k-1-pad)/s)
+  L.hq = cs.outH(in.h) + qmax + L.qpad;
+  L.wq = cs.outW(in.w) + qmax + L.qpad;
+  L.plane = static_cast<std::size_t>(L.hq) * L.wq;
+  L.size = static_cast<std::size_t>(cs.cin) * s * s * L.plane + (qmax + L.qpad);
+  L.rows.resize(cs.patch());
+  L.used.assign(static_cast<std::size_t>(s) * s, 0);
+  auto split = [&](int kk, int& phase, int& q) {  // kk - pad = s*q + phase, 0 <= phase < s
+    const int d = kk - cs.pad;
+    phase = ((d % s) + s) % s;
+    q = (d - phase) / s;
+  };
   for (int c = 0; c < cs.cin; ++c)
     for (int kh = 0; kh < k; ++kh)
-      for (int kw = 0; kw < k; ++kw)
-        rows[(static_cast<std::size_t>(c) * k + kh) * k + kw] = static_cast<std::ptrdiff_t>(c * hp * wp + kh * wp + kw);
-  return rows;
+      for (int kw = 0; kw < k; ++kw) {
+        int ph, qh, pw, qw;
+        split(kh, ph, qh);
+        split(kw, pw, qw);
+        L.used[ph * s + pw] = 1;
+        L.rows[(static_cast<std::size_t>(c) * k + kh) * k + kw] = static_cast<std::ptrdiff_t>(
+            ((static_cast<std::size_t>(c) * s + ph) * s + pw) * L.plane + static_cast<std::size_t>(qh + L.qpad) * L.wq +
+            (qw + L.qpad));
+      }
+  return L;
 }
 
-// Copies image n of x (CNHW) into the interior of its padded planes (the
-// borders stay as they are: zero).
+// Copies image n of x (CNHW) into its phase planes: phase (ph, pw) row i, col j
+// holds x[s*(i - qpad) + ph][s*(j - qpad) + pw]. Entries outside the image are
+// never written, so the buffer's zeros stay the padding. Input rows are read in
+// order; stride 2 writes both column phases in one pass (a de-interleave the
+// compiler vectorises).
 template <typename T>
-void padImage(const ConvShape& cs, const Shape& in, const T* x, std::size_t n, std::size_t wp, std::size_t padPlane,
-              T* padded) {
+void fillPhases(const ConvShape& cs, const Shape& in, const PhaseLayout& L, const T* x, std::size_t n, T* planes) {
   const std::size_t inNP = in.plane() * in.n;
+  const int s = L.s;
+  std::vector<int> count(s);  // columns written per column phase pw, from column qpad on
+  for (int pw = 0; pw < s; ++pw) {
+    const int lastJ = in.w - 1 - pw >= 0 ? (in.w - 1 - pw) / s + L.qpad : -1;
+    count[pw] = std::max(0, std::min(L.wq, lastJ + 1) - L.qpad);
+  }
   for (int c = 0; c < cs.cin; ++c) {
     const T* src = x + c * inNP + n * in.plane();
-    T* dst = padded + c * padPlane + cs.pad * wp + cs.pad;
-    for (int y = 0; y < in.h; ++y) std::memcpy(dst + y * wp, src + static_cast<std::size_t>(y) * in.w, sizeof(T) * in.w);
+    T* channel = planes + static_cast<std::size_t>(c) * s * s * L.plane;
+    for (int iy = 0; iy < in.h; ++iy) {
+      const int ph = iy % s, i = iy / s + L.qpad;
+      if (i >= L.hq) continue;
+      const T* row = src + static_cast<std::size_t>(iy) * in.w;
+      T* out = channel + static_cast<std::size_t>(ph) * s * L.plane + static_cast<std::size_t>(i) * L.wq + L.qpad;
+      if (s == 1) {
+        std::memcpy(out, row, sizeof(T) * count[0]);
+      } else if (s == 2 && L.used[ph * 2] && L.used[ph * 2 + 1]) {
+        T* __restrict o0 = out;
+        T* __restrict o1 = out + L.plane;
+        const int both = count[1];  // count[0] is count[1] or one more
+        for (int t = 0; t < both; ++t) {
+          o0[t] = row[2 * t];
+          o1[t] = row[2 * t + 1];
+        }
+        if (count[0] > both) o0[both] = row[2 * both];
+      } else {
+        for (int pw = 0; pw < s; ++pw) {
+          if (!L.used[ph * s + pw]) continue;
+          T* o = out + static_cast<std::size_t>(pw) * L.plane;
+          for (int t = 0; t < count[pw]; ++t) o[t] = row[s * t + pw];
+        }
+      }
+    }
   }
 }
 
-// out[o][n][oy][ox] (+)= sum_{c,kh,kw} w[o][c][kh][kw] * x[c][n][oy - pad + kh][ox - pad + kw],
-// stride 1, one image per task (results do not depend on threads).
+template <typename T>
+bool implicitConv(const ConvShape& cs, const Shape& in) {
+  if (baselineKernels() || cs.stride < 1 || cs.pad < 0) return false;
+  if (cs.kernel == 1 && cs.pad == 0 && cs.stride == 1) return false;  // already a plain GEMM on the input
+  const int ow = cs.outW(in.w), oh = cs.outH(in.h);
+  if (ow <= 0 || oh <= 0) return false;
+  // The wide rows waste wq/ow of the work: worth it up to twice as much (im2col
+  // costs about two GEMMs; a 7x7 kernel on a 7x7 map, 13/7, ran 2% faster
+  // implicitly in the elastic supernet's step).
+  return phaseLayout(cs, in).wq <= 2 * ow;
+}
+
+bool convRunsImplicitly(const ConvShape& cs, const Shape& in) { return implicitConv<float>(cs, in); }
+
+// out[o][n][oy][ox] (+)= sum_{c,kh,kw} w[o][c][kh][kw] * x[c][n][s*oy - pad + kh][s*ox - pad + kw],
+// one image per task (results do not depend on threads).
 template <typename T>
 void implicitConvImages(const ConvShape& cs, const Shape& in, const T* x, const T* w, T* out, bool accumulate,
                         std::vector<std::vector<T>>& buffers, int threads) {
-  const int k = cs.kernel, oh = cs.outH(in.h), ow = cs.outW(in.w);
-  const std::size_t hp = in.h + 2 * cs.pad, wp = in.w + 2 * cs.pad, padPlane = hp * wp;
-  const std::size_t K = cs.patch(), wideN = static_cast<std::size_t>(oh) * wp, P = static_cast<std::size_t>(oh) * ow;
-  const std::size_t NP = P * in.n;
-  // The GEMM reads up to k - 1 values past the last padded plane (the last
-  // wide row's dropped columns).
-  const std::size_t padSize = cs.cin * padPlane + k, wideSize = static_cast<std::size_t>(cs.cout) * wideN;
-  const std::vector<std::ptrdiff_t> rows = paddedRowOffsets(cs, hp, wp);
+  const int oh = cs.outH(in.h), ow = cs.outW(in.w);
+  const PhaseLayout L = phaseLayout(cs, in);
+  const std::size_t K = cs.patch(), wq = L.wq, wideN = static_cast<std::size_t>(oh) * wq;
+  const std::size_t P = static_cast<std::size_t>(oh) * ow, NP = P * in.n;
+  const std::size_t padSize = L.size, wideSize = static_cast<std::size_t>(cs.cout) * wideN;
   const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), in.n));
   if (buffers.size() < static_cast<std::size_t>(workers)) buffers.resize(workers);
   parallelFor(static_cast<std::size_t>(in.n), workers, [&](std::size_t n0, std::size_t n1, int worker) {
@@ -161,38 +224,37 @@ void implicitConvImages(const ConvShape& cs, const Shape& in, const T* x, const 
     T* wide = padded + padSize;
     std::fill(padded, padded + padSize, T(0));
     for (std::size_t n = n0; n < n1; ++n) {
-      padImage(cs, in, x, n, wp, padPlane, padded);
-      gemmTableB(false, cs.cout, wideN, K, T(1), w, K, padded, rows.data(), T(0), wide, wideN, 1);
+      fillPhases(cs, in, L, x, n, padded);
+      gemmTableB(false, cs.cout, wideN, K, T(1), w, K, padded, L.rows.data(), T(0), wide, wideN, 1);
       for (int o = 0; o < cs.cout; ++o) {
         const T* src = wide + o * wideN;
         T* dst = out + o * NP + n * P;
         for (int oy = 0; oy < oh; ++oy) {
-          const T* s = src + oy * wp;
+          const T* sr = src + oy * wq;
           T* d = dst + static_cast<std::size_t>(oy) * ow;
           if (accumulate)
-            for (int ox = 0; ox < ow; ++ox) d[ox] += s[ox];
+            for (int ox = 0; ox < ow; ++ox) d[ox] += sr[ox];
           else
-            std::memcpy(d, s, sizeof(T) * ow);
+            std::memcpy(d, sr, sizeof(T) * ow);
         }
       }
     }
   });
 }
 
-// Weight gradient of a stride-1 conv without im2col: per image, dw += dYwide .
-// Bᵀ, where dYwide is dy laid out on the wide rows (zeros in the dropped
-// columns, so they add nothing) and column (c, kh, kw) of Bᵀ is the padded image
-// shifted as in the forward pass. Images are summed per fixed chunk (shape-
-// dependent only) into partial, chunks x (cout x K).
+// Weight gradient without im2col: per image, dw += dYwide . Bᵀ, where dYwide
+// is dy laid out on the wide rows (zeros in the dropped columns, so they add
+// nothing) and column (c, kh, kw) of Bᵀ is the phase planes shifted as in the
+// forward pass. Images are summed per fixed chunk (shape-dependent only) into
+// partial, chunks x (cout x K).
 template <typename T>
 void implicitWeightGradChunks(const ConvShape& cs, const Shape& in, const T* x, const T* dy, std::size_t chunks,
                               T* partial, std::vector<std::vector<T>>& buffers, int threads) {
-  const int k = cs.kernel, oh = cs.outH(in.h), ow = cs.outW(in.w);
-  const std::size_t hp = in.h + 2 * cs.pad, wp = in.w + 2 * cs.pad, padPlane = hp * wp;
-  const std::size_t K = cs.patch(), wideN = static_cast<std::size_t>(oh) * wp, P = static_cast<std::size_t>(oh) * ow;
-  const std::size_t NP = P * in.n, wSize = K * cs.cout;
-  const std::size_t padSize = cs.cin * padPlane + k, wideSize = static_cast<std::size_t>(cs.cout) * wideN;
-  const std::vector<std::ptrdiff_t> rows = paddedRowOffsets(cs, hp, wp);
+  const int oh = cs.outH(in.h), ow = cs.outW(in.w);
+  const PhaseLayout L = phaseLayout(cs, in);
+  const std::size_t K = cs.patch(), wq = L.wq, wideN = static_cast<std::size_t>(oh) * wq;
+  const std::size_t P = static_cast<std::size_t>(oh) * ow, NP = P * in.n, wSize = K * cs.cout;
+  const std::size_t padSize = L.size, wideSize = static_cast<std::size_t>(cs.cout) * wideN;
   const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), chunks));
   if (buffers.size() < static_cast<std::size_t>(workers)) buffers.resize(workers);
   parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
@@ -205,12 +267,12 @@ void implicitWeightGradChunks(const ConvShape& cs, const Shape& in, const T* x, 
       T* dwChunk = partial + chunk * wSize;
       const std::size_t nBegin = in.n * chunk / chunks, nEnd = in.n * (chunk + 1) / chunks;
       for (std::size_t n = nBegin; n < nEnd; ++n) {
-        padImage(cs, in, x, n, wp, padPlane, padded);
+        fillPhases(cs, in, L, x, n, padded);
         for (int o = 0; o < cs.cout; ++o)
           for (int oy = 0; oy < oh; ++oy)
-            std::memcpy(wide + o * wideN + oy * wp, dy + o * NP + n * P + static_cast<std::size_t>(oy) * ow,
+            std::memcpy(wide + o * wideN + oy * wq, dy + o * NP + n * P + static_cast<std::size_t>(oy) * ow,
                         sizeof(T) * ow);
-        gemmTableB(true, cs.cout, K, wideN, T(1), wide, wideN, padded, rows.data(), n == nBegin ? T(0) : T(1),
+        gemmTableB(true, cs.cout, K, wideN, T(1), wide, wideN, padded, L.rows.data(), n == nBegin ? T(0) : T(1),
                    dwChunk, K, 1);
       }
     }
@@ -275,17 +337,19 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
   // k-1-pad) with the weights flipped and cin/cout swapped, run implicitly;
   // the column pass below then only forms dw.
   T* const dxFull = dx;
-  const bool implicitData = dx && implicitConv<T>(cs, in) &&
+  const bool implicitData = dx && cs.stride == 1 && implicitConv<T>(cs, in) &&
                             implicitConv<T>(ConvShape{cs.cout, cs.cin, cs.kernel, 1, cs.kernel - 1 - cs.pad},
                                             Shape{cs.cout, in.n, cs.outH(in.h), cs.outW(in.w)});
-  // The weight gradient too, where the data gradient (if wanted) runs implicitly.
-  const bool implicitWeights = implicitConv<T>(cs, in) && (!dxFull || implicitData);
+  // The weight gradient runs implicitly wherever the forward pass does; a data
+  // gradient that cannot (strided, or padding past k - 1) takes the column path
+  // below without its im2col.
+  const bool implicitWeights = implicitConv<T>(cs, in);
   const std::size_t weightChunks = implicitWeights ? std::min<std::size_t>(in.n, kWeightGradChunks) : chunks;
   if (scratch.partial.size() < weightChunks * wSize) scratch.partial.resize(weightChunks * wSize);
   partial = scratch.partial.data();
   if (implicitData) dx = nullptr;
   if (implicitWeights) implicitWeightGradChunks(cs, in, x, dy, weightChunks, partial, scratch.cols, threads);
-  else parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
+  if (!implicitWeights || dx) parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
     std::vector<T>& cols = scratch.cols[worker];
     if (cols.size() < K * P * g) cols.resize(K * P * g);
     for (std::size_t chunk = c0; chunk < c1; ++chunk) {
@@ -296,12 +360,14 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
         const T* dyg = dy + n0 * P;
         const T beta = gi == gBegin ? T(0) : T(1);
         if (direct) {
-          gemm(false, true, cs.cout, K, P * gn, T(1), dyg, NP, x + n0 * P, NP, beta, dwChunk, K, 1);
+          if (!implicitWeights) gemm(false, true, cs.cout, K, P * gn, T(1), dyg, NP, x + n0 * P, NP, beta, dwChunk, K, 1);
           if (dx) gemm(true, false, K, P * gn, cs.cout, T(1), w, K, dyg, NP, T(1), dx + n0 * P, NP, 1);
           continue;
         }
-        im2colBatch(cs, in, x, n0, gn, cols.data(), 1);
-        gemm(false, true, cs.cout, K, P * gn, T(1), dyg, NP, cols.data(), P * gn, beta, dwChunk, K, 1);
+        if (!implicitWeights) {
+          im2colBatch(cs, in, x, n0, gn, cols.data(), 1);
+          gemm(false, true, cs.cout, K, P * gn, T(1), dyg, NP, cols.data(), P * gn, beta, dwChunk, K, 1);
+        }
         if (dx) {
           // dcols = W^T . dY_g, reusing the column buffer, then scattered back
           // into this group's own images.

@@ -27,6 +27,10 @@ struct ConvScratch {
 // Depends only on shapes (never on threads), which keeps results deterministic.
 int convGroupSize(const ConvShape& cs, const Shape& in);
 
+// Whether convForward (and convBackward's weight gradient) run cs on `in` as an
+// implicit GEMM, strided convs on phase planes, rather than through im2col.
+bool convRunsImplicitly(const ConvShape& cs, const Shape& in);
+
 // y (cout x N x OH x OW) = conv(x) [+ bias]. w is [cout][cin][k][k].
 template <typename T>
 void convForward(const ConvShape& cs, const Shape& in, const T* x, const T* w, const T* bias, T* y,

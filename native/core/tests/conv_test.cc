@@ -33,11 +33,17 @@ struct Case {
 };
 // 3x3 at 32/16/8 (the ResNets' stages), 5 and 7 (elastic supernet), pad 0,
 // odd sizes, stride 2 and a 5x5 on a 5x5 image (im2col), 1x1 with and without
-// padding (padding past k-1: the data gradient cannot run implicitly).
+// padding (padding past k-1: the data gradient cannot run implicitly), then
+// strided shapes (implicit on phase planes; their data gradient takes col2im).
 const Case kCases[] = {{3, 16, 3, 1, 1, 32, 32, 2}, {16, 32, 3, 1, 1, 16, 16, 3}, {32, 8, 3, 1, 1, 8, 8, 3},
                        {5, 7, 5, 1, 2, 13, 11, 2},  {4, 6, 7, 1, 3, 14, 14, 2},  {3, 5, 3, 1, 0, 9, 10, 2},
                        {6, 4, 3, 2, 1, 15, 15, 3},  {5, 9, 1, 2, 0, 8, 8, 2},    {4, 4, 1, 1, 0, 7, 7, 2},
-                       {3, 4, 1, 1, 1, 6, 6, 2},    {2, 3, 5, 1, 1, 12, 12, 2}, {3, 3, 5, 1, 2, 5, 5, 2}};
+                       {3, 4, 1, 1, 1, 6, 6, 2},    {2, 3, 5, 1, 1, 12, 12, 2}, {3, 3, 5, 1, 2, 5, 5, 2},
+                       // Strided convs on phase planes: the ResNets' stage entries (3x3 and the 1x1
+                       // shortcut), odd sizes, 5x5 and 7x7 (elastic), pad 0, stride 3, padding past k - 1.
+                       {8, 16, 3, 2, 1, 28, 28, 2}, {6, 5, 1, 2, 0, 15, 15, 2}, {4, 6, 5, 2, 2, 14, 13, 2},
+                       {3, 4, 7, 2, 3, 15, 15, 2},  {3, 5, 3, 2, 0, 9, 9, 2},     {3, 4, 3, 3, 1, 10, 11, 2},
+                       {2, 3, 1, 2, 1, 6, 7, 2},    {4, 4, 7, 2, 3, 7, 7, 2}};
 
 struct Reference {
   std::vector<long double> y, dx, dw;
@@ -133,6 +139,18 @@ TEST_CASE("float convolution matches a naive one (implicit-GEMM and im2col paths
 TEST_CASE("double convolution matches a naive one (the gradient checks' precision)") {
   checkAgainstNaive<double>(nax::KernelPath::Default, 1e-14);
 }
+TEST_CASE("strided convs run implicitly on phase planes; only the baseline kernels use im2col for them") {
+  for (const Case& c : kCases)
+    if (c.stride > 1) CHECK(nax::train::convRunsImplicitly(ConvShape{c.cin, c.cout, c.kernel, c.stride, c.pad},
+                                                           nax::train::Shape{c.cin, c.n, c.h, c.w}));
+  // The ResNets' stage entries at their real sizes: 3x3 and 1x1 stride 2, 28 -> 14 and 14 -> 7.
+  CHECK(nax::train::convRunsImplicitly(ConvShape{16, 32, 3, 2, 1}, nax::train::Shape{16, 128, 28, 28}));
+  CHECK(nax::train::convRunsImplicitly(ConvShape{32, 64, 1, 2, 0}, nax::train::Shape{32, 128, 14, 14}));
+  nax::setKernelPath(nax::KernelPath::Baseline);
+  CHECK(!nax::train::convRunsImplicitly(ConvShape{16, 32, 3, 2, 1}, nax::train::Shape{16, 128, 28, 28}));
+  nax::setKernelPath(nax::KernelPath::Default);
+}
+
 TEST_CASE("baseline kernels still match a naive convolution") {
   checkAgainstNaive<float>(nax::KernelPath::Baseline, 2e-6);
 }
