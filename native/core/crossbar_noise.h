@@ -30,7 +30,7 @@ using nax_hash::fmix32High;  // hash.h: one lane per vector element, as the CUDA
 // count of p's integer numerator (normals16), and a degree-4 polynomial in x = m - 1.5 (m: p's
 // mantissa) gives |z| = -Phi^-1(p / 2) there, within 6.5e-5 of the exact quantile from |z| = 0
 // to the deepest tail (p = 2^-32, |z| = 6.34): a CDF error below 2.6e-5. No division, square
-// root, logarithm or float conversion; about 27 vector instructions per 16 draws, 10 of them
+// root, logarithm or float conversion; about 28 vector instructions per 16 draws, 8 of them
 // the hash (README, read noise).
 alignas(64) inline constexpr float kNormalTail[NAX_NORMAL_TAIL_DEGREE + 1][32] = NAX_NORMAL_TAIL_TABLE;
 
