@@ -279,6 +279,127 @@ void implicitWeightGradChunks(const ConvShape& cs, const Shape& in, const T* x, 
   });
 }
 
+// Data gradient of a strided conv without col2im. Input row s*a + p receives
+// dy row oy exactly from the taps kh with s*oy = s*a + p + pad - kh, so phase p
+// of dx is a stride-1 correlation of dy with those taps: row a of the phase
+// reads dy row a + d, d = (p + pad - kh) / s. Per image and input phase (ph, pw)
+// one table GEMM forms cin x (phase rows x wide dy columns) from the padded dy
+// planes and the phase's sub-kernel (its taps' weights, transposed), and the
+// phase is added into dx's strided positions: a copy of dx's size, where col2im
+// scattered the whole column matrix (k^2 / s^2 times it).
+struct StridedDataLayout {
+  int s = 1, dmin = 0, hd = 0, wd = 0;      // stride; smallest tap offset; padded dy plane rows, cols
+  std::size_t plane = 0, size = 0;          // hd*wd; dy buffer elements (+ the wide rows' overrun)
+  std::vector<std::vector<int>> taps, offs;  // per phase p: taps kk and their dy offsets d
+};
+
+StridedDataLayout stridedDataLayout(const ConvShape& cs, const Shape& in) {
+  StridedDataLayout L;
+  const int s = cs.stride, k = cs.kernel;
+  L.s = s;
+  L.taps.resize(s);
+  L.offs.resize(s);
+  int dmin = 0, dmax = 0;
+  bool any = false;
+  for (int p = 0; p < s; ++p) {
+    for (int kk = 0; kk < k; ++kk) {
+      const int diff = p + cs.pad - kk;
+      if (((diff % s) + s) % s != 0) continue;
+      const int d = diff / s;  // exact
+      L.taps[p].push_back(kk);
+      L.offs[p].push_back(d);
+      dmin = any ? std::min(dmin, d) : d;
+      dmax = any ? std::max(dmax, d) : d;
+      any = true;
+    }
+  }
+  const int countH = (in.h + s - 1) / s, countW = (in.w + s - 1) / s;  // phase 0 has the most
+  L.dmin = dmin;
+  L.hd = countH + dmax - dmin;
+  L.wd = countW + dmax - dmin;
+  L.plane = static_cast<std::size_t>(L.hd) * L.wd;
+  L.size = static_cast<std::size_t>(cs.cout) * L.plane + (dmax - dmin);
+  return L;
+}
+
+template <typename T>
+void implicitStridedDataGrad(const ConvShape& cs, const Shape& in, const T* w, const T* dy, T* dx,
+                             std::vector<std::vector<T>>& buffers, std::vector<T>& phaseWeights, int threads) {
+  const int s = cs.stride, k = cs.kernel, oh = cs.outH(in.h), ow = cs.outW(in.w);
+  const StridedDataLayout L = stridedDataLayout(cs, in);
+  const std::size_t P = static_cast<std::size_t>(oh) * ow, NP = P * in.n, inNP = in.plane() * in.n;
+  auto phaseRows = [&](int p, int extent) { return p < extent ? (extent - p + s - 1) / s : 0; };
+  // Per phase (ph, pw): its sub-kernel, cin x (cout * taps), and its dy row offsets.
+  struct Phase {
+    int ph, pw, rowsA, colsB;
+    std::size_t K, weight;  // rows of the column matrix; offset of its weights in phaseWeights
+    std::vector<std::ptrdiff_t> rows;
+  };
+  std::vector<Phase> phases;
+  std::size_t weightSize = 0;
+  for (int ph = 0; ph < s; ++ph)
+    for (int pw = 0; pw < s; ++pw) {
+      const std::size_t nh = L.taps[ph].size(), nw = L.taps[pw].size();
+      Phase f{ph, pw, phaseRows(ph, in.h), phaseRows(pw, in.w), cs.cout * nh * nw, weightSize, {}};
+      if (f.K == 0 || f.rowsA == 0 || f.colsB == 0) continue;  // no tap reaches this phase: dx += 0
+      f.rows.resize(f.K);
+      for (int o = 0; o < cs.cout; ++o)
+        for (std::size_t ih = 0; ih < nh; ++ih)
+          for (std::size_t iw = 0; iw < nw; ++iw)
+            f.rows[(o * nh + ih) * nw + iw] = static_cast<std::ptrdiff_t>(
+                o * L.plane + static_cast<std::size_t>(L.offs[ph][ih] - L.dmin) * L.wd + (L.offs[pw][iw] - L.dmin));
+      weightSize += static_cast<std::size_t>(cs.cin) * f.K;
+      phases.push_back(std::move(f));
+    }
+  phaseWeights.resize(weightSize);
+  for (const Phase& f : phases) {
+    const std::size_t nh = L.taps[f.ph].size(), nw = L.taps[f.pw].size();
+    T* a = phaseWeights.data() + f.weight;
+    for (int c = 0; c < cs.cin; ++c)
+      for (int o = 0; o < cs.cout; ++o)
+        for (std::size_t ih = 0; ih < nh; ++ih)
+          for (std::size_t iw = 0; iw < nw; ++iw)
+            a[c * f.K + (o * nh + ih) * nw + iw] =
+                w[((static_cast<std::size_t>(o) * cs.cin + c) * k + L.taps[f.ph][ih]) * k + L.taps[f.pw][iw]];
+  }
+  const std::size_t outSize = static_cast<std::size_t>(cs.cin) * ((in.h + s - 1) / s) * L.wd;
+  const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), in.n));
+  if (buffers.size() < static_cast<std::size_t>(workers)) buffers.resize(workers);
+  parallelFor(static_cast<std::size_t>(in.n), workers, [&](std::size_t n0, std::size_t n1, int worker) {
+    std::vector<T>& buffer = buffers[worker];
+    if (buffer.size() < L.size + outSize) buffer.resize(L.size + outSize);
+    T* padded = buffer.data();
+    T* out = padded + L.size;
+    std::fill(padded, padded + L.size, T(0));
+    for (std::size_t n = n0; n < n1; ++n) {
+      // dy row y of channel o at plane row y - dmin (rows past the plane are never read).
+      for (int o = 0; o < cs.cout; ++o)
+        for (int y = 0; y < oh; ++y) {
+          const int r = y - L.dmin;
+          if (r < 0 || r >= L.hd) continue;
+          const int c0 = std::max(0, L.dmin), c1 = std::min(ow, L.wd + L.dmin);
+          if (c1 <= c0) continue;
+          std::memcpy(padded + o * L.plane + static_cast<std::size_t>(r) * L.wd + (c0 - L.dmin),
+                      dy + o * NP + n * P + static_cast<std::size_t>(y) * ow + c0, sizeof(T) * (c1 - c0));
+        }
+      for (const Phase& f : phases) {
+        const std::size_t wideN = static_cast<std::size_t>(f.rowsA) * L.wd;
+        gemmTableB(false, cs.cin, wideN, f.K, T(1), phaseWeights.data() + f.weight, f.K, padded, f.rows.data(), T(0),
+                   out, wideN, 1);
+        for (int c = 0; c < cs.cin; ++c) {
+          T* img = dx + c * inNP + n * in.plane();
+          const T* src = out + c * wideN;
+          for (int a = 0; a < f.rowsA; ++a) {
+            T* row = img + static_cast<std::size_t>(s * a + f.ph) * in.w + f.pw;
+            const T* sr = src + static_cast<std::size_t>(a) * L.wd;
+            for (int b = 0; b < f.colsB; ++b) row[static_cast<std::size_t>(s) * b] += sr[b];
+          }
+        }
+      }
+    }
+  });
+}
+
 // Work is split into groups of images whose column matrix fits in cache: each
 // worker builds a group's columns and multiplies them right away (single-
 // threaded GEMM), so the columns never travel through main memory.
@@ -344,10 +465,17 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
   // gradient that cannot (strided, or padding past k - 1) takes the column path
   // below without its im2col.
   const bool implicitWeights = implicitConv<T>(cs, in);
+  // A strided data gradient as per-phase table GEMMs (implicitStridedDataGrad), where the dy
+  // planes' wide rows waste at most twice the work.
+  bool stridedData = false;
+  if (dx && cs.stride > 1 && implicitWeights) {
+    const StridedDataLayout L = stridedDataLayout(cs, in);
+    stridedData = L.wd <= 2 * ((in.w + cs.stride - 1) / cs.stride);
+  }
   const std::size_t weightChunks = implicitWeights ? std::min<std::size_t>(in.n, kWeightGradChunks) : chunks;
   if (scratch.partial.size() < weightChunks * wSize) scratch.partial.resize(weightChunks * wSize);
   partial = scratch.partial.data();
-  if (implicitData) dx = nullptr;
+  if (implicitData || stridedData) dx = nullptr;
   if (implicitWeights) implicitWeightGradChunks(cs, in, x, dy, weightChunks, partial, scratch.cols, threads);
   if (!implicitWeights || dx) parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
     std::vector<T>& cols = scratch.cols[worker];
@@ -397,6 +525,7 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
     implicitConvImages(flipped, Shape{cs.cout, in.n, cs.outH(in.h), cs.outW(in.w)}, dy, scratch.flippedWeight.data(),
                        dxFull, true, scratch.cols, threads);
   }
+  if (stridedData) implicitStridedDataGrad(cs, in, w, dy, dxFull, scratch.cols, scratch.flippedWeight, threads);
   if (db) {
     parallelFor(static_cast<std::size_t>(cs.cout), threads, [&](std::size_t c0, std::size_t c1, int) {
       for (std::size_t c = c0; c < c1; ++c) {

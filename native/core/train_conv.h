@@ -20,7 +20,7 @@ template <typename T>
 struct ConvScratch {
   std::vector<std::vector<T>> cols;  // one column buffer per worker
   std::vector<T> partial;            // per-chunk weight gradients
-  std::vector<T> flippedWeight;      // stride-1 data gradient: w flipped, cin/cout swapped
+  std::vector<T> flippedWeight;      // data gradient: w flipped, cin/cout swapped (stride 1), or the phases' sub-kernels
 };
 
 // Images per GEMM group: bounded so a group's column matrix stays cache-sized.
