@@ -279,6 +279,62 @@ void implicitWeightGradChunks(const ConvShape& cs, const Shape& in, const T* x, 
   });
 }
 
+// Both gradients of a stride-1 "same" conv (k - 1 = 2 pad) in one pass over the
+// images: each image's dy is padded once into the data gradient's planes (the
+// flipped conv's input, pad k - 1 - pad = pad), and the weight gradient reads
+// its wide matrix from those same planes: row oy of channel o starts at
+// (oy + pad) * wq + pad with wq = in.w + 2 pad on both sides, and the columns
+// past a row's end are the next row's left padding, zero as the wide layout
+// needs. So dy is copied once instead of twice and is still in cache for the
+// second product; every sum is the one implicitWeightGradChunks and
+// implicitConvImages form (the same GEMMs on the same values), so the results
+// are bit for bit theirs. Images are grouped in the weight gradient's chunks.
+bool fusedSameGradients(const ConvShape& cs) { return cs.stride == 1 && cs.kernel - 1 == 2 * cs.pad && cs.pad > 0; }
+
+template <typename T>
+void implicitSameGradients(const ConvShape& cs, const Shape& in, const T* x, const T* flippedW, const T* dy, T* dx,
+                           std::size_t chunks, T* partial, std::vector<std::vector<T>>& buffers, int threads) {
+  const int oh = cs.outH(in.h), ow = cs.outW(in.w);
+  const ConvShape flipped{cs.cout, cs.cin, cs.kernel, 1, cs.kernel - 1 - cs.pad};
+  const Shape dyShape{cs.cout, in.n, oh, ow};
+  const PhaseLayout LX = phaseLayout(cs, in), LD = phaseLayout(flipped, dyShape);
+  const std::size_t K = cs.patch(), KD = flipped.patch(), wq = LX.wq, wideN = static_cast<std::size_t>(oh) * wq;
+  const std::size_t wSize = K * cs.cout, inP = in.plane(), inNP = inP * in.n;
+  const std::size_t dxWideN = static_cast<std::size_t>(in.h) * LD.wq;  // the flipped conv's output rows
+  const std::size_t sizeX = LX.size, sizeD = LD.size, sizeOut = static_cast<std::size_t>(cs.cin) * dxWideN;
+  const std::ptrdiff_t view = static_cast<std::ptrdiff_t>(cs.pad) * LD.wq + cs.pad;  // dy(0, 0) in the planes
+  const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), chunks));
+  if (buffers.size() < static_cast<std::size_t>(workers)) buffers.resize(workers);
+  parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
+    std::vector<T>& buffer = buffers[worker];
+    if (buffer.size() < sizeX + sizeD + sizeOut) buffer.resize(sizeX + sizeD + sizeOut);
+    T* padX = buffer.data();
+    T* padD = padX + sizeX;
+    T* wideOut = padD + sizeD;
+    std::fill(padX, padX + sizeX + sizeD, T(0));
+    for (std::size_t chunk = c0; chunk < c1; ++chunk) {
+      T* dwChunk = partial + chunk * wSize;
+      const std::size_t nBegin = in.n * chunk / chunks, nEnd = in.n * (chunk + 1) / chunks;
+      for (std::size_t n = nBegin; n < nEnd; ++n) {
+        fillPhases(cs, in, LX, x, n, padX);
+        fillPhases(flipped, dyShape, LD, dy, n, padD);
+        gemmTableB(true, cs.cout, K, wideN, T(1), padD + view, LD.plane, padX, LX.rows.data(),
+                   n == nBegin ? T(0) : T(1), dwChunk, K, 1);
+        gemmTableB(false, cs.cin, dxWideN, KD, T(1), flippedW, KD, padD, LD.rows.data(), T(0), wideOut, dxWideN, 1);
+        for (int c = 0; c < cs.cin; ++c) {
+          const T* src = wideOut + c * dxWideN;
+          T* d = dx + c * inNP + n * inP;
+          for (int y = 0; y < in.h; ++y) {
+            const T* sr = src + static_cast<std::size_t>(y) * LD.wq;
+            T* dr = d + static_cast<std::size_t>(y) * in.w;
+            for (int xx = 0; xx < in.w; ++xx) dr[xx] += sr[xx];
+          }
+        }
+      }
+    }
+  });
+}
+
 // Data gradient of a strided conv without col2im. Input row s*a + p receives
 // dy row oy exactly from the taps kh with s*oy = s*a + p + pad - kh, so phase p
 // of dx is a stride-1 correlation of dy with those taps: row a of the phase
@@ -400,6 +456,19 @@ void implicitStridedDataGrad(const ConvShape& cs, const Shape& in, const T* w, c
   });
 }
 
+// The stride-1 data gradient's weights: w flipped in kh and kw, cin and cout swapped.
+template <typename T>
+void flipWeights(const ConvShape& cs, const T* w, std::vector<T>& flipped) {
+  const int k = cs.kernel;
+  flipped.resize(cs.patch() * cs.cout);
+  for (int o = 0; o < cs.cout; ++o)
+    for (int c = 0; c < cs.cin; ++c)
+      for (int kh = 0; kh < k; ++kh)
+        for (int kw = 0; kw < k; ++kw)
+          flipped[((static_cast<std::size_t>(c) * cs.cout + o) * k + (k - 1 - kh)) * k + (k - 1 - kw)] =
+              w[((static_cast<std::size_t>(o) * cs.cin + c) * k + kh) * k + kw];
+}
+
 // Work is split into groups of images whose column matrix fits in cache: each
 // worker builds a group's columns and multiplies them right away (single-
 // threaded GEMM), so the columns never travel through main memory.
@@ -476,7 +545,15 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
   if (scratch.partial.size() < weightChunks * wSize) scratch.partial.resize(weightChunks * wSize);
   partial = scratch.partial.data();
   if (implicitData || stridedData) dx = nullptr;
-  if (implicitWeights) implicitWeightGradChunks(cs, in, x, dy, weightChunks, partial, scratch.cols, threads);
+  // Stride-1 "same" convs with both gradients: one pass over the images (implicitSameGradients).
+  const bool fused = implicitData && implicitWeights && fusedSameGradients(cs);
+  if (fused) {
+    flipWeights(cs, w, scratch.flippedWeight);
+    implicitSameGradients(cs, in, x, scratch.flippedWeight.data(), dy, dxFull, weightChunks, partial, scratch.cols,
+                          threads);
+  } else if (implicitWeights) {
+    implicitWeightGradChunks(cs, in, x, dy, weightChunks, partial, scratch.cols, threads);
+  }
   if (!implicitWeights || dx) parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
     std::vector<T>& cols = scratch.cols[worker];
     if (cols.size() < K * P * g) cols.resize(K * P * g);
@@ -512,16 +589,10 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
       dw[i] = sum;
     }
   });
-  if (implicitData) {
+  if (implicitData && !fused) {
     const int k = cs.kernel;
     const ConvShape flipped{cs.cout, cs.cin, k, 1, k - 1 - cs.pad};
-    scratch.flippedWeight.resize(wSize);
-    for (int o = 0; o < cs.cout; ++o)
-      for (int c = 0; c < cs.cin; ++c)
-        for (int kh = 0; kh < k; ++kh)
-          for (int kw = 0; kw < k; ++kw)
-            scratch.flippedWeight[((static_cast<std::size_t>(c) * cs.cout + o) * k + (k - 1 - kh)) * k + (k - 1 - kw)] =
-                w[((static_cast<std::size_t>(o) * cs.cin + c) * k + kh) * k + kw];
+    flipWeights(cs, w, scratch.flippedWeight);
     implicitConvImages(flipped, Shape{cs.cout, in.n, cs.outH(in.h), cs.outW(in.w)}, dy, scratch.flippedWeight.data(),
                        dxFull, true, scratch.cols, threads);
   }

@@ -151,6 +151,25 @@ TEST_CASE("strided convs run implicitly on phase planes; only the baseline kerne
   nax::setKernelPath(nax::KernelPath::Default);
 }
 
+TEST_CASE("the weight gradient is the same bits with and without the data gradient (fused same-conv pass)") {
+  std::uint64_t seed = 77;
+  for (const Case& c : kCases) {
+    const ConvShape cs{c.cin, c.cout, c.kernel, c.stride, c.pad};
+    const nax::train::Shape in{c.cin, c.n, c.h, c.w};
+    const std::size_t ySize = static_cast<std::size_t>(c.cout) * c.n * cs.outH(c.h) * cs.outW(c.w);
+    const auto x = randomValues<float>(static_cast<std::size_t>(c.cin) * c.n * c.h * c.w, seed++);
+    const auto w = randomValues<float>(cs.patch() * c.cout, seed++);
+    const auto dy = randomValues<float>(ySize, seed++);
+    std::vector<float> dx(x.size(), 0.0f), dwWith(w.size()), dwWithout(w.size());
+    ConvScratch<float> scratch;
+    nax::train::convBackward(cs, in, x.data(), w.data(), dy.data(), dx.data(), dwWith.data(), static_cast<float*>(nullptr),
+                             scratch, 2);
+    nax::train::convBackward(cs, in, x.data(), w.data(), dy.data(), static_cast<float*>(nullptr), dwWithout.data(),
+                             static_cast<float*>(nullptr), scratch, 2);
+    CHECK(dwWith == dwWithout);
+  }
+}
+
 TEST_CASE("baseline kernels still match a naive convolution") {
   checkAgainstNaive<float>(nax::KernelPath::Baseline, 2e-6);
 }
