@@ -114,20 +114,36 @@ struct PhaseLayout {
   std::size_t plane = 0, size = 0;      // hq*wq; buffer elements (the GEMM reads up to qspan - 1 past the planes)
   std::vector<std::ptrdiff_t> rows;     // column-matrix row (c, kh, kw) -> offset in the planes
   std::vector<char> used;               // phase (ph, pw) read by some row
+  std::vector<int> count;               // per column phase pw: image columns it holds, from column qpad on
 };
+
+// Tap offsets q of a stride-s conv's phases span [-qpad, qmax]: qpad = -floor(-pad / s),
+// qmax = floor((k - 1 - pad) / s). A phase plane has out + qpad + qmax rows (columns).
+struct PhaseSpan {
+  int qpad, qmax;
+};
+PhaseSpan phaseSpan(const ConvShape& cs) {
+  const int s = cs.stride, k = cs.kernel;
+  return {(cs.pad + s - 1) / s, k - 1 - cs.pad >= 0 ? (k - 1 - cs.pad) / s : -((cs.pad - k + 1 + s - 1) / s)};
+}
 
 PhaseLayout phaseLayout(const ConvShape& cs, const Shape& in) {
   PhaseLayout L;
   const int s = cs.stride, k = cs.kernel;
+  const PhaseSpan span = phaseSpan(cs);
   L.s = s;
-  L.qpad = (cs.pad + s - 1) / s;  // -floor(-pad / s)
-  const int qmax = k - 1 - cs.pad >= 0 ? (k - 1 - cs.pad) / s : -((cs.pad - k + 1 + s - 1) / s);  // floor((k-1-pad)/s)
-  L.hq = cs.outH(in.h) + qmax + L.qpad;
-  L.wq = cs.outW(in.w) + qmax + L.qpad;
+  L.qpad = span.qpad;
+  L.hq = cs.outH(in.h) + span.qmax + L.qpad;
+  L.wq = cs.outW(in.w) + span.qmax + L.qpad;
   L.plane = static_cast<std::size_t>(L.hq) * L.wq;
-  L.size = static_cast<std::size_t>(cs.cin) * s * s * L.plane + (qmax + L.qpad);
+  L.size = static_cast<std::size_t>(cs.cin) * s * s * L.plane + (span.qmax + L.qpad);
   L.rows.resize(cs.patch());
   L.used.assign(static_cast<std::size_t>(s) * s, 0);
+  L.count.resize(s);
+  for (int pw = 0; pw < s; ++pw) {
+    const int lastJ = in.w - 1 - pw >= 0 ? (in.w - 1 - pw) / s + L.qpad : -1;
+    L.count[pw] = std::max(0, std::min(L.wq, lastJ + 1) - L.qpad);
+  }
   auto split = [&](int kk, int& phase, int& q) {  // kk - pad = s*q + phase, 0 <= phase < s
     const int d = kk - cs.pad;
     phase = ((d % s) + s) % s;
@@ -156,11 +172,7 @@ template <typename T>
 void fillPhases(const ConvShape& cs, const Shape& in, const PhaseLayout& L, const T* x, std::size_t n, T* planes) {
   const std::size_t inNP = in.plane() * in.n;
   const int s = L.s;
-  std::vector<int> count(s);  // columns written per column phase pw, from column qpad on
-  for (int pw = 0; pw < s; ++pw) {
-    const int lastJ = in.w - 1 - pw >= 0 ? (in.w - 1 - pw) / s + L.qpad : -1;
-    count[pw] = std::max(0, std::min(L.wq, lastJ + 1) - L.qpad);
-  }
+  const std::vector<int>& count = L.count;
   for (int c = 0; c < cs.cin; ++c) {
     const T* src = x + c * inNP + n * in.plane();
     T* channel = planes + static_cast<std::size_t>(c) * s * s * L.plane;
@@ -200,7 +212,21 @@ bool implicitConv(const ConvShape& cs, const Shape& in) {
   // The wide rows waste wq/ow of the work: worth it up to twice as much (im2col
   // costs about two GEMMs; a 7x7 kernel on a 7x7 map, 13/7, ran 2% faster
   // implicitly in the elastic supernet's step).
-  return phaseLayout(cs, in).wq <= 2 * ow;
+  const PhaseSpan span = phaseSpan(cs);
+  return ow + span.qmax + span.qpad <= 2 * ow;
+}
+
+// Adds (or copies) the first `cols` of each of `rows` wide rows (stride wq) into dst (stride cols).
+template <typename T>
+void addWideRows(const T* wide, std::size_t wq, int rows, int cols, T* dst, bool accumulate) {
+  for (int r = 0; r < rows; ++r) {
+    const T* sr = wide + static_cast<std::size_t>(r) * wq;
+    T* d = dst + static_cast<std::size_t>(r) * cols;
+    if (accumulate)
+      for (int c = 0; c < cols; ++c) d[c] += sr[c];
+    else
+      std::memcpy(d, sr, sizeof(T) * cols);
+  }
 }
 
 bool convRunsImplicitly(const ConvShape& cs, const Shape& in) { return implicitConv<float>(cs, in); }
@@ -226,18 +252,7 @@ void implicitConvImages(const ConvShape& cs, const Shape& in, const T* x, const 
     for (std::size_t n = n0; n < n1; ++n) {
       fillPhases(cs, in, L, x, n, padded);
       gemmTableB(false, cs.cout, wideN, K, T(1), w, K, padded, L.rows.data(), T(0), wide, wideN, 1);
-      for (int o = 0; o < cs.cout; ++o) {
-        const T* src = wide + o * wideN;
-        T* dst = out + o * NP + n * P;
-        for (int oy = 0; oy < oh; ++oy) {
-          const T* sr = src + oy * wq;
-          T* d = dst + static_cast<std::size_t>(oy) * ow;
-          if (accumulate)
-            for (int ox = 0; ox < ow; ++ox) d[ox] += sr[ox];
-          else
-            std::memcpy(d, sr, sizeof(T) * ow);
-        }
-      }
+      for (int o = 0; o < cs.cout; ++o) addWideRows(wide + o * wideN, wq, oh, ow, out + o * NP + n * P, accumulate);
     }
   });
 }
@@ -247,89 +262,65 @@ void implicitConvImages(const ConvShape& cs, const Shape& in, const T* x, const 
 // nothing) and column (c, kh, kw) of Bᵀ is the phase planes shifted as in the
 // forward pass. Images are summed per fixed chunk (shape-dependent only) into
 // partial, chunks x (cout x K).
-template <typename T>
-void implicitWeightGradChunks(const ConvShape& cs, const Shape& in, const T* x, const T* dy, std::size_t chunks,
-                              T* partial, std::vector<std::vector<T>>& buffers, int threads) {
-  const int oh = cs.outH(in.h), ow = cs.outW(in.w);
-  const PhaseLayout L = phaseLayout(cs, in);
-  const std::size_t K = cs.patch(), wq = L.wq, wideN = static_cast<std::size_t>(oh) * wq;
-  const std::size_t P = static_cast<std::size_t>(oh) * ow, NP = P * in.n, wSize = K * cs.cout;
-  const std::size_t padSize = L.size, wideSize = static_cast<std::size_t>(cs.cout) * wideN;
-  const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), chunks));
-  if (buffers.size() < static_cast<std::size_t>(workers)) buffers.resize(workers);
-  parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
-    std::vector<T>& buffer = buffers[worker];
-    if (buffer.size() < padSize + wideSize) buffer.resize(padSize + wideSize);
-    T* padded = buffer.data();
-    T* wide = padded + padSize;
-    std::fill(padded, padded + padSize + wideSize, T(0));
-    for (std::size_t chunk = c0; chunk < c1; ++chunk) {
-      T* dwChunk = partial + chunk * wSize;
-      const std::size_t nBegin = in.n * chunk / chunks, nEnd = in.n * (chunk + 1) / chunks;
-      for (std::size_t n = nBegin; n < nEnd; ++n) {
-        fillPhases(cs, in, L, x, n, padded);
-        for (int o = 0; o < cs.cout; ++o)
-          for (int oy = 0; oy < oh; ++oy)
-            std::memcpy(wide + o * wideN + oy * wq, dy + o * NP + n * P + static_cast<std::size_t>(oy) * ow,
-                        sizeof(T) * ow);
-        gemmTableB(true, cs.cout, K, wideN, T(1), wide, wideN, padded, L.rows.data(), n == nBegin ? T(0) : T(1),
-                   dwChunk, K, 1);
-      }
-    }
-  });
-}
-
-// Both gradients of a stride-1 "same" conv (k - 1 = 2 pad) in one pass over the
-// images: each image's dy is padded once into the data gradient's planes (the
-// flipped conv's input, pad k - 1 - pad = pad), and the weight gradient reads
-// its wide matrix from those same planes: row oy of channel o starts at
-// (oy + pad) * wq + pad with wq = in.w + 2 pad on both sides, and the columns
-// past a row's end are the next row's left padding, zero as the wide layout
-// needs. So dy is copied once instead of twice and is still in cache for the
-// second product; every sum is the one implicitWeightGradChunks and
-// implicitConvImages form (the same GEMMs on the same values), so the results
-// are bit for bit theirs. Images are grouped in the weight gradient's chunks.
+//
+// With flippedW (a stride-1 "same" conv, k - 1 = 2 pad: fusedSameGradients) the
+// same pass also adds the data gradient into dx: each image's dy is padded once
+// into the data gradient's planes (the flipped conv's input, pad k - 1 - pad =
+// pad), and dYwide is read from those planes in place: row oy of channel o
+// starts at (oy + pad) * wq + pad, wq = in.w + 2 pad on both sides, and the
+// columns past a row's end are the next row's left padding, zero as the wide
+// layout needs. So dy is copied once instead of twice and is still in cache for
+// the data gradient's product, which is implicitConvImages' (the same GEMMs on
+// the same values: bit for bit the unfused results).
 bool fusedSameGradients(const ConvShape& cs) { return cs.stride == 1 && cs.kernel - 1 == 2 * cs.pad && cs.pad > 0; }
 
 template <typename T>
-void implicitSameGradients(const ConvShape& cs, const Shape& in, const T* x, const T* flippedW, const T* dy, T* dx,
-                           std::size_t chunks, T* partial, std::vector<std::vector<T>>& buffers, int threads) {
+void implicitWeightGradChunks(const ConvShape& cs, const Shape& in, const T* x, const T* dy, std::size_t chunks,
+                              T* partial, std::vector<std::vector<T>>& buffers, int threads,
+                              const T* flippedW = nullptr, T* dx = nullptr) {
   const int oh = cs.outH(in.h), ow = cs.outW(in.w);
+  const bool withData = flippedW != nullptr;
   const ConvShape flipped{cs.cout, cs.cin, cs.kernel, 1, cs.kernel - 1 - cs.pad};
   const Shape dyShape{cs.cout, in.n, oh, ow};
-  const PhaseLayout LX = phaseLayout(cs, in), LD = phaseLayout(flipped, dyShape);
-  const std::size_t K = cs.patch(), KD = flipped.patch(), wq = LX.wq, wideN = static_cast<std::size_t>(oh) * wq;
-  const std::size_t wSize = K * cs.cout, inP = in.plane(), inNP = inP * in.n;
+  const PhaseLayout L = phaseLayout(cs, in);
+  const PhaseLayout LD = withData ? phaseLayout(flipped, dyShape) : PhaseLayout{};
+  const std::size_t K = cs.patch(), KD = flipped.patch(), wq = L.wq, wideN = static_cast<std::size_t>(oh) * wq;
+  const std::size_t P = static_cast<std::size_t>(oh) * ow, NP = P * in.n, wSize = K * cs.cout;
+  const std::size_t inP = in.plane(), inNP = inP * in.n;
   const std::size_t dxWideN = static_cast<std::size_t>(in.h) * LD.wq;  // the flipped conv's output rows
-  const std::size_t sizeX = LX.size, sizeD = LD.size, sizeOut = static_cast<std::size_t>(cs.cin) * dxWideN;
+  // Second part of each worker's buffer: dYwide, or the padded dy planes and the data gradient's wide rows.
+  const std::size_t padSize = L.size,
+                    restSize = withData ? LD.size + static_cast<std::size_t>(cs.cin) * dxWideN
+                                        : static_cast<std::size_t>(cs.cout) * wideN;
   const std::ptrdiff_t view = static_cast<std::ptrdiff_t>(cs.pad) * LD.wq + cs.pad;  // dy(0, 0) in the planes
   const int workers = static_cast<int>(std::min<std::size_t>(resolveThreads(threads), chunks));
   if (buffers.size() < static_cast<std::size_t>(workers)) buffers.resize(workers);
   parallelFor(chunks, workers, [&](std::size_t c0, std::size_t c1, int worker) {
     std::vector<T>& buffer = buffers[worker];
-    if (buffer.size() < sizeX + sizeD + sizeOut) buffer.resize(sizeX + sizeD + sizeOut);
-    T* padX = buffer.data();
-    T* padD = padX + sizeX;
-    T* wideOut = padD + sizeD;
-    std::fill(padX, padX + sizeX + sizeD, T(0));
+    if (buffer.size() < padSize + restSize) buffer.resize(padSize + restSize);
+    T* padded = buffer.data();
+    T* rest = padded + padSize;  // dYwide, or the padded dy planes then the data gradient's wide rows
+    std::fill(padded, padded + padSize + (withData ? LD.size : restSize), T(0));
+    const T* wide = withData ? rest + view : rest;
+    const std::size_t ldWide = withData ? LD.plane : wideN;
     for (std::size_t chunk = c0; chunk < c1; ++chunk) {
       T* dwChunk = partial + chunk * wSize;
       const std::size_t nBegin = in.n * chunk / chunks, nEnd = in.n * (chunk + 1) / chunks;
       for (std::size_t n = nBegin; n < nEnd; ++n) {
-        fillPhases(cs, in, LX, x, n, padX);
-        fillPhases(flipped, dyShape, LD, dy, n, padD);
-        gemmTableB(true, cs.cout, K, wideN, T(1), padD + view, LD.plane, padX, LX.rows.data(),
-                   n == nBegin ? T(0) : T(1), dwChunk, K, 1);
-        gemmTableB(false, cs.cin, dxWideN, KD, T(1), flippedW, KD, padD, LD.rows.data(), T(0), wideOut, dxWideN, 1);
-        for (int c = 0; c < cs.cin; ++c) {
-          const T* src = wideOut + c * dxWideN;
-          T* d = dx + c * inNP + n * inP;
-          for (int y = 0; y < in.h; ++y) {
-            const T* sr = src + static_cast<std::size_t>(y) * LD.wq;
-            T* dr = d + static_cast<std::size_t>(y) * in.w;
-            for (int xx = 0; xx < in.w; ++xx) dr[xx] += sr[xx];
-          }
-        }
+        fillPhases(cs, in, L, x, n, padded);
+        if (withData)
+          fillPhases(flipped, dyShape, LD, dy, n, rest);
+        else
+          for (int o = 0; o < cs.cout; ++o)
+            for (int oy = 0; oy < oh; ++oy)
+              std::memcpy(rest + o * wideN + oy * wq, dy + o * NP + n * P + static_cast<std::size_t>(oy) * ow,
+                          sizeof(T) * ow);
+        gemmTableB(true, cs.cout, K, wideN, T(1), wide, ldWide, padded, L.rows.data(), n == nBegin ? T(0) : T(1),
+                   dwChunk, K, 1);
+        if (!withData) continue;
+        T* wideOut = rest + LD.size;
+        gemmTableB(false, cs.cin, dxWideN, KD, T(1), flippedW, KD, rest, LD.rows.data(), T(0), wideOut, dxWideN, 1);
+        for (int c = 0; c < cs.cin; ++c) addWideRows(wideOut + c * dxWideN, LD.wq, in.h, in.w, dx + c * inNP + n * inP, true);
       }
     }
   });
@@ -379,10 +370,9 @@ StridedDataLayout stridedDataLayout(const ConvShape& cs, const Shape& in) {
 }
 
 template <typename T>
-void implicitStridedDataGrad(const ConvShape& cs, const Shape& in, const T* w, const T* dy, T* dx,
-                             std::vector<std::vector<T>>& buffers, std::vector<T>& phaseWeights, int threads) {
+void implicitStridedDataGrad(const ConvShape& cs, const Shape& in, const StridedDataLayout& L, const T* w, const T* dy,
+                             T* dx, std::vector<std::vector<T>>& buffers, std::vector<T>& phaseWeights, int threads) {
   const int s = cs.stride, k = cs.kernel, oh = cs.outH(in.h), ow = cs.outW(in.w);
-  const StridedDataLayout L = stridedDataLayout(cs, in);
   const std::size_t P = static_cast<std::size_t>(oh) * ow, NP = P * in.n, inNP = in.plane() * in.n;
   auto phaseRows = [&](int p, int extent) { return p < extent ? (extent - p + s - 1) / s : 0; };
   // Per phase (ph, pw): its sub-kernel, cin x (cout * taps), and its dy row offsets.
@@ -427,16 +417,16 @@ void implicitStridedDataGrad(const ConvShape& cs, const Shape& in, const T* w, c
     T* padded = buffer.data();
     T* out = padded + L.size;
     std::fill(padded, padded + L.size, T(0));
-    for (std::size_t n = n0; n < n1; ++n) {
-      // dy row y of channel o at plane row y - dmin (rows past the plane are never read).
+    // dy row y, column x of channel o at plane row y - dmin, column x - dmin (what lies past the
+    // plane is never read).
+    const int x0 = std::max(0, L.dmin), x1 = std::min(ow, L.wd + L.dmin);
+    for (std::size_t n = n0; n < n1 && x1 > x0; ++n) {
       for (int o = 0; o < cs.cout; ++o)
         for (int y = 0; y < oh; ++y) {
           const int r = y - L.dmin;
           if (r < 0 || r >= L.hd) continue;
-          const int c0 = std::max(0, L.dmin), c1 = std::min(ow, L.wd + L.dmin);
-          if (c1 <= c0) continue;
-          std::memcpy(padded + o * L.plane + static_cast<std::size_t>(r) * L.wd + (c0 - L.dmin),
-                      dy + o * NP + n * P + static_cast<std::size_t>(y) * ow + c0, sizeof(T) * (c1 - c0));
+          std::memcpy(padded + o * L.plane + static_cast<std::size_t>(r) * L.wd + (x0 - L.dmin),
+                      dy + o * NP + n * P + static_cast<std::size_t>(y) * ow + x0, sizeof(T) * (x1 - x0));
         }
       for (const Phase& f : phases) {
         const std::size_t wideN = static_cast<std::size_t>(f.rowsA) * L.wd;
@@ -536,21 +526,20 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
   const bool implicitWeights = implicitConv<T>(cs, in);
   // A strided data gradient as per-phase table GEMMs (implicitStridedDataGrad), where the dy
   // planes' wide rows waste at most twice the work.
-  bool stridedData = false;
-  if (dx && cs.stride > 1 && implicitWeights) {
-    const StridedDataLayout L = stridedDataLayout(cs, in);
-    stridedData = L.wd <= 2 * ((in.w + cs.stride - 1) / cs.stride);
-  }
+  const StridedDataLayout stridedLayout =
+      dx && cs.stride > 1 && implicitWeights ? stridedDataLayout(cs, in) : StridedDataLayout{};
+  const bool stridedData = dx && cs.stride > 1 && implicitWeights &&
+                           stridedLayout.wd <= 2 * ((in.w + cs.stride - 1) / cs.stride);
   const std::size_t weightChunks = implicitWeights ? std::min<std::size_t>(in.n, kWeightGradChunks) : chunks;
   if (scratch.partial.size() < weightChunks * wSize) scratch.partial.resize(weightChunks * wSize);
   partial = scratch.partial.data();
   if (implicitData || stridedData) dx = nullptr;
-  // Stride-1 "same" convs with both gradients: one pass over the images (implicitSameGradients).
+  // Stride-1 "same" convs with both gradients: one pass over the images (implicitWeightGradChunks).
   const bool fused = implicitData && implicitWeights && fusedSameGradients(cs);
   if (fused) {
     flipWeights(cs, w, scratch.flippedWeight);
-    implicitSameGradients(cs, in, x, scratch.flippedWeight.data(), dy, dxFull, weightChunks, partial, scratch.cols,
-                          threads);
+    implicitWeightGradChunks(cs, in, x, dy, weightChunks, partial, scratch.cols, threads, scratch.flippedWeight.data(),
+                             dxFull);
   } else if (implicitWeights) {
     implicitWeightGradChunks(cs, in, x, dy, weightChunks, partial, scratch.cols, threads);
   }
@@ -596,7 +585,8 @@ void convBackward(const ConvShape& cs, const Shape& in, const T* x, const T* w, 
     implicitConvImages(flipped, Shape{cs.cout, in.n, cs.outH(in.h), cs.outW(in.w)}, dy, scratch.flippedWeight.data(),
                        dxFull, true, scratch.cols, threads);
   }
-  if (stridedData) implicitStridedDataGrad(cs, in, w, dy, dxFull, scratch.cols, scratch.flippedWeight, threads);
+  if (stridedData)
+    implicitStridedDataGrad(cs, in, stridedLayout, w, dy, dxFull, scratch.cols, scratch.flippedWeight, threads);
   if (db) {
     parallelFor(static_cast<std::size_t>(cs.cout), threads, [&](std::size_t c0, std::size_t c1, int) {
       for (std::size_t c = c0; c < c1; ++c) {

@@ -34,7 +34,7 @@ struct Case {
 // 3x3 at 32/16/8 (the ResNets' stages), 5 and 7 (elastic supernet), pad 0,
 // odd sizes, stride 2 and a 5x5 on a 5x5 image (im2col), 1x1 with and without
 // padding (padding past k-1: the data gradient cannot run implicitly), then
-// strided shapes (implicit on phase planes; their data gradient takes col2im).
+// strided shapes (implicit on phase planes, data gradients as per-phase GEMMs).
 const Case kCases[] = {{3, 16, 3, 1, 1, 32, 32, 2}, {16, 32, 3, 1, 1, 16, 16, 3}, {32, 8, 3, 1, 1, 8, 8, 3},
                        {5, 7, 5, 1, 2, 13, 11, 2},  {4, 6, 7, 1, 3, 14, 14, 2},  {3, 5, 3, 1, 0, 9, 10, 2},
                        {6, 4, 3, 2, 1, 15, 15, 3},  {5, 9, 1, 2, 0, 8, 8, 2},    {4, 4, 1, 1, 0, 7, 7, 2},
