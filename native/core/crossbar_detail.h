@@ -1,5 +1,6 @@
-// Helpers shared by the crossbar engine's translation units (crossbar.cc:
-// programming; crossbar_run.cc: runs). Internal: not part of the core API.
+// Helpers of the crossbar engine (crossbar.cc: programming; crossbar_run.cc's
+// quantizeCodes8 applies the same rounding lane by lane). Internal: not part of
+// the core API.
 #pragma once
 #include <cmath>
 

@@ -12,7 +12,6 @@
 #include <string>
 
 #include "crossbar.h"
-#include "crossbar_detail.h"
 #include "crossbar_noise.h"
 #include "error.h"
 #include "format.h"
@@ -25,7 +24,6 @@
 namespace nax {
 namespace {
 
-using crossbar_detail::roundHalfUp;
 using crossbar_noise::gaussianLanes;
 inline std::string num(double v) { return formatNumber(v); }
 
@@ -201,11 +199,11 @@ std::vector<float> digitTable(std::size_t cycles, int dacBits, double xMax, cons
   return table;
 }
 
-// DAC codes of 8 inputs, as buildDigits' scalar loop computes them (the same double divide, +0.5,
-// floor and clamp, so the same codes), written as vector code: GCC left that loop scalar
-// (a divide per input), which was about a third of a --quick evolve's crossbar time.
-// min(t, xMax) then truncation equals min(floor(t), xMax) for t >= 0 (and NaN gives xMax, as
-// `q < xMax ? q : xMax` does).
+// DAC codes of 8 inputs: u = min(roundHalfUp(|x| / inputLsb), xMax) in double (the CUDA
+// kernels' dacCode), sign in bit 31, written as vector code: GCC left the scalar loop scalar (a
+// divide per input), and buildDigits, mostly that loop, was 11% of a --quick evolve (perf).
+// min(t, xMax) then truncation equals min(floor(t), xMax) for t = |x| / inputLsb + 0.5 >= 0
+// (and NaN gives xMax, as `q < xMax ? q : xMax` does).
 inline void quantizeCodes8(const float* x, double inputLsb, double xMax, std::uint32_t* codes) {
   using F8 = simd::Vec<float, 8>;
   using D8 = simd::Vec<double, 8>;
@@ -248,15 +246,14 @@ void buildDigits(const float* inputs, std::size_t k, std::size_t b0, std::size_t
       for (std::size_t b = 0; b < sn; ++b) {
         const float* x = inputs + (b0 + s0 + b) * k + i0;
         std::uint32_t* cb = codes + b * kInputBlock;
-        if (in == kInputBlock) {
-          quantizeCodes8(x, inputLsb, xMax, cb);
-          quantizeCodes8(x + 8, inputLsb, xMax, cb + 8);
-          continue;
+        alignas(64) float tail[kInputBlock];  // a short last block, zero-padded (codes past `in` unread)
+        if (in < kInputBlock) {
+          std::memcpy(tail, x, sizeof(float) * in);
+          std::fill(tail + in, tail + kInputBlock, 0.0f);
+          x = tail;
         }
-        for (std::size_t ii = 0; ii < in; ++ii) {
-          const double q = roundHalfUp(std::fabs(static_cast<double>(x[ii])) / inputLsb);
-          cb[ii] = static_cast<std::uint32_t>(q < xMax ? q : xMax) | (x[ii] < 0 ? 0x80000000u : 0u);
-        }
+        quantizeCodes8(x, inputLsb, xMax, cb);
+        quantizeCodes8(x + 8, inputLsb, xMax, cb + 8);
       }
       for (std::size_t ii = 0; ii < in; ++ii) {
         const std::size_t i = i0 + ii;

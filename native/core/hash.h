@@ -29,21 +29,12 @@ NAX_HASH_FN uint64_t hashKey(uint64_t seed, uint64_t a, uint64_t b, uint64_t c) 
   return splitmix64(h ^ (c + 0xA54FF53A5F1D36F1ull));
 }
 
-// MurmurHash3's 32-bit finaliser, for a uint32_t or a GCC vector of them (one lane each).
-template <typename U>
-NAX_HASH_FN U fmix32(U h) {
-  h ^= h >> 16;
-  h *= 0x85EBCA6Bu;
-  h ^= h >> 13;
-  h *= 0xC2B2AE35u;
-  h ^= h >> 16;
-  return h;
-}
-
-// fmix32 without its final xorshift (h ^= h >> 16 leaves bits 16-31 as they are): the same upper
-// 16 bits, the lower 16 less mixed. The read-noise normals take their sign, binade and the top of
-// their mantissa from the upper bits, so only a normal's last few mantissa bits (below 2^-16 of
-// its tail probability) see the difference; two vector operations fewer per 16 draws.
+// MurmurHash3's 32-bit finaliser (fmix32) without its final xorshift, for a uint32_t or a GCC
+// vector of them (one lane each). That last step (h ^= h >> 16) leaves bits 16-31 as they are,
+// so the upper 16 bits are fmix32's and only the lower 16 are less mixed. The read-noise normals
+// take their sign, binade and the top of their mantissa from the upper bits, so only a normal's
+// last few mantissa bits (below 2^-16 of its tail probability) see the difference; two vector
+// operations fewer per 16 draws.
 template <typename U>
 NAX_HASH_FN U fmix32High(U h) {
   h ^= h >> 16;
