@@ -126,8 +126,11 @@ class Net {
   const T* perturb(Node& node, const T* w, std::size_t count);
   void forwardNode(Node& node, bool trainMode, bool updateStats, double momentumOverride);
   void backwardNode(Node& node, bool wantInputGrad);
+  void settleGrad(int idx);
+  T* gradTarget(int idx, bool canOverwrite, bool& overwrite);
 
   std::vector<Node> nodes_;
+  std::vector<char> fresh_;  // backward: node i's gradient not yet written (reads as zero)
   std::vector<ParamInfo> info_;
   std::vector<std::vector<T>> values_, grads_, velocity_;
   int inC_, inH_, inW_, classes_ = 0, n_ = 0, threads_;

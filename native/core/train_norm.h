@@ -18,11 +18,12 @@ template <typename T>
 void batchNormInfer(const Shape& s, const T* x, const T* gamma, const T* beta, const T* runMean, const T* runVar,
                     double eps, T* y, int threads, bool relu = false);
 
-// Backward of batchNormTrain: dx += ..., dgamma/dbeta overwritten. With a
-// fused ReLU, reluOut is its output: dy counts only where reluOut > 0.
+// Backward of batchNormTrain: dx += ... (overwrite: dx = ..., its old contents unread),
+// dgamma/dbeta overwritten. With a fused ReLU, reluOut is its output: dy counts only where
+// reluOut > 0.
 template <typename T>
 void batchNormBackward(const Shape& s, const T* x, const T* gamma, const T* saveMean, const T* saveInvStd, const T* dy,
-                       T* dx, T* dgamma, T* dbeta, int threads, const T* reluOut = nullptr);
+                       T* dx, T* dgamma, T* dbeta, int threads, const T* reluOut = nullptr, bool overwrite = false);
 
 // Backward of batchNormInfer (fixed statistics), for fine-tuning in eval mode.
 template <typename T>

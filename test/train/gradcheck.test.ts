@@ -106,6 +106,15 @@ describe('finite-difference gradient checks (float64)', () => {
   test('relu', () => {
     check([{ op: 'input', inputs: [] }, { op: 'relu', inputs: [0] }, ...head(1)], [2, 5, 5]);
   });
+  test('an add of one tensor to itself, and a branch no op reads (gradients are cleared lazily)', () => {
+    // The add's first input overwrites the conv's fresh gradient and its second adds to it; the
+    // unread conv's gradient reads as zero. check() calls gradients() many times on one net, so
+    // a buffer that kept a previous call's values would show.
+    check([
+      { op: 'input', inputs: [] }, { op: 'conv', inputs: [0], channels: 2, kernel: 3, pad: 1 }, { op: 'add', inputs: [1, 1] },
+      { op: 'conv', inputs: [0], channels: 2, kernel: 1 }, { op: 'relu', inputs: [2] }, ...head(4),
+    ], [2, 5, 5]);
+  });
   test('residual add (input used twice)', () => {
     check([{ op: 'input', inputs: [] }, { op: 'conv', inputs: [0], channels: 2, kernel: 3, pad: 1 }, { op: 'add', inputs: [1, 0] }, ...head(2)], [2, 5, 5]);
   });
