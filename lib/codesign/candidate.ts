@@ -239,6 +239,13 @@ export class CandidateEvaluator {
     };
   }
 
+  /** EDAP of one genome from the cost model alone (no crossbar run): what the cost-greedy seed descends on. */
+  async edap(genome: Genome): Promise<number> {
+    const sub = await this.prepare(genome);
+    const plan = this.plan(sub, genomeMapping(this.options.layout.space, genome, this.options.device));
+    return (await this.cost(sub, plan)).total.edap;
+  }
+
   /** The images calibrating input scales, also the calibration set of calibrated ADC ranges. */
   private calibrationSet(): { images: Float32Array; count: number; shape: readonly number[] } {
     const cal = this.labelled(this.options.calibration);

@@ -31,6 +31,7 @@ import { chooseModel, scalarizedPick, type ChosenModel } from './choose';
 import { runEvolution, type Candidate, type EvolutionResult } from '../search/evolution';
 import { writeFileAtomic } from '../search/checkpoint';
 import { genomeMapping, homogeneousGenome, subnetKernels, type CandidateResult, type GenomeLayout } from './candidate';
+import { costGreedySeed } from './cost-seed';
 import { imageSet, imageSetHash, loadTrainSplit, searchEvaluator, searchNetwork, searchSplits, type SearchSplits } from './search-inputs';
 import { publishRunInputs, type CandidatePayload } from './worker';
 import { probeQueue, resolveQueueConnection, QueueCoordinator, type QueueOptions, type QueueRunStats } from '../queue';
@@ -272,6 +273,20 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
   /** Validation images of a screening rung (undefined: all of them). */
   const screeningImages = (fidelity: number): number | undefined => (fidelity < 1 ? Math.max(1, Math.round(fidelity * validationSet.count)) : undefined);
   const baselineGenomes = config.crossbars.map((x) => homogeneousGenome(layout.space, x, smallestKernel));
+  // The cost-greedy seed (cost-seed.ts) joins the baselines in generation 0 when it differs from them.
+  const seedStarted = Date.now();
+  const costSeed = await costGreedySeed(layout.space, baselineGenomes, (g) => evaluator.edap(g), { signal }).catch((err) => {
+    if ((err as NaxError).code === ErrorCodes.cancelled) checkAbort('the cost-greedy seed');
+    throw err;
+  });
+  timings.costSeedSeconds = (Date.now() - seedStarted) / 1000;
+  const costSeedKey = genomeKey(costSeed.genome);
+  const costSeedIsNew = !baselineGenomes.some((g) => genomeKey(g) === costSeedKey);
+  const initialGenomes = costSeedIsNew ? [...baselineGenomes, costSeed.genome] : baselineGenomes;
+  log(
+    `cost-greedy seed: ${costSeedIsNew ? costSeedKey : `${costSeedKey} (a baseline: no single-layer change lowers its EDAP)`}, EDAP ${costSeed.edap.toExponential(3)}, ` +
+      `${(100 * (1 - costSeed.edap / costSeed.startEdap)).toFixed(1)}% below ${genomeKey(costSeed.start)} (${costSeed.probes} cost-model probes, ${timings.costSeedSeconds.toFixed(1)} s)`,
+  );
   const generationTotal = config.population;
   const candidateSeconds: Record<string, number> = {};
   eta.remainingCandidates = config.population * (config.generations + 1);
@@ -347,7 +362,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     population: config.population,
     generations: config.generations,
     seed: config.seed,
-    initialGenomes: baselineGenomes,
+    initialGenomes,
     evaluationChunk: 1,
     concurrency: coordinator ? Infinity : 1,
     signal,
@@ -559,6 +574,7 @@ export async function evolve(options: EvolveOptions = {}): Promise<EvolveResults
     subnetKernels: (g) => subnetKernels(layout, g),
     timings: { ...timings, candidateSeconds, evaluatedThisRun: evaluatedNow, ...(queueStats ? { queue: queueStats } : {}) },
     resumed: !!resume,
+    costSeed,
   });
   log(`test split, ${chips} chip(s): chosen ${(100 * results.claims.chosenAccuracy).toFixed(2)}% vs ${results.claims.bestBaseline} ${(100 * results.claims.bestBaselineAccuracy).toFixed(2)}%; ${describeAccuracyComparison(results.claims.accuracyComparison)}`);
   if (write !== false) {

@@ -5,9 +5,10 @@
  */
 import { type InputActivitySummary, type NetworkCost, inputActivitySummary } from '../hardware';
 import type { NetworkSpec, EpochRecord } from '../train';
-import { genomeCols, type AdcGeneValue, type Genome } from '../search/genome';
+import { genomeCols, genomeKey, type AdcGeneValue, type Genome } from '../search/genome';
 import type { Candidate, EvolutionResult, ScreeningStats } from '../search/evolution';
 import type { LayerSensitivity } from './layer-sensitivity';
+import type { CostSeed } from './cost-seed';
 import type { ChosenModel } from './choose';
 import type { CandidateResult, GenomeLayout } from './candidate';
 import type { CrossbarMapping, CrossbarPlan } from '../plan';
@@ -190,6 +191,11 @@ export interface EvolveResults {
     finalPopulation: string[];
     /** Full simulations run, the ones the screen and the predictor saved, and the cost in full-simulation equivalents. */
     screening: ScreeningStats;
+    /**
+     * The cost-greedy seed placed in generation 0 beside the baselines: coordinate descent on EDAP
+     * from the cheapest baseline (`inInitialPopulation` false when it ended on a baseline).
+     */
+    costSeed?: { key: string; edap: number; start: string; startEdap: number; probes: number; passes: number; inInitialPopulation: boolean };
   };
   baselines: ResultModel[];
   chosen: {
@@ -310,6 +316,8 @@ export interface BuildResultsInput {
   timings: Record<string, unknown>;
   resumed: boolean;
   sensitivity?: LayerSensitivity;
+  /** The cost-greedy seed of generation 0 (cost-seed.ts). */
+  costSeed?: CostSeed;
 }
 
 export function buildResults(input: BuildResultsInput): EvolveResults {
@@ -365,6 +373,15 @@ export function buildResults(input: BuildResultsInput): EvolveResults {
       front: front.map((c) => c.key),
       finalPopulation: evolution.population.map((c) => c.key),
       screening: evolution.screening,
+      ...(input.costSeed
+        ? {
+            costSeed: {
+              key: genomeKey(input.costSeed.genome), edap: input.costSeed.edap, start: genomeKey(input.costSeed.start), startEdap: input.costSeed.startEdap,
+              probes: input.costSeed.probes, passes: input.costSeed.passes,
+              inInitialPopulation: !baselines.some((b) => b.key === genomeKey(input.costSeed!.genome)),
+            },
+          }
+        : {}),
     },
     baselines: baselineModels,
     chosen: {

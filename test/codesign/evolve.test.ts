@@ -95,6 +95,17 @@ describe('evolve (tiny end-to-end)', () => {
       expect(b.crossbarSizes).toHaveLength(1);
       expect(b.layers.filter((l) => l.searchableKernel).every((l) => l.kernel === 3)).toBe(true);
     }
+    // The cost-greedy seed: no more EDAP than the cheapest baseline, arrays no larger than its, and
+    // scored in generation 0 when it is not a baseline itself.
+    const seed = saved.search.costSeed!;
+    expect(keys).toContain(seed.start);
+    expect(seed.edap).toBeLessThanOrEqual(seed.startEdap);
+    expect(seed.startEdap).toBe(Math.min(...saved.search.candidates.filter((c) => saved.baselines.some((b) => b.key === c.key)).map((c) => c.result.edap)));
+    expect(seed.inInitialPopulation).toBe(seed.key !== seed.start);
+    const seedCandidate = saved.search.candidates.find((c) => c.key === seed.key)!;
+    expect(seedCandidate.generation).toBe(0);
+    const startGenome = saved.search.candidates.find((c) => c.key === seed.start)!.genome;
+    seedCandidate.genome.crossbars.forEach((x, i) => expect(x).toBeLessThanOrEqual(startGenome.crossbars[i]));
     const front = saved.search.front.map((k) => saved.search.candidates.find((c) => c.key === k)!.result);
     for (const a of front)
       for (const c of saved.search.candidates)
