@@ -38,26 +38,43 @@ void CrossbarLayer::runIdeal(const float* inputs, std::size_t batch, float* out)
 
 namespace {
 // Checks the inputs; returns max |x| and whether any is negative.
-void scanInputs(const float* inputs, std::size_t count, double* maxAbs, bool* anyNegative) {
-  // Branch-free so it vectorises (it reads every im2row'd input once per run): a float max of
-  // |x| (exact), whether any x < 0, and whether any |x| is not finite; the failing index is
-  // searched for only then.
-  float m = 0.0f;
-  bool negative = false, bad = false;
-  constexpr float kFloatMax = std::numeric_limits<float>::max();
-  for (std::size_t i = 0; i < count; ++i) {
-    const float x = inputs[i], a = std::fabs(x);
-    m = a > m ? a : m;
-    negative |= x < 0;
-    bad |= !(a <= kFloatMax);
-  }
-  if (bad)
+// On the float's bit pattern u, as two unsigned max reductions that vectorise (gcc 12 kept the
+// earlier float max with bool |= comparisons scalar: 1.8 ms for a 4096 x 576 batch, a third of
+// a CUDA run's wall time): max(u & 0x7fffffff) is the bit pattern of max |x| for finite values
+// and >= 0x7f800000 when some x is infinite or NaN; max(u) > 0x80000000 exactly when some x is
+// negative and non-zero (x < 0; -0 is not), or a negative NaN, which the first already flags.
+// Split over the pool's threads for large batches; max is exact, so the result does not
+// depend on the thread count.
+void scanInputs(const float* inputs, std::size_t count, int threads, double* maxAbs, bool* anyNegative) {
+  constexpr std::size_t kPerWorker = std::size_t(1) << 17;
+  const std::size_t workers = std::max<std::size_t>(1, std::min<std::size_t>(64, count / kPerWorker));
+  std::uint32_t absMax[64] = {}, rawMax[64] = {};
+  parallelFor(workers, std::min<int>(resolveThreads(threads), static_cast<int>(workers)),
+              [&](std::size_t w0, std::size_t w1, int) {
+                for (std::size_t w = w0; w < w1; ++w) {
+                  const std::size_t begin = count * w / workers, end = count * (w + 1) / workers;
+                  std::uint32_t a = 0, r = 0;
+                  for (std::size_t i = begin; i < end; ++i) {
+                    std::uint32_t u;
+                    std::memcpy(&u, inputs + i, sizeof(u));
+                    const std::uint32_t m = u & 0x7fffffffu;
+                    a = m > a ? m : a;
+                    r = u > r ? u : r;
+                  }
+                  absMax[w] = a;
+                  rawMax[w] = r;
+                }
+              });
+  const std::uint32_t a = *std::max_element(absMax, absMax + workers), r = *std::max_element(rawMax, rawMax + workers);
+  if (a >= 0x7f800000u)
     for (std::size_t i = 0; i < count; ++i)
       if (!std::isfinite(inputs[i]))
         throw Error(codes::kInvalidArgument, "expected a finite number for inputs[" + std::to_string(i) + "], got " +
                                                  num(inputs[i]));
+  float m;
+  std::memcpy(&m, &a, sizeof(m));
   *maxAbs = m;
-  *anyNegative = negative;
+  *anyNegative = r > 0x80000000u;
 }
 }  // namespace
 
@@ -70,7 +87,7 @@ void CrossbarLayer::run(const float* inputs, std::size_t batch, float* out) {
   if (batch == 0) return;
   double maxAbs = 0;
   bool anyNegative = false;
-  scanInputs(inputs, batch * k_, &maxAbs, &anyNegative);
+  scanInputs(inputs, batch * k_, config_.threads, &maxAbs, &anyNegative);
   if (config_.ideal) {
     runIdeal(inputs, batch, out);
     return;
@@ -154,7 +171,7 @@ void CrossbarLayer::calibrateAdcAccumulate(const float* inputs, std::size_t batc
   if (batch == 0 || config_.ideal) return;
   double maxAbs = 0;
   bool anyNegative = false;
-  scanInputs(inputs, batch * k_, &maxAbs, &anyNegative);
+  scanInputs(inputs, batch * k_, config_.threads, &maxAbs, &anyNegative);
   double scale = config_.inputScale;
   if (!(scale > 0)) {
     std::lock_guard<std::mutex> lock(calibrationMutex_);

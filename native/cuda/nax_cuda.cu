@@ -12,9 +12,12 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <vector>
@@ -101,12 +104,14 @@ __global__ void buildDigitsKernel(const float* __restrict inputs, size_t k, size
   for (size_t c = 0; c < cycles; ++c) d[c] = levels[(u >> (c * dacBits)) & mask];
 }
 
-__global__ void markNegativeKernel(const float* __restrict inputs, size_t k, size_t count, char* __restrict hasNegative) {
-  const size_t b = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
-  if (b >= count) return;
-  char any = 0;
-  for (size_t i = 0; i < k; ++i) any |= inputs[b * k + i] < 0;
-  hasNegative[b] = any;
+// One block per sample, its threads striding over the sample's k inputs (coalesced reads; a
+// thread per sample walking its whole row took 54 us of a 6 ms run on the H200).
+__global__ void markNegativeKernel(const float* __restrict inputs, size_t k, char* __restrict hasNegative) {
+  const size_t b = blockIdx.x;
+  int any = 0;
+  for (size_t i = threadIdx.x; i < k; i += blockDim.x) any |= inputs[b * k + i] < 0;
+  any = __syncthreads_or(any);
+  if (threadIdx.x == 0) hasNegative[b] = static_cast<char>(any);
 }
 
 // Row sums of one tile's digits in double, in row order (crossbar_run.cc digitalOffsets).
@@ -245,10 +250,21 @@ __global__ void squareKernel(const float* __restrict d, size_t count, float* __r
   if (i < count) sq[i] = d[i] * d[i];
 }
 
+// Per-run device scratch, kept with the layer and grown only, so a run costs no cudaMalloc /
+// cudaFree pair per buffer (on the H200 the first version spent most of a 64x64 run there).
+// One run at a time per layer: the mutex serialises callers that share a layer.
+struct CrossbarScratch {
+  DeviceBuffer<float> dIn, digits, squares, offset, offsetCode, cycleScale, columnSum, dOut;
+  DeviceBuffer<double> segmentScale, total;
+  DeviceBuffer<char> hasNegative;
+};
+
 struct CrossbarHandle {
   NaxCudaCrossbarShape shape;
   DeviceBuffer<float> effective, noiseSquares, levels;
   DeviceBuffer<double> weightScale;
+  std::mutex lock;
+  CrossbarScratch scratch;
 };
 
 // Samples per GPU chunk: bounds the digit planes (k x passes*cycles*chunk floats) to ~256 MB.
@@ -257,25 +273,75 @@ size_t gpuChunk(const NaxCudaCrossbarShape& s, int passes, size_t batch) {
   return std::max<size_t>(1, std::min(batch, (size_t(64) << 20) / perSample));
 }
 
+// NAX_CUDA_TRACE=1: each crossbar run prints its phases (upload, kernels, download; CUDA
+// events) to stderr, to see where a run's time goes without a profiler.
+struct PhaseTrace {
+  bool on = [] {
+    const char* v = std::getenv("NAX_CUDA_TRACE");
+    return v && *v && *v != '0';
+  }();
+  cudaEvent_t ev[8] = {};
+  int n = 0;
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  PhaseTrace() {
+    if (on)
+      for (auto& e : ev) cudaEventCreate(&e);
+  }
+  ~PhaseTrace() {
+    if (on)
+      for (auto& e : ev) cudaEventDestroy(e);
+  }
+  void mark() {
+    if (on && n < 8) cudaEventRecord(ev[n++]);
+  }
+  void print(const char* what) {
+    if (!on || n < 2) return;
+    cudaEventSynchronize(ev[n - 1]);
+    std::fprintf(stderr, "nax_cuda trace %s:", what);
+    for (int i = 1; i < n; ++i) {
+      float ms = 0;
+      cudaEventElapsedTime(&ms, ev[i - 1], ev[i]);
+      std::fprintf(stderr, " %.3f", ms);
+    }
+    std::fprintf(stderr, " ms (this call %.3f ms)\n",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() * 1e3);
+  }
+};
+
 void runCrossbar(CrossbarHandle& h, const NaxCudaCrossbarRun& run, const float* inputs, float* out) {
+  PhaseTrace trace;
   const NaxCudaCrossbarShape& s = h.shape;
   const size_t chunk = gpuChunk(s, run.passes, run.batch);
   const size_t mMax = run.passes * s.cycles * chunk;
-  DeviceBuffer<float> dIn(chunk * s.k), digits(s.k * mMax), squares(run.noise == 2 && s.dacBits > 1 ? s.k * mMax : 0);
-  DeviceBuffer<float> offset(mMax), offsetCode(mMax), cycleScale(s.cycles), columnSum(run.passes * chunk * s.width);
-  DeviceBuffer<float> dOut(chunk * s.n);
-  DeviceBuffer<double> segmentScale(s.segments), total(run.passes * chunk * s.n);
-  DeviceBuffer<char> hasNegative(chunk);
+  std::lock_guard<std::mutex> guard(h.lock);
+  CrossbarScratch& w = h.scratch;
+  w.dIn.resize(chunk * s.k);
+  w.digits.resize(s.k * mMax);
+  w.squares.resize(run.noise == 2 && s.dacBits > 1 ? s.k * mMax : 0);
+  w.offset.resize(mMax);
+  w.offsetCode.resize(mMax);
+  w.cycleScale.resize(s.cycles);
+  w.columnSum.resize(run.passes * chunk * s.width);
+  w.dOut.resize(chunk * s.n);
+  w.segmentScale.resize(s.segments);
+  w.total.resize(run.passes * chunk * s.n);
+  w.hasNegative.resize(chunk);
+  DeviceBuffer<float>&dIn = w.dIn, &digits = w.digits, &squares = w.squares, &offset = w.offset,
+                     &offsetCode = w.offsetCode, &cycleScale = w.cycleScale, &columnSum = w.columnSum, &dOut = w.dOut;
+  DeviceBuffer<double>&segmentScale = w.segmentScale, &total = w.total;
+  DeviceBuffer<char>& hasNegative = w.hasNegative;
   cycleScale.upload(run.cycleScale, s.cycles);
   segmentScale.upload(run.segmentScale, s.segments);
   for (size_t b0 = 0; b0 < run.batch; b0 += chunk) {
     const size_t count = std::min(chunk, run.batch - b0), m = run.passes * s.cycles * count;
+    trace.mark();
     dIn.upload(inputs + b0 * s.k, count * s.k);
+    trace.mark();
     buildDigitsKernel<<<blocksFor(s.k * count * run.passes, 256), 256>>>(dIn.ptr, s.k, count, run.passes, s.cycles,
                                                                          s.dacBits, run.inputLsb, run.xMax,
                                                                          h.levels.ptr, digits.ptr, m);
     checkLaunch("buildDigits");
-    markNegativeKernel<<<blocksFor(count, 128), 128>>>(dIn.ptr, s.k, count, hasNegative.ptr);
+    markNegativeKernel<<<static_cast<unsigned>(count), 128>>>(dIn.ptr, s.k, hasNegative.ptr);
     checkLaunch("markNegative");
     const float* sq = nullptr;
     if (run.noise == 2) {
@@ -315,9 +381,12 @@ void runCrossbar(CrossbarHandle& h, const NaxCudaCrossbarRun& run, const float* 
     writeOutputsKernel<<<blocksFor(count * s.n, 256), 256>>>(total.ptr, count, s.n, run.passes, run.inputLsb,
                                                              h.weightScale.ptr, dOut.ptr);
     checkLaunch("writeOutputs");
+    trace.mark();
     dOut.download(out + b0 * s.n, count * s.n);
+    trace.mark();
   }
   check(cudaDeviceSynchronize(), "crossbar run");
+  trace.print("upload, kernels, download");
 }
 
 // ---------------------------------------------------------------- training convolutions
@@ -484,12 +553,32 @@ void checkShape(const NaxCudaConvShape& s) {
     throw CudaError{"invalid conv shape"};
 }
 
+// Device buffers of the training convolutions, grown only and shared by every call of one
+// element type (a training step calls them per layer; a cudaMalloc/cudaFree pair per tensor
+// per call cost more than the GEMMs). Calls are serialised on its mutex. Never freed: it lives
+// as long as the process, and freeing after the CUDA runtime has shut down would fail.
+template <typename T>
+struct ConvWorkspace {
+  std::mutex lock;
+  DeviceBuffer<T> x, w, bias, y, dy, dx, dw, partial;
+  static ConvWorkspace& get() {
+    static ConvWorkspace* one = new ConvWorkspace;
+    return *one;
+  }
+};
+
 template <typename T>
 void convForward(const NaxCudaConvShape& s, const T* x, const T* w, const T* bias, T* y) {
   checkShape(s);
   const ConvGeom g(s);
   const size_t xCount = static_cast<size_t>(s.cin) * s.n * g.plane, yCount = static_cast<size_t>(s.cout) * g.NP;
-  DeviceBuffer<T> dx(xCount), dw(g.K * s.cout), db(bias ? s.cout : 0), dy(yCount);
+  ConvWorkspace<T>& ws = ConvWorkspace<T>::get();
+  std::lock_guard<std::mutex> guard(ws.lock);
+  ws.x.resize(xCount);
+  ws.w.resize(g.K * s.cout);
+  ws.bias.resize(bias ? s.cout : 0);
+  ws.y.resize(yCount);
+  DeviceBuffer<T>&dx = ws.x, &dw = ws.w, &db = ws.bias, &dy = ws.y;
   dx.upload(x, xCount);
   dw.upload(w, g.K * s.cout);
   if (bias) db.upload(bias, s.cout);
@@ -504,14 +593,26 @@ void convBackward(const NaxCudaConvShape& s, const T* x, const T* w, const T* dy
   const ConvGeom g(s);
   const size_t xCount = static_cast<size_t>(s.cin) * s.n * g.plane, yCount = static_cast<size_t>(s.cout) * g.NP;
   const size_t wCount = g.K * s.cout;
-  DeviceBuffer<T> dX(xCount), dW(wCount), dY(yCount), dDx(dxHost ? xCount : 0), dDw(wCount), dDb(dbHost ? s.cout : 0);
+  ConvWorkspace<T>& ws = ConvWorkspace<T>::get();
+  std::lock_guard<std::mutex> guard(ws.lock);
+  ws.x.resize(xCount);
+  ws.w.resize(wCount);
+  ws.dy.resize(yCount);
+  ws.dx.resize(dxHost ? xCount : 0);
+  ws.dw.resize(wCount);
+  ws.bias.resize(dbHost ? s.cout : 0);
+  DeviceBuffer<T>&dX = ws.x, &dW = ws.w, &dY = ws.dy, &dDx = ws.dx, &dDw = ws.dw, &dDb = ws.bias;
   dX.upload(x, xCount);
   dW.upload(w, wCount);
   dY.upload(dyHost, yCount);
   // Weight gradient: reduction over N*P split into a fixed number of chunks (shape-only), each
   // chunk's partial written by its own blocks, then summed in chunk order.
-  const unsigned splits = static_cast<unsigned>(std::min<size_t>(64, std::max<size_t>(1, g.NP / 4096)));
-  DeviceBuffer<T> partial(static_cast<size_t>(splits) * wCount);
+  // About 512 reduction columns per chunk, at most 1024 chunks: enough blocks to fill the GPU
+  // when cout and the patch are small (16 x 144 at ResNet-20's first stage is 3 output tiles;
+  // at NP / 4096 chunks that gemm ran 96 blocks on 132 SMs, 1.17 ms on the H200).
+  const unsigned splits = static_cast<unsigned>(std::min<size_t>(1024, std::max<size_t>(1, g.NP / 512)));
+  ws.partial.resize(static_cast<size_t>(splits) * wCount);
+  DeviceBuffer<T>& partial = ws.partial;
   launchGemm<T>(s.cout, g.K, g.NP, splits, RowMajor<T>{dY.ptr, g.NP}, PatchLoadT<T>{PatchLoad<T>{dX.ptr, g}},
                 StorePartial<T>{partial.ptr, g.K, wCount});
   sumPartialsKernel<T><<<blocksFor(wCount, 256), 256>>>(partial.ptr, splits, wCount, dDw.ptr);

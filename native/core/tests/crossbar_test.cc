@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "check.h"
@@ -144,6 +146,49 @@ TEST_CASE("a lossless ADC reproduces the quantized integer result exactly (fused
       mismatches += got[e] != want[e];
     }
     CHECK_EQ(mismatches, 0u);
+  }
+}
+
+TEST_CASE("the input scan over a large batch: max |x|, the negative pass, non-finite inputs named by index") {
+  // 3000 x 64 inputs: several scan workers (2^17 inputs each) at 1, 2 and 4 threads.
+  const std::size_t k = 64, n = 3, batch = 3000;
+  const auto w = randomFloats(k * n, 41, -1, 1);
+  for (int threads : {1, 2, 4}) {
+    nax::CrossbarConfig c = baseConfig(64, 64, 2, 8, 8, 1);
+    c.threads = threads;
+    auto x = randomFloats(batch * k, 42, 0, 1);
+    for (std::size_t i = 0; i < batch * k; i += 7) x[i] = -0.0f;  // -0 is not negative: one pass
+    const std::size_t late = batch * k - 5;
+    x[late] = 1.75f;  // max |x| in the last worker's range
+    {
+      nax::CrossbarConfig latch = c;
+      latch.inputScale = 0;  // latched from this run's max |x|
+      nax::CrossbarLayer layer(w.data(), k, n, latch);
+      std::vector<float> out(batch * n);
+      layer.run(x.data(), batch, out.data());
+      CHECK_EQ(layer.inputScale(), 1.75);
+    }
+    // One negative input deep in the batch must get its negative pass: the lossless result.
+    c.inputScale = 2.0;
+    x[late - 100] = -0.625f;
+    const auto got = runLayer(w, k, n, c, x, batch);
+    const auto want = losslessReference(x, batch, w, k, n, c);
+    std::size_t mismatches = 0;
+    for (std::size_t e = 0; e < got.size(); ++e) mismatches += got[e] != want[e];
+    CHECK_EQ(mismatches, 0u);
+    for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                      -std::numeric_limits<float>::infinity()}) {
+      auto y = x;
+      y[late - 1] = bad;
+      bool named = false;
+      try {
+        runLayer(w, k, n, c, y, batch);
+      } catch (const nax::Error& e) {
+        named = e.code() == nax::codes::kInvalidArgument &&
+                std::string(e.what()).find("inputs[" + std::to_string(late - 1) + "]") != std::string::npos;
+      }
+      CHECK(named);
+    }
   }
 }
 

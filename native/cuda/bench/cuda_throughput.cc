@@ -3,10 +3,12 @@
 // 2-bit cells, lossless ADC, read noise on) and the training convolutions of a ResNet-20
 // 3x3 layer (16 -> 16 channels, 32x32, batch 128). GPU times include the host <-> device copies
 // every call makes. Best of a few repeats; a rough figure, not a benchmark suite.
+//   cuda_throughput [cpu-threads]   (default 0: every core; e.g. 2 to compare with a small machine)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <vector>
 
@@ -18,6 +20,8 @@
 #include "train_conv_cuda.h"
 
 namespace {
+
+int cpuThreads = 0;
 
 double bestSeconds(int repeats, const std::function<void()>& fn) {
   fn();  // warm-up (GPU upload, thread pool start)
@@ -53,6 +57,7 @@ void crossbar(int rows) {
   c.inputScale = 1;
   c.readNoise = 0.5;
   c.seed = 1;
+  c.threads = cpuThreads;
   const auto w = uniform(k * n, 1, -1, 1), x = uniform(batch * k, 2, 0, 1);
   nax::CrossbarConfig g = c;
   g.accelerator = nax::Accelerator::kCuda;
@@ -62,7 +67,7 @@ void crossbar(int rows) {
   const double tg = bestSeconds(5, [&] { gpu.run(x.data(), batch, y.data()); });
   const double macs = static_cast<double>(batch) * 8 /*cycles*/ * k * (2 * 4 /*slices x G+-*/) * n;
   std::printf("crossbar run %dx%d, K %zu N %zu batch %zu: cpu %.1f ms (%.1f GMAC/s, %d threads), gpu %.1f ms (%.1f GMAC/s), %.1fx\n",
-              rows, rows, k, n, batch, tc * 1e3, macs / tc * 1e-9, nax::resolveThreads(0), tg * 1e3, macs / tg * 1e-9,
+              rows, rows, k, n, batch, tc * 1e3, macs / tc * 1e-9, nax::resolveThreads(cpuThreads), tg * 1e3, macs / tg * 1e-9,
               tc / tg);
 }
 
@@ -74,23 +79,24 @@ void conv() {
   std::vector<float> y(16 * P * 128), dx(xCount), dw(w.size()), db(16);
   nax::train::ConvScratch<float> scratch;
   const double flops = 2.0 * cs.cout * cs.patch() * P * in.n;
-  const double fc = bestSeconds(3, [&] { nax::train::convForward<float>(cs, in, x.data(), w.data(), nullptr, y.data(), scratch, 0); });
+  const double fc = bestSeconds(3, [&] { nax::train::convForward<float>(cs, in, x.data(), w.data(), nullptr, y.data(), scratch, cpuThreads); });
   const double fg = bestSeconds(5, [&] { nax::train::convForwardCuda<float>(cs, in, x.data(), w.data(), nullptr, y.data()); });
   const double bc = bestSeconds(3, [&] {
-    nax::train::convBackward(cs, in, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), scratch, 0);
+    nax::train::convBackward(cs, in, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), scratch, cpuThreads);
   });
   const double bg = bestSeconds(5, [&] {
     nax::train::convBackwardCuda(cs, in, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data());
   });
-  std::printf("conv 3x3 16->16 32x32 batch 128 forward: cpu %.1f ms (%.1f GFLOP/s), gpu %.1f ms (%.1f GFLOP/s), %.1fx\n",
-              fc * 1e3, flops / fc * 1e-9, fg * 1e3, flops / fg * 1e-9, fc / fg);
+  std::printf("conv (cpu %d threads) 3x3 16->16 32x32 batch 128 forward: cpu %.1f ms (%.1f GFLOP/s), gpu %.1f ms (%.1f GFLOP/s), %.1fx\n",
+              nax::resolveThreads(cpuThreads), fc * 1e3, flops / fc * 1e-9, fg * 1e3, flops / fg * 1e-9, fc / fg);
   std::printf("conv 3x3 16->16 32x32 batch 128 backward (dx, dw, db): cpu %.1f ms (%.1f GFLOP/s), gpu %.1f ms (%.1f GFLOP/s), %.1fx\n",
               bc * 1e3, 2 * flops / bc * 1e-9, bg * 1e3, 2 * flops / bg * 1e-9, bc / bg);
 }
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1) cpuThreads = std::atoi(argv[1]);
   const auto& s = nax::cuda::status();
   if (!s.available) {
     std::printf("cuda_throughput skipped: cuda: not available (%s)\n", s.reason.c_str());
