@@ -119,10 +119,13 @@ export interface AccuracyComparison {
   pairedT: PairedTTest;
   mcnemar: McNemarTest;
   /**
-   * Which test decides the claims: the paired t-test with two or more chips (chip-to-chip spread
-   * is the variance a user's chip sees), McNemar's test with one chip (no spread to test against).
+   * Which test decides the claims: the paired t-test with PAIRED_T_MIN_CHIPS or more chips
+   * (chip-to-chip spread is the variance a user's chip sees), McNemar's test with one chip (no
+   * spread to test against), and both with 2 to PAIRED_T_MIN_CHIPS - 1 chips, where the t-test has
+   * 1-3 degrees of freedom (critical t 12.7 at df = 1) and on its own would call almost any deficit
+   * "not significant": then a claim holds only when both tests grant it.
    */
-  decidedBy: 'paired-t' | 'mcnemar';
+  decidedBy: 'paired-t' | 'mcnemar' | 'both';
   rule: string;
 }
 
@@ -136,10 +139,10 @@ export interface EvolveClaims {
   /**
    * The chosen model is not significantly less accurate than the best baseline (comparison.rule):
    * the paired 95% CI of the mean per-chip difference reaches 0 or above; with one chip, McNemar's
-   * exact test does not find it worse at p < 0.05.
+   * exact test does not find it worse at p < 0.05; with 2-4 chips, both.
    */
   accuracyAtLeastBaseline: boolean;
-  /** The chosen model is significantly more accurate: the paired 95% CI lies above 0 (one chip: McNemar p < 0.05, in its favour). */
+  /** The chosen model is significantly more accurate: the paired 95% CI lies above 0 (one chip: McNemar p < 0.05, in its favour; 2-4 chips: both). */
   accuracySignificantlyHigher: boolean;
   /** The tests behind both accuracy claims, with their numbers. */
   accuracyComparison: AccuracyComparison;
@@ -162,7 +165,7 @@ export interface HeadlineChecks {
   /** Chosen non-ideal test accuracy above the best homogeneous baseline's, significant at 95% by the paired test (same images, same chips). */
   accuracySignificantlyHigher: {
     holds: boolean; chosen: number; baseline: number; meanDifference: number;
-    ci95: [number, number] | null; p: number | null; test: 'paired-t' | 'mcnemar'; chips: number; images: number;
+    ci95: [number, number] | null; p: number | null; test: 'paired-t' | 'mcnemar' | 'both'; chips: number; images: number;
   };
   /** EDAP at least 17% below that baseline's. */
   edapAtLeast17PercentLower: { holds: boolean; reduction: number; chosenEdap: number; baselineEdap: number };
@@ -256,16 +259,26 @@ function resultModel(m: FinalModel, layout: GenomeLayout): ResultModel {
   };
 }
 
+/**
+ * Chips from which the paired t-test alone decides (df >= 4, critical t 2.78); with fewer, McNemar's
+ * test must agree (AccuracyComparison.decidedBy).
+ */
+export const PAIRED_T_MIN_CHIPS = 5;
+
 /** The paired comparison of two final models scored on the same test images and chips. */
 export function compareAccuracy(chosen: FinalModel, baseline: FinalModel): AccuracyComparison {
   const chips = chosen.test.chips.chips;
   const pairedT = pairedTTest(chosen.test.chips.accuracies, baseline.test.chips.accuracies);
   const mcnemar = mcnemarExact(chosen.testCorrect, baseline.testCorrect);
-  const decidedBy = chips >= 2 ? 'paired-t' : 'mcnemar';
+  const decidedBy = chips >= PAIRED_T_MIN_CHIPS ? 'paired-t' : chips >= 2 ? 'both' : 'mcnemar';
+  const tRule = 'the 95% CI of the mean per-chip difference (chosen - baseline) has upper bound >= 0 (at least as accurate) or lower bound > 0 (significantly higher)';
+  const mRule = 'at least as accurate unless the baseline is significantly better (p < 0.05 with c > b), significantly higher when p < 0.05 with b > c (b: (chip, image) pairs only the chosen model gets right, c: only the baseline)';
   const rule =
     decidedBy === 'paired-t'
-      ? `paired t-test over ${chips} chips: at least as accurate when the 95% CI of the mean difference (chosen - baseline) has upper bound >= 0, significantly higher when its lower bound > 0; McNemar's exact test over ${mcnemar.pairs} (chip, image) pairs is reported alongside`
-      : "one chip: McNemar's exact test over the test images decides: at least as accurate unless the baseline is significantly better (p < 0.05 with c > b), significantly higher when p < 0.05 with b > c (b: images only the chosen model gets right, c: only the baseline)";
+      ? `paired t-test over ${chips} chips: ${tRule}; McNemar's exact test over ${mcnemar.pairs} (chip, image) pairs is reported alongside`
+      : decidedBy === 'both'
+        ? `${chips} chips (fewer than ${PAIRED_T_MIN_CHIPS}: the paired t-test has ${chips - 1} degree${chips === 2 ? '' : 's'} of freedom): each claim holds only when both tests grant it: paired t-test, ${tRule}; McNemar's exact test over ${mcnemar.pairs} (chip, image) pairs, ${mRule}`
+        : `one chip: McNemar's exact test over the test images decides: ${mRule}`;
   return { chosen: chosen.name, baseline: baseline.name, chips, images: mcnemar.pairs / chips, pairedT, mcnemar, decidedBy, rule };
 }
 
@@ -280,7 +293,7 @@ export function describeAccuracyComparison(c: AccuracyComparison): string {
       ? `paired t-test: not defined for ${c.chips} chip`
       : `paired t over ${c.chips} chips: mean difference ${signedPct(t.meanDifference)} (95% CI ${signedPct(t.ci95[0])} to ${signedPct(t.ci95[1])}), t = ${t.t.toFixed(2)}, df = ${t.df}, p = ${pValue(t.p)}`;
   const m = c.mcnemar;
-  return `${tText}; McNemar exact over ${m.pairs} (chip, image) pairs: b = ${m.b}, c = ${m.c}, p = ${pValue(m.p)}; decided by ${c.decidedBy === 'paired-t' ? 'the paired t-test' : "McNemar's test"}`;
+  return `${tText}; McNemar exact over ${m.pairs} (chip, image) pairs: b = ${m.b}, c = ${m.c}, p = ${pValue(m.p)}; decided by ${c.decidedBy === 'paired-t' ? 'the paired t-test' : c.decidedBy === 'both' ? 'both tests (each claim needs both)' : "McNemar's test"}`;
 }
 
 /** "97.10% ± 0.35%" (mean ± std over the chips), or the one chip's accuracy. */
@@ -291,10 +304,16 @@ export function formatTestAccuracy(t: TestScores, options: { ci?: boolean } = {}
   return `${pct(c.mean)} ± ${pct(c.std)}${options.ci ? ` (95% CI ${pct(c.ci95[0])}-${pct(c.ci95[1])})` : ''}`;
 }
 
-function accuracyClaims(c: AccuracyComparison): { atLeast: boolean; higher: boolean } {
-  if (c.decidedBy === 'paired-t' && c.pairedT.ci95) return { atLeast: c.pairedT.ci95[1] >= 0, higher: c.pairedT.ci95[0] > 0 };
+/** The two accuracy claims under comparison.rule. */
+export function accuracyClaims(c: AccuracyComparison): { atLeast: boolean; higher: boolean } {
   const significant = c.mcnemar.p < 0.05;
-  return { atLeast: !(significant && c.mcnemar.c > c.mcnemar.b), higher: significant && c.mcnemar.b > c.mcnemar.c };
+  const byMcnemar = { atLeast: !(significant && c.mcnemar.c > c.mcnemar.b), higher: significant && c.mcnemar.b > c.mcnemar.c };
+  const ci = c.pairedT.ci95;
+  // A t-test that is not defined (zero spread of the differences) grants nothing on its own.
+  const byT = ci ? { atLeast: ci[1] >= 0, higher: ci[0] > 0 } : null;
+  if (c.decidedBy === 'paired-t' && byT) return byT;
+  if (c.decidedBy === 'both' && byT) return { atLeast: byT.atLeast && byMcnemar.atLeast, higher: byT.higher && byMcnemar.higher };
+  return byMcnemar;
 }
 
 export interface BuildResultsInput {
@@ -411,7 +430,8 @@ export function headlineChecks(claims: Omit<EvolveClaims, 'headline'>, chosen: R
     baseline: claims.bestBaselineAccuracy,
     meanDifference: claims.chosenAccuracy - claims.bestBaselineAccuracy,
     ci95: c.pairedT.ci95,
-    p: c.decidedBy === 'paired-t' ? c.pairedT.p : c.mcnemar.p,
+    // 'both': the larger p (the claim needs both tests).
+    p: c.decidedBy === 'paired-t' ? c.pairedT.p : c.decidedBy === 'both' ? Math.max(c.pairedT.p ?? 1, c.mcnemar.p) : c.mcnemar.p,
     test: c.decidedBy,
     chips: c.chips,
     images: c.images,
