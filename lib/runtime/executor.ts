@@ -22,7 +22,7 @@ import { LoweredLayer, defaultInputShapes, lowerNode, packGroups, prepareGraph }
 import { gemm } from '../native';
 import { ActivationOptions, runtimeNative } from './native';
 import { Value, allocValue, asNodeError, fromTensor, runSmallOp, tsOps } from './ops';
-import { float32Zeros } from './values';
+import { BufferArena, allocScratchValue, float32Scratch, float32Zeros, withArena } from './values';
 import { inferShapes } from './shapes';
 
 export type ExecutionMode = 'ideal' | 'crossbar';
@@ -40,7 +40,10 @@ export interface ExecutorOptions {
    * generic per-group im2col + sgemm path (for the before/after benchmark, bench/depthwise.ts).
    */
   depthwiseKernel?: boolean;
-  /** Called with each crossbar-layer node's activation input (calibration). */
+  /**
+   * Called with each crossbar-layer node's activation input (calibration). The input's buffer is
+   * reused once the batch no longer needs it: read it during the call, copy what must outlive it.
+   */
   observe?: (layer: LoweredLayer, input: Value) => void;
 }
 
@@ -81,6 +84,8 @@ export class GraphExecutor {
   private constants = new Map<string, Value>();
   private threads: number;
   private programmed = new Map<string, ProgrammedMatrix[]>();
+  /** Activation buffers reused across steps and batches (BufferArena). */
+  private readonly arena = new BufferArena();
 
   private constructor(graph: Graph, mode: ExecutionMode, layers: Map<string, LoweredLayer>, threads: number) {
     this.graph = graph;
@@ -151,6 +156,9 @@ export class GraphExecutor {
       if (!f) throw new NaxError(ErrorCodes.invalidArgument, `expected a feed for graph input ${vi.name}, got undefined`);
       env.set(vi.name, toValue(f));
     }
+    // Values in env viewing each arena buffer: at zero the buffer goes back to the arena.
+    const arena = this.arena;
+    const views = new Map<ArrayBufferLike, number>();
     for (const step of this.steps) {
       const ins = step.node.inputs.map((n) => {
         if (!n) return undefined as unknown as Value;
@@ -160,13 +168,31 @@ export class GraphExecutor {
       });
       let outs: Value[];
       try {
-        outs = await step.run(ins);
+        // Kernels take their output buffers synchronously, before their first await.
+        outs = await withArena(arena, () => step.run(ins));
       } catch (err) {
         throw asNodeError(step.node, err);
       }
-      step.node.outputs.forEach((o, i) => o && outs[i] && env.set(o, outs[i]));
-      for (const r of step.release) env.delete(r);
+      step.node.outputs.forEach((o, i) => {
+        if (!o || !outs[i]) return;
+        env.set(o, outs[i]);
+        const buf = outs[i].data.buffer;
+        if (arena.owns(buf)) views.set(buf, (views.get(buf) ?? 0) + 1);
+      });
+      for (const r of step.release) {
+        const v = env.get(r);
+        env.delete(r);
+        const buf = v?.data.buffer;
+        if (!buf || !views.has(buf)) continue;
+        const left = views.get(buf)! - 1;
+        if (left > 0) views.set(buf, left);
+        else {
+          views.delete(buf);
+          arena.give(buf);
+        }
+      }
     }
+    arena.trim();
     const result: Record<string, Value> = {};
     for (const o of this.graph.outputs) {
       const v = env.get(o.name);
@@ -271,7 +297,7 @@ export class GraphExecutor {
             if (same && a.data.length >= 4096) {
               // Native, threaded; written into a fresh single-use input when there is one.
               const x = a.data as Float32Array, y = b.data as Float32Array;
-              const o = inPlace[0] ? x : inPlace[1] ? y : float32Zeros(x.length);
+              const o = inPlace[0] ? x : inPlace[1] ? y : float32Scratch(x.length);
               return runtimeNative()
                 .elementwise({ op, relu: relu ? 1 : 0, threads: this.threads, a: x, b: y, output: o })
                 .then(() => [{ dims: a.dims, dataType: 'float32' as const, data: o }]);
@@ -357,7 +383,7 @@ export class GraphExecutor {
       case 'GlobalAveragePool':
         return async (ins) => {
           const x = float32(nd, ins[0]);
-          const out = allocValue('float32', [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
+          const out = allocScratchValue([x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)]);
           const planes = x.dims[0] * x.dims[1];
           await rt.globalAveragePool({ planes, spatial: x.data.length / Math.max(planes, 1), threads, input: x.data as Float32Array, output: out.data as Float32Array });
           return [out];

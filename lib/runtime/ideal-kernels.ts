@@ -9,7 +9,7 @@ import { gemm } from '../native';
 import { matmulShape } from './dims';
 import { ActivationOptions, ConvGeometryOptions, ConvTransposeGeometryOptions, runtimeNative } from './native';
 import { Value, allocValue, broadcastBinary, runSmallOp } from './ops';
-import { float32Zeros } from './values';
+import { allocScratchValue, float32Zeros } from './values';
 import { convAttributes, convTransposeAttributes, poolAttributes } from './shapes';
 
 export function float32(nd: Node, v: Value): Value {
@@ -54,7 +54,8 @@ export async function convIdeal(nd: Node, ins: Value[], act: ActivationOptions |
   const w = float32(nd, ins[1]);
   const b = ins[2] ? float32(nd, ins[2]) : undefined;
   const g = convGeometry(nd, x, w);
-  const out = allocValue('float32', g.spatial1d ? [x.dims[0], w.dims[0], g.outW] : [x.dims[0], w.dims[0], g.outH, g.outW]);
+  // conv2d writes every output element (beta = 0 GEMMs, then bias/activation).
+  const out = allocScratchValue(g.spatial1d ? [x.dims[0], w.dims[0], g.outW] : [x.dims[0], w.dims[0], g.outH, g.outW]);
   if (out.data.length === 0) return out;
   await runtimeNative().conv2d({
     ...g.options, ...(act ?? {}), threads, depthwiseKernel: depthwiseKernel ? 1 : 0,
@@ -223,7 +224,8 @@ export async function poolIdeal(nd: Node, xIn: Value, threads: number): Promise<
   const [N, C] = x.dims;
   const outH = spatial1d ? 1 : pa.outSpatial[0];
   const outW = pa.outSpatial[r - 1];
-  const out = allocValue('float32', spatial1d ? [N, C, outW] : [N, C, outH, outW]);
+  // pool2d writes every output element.
+  const out = allocScratchValue(spatial1d ? [N, C, outW] : [N, C, outH, outW]);
   if (out.data.length === 0) return out;
   await runtimeNative().pool2d({
     batch: N, channels: C, height: spatial1d ? 1 : x.dims[2], width: x.dims[x.dims.length - 1], outH, outW,

@@ -33,11 +33,17 @@ const runtimeCtor: Record<DataType, new (n: number) => NumArray> = {
 /** Most elements one runtime tensor may have (typed arrays stop near 2^32; memory long before). */
 export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
 
-export function allocValue(dataType: DataType, dims: number[]): Value {
+/** Elements of a new tensor of these dims, after the shape and memory checks. */
+function checkedElements(dims: number[]): number {
   const n = shapeSize(dims);
   if (!Number.isSafeInteger(n) || n < 0 || n > MAX_TENSOR_ELEMENTS || dims.some((d) => !Number.isSafeInteger(d) || d < 0))
     throw new NaxError(ErrorCodes.outOfRange, `expected a tensor shape with non-negative integer dims and at most 2^31 - 1 elements, got [${dims.join(', ')}]`);
   checkMemory(n * 8, `a tensor of shape [${dims.join(', ')}]`, 'check the model\'s shapes or feed smaller inputs');
+  return n;
+}
+
+export function allocValue(dataType: DataType, dims: number[]): Value {
+  const n = checkedElements(dims);
   return { dims, dataType, data: dataType === 'float32' ? float32Zeros(n) : new runtimeCtor[dataType](n) };
 }
 
@@ -60,6 +66,86 @@ export function float32Zeros(n: number): Float32Array {
     }
   }
   return pinnedAllocator ? new Float32Array(pinnedAllocator(n * 4)) : new Float32Array(n);
+}
+
+/**
+ * Reused float32 buffers of one GraphExecutor. A batch through ResNet-20 makes ~60 activation
+ * tensors (4 MB each at batch 64); as fresh ArrayBuffers each is zeroed and page-faulted in, and
+ * their external memory sets off V8 major GCs whose marking threads compete with the two kernel
+ * threads (perf: V8 22% of the samples, memset and page faults another 8%). The executor hands a
+ * tensor's buffer back when the last value viewing it is released (refcounted by ArrayBuffer, so
+ * views such as Reshape's are safe), and kernels that overwrite every element take buffers from
+ * here with float32Scratch while a step starts (GraphExecutor.run). Graph outputs and anything a
+ * caller holds are never handed back.
+ */
+export class BufferArena {
+  private readonly free = new Map<number, ArrayBuffer[]>();
+  private readonly owned = new WeakSet<ArrayBuffer>();
+  private wanted = new Set<number>();
+
+  /** A buffer of n float32s, contents unspecified: a freed one of that size, else a new pinned one. */
+  take(n: number): Float32Array {
+    const bytes = n * 4;
+    this.wanted.add(bytes);
+    const list = this.free.get(bytes);
+    const buf = list?.pop();
+    if (buf) return new Float32Array(buf);
+    const a = float32Zeros(n);
+    this.owned.add(a.buffer as ArrayBuffer);
+    return a;
+  }
+
+  /** Whether `buffer` came from take() (only those are ever handed back). */
+  owns(buffer: ArrayBufferLike): boolean {
+    return this.owned.has(buffer as ArrayBuffer);
+  }
+
+  /** Returns a buffer no value views any more. */
+  give(buffer: ArrayBufferLike): void {
+    const b = buffer as ArrayBuffer;
+    const list = this.free.get(b.byteLength);
+    if (list) list.push(b);
+    else this.free.set(b.byteLength, [b]);
+  }
+
+  /** After a run: drops free buffers of sizes the run did not ask for (another batch size's), so the arena holds one working set. */
+  trim(): void {
+    for (const bytes of [...this.free.keys()]) if (!this.wanted.has(bytes)) this.free.delete(bytes);
+    this.wanted = new Set();
+  }
+
+  /** Free buffers held now (tests). */
+  get freeBuffers(): number {
+    let n = 0;
+    for (const l of this.free.values()) n += l.length;
+    return n;
+  }
+}
+
+let activeArena: BufferArena | null = null;
+
+/** Runs f with `arena` serving float32Scratch (synchronously: the executor wraps each step's start in it). */
+export function withArena<T>(arena: BufferArena, f: () => T): T {
+  const prev = activeArena;
+  activeArena = arena;
+  try {
+    return f();
+  } finally {
+    activeArena = prev;
+  }
+}
+
+/**
+ * n float32 elements whose contents are unspecified, for kernels that write every element: from
+ * the running executor's arena (BufferArena), else zeros as float32Zeros.
+ */
+export function float32Scratch(n: number): Float32Array {
+  return activeArena && n >= PINNED_MIN_ELEMENTS ? activeArena.take(n) : float32Zeros(n);
+}
+
+/** allocValue for float32 outputs a kernel overwrites completely (float32Scratch). */
+export function allocScratchValue(dims: number[]): Value {
+  return { dims, dataType: 'float32', data: float32Scratch(checkedElements(dims)) };
 }
 
 export function fromTensor(t: Tensor): Value {
