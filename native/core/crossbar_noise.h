@@ -57,7 +57,7 @@ inline U16 leadingZeros(U16 u) {
   return reinterpret_cast<U16>(_mm512_lzcnt_epi32(reinterpret_cast<__m512i>(u)));
 #else
   const I16 big = reinterpret_cast<I16>(u >= 256u);  // all ones where u >= 2^8
-  const U16 v = reinterpret_cast<U16>(big) & (u >> 8) | ~reinterpret_cast<U16>(big) & u;
+  const U16 v = (reinterpret_cast<U16>(big) & (u >> 8)) | (~reinterpret_cast<U16>(big) & u);
   const V16 f = __builtin_convertvector(reinterpret_cast<I16>(v), V16);
   U16 bits;
   std::memcpy(&bits, &f, sizeof(f));

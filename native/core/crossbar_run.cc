@@ -394,7 +394,10 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
     for (std::size_t p = 0; p < kc; ++p) {
       VF b[kColVecs];
 #pragma GCC unroll 8
-      for (std::size_t v = 0; v < kColVecs; ++v) b[v] = simd::load<VF>(sp + v * kVecFloats);
+      for (std::size_t v = 0; v < kColVecs; ++v) {
+        b[v] = simd::load<VF>(sp + v * kVecFloats);
+        if (kFusedRows > 1) simd::keepInRegister(b[v]);
+      }
 #pragma GCC unroll 8
       for (std::size_t i = 0; i < kFusedRows; ++i) {
         const float a = sq[at[i]];
@@ -422,7 +425,10 @@ void fusedBlock(std::size_t kc, const float* __restrict digits, std::size_t ldDi
   for (std::size_t p = 0; p < kc; ++p) {
     VF b[kColVecs];
 #pragma GCC unroll 8
-    for (std::size_t v = 0; v < kColVecs; ++v) b[v] = simd::load<VF>(bp + v * kVecFloats);
+    for (std::size_t v = 0; v < kColVecs; ++v) {
+      b[v] = simd::load<VF>(bp + v * kVecFloats);
+      if (kFusedRows > 1) simd::keepInRegister(b[v]);
+    }
 #pragma GCC unroll 8
     for (std::size_t i = 0; i < kFusedRows; ++i) {
       const float a = digits[at[i]];
