@@ -156,9 +156,8 @@ export class GraphExecutor {
       if (!f) throw new NaxError(ErrorCodes.invalidArgument, `expected a feed for graph input ${vi.name}, got undefined`);
       env.set(vi.name, toValue(f));
     }
-    // Values in env viewing each arena buffer: at zero the buffer goes back to the arena.
+    // The arena counts the env values viewing each of its buffers; the last release hands it back.
     const arena = this.arena;
-    const views = new Map<ArrayBufferLike, number>();
     for (const step of this.steps) {
       const ins = step.node.inputs.map((n) => {
         if (!n) return undefined as unknown as Value;
@@ -176,20 +175,12 @@ export class GraphExecutor {
       step.node.outputs.forEach((o, i) => {
         if (!o || !outs[i]) return;
         env.set(o, outs[i]);
-        const buf = outs[i].data.buffer;
-        if (arena.owns(buf)) views.set(buf, (views.get(buf) ?? 0) + 1);
+        arena.retain(outs[i].data.buffer);
       });
       for (const r of step.release) {
         const v = env.get(r);
         env.delete(r);
-        const buf = v?.data.buffer;
-        if (!buf || !views.has(buf)) continue;
-        const left = views.get(buf)! - 1;
-        if (left > 0) views.set(buf, left);
-        else {
-          views.delete(buf);
-          arena.give(buf);
-        }
+        if (v) arena.release(v.data.buffer);
       }
     }
     arena.trim();

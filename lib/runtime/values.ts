@@ -80,29 +80,34 @@ export function float32Zeros(n: number): Float32Array {
  */
 export class BufferArena {
   private readonly free = new Map<number, ArrayBuffer[]>();
-  private readonly owned = new WeakSet<ArrayBuffer>();
+  /** Every buffer take() made, with how many live values view it (0: free, or not yet held). */
+  private readonly views = new WeakMap<ArrayBuffer, number>();
   private wanted = new Set<number>();
 
   /** A buffer of n float32s, contents unspecified: a freed one of that size, else a new pinned one. */
   take(n: number): Float32Array {
     const bytes = n * 4;
     this.wanted.add(bytes);
-    const list = this.free.get(bytes);
-    const buf = list?.pop();
+    const buf = this.free.get(bytes)?.pop();
     if (buf) return new Float32Array(buf);
     const a = float32Zeros(n);
-    this.owned.add(a.buffer as ArrayBuffer);
+    this.views.set(a.buffer as ArrayBuffer, 0);
     return a;
   }
 
-  /** Whether `buffer` came from take() (only those are ever handed back). */
-  owns(buffer: ArrayBufferLike): boolean {
-    return this.owned.has(buffer as ArrayBuffer);
+  /** A value now views `buffer` (ignored unless take() made it). */
+  retain(buffer: ArrayBufferLike): void {
+    const n = this.views.get(buffer as ArrayBuffer);
+    if (n !== undefined) this.views.set(buffer as ArrayBuffer, n + 1);
   }
 
-  /** Returns a buffer no value views any more. */
-  give(buffer: ArrayBufferLike): void {
+  /** A value viewing `buffer` is gone; the last one hands the buffer back. */
+  release(buffer: ArrayBufferLike): void {
     const b = buffer as ArrayBuffer;
+    const n = this.views.get(b);
+    if (!n) return;
+    this.views.set(b, n - 1);
+    if (n > 1) return;
     const list = this.free.get(b.byteLength);
     if (list) list.push(b);
     else this.free.set(b.byteLength, [b]);
