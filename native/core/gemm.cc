@@ -102,17 +102,18 @@ enum BMode { kPackedB = 0, kStridedB = 1, kTableB = 2 };
 // the stack, so every k step did an FMA from memory and a store back: a
 // store-to-load-forwarding chain (perf on Zen 3). Out of line the register
 // allocator sees only the kernel, no loop touches the stack (objdump scan of
-// every instantiation) and an ideal ResNet-20 batch of 64 went 82 -> ~50 ms. The arithmetic (FMA
-// order) is unchanged, so results are bit-identical.
+// every instantiation) and an ideal ResNet-20 batch of 64 went 82 -> ~50 ms.
+// The arithmetic (FMA order) is unchanged, so results are bit-identical.
 #if defined(_MSC_VER)
 #define NAX_KERNEL_NOINLINE __declspec(noinline)
 #else
 #define NAX_KERNEL_NOINLINE __attribute__((noinline))
 #endif
 template <typename T, int MR, int NV, bool kDirectA, int kB>
-NAX_KERNEL_NOINLINE void microKernel(std::size_t kc, const T* __restrict ap, const T* __restrict bp, T* __restrict c,
-                        std::size_t ldc, T alpha, T beta, bool first, std::size_t rsA, std::size_t csA,
-                        std::size_t ldb, const std::ptrdiff_t* __restrict bRows) {
+NAX_KERNEL_NOINLINE void microKernel(std::size_t kc, const T* __restrict ap, const T* __restrict bp,
+                                     T* __restrict c, std::size_t ldc, T alpha, T beta, bool first,
+                                     std::size_t rsA, std::size_t csA, std::size_t ldb,
+                                     const std::ptrdiff_t* __restrict bRows) {
   using V = simd::Vec<T>;
   constexpr int W = simd::kLanes<T>, NR = W * NV;
   V acc[MR][NV];
