@@ -658,15 +658,20 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
   const FusedBlockFn block = pickBlock(integerVariance ? 3 : noise, step == 1, offset);
   // An all-zero conversion row drives no current, so it reads code 0 exactly, without read
   // noise or with device-level noise (each cell's noise scales with its current): such rows are
-  // skipped. Output-referred noise is drawn on every conversion, so then every row runs.
+  // skipped. Output-referred noise is drawn on every conversion, so there the zero rows are
+  // converted apart, by the same block with no multiply-adds (kc = 0: the accumulators stay
+  // exactly 0, so every code is the one the full product gave), and the negative pass of a
+  // sample with no negative input, which nothing reads, is not converted at all.
   // (The baseline kernel path, NAX_KERNELS=baseline, converts every row: the benchmarks' reference.)
-  const bool compact = noise != 1 && !baselineKernels();
+  const bool compact = !baselineKernels();
+  const bool zeroRowsConvert = compact && noise == 1;
   const std::vector<float> table = digitTable(cycles, c.dacBits, xMax, digitLevels_.data());
   const std::uint32_t digitMask = (1u << c.dacBits) - 1;
 
   parallelFor(chunks, c.threads, [&](std::size_t c0, std::size_t c1, int) {
     std::vector<std::uint32_t> codeOr(compact ? passes * chunk * g.rowTiles : 0);
     std::vector<std::uint32_t> rowIndex(mPadMax), rowSample(mPadMax), rowCycle(mPadMax);
+    std::vector<std::uint32_t> zeroIndex(zeroRowsConvert ? mPadMax : 0), zeroSample(zeroIndex.size()), zeroCycle(zeroIndex.size());
     std::vector<float> digits(k_ * mPadMax), squares(floatVariance && c.dacBits > 1 ? k_ * mPadMax : 0);
     std::vector<std::int32_t> squarePairs(integerVariance ? g.rowTiles * noisePairsPerTile_ * mPadMax : 0);
     std::vector<float> columnSum(samplesMax * paddedWidth);
@@ -712,24 +717,35 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
         // The tile's row list: every conversion row (padding rows included: zero digits, samples
         // past passes*count that nothing reads), or only those with a nonzero digit, padded with
         // copies of a real row that land in the unused sample passes*count.
-        std::size_t listed = 0;
+        std::size_t listed = 0, zeroListed = 0;
         if (compact) {
           const std::uint32_t* ors = codeOr.data() + t * passes * count;
           for (std::size_t sIdx = 0; sIdx < passes * count; ++sIdx) {
             const std::uint32_t o = ors[sIdx];
-            if (o == 0) continue;
+            if (zeroRowsConvert && sIdx >= count && !hasNegative[sIdx - count]) continue;  // pass 1, unread
+            if (o == 0 && !zeroRowsConvert) continue;
             for (std::size_t cy = 0; cy < cycles; ++cy)
               if ((o >> (cy * c.dacBits)) & digitMask) {
                 rowIndex[listed] = static_cast<std::uint32_t>(sIdx * cycles + cy);
                 rowSample[listed] = static_cast<std::uint32_t>(sIdx);
                 rowCycle[listed] = static_cast<std::uint32_t>(cy);
                 ++listed;
+              } else if (zeroRowsConvert) {
+                zeroIndex[zeroListed] = static_cast<std::uint32_t>(sIdx * cycles + cy);
+                zeroSample[zeroListed] = static_cast<std::uint32_t>(sIdx);
+                zeroCycle[zeroListed] = static_cast<std::uint32_t>(cy);
+                ++zeroListed;
               }
           }
           for (std::size_t r = listed; r % kFusedRows != 0; ++r) {
-            rowIndex[r] = rowIndex[0];
+            rowIndex[r] = listed ? rowIndex[0] : 0;
             rowSample[r] = static_cast<std::uint32_t>(passes * count);
             rowCycle[r] = 0;
+          }
+          for (std::size_t r = zeroListed; r % kFusedRows != 0; ++r) {
+            zeroIndex[r] = 0;
+            zeroSample[r] = static_cast<std::uint32_t>(passes * count);
+            zeroCycle[r] = 0;
           }
         } else {
           for (std::size_t r = 0; r < mPad; ++r) {
@@ -750,6 +766,9 @@ void CrossbarLayer::runFused(const float* inputs, std::size_t batch, float* out,
           for (std::size_t r0 = 0; r0 < listedPad; r0 += kFusedRows)
             block(tileRows, tileDigits, mPad, bp, sp, sp16, rowIndex.data() + r0, rowSample.data() + r0, rowCycle.data() + r0,
                   ep, columnSum.data(), paddedWidth, col0);
+          for (std::size_t r0 = 0; r0 < zeroListed; r0 += kFusedRows)  // the list is padded to whole blocks
+            block(0, tileDigits, mPad, bp, sp, sp16, zeroIndex.data() + r0, zeroSample.data() + r0, zeroCycle.data() + r0, ep,
+                  columnSum.data(), paddedWidth, col0);
         }
         for (int p = 0; p < passes; ++p)
           for (std::size_t b = 0; b < count; ++b) {

@@ -125,13 +125,22 @@ describe('sparse activations (the fused kernel skips all-zero conversion rows)',
 
   // Device-level read noise scales with each cell's current, so a zero row reads 0 with it too;
   // the skipped rows' draws are not consumed by the others (each keyed by its own row).
-  it.each([{ noise: 'none' }, { noise: 'device' }])('gives bit-identical outputs to the baseline kernels, which convert every row (read noise $noise)', async ({ noise }) => {
+  // Output-referred noise converts the zero rows apart (no multiply-adds) and skips the unread
+  // negative pass of a sample with no negative input: the signed case mixes both kinds of sample.
+  it.each([
+    { noise: 'none', signed: false, rows: 32 },
+    { noise: 'device', signed: false, rows: 32 },
+    { noise: 'output', signed: false, rows: 16 },
+    { noise: 'output', signed: true, rows: 32 },
+  ])('gives bit-identical outputs to the baseline kernels, which convert every row (read noise $noise, signed $signed)', async ({ noise, signed, rows }) => {
     const k = 100, n = 24, batch = 29;
     const w = randomFloats(k * n, 91);
-    const x = sparseInputs(batch * k, 92, false);
+    const x = sparseInputs(batch * k, 92, signed);
+    if (signed) for (let b = 0; b < batch; b += 3) for (let i = 0; i < k; i++) x[b * k + i] = Math.abs(x[b * k + i]);
     const config: CrossbarConfigInput = {
-      rows: 32, cols: 32, adcBits: 6, inputScale: 1, variation: { sigma: 0.1, distribution: 'lognormal' }, parasitics: true, stuckAtOn: 0.01, seed: 3,
+      rows, cols: 32, adcBits: 6, inputScale: 1, variation: { sigma: 0.1, distribution: 'lognormal' }, parasitics: true, stuckAtOn: 0.01, seed: 3,
       ...(noise === 'device' ? { readNoise: 0.05, readNoiseModel: 'device' as const } : {}),
+      ...(noise === 'output' ? { readNoise: 0.6 } : {}),
     };
     const fastLayer = await CrossbarLayer.program({ weights: w, k, n, config });
     setKernelPath('baseline');
@@ -143,7 +152,7 @@ describe('sparse activations (the fused kernel skips all-zero conversion rows)',
       expect(Array.from(fast[0])).toEqual(Array.from(slow[0]));
       expect(Array.from(fast[1])).toEqual(Array.from(slow[1]));
       // With noise the second read differs from the first (fresh draws).
-      if (noise === 'device') expect(Array.from(fast[1])).not.toEqual(Array.from(fast[0]));
+      if (noise !== 'none') expect(Array.from(fast[1])).not.toEqual(Array.from(fast[0]));
     } finally {
       setKernelPath('default');
     }
