@@ -18,18 +18,20 @@ import { DEFAULT_CROSSBAR_SIZES, DEFAULT_KERNEL_SIZES, MAX_ADC_GENE_BITS, MAX_CR
 /**
  * Device and converter defaults of the search: the engine's NAX Table I / PUMA converters (2-bit
  * cells, 8-bit weights and inputs, 1-bit DAC, ADC resolution lossless for the array's largest
- * column code, which for these cells and DAC is NAX's ceil(log2(3*rows))) with the project's shared non-ideal preset (DEFAULT_NON_IDEAL, the one `sweep` and
- * `eval` report), so accuracy depends on the crossbar size for physical reasons:
+ * column code: NAX's ceil(log2(3*rows)) plus the bipolar reference-column readout's sign bit) with
+ * the project's shared non-ideal preset (DEFAULT_NON_IDEAL, the one `sweep` reports; evolve's
+ * mapping files carry it to `eval`), so accuracy depends on the crossbar size for physical reasons:
  * - parasitics: 2.82 ohm of word-line and bit-line wire per cell (MNSIM), solved exactly: IR drop
  *   grows with the array side, so large arrays distort the weights most;
- * - read noise: off by default (the engine draws it per ADC conversion, 60-100x slower runs);
- *   `--read-noise 0.5` turns it on: each row tile is one more noisy partial sum per column, so it
+ * - lognormal programming variation, sigma 0.1 of ln G, drawn per cell, with per-output-channel
+ *   weight scales (presets.ts says why: per-layer scales left the chip-to-chip spread at 75-96%);
+ * - read noise: off by default; `--read-noise 0.5` draws it afresh on every conversion (1.05-2.6x
+ *   the noise-free run, README): each row tile is one more noisy partial sum per column, so it
  *   penalises small arrays;
- * - lognormal programming variation, sigma 0.1 of ln G, drawn per cell;
- * - stuck-at faults: OFF here (the shared preset has 0.1% stuck-on and 0.1% stuck-off cells). At
- *   that rate a single stuck cell in a most-significant slice moves a weight by up to half its
- *   range, so accuracy is decided by where the faults happen to fall (46-90% for one network
- *   depending on the draw), a per-chip lottery the search would only fit; `--device` turns them on.
+ * - stuck-at faults: off. At 0.1% stuck-on and 0.1% stuck-off cells a single stuck cell in a
+ *   most-significant slice moves a weight by up to half its range, so accuracy is decided by where
+ *   the faults happen to fall (46-90% for one network depending on the draw), a per-chip lottery
+ *   the search would only fit; `--device` turns them on.
  * Everything is seeded per layer, so a candidate's accuracy repeats exactly.
  */
 export const EVOLVE_DEVICE_DEFAULTS: Readonly<CrossbarConfigInput> = Object.freeze({ ...DEFAULT_NON_IDEAL, stuckAtOn: 0, stuckAtOff: 0, readNoise: 0, seed: 0 });
@@ -141,8 +143,8 @@ export const EVOLVE_DEFAULTS = {
   seed: 0,
   outDir: 'nax-results',
   network: { width: 8, blocks: 1 },
-  supernet: { epochs: 4, images: 40000, batchSize: 128, lr: 0.1 },
-  finetune: { epochs: 1, images: 10000, lr: 0.01, models: 3, finalists: 8 },
+  supernet: { epochs: 6, images: 60000, batchSize: 128, lr: 0.1 },
+  finetune: { epochs: 1, images: 30000, lr: 0.01, models: 2, finalists: 8 },
   evaluation: { validationImages: 800, testImages: 10000, calibrationBatches: 8, calibrationBatchSize: 128, scaleImages: 64, batchSize: 200, chips: 5, sensitivityImages: 200 },
 } as const;
 
